@@ -1,0 +1,7 @@
+// The public C++ op API.
+#pragma once
+#include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/linalg.h"
+#include "mlx_core/ops/reduce.h"
+#include "mlx_core/ops/shape.h"

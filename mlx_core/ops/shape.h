@@ -1,0 +1,32 @@
+// Ops that change shape or layout; most are views of their input.
+#pragma once
+#include <vector>
+
+#include "mlx_core/array.h"
+#include "mlx_core/device.h"
+
+namespace mlx::core {
+
+// One dimension may be -1 (inferred).
+array reshape(const array& a, Shape shape, StreamOrDevice s = {});
+array transpose(const array& a, std::vector<int> axes, StreamOrDevice s = {});
+// Reverses the axes.
+array transpose(const array& a, StreamOrDevice s = {});
+array swapaxes(const array& a, int axis1, int axis2, StreamOrDevice s = {});
+array moveaxis(const array& a, int source, int destination, StreamOrDevice s = {});
+array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
+// Removes every axis of size 1.
+array squeeze(const array& a, StreamOrDevice s = {});
+array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
+array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s = {});
+std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s = {});
+// Merges axes start_axis..end_axis (inclusive) into one.
+array flatten(const array& a, int start_axis = 0, int end_axis = -1, StreamOrDevice s = {});
+// a[start:stop:strides] per axis; the bounds must already be normalized (0 <= start, and
+// stop >= -1 for negative strides). A view.
+array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s = {});
+
+// The shape two shapes broadcast to; std::invalid_argument when they cannot.
+Shape broadcast_shapes(const Shape& a, const Shape& b);
+
+} // namespace mlx::core
