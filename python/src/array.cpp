@@ -1,0 +1,322 @@
+// The mlx.core.array class: construction, properties, conversions to Python, operators
+// and the methods that mirror ops.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/variant.h>
+#include <nanobind/stl/vector.h>
+
+#include "python/src/common.h"
+#include "python/src/convert.h"
+#include "python/src/indexing.h"
+#include "python/src/interop.h"
+#include "python/src/repr.h"
+
+using namespace nb::literals;
+
+namespace {
+
+// One element at `p` as a Python scalar.
+template <typename T>
+nb::object py_scalar(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) return nb::bool_(v);
+  else if constexpr (std::is_same_v<T, mx::complex64_t>)
+    return nb::steal(PyComplex_FromDoubles(v.real(), v.imag()));
+  else if constexpr (std::is_integral_v<T>) return nb::int_(v);
+  else if constexpr (std::is_same_v<T, double>) return nb::float_(v);
+  else return nb::float_(static_cast<double>(static_cast<float>(v)));
+}
+
+template <typename T>
+nb::object tolist_axis(const mx::array& a, const T* p, int axis) {
+  if (axis == a.ndim()) return py_scalar(*p);
+  int n = a.shape(axis);
+  int64_t st = a.strides()[axis];
+  nb::list out;
+  for (int i = 0; i < n; ++i) out.append(tolist_axis(a, p + i * st, axis + 1));
+  return out;
+}
+
+nb::object tolist(mx::array a) {
+  a.eval();
+  return dispatch_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    return tolist_axis(a, a.size() ? a.data<T>() : static_cast<const T*>(nullptr), 0);
+  });
+}
+
+// The single element of a size-1 array as a Python scalar.
+nb::object item(mx::array a) {
+  if (a.size() != 1)
+    throw std::invalid_argument("[convert] Only length-1 arrays can be converted to Python scalars.");
+  a.eval();
+  return dispatch_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    return py_scalar(*a.data<T>());
+  });
+}
+
+// Iterates over the first axis.
+struct ArrayIterator {
+  mx::array a;
+  int i = 0;
+};
+
+std::string type_name_of(nb::handle v) {
+  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr()))).attr("__name__"));
+}
+
+// The other operand of a binary operator as an array, or nullopt when the operator should
+// return NotImplemented. Lists, tuples and strings raise like the reference.
+std::optional<mx::array> operand(const mx::array& self, nb::handle other, const char* opname,
+                                 bool strict) {
+  if (nb::isinstance<mx::array>(other)) return nb::cast<mx::array>(other);
+  if (is_scalar(other)) return weak_scalar(other, self.dtype());
+  if (PyList_Check(other.ptr()) || PyTuple_Check(other.ptr()) || PyUnicode_Check(other.ptr())) {
+    if (!strict) return std::nullopt;
+    throw std::invalid_argument(std::string("Cannot perform ") + opname +
+                                " on an mlx.core.array and " + type_name_of(other));
+  }
+  if (PyObject_CheckBuffer(other.ptr()) || nb::hasattr(other, "__dlpack__") ||
+      nb::hasattr(other, "__array__"))
+    return to_array(other);
+  return std::nullopt;
+}
+
+using BinFn = mx::array (*)(const mx::array&, const mx::array&, mx::StreamOrDevice);
+
+// Adds __op__ and __rop__ for a binary op.
+void def_binop(nb::class_<mx::array>& cls, const char* name, const char* rname, BinFn fn,
+               const char* opname) {
+  cls.def(name, [fn, opname](const mx::array& self, nb::handle other) -> nb::object {
+    auto o = operand(self, other, opname, true);
+    if (!o) return nb::borrow(Py_NotImplemented);
+    return nb::cast(fn(self, *o, {}));
+  }, "other"_a);
+  if (rname) {
+    cls.def(rname, [fn, opname](const mx::array& self, nb::handle other) -> nb::object {
+      auto o = operand(self, other, opname, true);
+      if (!o) return nb::borrow(Py_NotImplemented);
+      return nb::cast(fn(*o, self, {}));
+    }, "other"_a);
+  }
+}
+
+// In-place operators replace the array's node (other references see the new value).
+void def_inplace(nb::class_<mx::array>& cls, const char* name, BinFn fn, const char* opname) {
+  cls.def(name, [fn, opname](nb::handle self_h, nb::handle other) -> nb::object {
+    mx::array& self = nb::cast<mx::array&>(self_h);
+    auto o = operand(self, other, opname, true);
+    if (!o) return nb::borrow(Py_NotImplemented);
+    self = fn(self, *o, {});
+    return nb::borrow(self_h);
+  }, "other"_a);
+}
+
+mx::array size1_check(const mx::array& a) {
+  if (a.size() != 1)
+    throw std::invalid_argument("[convert] Only length-1 arrays can be converted to Python scalars.");
+  return a;
+}
+
+// Shape given either as several ints or as one sequence.
+std::vector<int> varargs_ints(const nb::args& args, const char* what) {
+  std::vector<int> out;
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+    for (nb::handle h : nb::borrow<nb::sequence>(args[0])) out.push_back(nb::cast<int>(h));
+    return out;
+  }
+  for (nb::handle h : args) {
+    if (!PyLong_Check(h.ptr()) && !PyIndex_Check(h.ptr()))
+      throw mx::type_error(std::string("[") + what + "] Expected ints, got " + type_name_of(h) + ".");
+    out.push_back(nb::cast<int>(h));
+  }
+  return out;
+}
+
+} // namespace
+
+void init_array(nb::module_& m) {
+  nb::class_<ArrayIterator>(m, "ArrayIterator")
+      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__next__", [](ArrayIterator& it) {
+        if (it.i >= it.a.shape(0)) throw nb::stop_iteration();
+        return get_item(it.a, nb::int_(it.i++));
+      });
+
+  nb::class_<mx::array> cls(m, "array", nb::type_slots(array_buffer_slots()),
+                            "An N-dimensional array object.");
+  cls.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
+        new (self) mx::array(to_array(val, dtype));
+      }, "val"_a, "dtype"_a = nb::none(),
+      nb::sig("def __init__(self, val: scalar | list | tuple | DLPackCompatible | array, "
+              "dtype: Dtype | None = None) -> None"));
+
+  cls.def_prop_ro("shape", [](const mx::array& a) {
+        nb::list l;
+        for (auto d : a.shape()) l.append(d);
+        return nb::tuple(l);
+      }, "The array's dimensions.")
+      .def_prop_ro("ndim", &mx::array::ndim, "The number of dimensions.")
+      .def_prop_ro("size", &mx::array::size, "The number of elements.")
+      .def_prop_ro("dtype", &mx::array::dtype, "The element type.")
+      .def_prop_ro("itemsize", &mx::array::itemsize, "Bytes per element.")
+      .def_prop_ro("nbytes", &mx::array::nbytes, "Bytes of all elements.")
+      .def_prop_ro("T", [](const mx::array& a) { return mx::transpose(a); }, "The transpose.")
+      .def_prop_ro("mT", [](const mx::array& a) {
+        if (a.ndim() < 2)
+          throw std::invalid_argument("[matrix_transpose] Input array must have at least 2 dimensions.");
+        return mx::swapaxes(a, -1, -2);
+      }, "The transpose of the last two axes.");
+
+  cls.def("item", &item, "The single element as a Python scalar.")
+      .def("tolist", &tolist, "Nested lists of Python scalars.")
+      .def("__repr__", &array_repr)
+      .def("__str__", &array_repr)
+      .def("__format__", &array_format, "spec"_a)
+      .def("__len__", [](const mx::array& a) {
+        if (a.ndim() == 0) throw mx::type_error("len() 0-dimensional array.");
+        return a.shape(0);
+      })
+      .def("__iter__", [](const mx::array& a) {
+        if (a.ndim() == 0) throw mx::type_error("iter() 0-dimensional array.");
+        return ArrayIterator{a, 0};
+      })
+      .def("__bool__", [](const mx::array& a) {
+        return PyObject_IsTrue(item(size1_check(a)).ptr()) == 1;
+      })
+      .def("__float__", [](const mx::array& a) {
+        return nb::steal(PyNumber_Float(item(size1_check(a)).ptr()));
+      })
+      .def("__int__", [](const mx::array& a) {
+        nb::object v = item(size1_check(a));
+        if (PyComplex_Check(v.ptr())) v = v.attr("real");
+        PyObject* r = PyNumber_Long(v.ptr());
+        if (!r) throw nb::python_error();
+        return nb::steal(r);
+      })
+      .def("__index__", [](const mx::array& a) {
+        if (a.ndim() != 0 || !mx::is_integral(a.dtype()))
+          throw mx::type_error("Only 0-dimensional integer arrays can be converted to an index.");
+        return item(a);
+      })
+      .def("__hash__", [](const mx::array& a) { return static_cast<Py_ssize_t>(a.id()); })
+      .def("__copy__", [](const mx::array& a) { return mx::copy(a); })
+      .def("__deepcopy__", [](const mx::array& a, nb::handle) { return mx::copy(a); }, "memo"_a)
+      .def("__getitem__", &get_item, "index"_a)
+      .def("__array_namespace__", [](const mx::array&, nb::handle) {
+        return nb::module_::import_("mlx.core");
+      }, "api_version"_a = nb::none());
+
+  // Operators (scalars follow the array's dtype).
+  def_binop(cls, "__add__", "__radd__", &mx::add, "addition");
+  def_binop(cls, "__sub__", "__rsub__", &mx::subtract, "subtraction");
+  def_binop(cls, "__mul__", "__rmul__", &mx::multiply, "multiplication");
+  def_binop(cls, "__truediv__", "__rtruediv__", &mx::divide, "division");
+  def_binop(cls, "__floordiv__", "__rfloordiv__", &mx::floor_divide, "floor division");
+  def_binop(cls, "__mod__", "__rmod__", &mx::remainder, "modulus");
+  def_binop(cls, "__pow__", "__rpow__", &mx::power, "power");
+  def_binop(cls, "__matmul__", "__rmatmul__", &mx::matmul, "matrix multiplication");
+  def_binop(cls, "__lt__", nullptr, &mx::less, "less than");
+  def_binop(cls, "__le__", nullptr, &mx::less_equal, "less than or equal");
+  def_binop(cls, "__gt__", nullptr, &mx::greater, "greater than");
+  def_binop(cls, "__ge__", nullptr, &mx::greater_equal, "greater than or equal");
+  def_binop(cls, "__and__", "__rand__", &mx::bitwise_and, "bitwise and");
+  def_binop(cls, "__or__", "__ror__", &mx::bitwise_or, "bitwise or");
+  def_binop(cls, "__xor__", "__rxor__", &mx::bitwise_xor, "bitwise xor");
+  def_binop(cls, "__lshift__", "__rlshift__", &mx::left_shift, "left shift");
+  def_binop(cls, "__rshift__", "__rrshift__", &mx::right_shift, "right shift");
+  // == and != with something that is not array-like: NotImplemented (Python then compares
+  // identities, giving False / True).
+  cls.def("__eq__", [](const mx::array& self, nb::handle other) -> nb::object {
+    auto o = operand(self, other, "equal", false);
+    if (!o) return nb::borrow(Py_NotImplemented);
+    return nb::cast(mx::equal(self, *o));
+  }, "other"_a);
+  cls.def("__ne__", [](const mx::array& self, nb::handle other) -> nb::object {
+    auto o = operand(self, other, "not equal", false);
+    if (!o) return nb::borrow(Py_NotImplemented);
+    return nb::cast(mx::not_equal(self, *o));
+  }, "other"_a);
+  def_inplace(cls, "__iadd__", &mx::add, "addition");
+  def_inplace(cls, "__isub__", &mx::subtract, "subtraction");
+  def_inplace(cls, "__imul__", &mx::multiply, "multiplication");
+  def_inplace(cls, "__itruediv__", &mx::divide, "division");
+  def_inplace(cls, "__ifloordiv__", &mx::floor_divide, "floor division");
+  def_inplace(cls, "__imod__", &mx::remainder, "modulus");
+  def_inplace(cls, "__ipow__", &mx::power, "power");
+  def_inplace(cls, "__imatmul__", &mx::matmul, "matrix multiplication");
+  def_inplace(cls, "__iand__", &mx::bitwise_and, "bitwise and");
+  def_inplace(cls, "__ior__", &mx::bitwise_or, "bitwise or");
+  def_inplace(cls, "__ixor__", &mx::bitwise_xor, "bitwise xor");
+  def_inplace(cls, "__ilshift__", &mx::left_shift, "left shift");
+  def_inplace(cls, "__irshift__", &mx::right_shift, "right shift");
+  cls.def("__neg__", [](const mx::array& a) { return mx::negative(a); })
+      .def("__pos__", [](const mx::array& a) { return a; })
+      .def("__abs__", [](const mx::array& a) { return mx::abs(a); })
+      .def("__invert__", [](const mx::array& a) { return mx::bitwise_invert(a); });
+
+  // Methods mirroring ops.
+  cls.def("astype", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
+        return mx::astype(a, d, s);
+      }, "dtype"_a, "stream"_a = nb::none(), "A copy cast to dtype.")
+      .def("reshape", [](const mx::array& a, nb::args shape, mx::StreamOrDevice s) {
+        auto v = varargs_ints(shape, "reshape");
+        return mx::reshape(a, mx::Shape(v.begin(), v.end()), s);
+      }, "shape"_a, nb::kw_only(), "stream"_a = nb::none(), "Same data, new shape.")
+      .def("transpose", [](const mx::array& a, nb::args axes, mx::StreamOrDevice s) {
+        if (axes.size() == 0) return mx::transpose(a, s);
+        return mx::transpose(a, varargs_ints(axes, "transpose"), s);
+      }, "axes"_a, nb::kw_only(), "stream"_a = nb::none(), "Permutes the axes.")
+      .def("swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
+        return mx::swapaxes(a, a1, a2, s);
+      }, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(), "Swaps two axes.")
+      .def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
+        return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
+      }, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(), "Removes size-1 axes.")
+      .def("flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
+        return mx::flatten(a, start, end, s);
+      }, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      "Merges axes start_axis..end_axis.");
+
+#define REDUCE_METHOD(NAME)                                                                 \
+  cls.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,        \
+                    mx::StreamOrDevice s) {                                                 \
+        return reduce_arg(a, axis, keepdims, s,                                             \
+            [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
+              return mx::NAME(x, ax, k, st); },                                             \
+            [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
+      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), \
+      "Reduction over axis (all axes when None).");
+  REDUCE_METHOD(sum)
+  REDUCE_METHOD(mean)
+  REDUCE_METHOD(max)
+  REDUCE_METHOD(min)
+  REDUCE_METHOD(prod)
+#undef REDUCE_METHOD
+#define ARG_METHOD(NAME)                                                                    \
+  cls.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,             \
+                    mx::StreamOrDevice s) {                                                 \
+        return arg_reduce(a, axis, keepdims, s,                                             \
+            [](const mx::array& x, int ax, bool k, mx::StreamOrDevice st) { return mx::NAME(x, ax, k, st); }, \
+            [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
+      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), \
+      "Index of the extreme value along axis (flattened when None).");
+  ARG_METHOD(argmax)
+  ARG_METHOD(argmin)
+#undef ARG_METHOD
+#define UNARY_METHOD(NAME)                                                                  \
+  cls.def(#NAME, [](const mx::array& a, mx::StreamOrDevice s) { return mx::NAME(a, s); },   \
+          nb::kw_only(), "stream"_a = nb::none(), "Element-wise " #NAME ".");
+  UNARY_METHOD(abs)
+  UNARY_METHOD(exp)
+  UNARY_METHOD(log)
+  UNARY_METHOD(sqrt)
+  UNARY_METHOD(square)
+  UNARY_METHOD(sin)
+  UNARY_METHOD(cos)
+#undef UNARY_METHOD
+
+  add_dlpack_methods(cls);
+  add_array_interop_methods(cls);
+}

@@ -1,0 +1,372 @@
+#include "python/src/convert.h"
+
+#include <nanobind/stl/string.h>
+
+#include <climits>
+#include <complex>
+#include <string>
+
+#include "python/src/interop.h"
+
+namespace {
+
+// Kinds of Python scalars, in widening order.
+enum Kind { kBool = 0, kInt = 1, kFloat = 2, kComplex = 3 };
+
+std::string py_type_name(nb::handle v) {
+  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr()))).attr("__name__"));
+}
+
+[[noreturn]] void invalid_type(nb::handle v) {
+  throw std::invalid_argument("Invalid type " + py_type_name(v) + " received in array initialization.");
+}
+
+// numpy.generic if NumPy has been imported (never imports it ourselves).
+nb::handle numpy_generic() {
+  static nb::object generic;
+  if (!generic.is_valid()) {
+    nb::handle mods = PyImport_GetModuleDict();
+    PyObject* np = PyDict_GetItemString(mods.ptr(), "numpy");
+    if (!np) return nb::handle();
+    generic = nb::borrow(np).attr("generic");
+  }
+  return generic;
+}
+
+bool is_numpy_scalar(nb::handle v) {
+  nb::handle g = numpy_generic();
+  return g.is_valid() && PyObject_IsInstance(v.ptr(), g.ptr()) == 1;
+}
+
+// The kind of a NumPy scalar, from its dtype's kind character.
+Kind numpy_scalar_kind(nb::handle v) {
+  char k = nb::cast<std::string>(v.attr("dtype").attr("kind"))[0];
+  switch (k) {
+    case 'b': return kBool;
+    case 'i': case 'u': return kInt;
+    case 'c': return kComplex;
+    case 'f': case 'V': return kFloat;
+    default: invalid_type(v);
+  }
+}
+
+// A Python (or NumPy) scalar reduced to a plain Python bool/int/float/complex object.
+nb::object as_python_scalar(nb::handle v, Kind& kind) {
+  if (PyBool_Check(v.ptr())) { kind = kBool; return nb::borrow(v); }
+  if (PyLong_Check(v.ptr())) { kind = kInt; return nb::borrow(v); }
+  if (PyFloat_Check(v.ptr())) { kind = kFloat; return nb::borrow(v); }
+  if (PyComplex_Check(v.ptr())) { kind = kComplex; return nb::borrow(v); }
+  kind = numpy_scalar_kind(v);
+  switch (kind) {
+    case kBool: return nb::bool_(PyObject_IsTrue(v.ptr()) == 1);
+    case kInt: return nb::steal(PyNumber_Long(v.ptr()));
+    case kFloat: return nb::steal(PyNumber_Float(v.ptr()));
+    default: return nb::borrow(PyComplex_FromDoubles(
+        nb::cast<double>(v.attr("real")), nb::cast<double>(v.attr("imag"))));
+  }
+}
+
+// A Python int as int64 bits; values in [2^63, 2^64) come back as their uint64 bits with
+// `big` set. Anything wider raises OverflowError.
+int64_t int_bits(nb::handle v, bool& big) {
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  big = false;
+  if (overflow == 0) return x;
+  if (overflow > 0) {
+    unsigned long long u = PyLong_AsUnsignedLongLong(v.ptr());
+    if (!PyErr_Occurred()) {
+      big = true;
+      return static_cast<int64_t>(u);
+    }
+    PyErr_Clear();
+  }
+  throw std::overflow_error("[array] Python int " + nb::cast<std::string>(nb::str(v)) +
+                            " is too large to convert to an mlx array.");
+}
+
+// A 0-d array from a Python scalar of the given kind, in `dtype` (or the kind's default).
+mx::array scalar_array(nb::handle v, Kind kind, std::optional<mx::Dtype> dtype) {
+  switch (kind) {
+    case kBool:
+      return mx::array(v.ptr() == Py_True, dtype.value_or(mx::bool_));
+    case kInt: {
+      bool big;
+      int64_t x = int_bits(v, big);
+      if (big) return mx::array(static_cast<uint64_t>(x), dtype.value_or(mx::uint64));
+      mx::Dtype d = dtype.value_or((x < INT32_MIN || x > INT32_MAX) ? mx::int64 : mx::int32);
+      if (mx::is_inexact(d)) return mx::array(static_cast<double>(x), d);
+      return mx::array(x, d);
+    }
+    case kFloat:
+      return mx::array(PyFloat_AsDouble(v.ptr()), dtype.value_or(mx::float32));
+    default: {
+      Py_complex c = PyComplex_AsCComplex(v.ptr());
+      return mx::array(mx::complex64_t(c.real, c.imag), dtype.value_or(mx::complex64));
+    }
+  }
+}
+
+bool is_sequence(nb::handle v) { return PyList_Check(v.ptr()) || PyTuple_Check(v.ptr()); }
+
+// What a nested sequence holds: its shape, widest scalar kind, and array elements' dtype.
+struct NestedInfo {
+  mx::Shape shape;
+  int kind = -1;
+  bool need_int64 = false;
+  bool need_uint64 = false;
+  std::optional<mx::Dtype> arr_dtype;
+};
+
+// Arrays met inside a sequence (mx.array, NumPy arrays, ...), already evaluated.
+mx::array element_array(nb::handle v) {
+  mx::array a = nb::isinstance<mx::array>(v) ? nb::cast<mx::array>(v) : to_array(v);
+  a.eval();
+  return a;
+}
+
+// Checks that the sequence is rectangular (to info.shape) and gathers its kinds.
+void scan(nb::handle v, size_t depth, NestedInfo& info) {
+  size_t nd = info.shape.size();
+  if (is_sequence(v)) {
+    if (depth >= nd) throw std::invalid_argument("Initialization encountered extra dimension.");
+    nb::sequence seq = nb::borrow<nb::sequence>(v);
+    if (static_cast<mx::ShapeElem>(nb::len(seq)) != info.shape[depth])
+      throw std::invalid_argument("Initialization encountered non-uniform length.");
+    for (nb::handle e : seq) scan(e, depth + 1, info);
+    return;
+  }
+  if (PyBool_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) ||
+      PyComplex_Check(v.ptr()) || is_numpy_scalar(v)) {
+    if (depth != nd) throw std::invalid_argument("Initialization encountered non-uniform length.");
+    Kind k;
+    nb::object s = as_python_scalar(v, k);
+    if (k == kInt) {
+      bool big;
+      int64_t x = int_bits(s, big);
+      if (big) info.need_uint64 = true;
+      else if (x < INT32_MIN || x > INT32_MAX) info.need_int64 = true;
+    }
+    info.kind = std::max(info.kind, static_cast<int>(k));
+    return;
+  }
+  if (PyUnicode_Check(v.ptr()) || v.is_none()) invalid_type(v);
+  mx::array a = element_array(v);
+  mx::Shape rest(info.shape.begin() + std::min(depth, nd), info.shape.end());
+  if (depth > nd || a.shape() != rest) {
+    if (depth + a.ndim() > nd) throw std::invalid_argument("Initialization encountered extra dimension.");
+    throw std::invalid_argument("Initialization encountered non-uniform length.");
+  }
+  info.arr_dtype = info.arr_dtype ? mx::promote_types(*info.arr_dtype, a.dtype()) : a.dtype();
+}
+
+// Appends the values of a checked nested sequence in row-major order.
+template <typename T>
+void fill(nb::handle v, std::vector<T>& out) {
+  if (is_sequence(v)) {
+    for (nb::handle e : nb::borrow<nb::sequence>(v)) fill(e, out);
+    return;
+  }
+  if (PyBool_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) ||
+      PyComplex_Check(v.ptr()) || is_numpy_scalar(v)) {
+    Kind k;
+    nb::object s = as_python_scalar(v, k);
+    if constexpr (std::is_same_v<T, mx::complex64_t>) {
+      Py_complex c = PyComplex_AsCComplex(s.ptr());
+      out.emplace_back(static_cast<float>(c.real), static_cast<float>(c.imag));
+    } else if constexpr (std::is_same_v<T, double>) {
+      out.push_back(PyFloat_AsDouble(s.ptr()));
+    } else {
+      bool big;
+      out.push_back(k == kBool ? (s.ptr() == Py_True) : int_bits(s, big));
+    }
+    return;
+  }
+  read_elements(element_array(v), out);
+}
+
+mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
+  NestedInfo info;
+  nb::handle h = v;
+  while (is_sequence(h)) {
+    size_t n = nb::len(h);
+    info.shape.push_back(static_cast<mx::ShapeElem>(n));
+    if (n == 0) break;
+    h = nb::borrow<nb::sequence>(h)[0];
+  }
+  if (!is_sequence(h) && !is_scalar(h)) {
+    if (PyUnicode_Check(h.ptr()) || h.is_none()) invalid_type(h);
+    mx::array a = element_array(h);
+    info.shape.insert(info.shape.end(), a.shape().begin(), a.shape().end());
+  }
+  scan(v, 0, info);
+
+  // The dtype the values ask for: widest scalar kind, promoted with array elements.
+  std::optional<mx::Dtype> sd;
+  switch (info.kind) {
+    case kBool: sd = mx::bool_; break;
+    case kInt: sd = info.need_uint64 ? mx::uint64 : info.need_int64 ? mx::int64 : mx::int32; break;
+    case kFloat: sd = mx::float32; break;
+    case kComplex: sd = mx::complex64; break;
+    default: break;
+  }
+  mx::Dtype natural = sd && info.arr_dtype ? mx::promote_types(*sd, *info.arr_dtype)
+                      : sd                 ? *sd
+                      : info.arr_dtype     ? *info.arr_dtype
+                                           : mx::float32;
+  mx::Dtype out = dtype.value_or(natural);
+
+  // Read into the widest container of the right family, then cast once.
+  if (mx::is_complex(natural) || mx::is_complex(out)) {
+    std::vector<mx::complex64_t> buf;
+    buf.reserve(mx::shape_size(info.shape));
+    fill(v, buf);
+    return mx::astype(mx::array(buf.data(), info.shape, mx::complex64), out);
+  }
+  if (mx::is_floating_point(natural)) {
+    std::vector<double> buf;
+    buf.reserve(mx::shape_size(info.shape));
+    fill(v, buf);
+    return mx::astype(mx::array(buf.data(), info.shape, mx::float64), out);
+  }
+  std::vector<int64_t> buf;
+  buf.reserve(mx::shape_size(info.shape));
+  fill(v, buf);
+  mx::Dtype src = natural == mx::uint64 ? mx::uint64 : mx::int64;
+  return mx::astype(mx::array(buf.data(), info.shape, src), out);
+}
+
+bool has_buffer(nb::handle v) { return PyObject_CheckBuffer(v.ptr()) == 1; }
+
+} // namespace
+
+bool is_scalar(nb::handle v) {
+  return PyBool_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) ||
+      PyComplex_Check(v.ptr()) || is_numpy_scalar(v);
+}
+
+mx::array to_array(nb::handle v, std::optional<mx::Dtype> dtype) {
+  if (nb::isinstance<mx::array>(v)) {
+    mx::array a = nb::cast<mx::array>(v);
+    return dtype && *dtype != a.dtype() ? mx::astype(a, *dtype) : mx::copy(a);
+  }
+  if (PyBool_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) ||
+      PyComplex_Check(v.ptr())) {
+    Kind k;
+    nb::object s = as_python_scalar(v, k);
+    return scalar_array(s, k, dtype);
+  }
+  if (is_sequence(v)) return from_sequence(v, dtype);
+  if (v.is_none()) throw mx::type_error("Invalid type NoneType received in array initialization.");
+  if (PyUnicode_Check(v.ptr()) || PyBytes_Check(v.ptr())) invalid_type(v);
+  if (has_buffer(v)) {
+    if (auto a = array_from_buffer(v, /*share=*/false)) {
+      // NumPy's default float64 becomes float32 unless asked for (MLX's rule).
+      mx::Dtype d = dtype.value_or(a->dtype() == mx::float64 ? mx::float32 : a->dtype());
+      return d != a->dtype() ? mx::astype(*a, d) : *a;
+    }
+  }
+  if (nb::hasattr(v, "__dlpack__")) {
+    if (auto a = array_from_dlpack(v, true)) return dtype ? mx::astype(*a, *dtype) : *a;
+  }
+  if (nb::hasattr(v, "__array__")) return to_array(v.attr("__array__")(), dtype);
+  invalid_type(v);
+}
+
+mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bool> copy) {
+  auto retype = [&](mx::array a, bool copied) -> mx::array {
+    if (dtype && *dtype != a.dtype()) {
+      if (copy == false)
+        throw std::invalid_argument("[asarray] Cannot change the dtype without a copy (copy=False).");
+      return mx::astype(a, *dtype);
+    }
+    return copy == true && !copied ? mx::copy(a) : a;
+  };
+  if (nb::isinstance<mx::array>(v)) return retype(nb::cast<mx::array>(v), false);
+  if (!is_sequence(v) && !is_scalar(v) && !PyUnicode_Check(v.ptr()) && !v.is_none()) {
+    if (has_buffer(v)) {
+      if (auto a = array_from_buffer(v, /*share=*/copy != true)) return retype(*a, copy == true);
+    }
+    if (nb::hasattr(v, "__dlpack__")) {
+      if (auto a = array_from_dlpack(v, copy)) return retype(*a, copy == true);
+    }
+    if (nb::hasattr(v, "__array__")) return asarray(v.attr("__array__")(), dtype, copy);
+  }
+  if (copy == false)
+    throw std::invalid_argument("[asarray] Cannot make an array from a " + py_type_name(v) +
+                                " without a copy (copy=False).");
+  return to_array(v, dtype);
+}
+
+mx::array weak_scalar(nb::handle v, mx::Dtype d) {
+  Kind k;
+  nb::object s = as_python_scalar(v, k);
+  switch (k) {
+    case kBool:
+      return scalar_array(s, k, d);
+    case kInt: {
+      if (d == mx::bool_) return scalar_array(s, k, mx::int32);
+      if (mx::is_integral(d)) {
+        // The value must fit the array's integer type.
+        bool big = false, fits;
+        int64_t x = 0;
+        try {
+          x = int_bits(s, big);
+        } catch (const std::overflow_error&) {
+          big = true;
+          x = -1;
+          d = mx::bool_; // forces the error below
+        }
+        auto lim = [&](auto tag) {
+          using T = decltype(tag);
+          if (big) return std::is_same_v<T, uint64_t> && d != mx::bool_;
+          if constexpr (std::is_same_v<T, uint64_t>) return x >= 0;
+          else return x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                      x <= static_cast<int64_t>(std::numeric_limits<T>::max());
+        };
+        fits = d != mx::bool_ && dispatch_dtype(d, [&](auto tag) -> bool {
+          using T = decltype(tag);
+          if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) return lim(tag);
+          else return false;
+        });
+        if (!fits)
+          throw std::invalid_argument("Converting " + nb::cast<std::string>(nb::str(s)) + " to " +
+                                      mx::dtype_name(d) + " would result in overflow.");
+        return big ? mx::array(static_cast<uint64_t>(x), d) : mx::array(x, d);
+      }
+      return mx::array(PyFloat_AsDouble(nb::steal(PyNumber_Float(s.ptr())).ptr()), d);
+    }
+    case kFloat:
+      return scalar_array(s, k, mx::is_inexact(d) ? d : mx::float32);
+    default:
+      return scalar_array(s, k, mx::complex64);
+  }
+}
+
+std::vector<mx::array> to_arrays(const std::vector<nb::handle>& vals) {
+  // Strong operands first; the scalars then follow their promoted dtype.
+  std::optional<mx::Dtype> strong;
+  std::vector<std::optional<mx::array>> out(vals.size());
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (is_scalar(vals[i])) continue;
+    out[i] = nb::isinstance<mx::array>(vals[i]) ? nb::cast<mx::array>(vals[i]) : to_array(vals[i]);
+    strong = strong ? mx::promote_types(*strong, out[i]->dtype()) : out[i]->dtype();
+  }
+  std::vector<mx::array> res;
+  res.reserve(vals.size());
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (out[i]) res.push_back(*out[i]);
+    else if (strong) res.push_back(weak_scalar(vals[i], *strong));
+    else {
+      Kind k;
+      nb::object s = as_python_scalar(vals[i], k);
+      res.push_back(scalar_array(s, k, std::nullopt));
+    }
+  }
+  return res;
+}
+
+std::pair<mx::array, mx::array> to_arrays(nb::handle a, nb::handle b) {
+  auto v = to_arrays(std::vector<nb::handle>{a, b});
+  return {v[0], v[1]};
+}
