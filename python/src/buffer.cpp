@@ -1,0 +1,459 @@
+// Buffer protocol export/import and __array__ (see buffer.h).
+#include "python/src/buffer.h"
+
+#include <complex>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nanobind/stl/optional.h>
+
+#include "mlx_core/errors.h"
+
+namespace {
+
+// Set while __array__ exports a bfloat16 array to itself as uint16 ("H").
+thread_local bool bf16_as_uint16 = false;
+
+// What an export holds on to until the consumer releases it.
+struct ExportInfo {
+  mx::array arr;
+  std::vector<Py_ssize_t> shape;
+  std::vector<Py_ssize_t> strides;
+};
+
+bool is_row_contiguous(const mx::Shape& shape, const std::vector<Py_ssize_t>& strides, Py_ssize_t itemsize) {
+  Py_ssize_t expected = itemsize;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] == 0) {
+      return true;
+    }
+    if (shape[i] != 1 && strides[i] != expected) {
+      return false;
+    }
+    expected *= shape[i];
+  }
+  return true;
+}
+
+bool is_col_contiguous(const mx::Shape& shape, const std::vector<Py_ssize_t>& strides, Py_ssize_t itemsize) {
+  Py_ssize_t expected = itemsize;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) {
+      return true;
+    }
+    if (shape[i] != 1 && strides[i] != expected) {
+      return false;
+    }
+    expected *= shape[i];
+  }
+  return true;
+}
+
+int set_error_from_current_exception() {
+  try {
+    throw;
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (nb::builtin_exception& e) {
+    // nanobind's own exception types (buffer_error, type_error, ...).
+    PyObject* type = PyExc_RuntimeError;
+    switch (e.type()) {
+      case nb::exception_type::buffer_error: type = PyExc_BufferError; break;
+      case nb::exception_type::type_error: type = PyExc_TypeError; break;
+      case nb::exception_type::value_error: type = PyExc_ValueError; break;
+      case nb::exception_type::index_error: type = PyExc_IndexError; break;
+      default: break;
+    }
+    PyErr_SetString(type, e.what());
+  } catch (mx::type_error& e) {
+    PyErr_SetString(PyExc_TypeError, e.what());
+  } catch (std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (std::out_of_range& e) {
+    PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "Unknown C++ exception in buffer export.");
+  }
+  return -1;
+}
+
+int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
+  view->obj = nullptr;
+  try {
+    mx::array& a = *nb::inst_ptr<mx::array>(obj);
+    bool bf16_raw = false;
+    if (a.dtype() == mx::bfloat16) {
+      if (!bf16_as_uint16) {
+        PyErr_SetString(
+            PyExc_BufferError,
+            "bfloat16 arrays cannot be exported through the buffer protocol (no consumer "
+            "understands the format). Use np.array(a) with ml_dtypes installed, or cast "
+            "first, e.g. a.astype(mx.float32).");
+        return -1;
+      }
+      bf16_raw = true;
+    }
+    a.eval();
+    auto info = std::make_unique<ExportInfo>(ExportInfo{a, {}, {}});
+    Py_ssize_t itemsize = static_cast<Py_ssize_t>(a.itemsize());
+    for (int i = 0; i < a.ndim(); ++i) {
+      info->shape.push_back(a.shape()[i]);
+      info->strides.push_back(static_cast<Py_ssize_t>(a.strides()[i]) * itemsize);
+    }
+    bool c_contig = is_row_contiguous(a.shape(), info->strides, itemsize);
+    bool f_contig = is_col_contiguous(a.shape(), info->strides, itemsize);
+    if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c_contig) {
+      PyErr_SetString(PyExc_BufferError, "The array is not C-contiguous.");
+      return -1;
+    }
+    if ((flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS && !f_contig) {
+      PyErr_SetString(PyExc_BufferError, "The array is not Fortran-contiguous.");
+      return -1;
+    }
+    if ((flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS && !c_contig && !f_contig) {
+      PyErr_SetString(PyExc_BufferError, "The array is not contiguous.");
+      return -1;
+    }
+    if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !c_contig) {
+      PyErr_SetString(PyExc_BufferError, "The array is not C-contiguous; request strides.");
+      return -1;
+    }
+    view->buf = a.size() == 0 && !a.is_available() ? nullptr : a.raw_data();
+    view->len = static_cast<Py_ssize_t>(a.nbytes());
+    view->readonly = 0;
+    view->itemsize = itemsize;
+    view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(bf16_raw ? "H" : buffer_format(a.dtype()))
+                                          : nullptr;
+    view->ndim = a.ndim();
+    view->shape = (flags & PyBUF_ND) == PyBUF_ND ? info->shape.data() : nullptr;
+    view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? info->strides.data() : nullptr;
+    view->suboffsets = nullptr;
+    view->internal = info.release();
+    view->obj = Py_NewRef(obj);
+    return 0;
+  } catch (...) {
+    return set_error_from_current_exception();
+  }
+}
+
+void array_releasebuffer(PyObject*, Py_buffer* view) {
+  delete static_cast<ExportInfo*>(view->internal);
+  view->internal = nullptr;
+}
+
+PyType_Slot buffer_slots[] = {
+    {Py_bf_getbuffer, reinterpret_cast<void*>(array_getbuffer)},
+    {Py_bf_releasebuffer, reinterpret_cast<void*>(array_releasebuffer)},
+    {0, nullptr},
+};
+
+// Dtype of a PEP 3118 format and item size. complex128 maps to complex64 (the caller
+// then has to convert); *convert_c128 tells.
+mx::Dtype dtype_from_format(const char* format_in, Py_ssize_t itemsize, bool* convert_c128) {
+  *convert_c128 = false;
+  std::string format = format_in ? format_in : "B";
+  size_t pos = 0;
+  if (!format.empty()) {
+    char order = format[0];
+    if (order == '>' || order == '!') {
+      throw std::invalid_argument(
+          "[array] Big-endian buffers are not supported; convert to native byte order "
+          "first (e.g. x.astype(x.dtype.newbyteorder('=')) in NumPy).");
+    }
+    if (order == '<' || order == '=' || order == '@' || order == '|') {
+      pos = 1;
+    }
+  }
+  std::string code = format.substr(pos);
+  auto bad = [&]() -> mx::Dtype {
+    throw std::invalid_argument(mx::msg("[array] Unsupported buffer format '", format, "'."));
+  };
+  if (code.size() == 2 && code[0] == 'Z') {
+    if (code[1] == 'f' && itemsize == 8) {
+      return mx::complex64;
+    }
+    if (code[1] == 'd' && itemsize == 16) {
+      *convert_c128 = true;
+      return mx::complex64;
+    }
+    return bad();
+  }
+  if (code.size() != 1) {
+    return bad();
+  }
+  char c = code[0];
+  auto by_size = [&](mx::Dtype d1, mx::Dtype d2, mx::Dtype d4, mx::Dtype d8) -> mx::Dtype {
+    switch (itemsize) {
+      case 1: return d1;
+      case 2: return d2;
+      case 4: return d4;
+      case 8: return d8;
+      default: return bad();
+    }
+  };
+  switch (c) {
+    case '?':
+      return itemsize == 1 ? mx::bool_ : bad();
+    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n':
+      return by_size(mx::int8, mx::int16, mx::int32, mx::int64);
+    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N':
+      return by_size(mx::uint8, mx::uint16, mx::uint32, mx::uint64);
+    case 'e':
+      return itemsize == 2 ? mx::float16 : bad();
+    case 'f':
+      return itemsize == 4 ? mx::float32 : bad();
+    case 'd':
+      return itemsize == 8 ? mx::float64 : bad();
+    default:
+      return bad();
+  }
+}
+
+} // namespace
+
+void strided_copy_bytes(
+    const char* src,
+    char* dst,
+    const mx::Shape& shape,
+    const std::vector<int64_t>& byte_strides,
+    size_t src_itemsize,
+    bool c128_to_c64) {
+  size_t n = mx::shape_size(shape);
+  if (n == 0) {
+    return;
+  }
+  int ndim = static_cast<int>(shape.size());
+  size_t out_itemsize = c128_to_c64 ? 8 : src_itemsize;
+  std::vector<int32_t> idx(ndim, 0);
+  const char* p = src;
+  for (size_t k = 0; k < n; ++k) {
+    if (c128_to_c64) {
+      double re, im;
+      std::memcpy(&re, p, 8);
+      std::memcpy(&im, p + 8, 8);
+      float out[2] = {static_cast<float>(re), static_cast<float>(im)};
+      std::memcpy(dst, out, 8);
+    } else {
+      std::memcpy(dst, p, src_itemsize);
+    }
+    dst += out_itemsize;
+    for (int d = ndim - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d]) {
+        p += byte_strides[d];
+        break;
+      }
+      p -= byte_strides[d] * (shape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+}
+
+namespace {
+
+struct BufferGuard {
+  Py_buffer* view;
+  ~BufferGuard() {
+    if (view) {
+      PyBuffer_Release(view);
+      delete view;
+    }
+  }
+};
+
+nb::object numpy_from_self(nb::handle self, bool bf16) {
+  bf16_as_uint16 = bf16;
+  PyObject* mv = PyMemoryView_FromObject(self.ptr());
+  bf16_as_uint16 = false;
+  if (!mv) {
+    throw nb::python_error();
+  }
+  nb::object memview = nb::steal(mv);
+  return nb::module_::import_("numpy").attr("asarray")(memview);
+}
+
+nb::object array_dunder_array(nb::handle self, nb::object dtype, std::optional<bool> copy) {
+  mx::array& a = nb::cast<mx::array&>(self);
+  nb::object arr;
+  if (a.dtype() == mx::bfloat16) {
+    nb::object ml_dtypes;
+    try {
+      ml_dtypes = nb::module_::import_("ml_dtypes");
+    } catch (nb::python_error&) {
+      throw nb::type_error(
+          "Cannot convert a bfloat16 array to NumPy: NumPy has no bfloat16 type and the "
+          "ml_dtypes package that provides one is not installed. Install ml_dtypes, or "
+          "cast first with a.astype(mx.float32).");
+    }
+    arr = numpy_from_self(self, true).attr("view")(ml_dtypes.attr("bfloat16"));
+  } else {
+    arr = numpy_from_self(self, false);
+  }
+  if (!dtype.is_none()) {
+    nb::object np = nb::module_::import_("numpy");
+    nb::object want = np.attr("dtype")(dtype);
+    if (!want.equal(arr.attr("dtype"))) {
+      if (copy.has_value() && !*copy) {
+        throw nb::value_error("Unable to avoid copy while creating an array as requested.");
+      }
+      return arr.attr("astype")(want);
+    }
+  }
+  if (copy.value_or(false)) {
+    return arr.attr("copy")();
+  }
+  return arr;
+}
+
+} // namespace
+
+PyType_Slot* array_buffer_slots() {
+  return buffer_slots;
+}
+
+const char* buffer_format(mx::Dtype dtype) {
+  switch (dtype.val) {
+    case mx::Dtype::Val::bool_: return "?";
+    case mx::Dtype::Val::uint8: return "B";
+    case mx::Dtype::Val::uint16: return "H";
+    case mx::Dtype::Val::uint32: return "I";
+    case mx::Dtype::Val::uint64: return "Q";
+    case mx::Dtype::Val::int8: return "b";
+    case mx::Dtype::Val::int16: return "h";
+    case mx::Dtype::Val::int32: return "i";
+    case mx::Dtype::Val::int64: return "q";
+    case mx::Dtype::Val::float16: return "e";
+    case mx::Dtype::Val::bfloat16: return "bfloat16";
+    case mx::Dtype::Val::float32: return "f";
+    case mx::Dtype::Val::float64: return "d";
+    case mx::Dtype::Val::complex64: return "Zf";
+  }
+  return "B";
+}
+
+std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
+  if (PyBytes_Check(obj.ptr()) || PyUnicode_Check(obj.ptr())) {
+    return std::nullopt;
+  }
+  nb::object source = nb::borrow(obj);
+  bool is_bf16 = false;
+  // NumPy arrays of ml_dtypes.bfloat16 cannot export a buffer: read them as uint16.
+  if (nb::hasattr(obj, "dtype") && nb::hasattr(obj, "view")) {
+    nb::object mod = nb::getattr(nb::handle((PyObject*)Py_TYPE(obj.ptr())), "__module__", nb::none());
+    if (!mod.is_none() && nb::str(mod).equal(nb::str("numpy"))) {
+      nb::object name = nb::getattr(obj.attr("dtype"), "name", nb::none());
+      if (!name.is_none() && nb::str(name).equal(nb::str("bfloat16"))) {
+        source = obj.attr("view")("uint16");
+        is_bf16 = true;
+      }
+    }
+  }
+  if (!PyObject_CheckBuffer(source.ptr())) {
+    return std::nullopt;
+  }
+  Py_buffer* view = new Py_buffer;
+  BufferGuard guard{nullptr};
+  int rc = -1;
+  if (share) {
+    rc = PyObject_GetBuffer(source.ptr(), view, PyBUF_RECORDS);
+    if (rc != 0) {
+      PyErr_Clear();
+    }
+  }
+  if (rc != 0 && PyObject_GetBuffer(source.ptr(), view, PyBUF_RECORDS_RO) != 0) {
+    delete view;
+    throw nb::python_error();
+  }
+  guard.view = view;
+
+  bool c128 = false;
+  mx::Dtype dtype = is_bf16 ? mx::bfloat16 : dtype_from_format(view->format, view->itemsize, &c128);
+  mx::Shape shape;
+  std::vector<int64_t> byte_strides;
+  int64_t expected = view->itemsize;
+  for (int i = view->ndim - 1; i >= 0; --i) {
+    Py_ssize_t dim = view->shape ? view->shape[i] : 0;
+    if (dim > std::numeric_limits<mx::ShapeElem>::max()) {
+      throw std::invalid_argument("[array] Buffer dimension is too large.");
+    }
+    byte_strides.insert(byte_strides.begin(), view->strides ? view->strides[i] : expected);
+    shape.insert(shape.begin(), static_cast<mx::ShapeElem>(dim));
+    expected *= dim;
+  }
+  if (view->ndim > 0 && !view->shape) {
+    // Only a 1-d bytes-like view comes without shape.
+    shape = {static_cast<mx::ShapeElem>(view->len / view->itemsize)};
+    byte_strides = {view->itemsize};
+  }
+  size_t size = mx::shape_size(shape);
+  bool strides_ok = true;
+  for (auto s : byte_strides) {
+    strides_ok = strides_ok && (s % view->itemsize == 0);
+  }
+
+  if (share && !c128 && strides_ok) {
+    mx::Strides strides;
+    int64_t lo = 0, hi = 0;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      strides.push_back(byte_strides[i] / view->itemsize);
+      int64_t span = byte_strides[i] * (static_cast<int64_t>(shape[i]) - 1);
+      if (shape[i] > 0) {
+        (span < 0 ? lo : hi) += span;
+      }
+    }
+    if (size == 0) {
+      lo = hi = 0;
+      strides = mx::row_major_strides(shape);
+    }
+    char* start = static_cast<char*>(view->buf) + lo;
+    size_t nbytes = size == 0 ? 0 : static_cast<size_t>(hi - lo + view->itemsize);
+    int64_t offset = -lo / view->itemsize;
+    guard.view = nullptr; // owned by the Data from here on
+    Py_buffer* held = view;
+    auto release = [held]() {
+      if (Py_IsInitialized()) {
+        nb::gil_scoped_acquire gil;
+        PyBuffer_Release(held);
+      }
+      delete held;
+    };
+    std::shared_ptr<mx::Data> data;
+    try {
+      data = std::make_shared<mx::Data>(start, nbytes, release);
+    } catch (...) {
+      guard.view = held;
+      throw;
+    }
+    return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, offset);
+  }
+
+  size_t out_itemsize = c128 ? 8 : view->itemsize;
+  auto data = std::make_shared<mx::Data>(std::max<size_t>(size * out_itemsize, 1));
+  strided_copy_bytes(
+      static_cast<const char*>(view->buf),
+      static_cast<char*>(data->ptr),
+      shape,
+      byte_strides,
+      view->itemsize,
+      c128);
+  mx::Strides strides = mx::row_major_strides(shape);
+  return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, 0);
+}
+
+void add_array_interop_methods(nb::class_<mx::array>& cls) {
+  cls.def(
+      "__array__",
+      [](nb::handle self, nb::object dtype, std::optional<bool> copy) {
+        return array_dunder_array(self, dtype, copy);
+      },
+      nb::arg("dtype") = nb::none(),
+      nb::arg("copy") = nb::none(),
+      "A NumPy array with the data of this array (a view unless a copy is needed or "
+      "asked for). bfloat16 arrays need the ml_dtypes package.");
+}

@@ -1,0 +1,542 @@
+// Function transforms (see transforms.h). Each wraps a Python function as an engine
+// VectorFn: the array leaves of the (pytree) arguments are flattened into one vector, and
+// the engine calls back a lambda that rebuilds the arguments, calls the Python function
+// (in this thread, GIL held) and flattens its output.
+#include "python/src/transforms.h"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/variant.h>
+#include <nanobind/stl/vector.h>
+
+#include "mlx_core/errors.h"
+#include "mlx_core/ops/shape.h"
+#include "mlx_core/transforms/autodiff.h"
+#include "mlx_core/transforms/eval.h"
+#include "mlx_core/transforms/vmap.h"
+#include "python/src/trees.h"
+
+namespace {
+
+using IntOrVec = std::variant<int, std::vector<int>>;
+using StrOrVec = std::variant<std::string, std::vector<std::string>>;
+
+std::string shape_str(const mx::Shape& s) {
+  std::string out = "(";
+  for (size_t i = 0; i < s.size(); ++i) {
+    out += (i ? "," : "") + std::to_string(s[i]);
+  }
+  return out + ")";
+}
+
+std::string py_type_name(nb::handle h) {
+  return nb::cast<std::string>(nb::handle((PyObject*)Py_TYPE(h.ptr())).attr("__name__"));
+}
+
+nb::str function_name(nb::handle fun) {
+  nb::object name = nb::getattr(fun, "__name__", nb::none());
+  if (name.is_none() || !nb::isinstance<nb::str>(name)) {
+    return nb::str("function");
+  }
+  return nb::borrow<nb::str>(name);
+}
+
+// Checks that outputs and cotangents agree, as vjp does (messages as MLX's).
+void check_cotangents(const std::vector<mx::array>& outs, const std::vector<mx::array>& cots) {
+  if (cots.size() < outs.size()) {
+    throw std::invalid_argument(mx::msg(
+        "[vjp] Number of outputs to compute gradients for (", outs.size(),
+        ") does not match number of cotangents (", cots.size(), ")."));
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (outs[i].shape() != cots[i].shape()) {
+      std::string m = mx::msg(
+          "[vjp] Output shape ", shape_str(outs[i].shape()), " does not match cotangent shape ",
+          shape_str(cots[i].shape()), ".");
+      if (outs[i].size() == 1) {
+        m += " If you are using grad your function must return a scalar.";
+      }
+      throw std::invalid_argument(m);
+    }
+  }
+}
+
+// ---- eval ------------------------------------------------------------------------------
+
+void eval_trees(const nb::args& args) {
+  std::vector<mx::array> arrays = tree_flatten(args, false);
+  nb::gil_scoped_release nogil;
+  mx::eval(std::move(arrays));
+}
+
+// ---- grad / value_and_grad -------------------------------------------------------------
+
+struct GradSpec {
+  std::vector<int> argnums;
+  bool single = true; // one positional gradient comes back bare, not in a tuple
+  std::vector<std::string> argnames;
+};
+
+GradSpec make_grad_spec(const std::optional<IntOrVec>& argnums, const StrOrVec& argnames, const char* name) {
+  GradSpec spec;
+  if (std::holds_alternative<std::string>(argnames)) {
+    spec.argnames.push_back(std::get<std::string>(argnames));
+  } else {
+    for (auto& n : std::get<std::vector<std::string>>(argnames)) {
+      if (std::find(spec.argnames.begin(), spec.argnames.end(), n) == spec.argnames.end()) {
+        spec.argnames.push_back(n);
+      }
+    }
+  }
+  if (!argnums.has_value()) {
+    if (spec.argnames.empty()) {
+      spec.argnums = {0};
+    }
+  } else if (std::holds_alternative<int>(*argnums)) {
+    spec.argnums = {std::get<int>(*argnums)};
+  } else {
+    spec.argnums = std::get<std::vector<int>>(*argnums);
+    spec.single = spec.argnums.size() == 1;
+  }
+  for (size_t i = 0; i < spec.argnums.size(); ++i) {
+    int a = spec.argnums[i];
+    if (a < 0) {
+      throw std::invalid_argument(mx::msg(
+          "[", name, "] Can't compute the gradient of negative argument index ", a));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.argnums[j] == a) {
+        throw std::invalid_argument(
+            mx::msg("[", name, "] Duplicate argument index ", a, " is not allowed."));
+      }
+    }
+  }
+  if (spec.argnums.empty() && spec.argnames.empty()) {
+    throw std::invalid_argument(mx::msg("[", name, "] Gradient wrt no argument requested"));
+  }
+  return spec;
+}
+
+// Returns (value, gradients) as Python objects.
+std::pair<nb::object, nb::object> call_value_and_grad(
+    const nb::callable& fun,
+    const GradSpec& spec,
+    bool scalar_only,
+    const char* name,
+    const nb::args& args,
+    const nb::kwargs& kwargs) {
+  size_t nargs = args.size();
+  for (int a : spec.argnums) {
+    if (static_cast<size_t>(a) >= nargs) {
+      throw std::invalid_argument(mx::msg(
+          "[", name, "] Can't compute the gradient of argument index ", a,
+          " because the function is called with only ", nargs, " positional arguments."));
+    }
+  }
+  for (auto& n : spec.argnames) {
+    if (!kwargs.contains(n.c_str())) {
+      std::string keys = "{";
+      for (auto [k, v] : kwargs) {
+        keys += nb::cast<std::string>(nb::str(k)) + ",";
+      }
+      keys += "}";
+      throw std::invalid_argument(mx::msg(
+          "[", name, "] Can't compute the gradient of keyword argument '", n,
+          "' because the function is called with the following keyword arguments ", keys));
+    }
+  }
+
+  std::vector<mx::array> inputs;
+  for (int a : spec.argnums) {
+    auto leaves = tree_flatten(args[a], true);
+    inputs.insert(inputs.end(), leaves.begin(), leaves.end());
+  }
+  for (auto& n : spec.argnames) {
+    auto leaves = tree_flatten(kwargs[n.c_str()], true);
+    inputs.insert(inputs.end(), leaves.begin(), leaves.end());
+  }
+
+  nb::object py_out;
+  auto vfun = [&](const std::vector<mx::array>& xs) -> std::vector<mx::array> {
+    nb::list new_args;
+    for (nb::handle h : args) {
+      new_args.append(h);
+    }
+    nb::dict new_kwargs;
+    for (auto [k, v] : kwargs) {
+      new_kwargs[k] = v;
+    }
+    size_t index = 0;
+    for (int a : spec.argnums) {
+      new_args[a] = tree_unflatten(args[a], xs, index);
+    }
+    for (auto& n : spec.argnames) {
+      new_kwargs[n.c_str()] = tree_unflatten(kwargs[n.c_str()], xs, index);
+    }
+    py_out = fun(*nb::tuple(new_args), **new_kwargs);
+
+    std::vector<mx::array> outs;
+    if (nb::isinstance<mx::array>(py_out)) {
+      outs.push_back(nb::cast<mx::array>(py_out));
+    } else if (scalar_only) {
+      throw std::invalid_argument(mx::msg(
+          "[", name, "] The return value of the function whose gradient we want to compute "
+          "should be a scalar array; but ", py_type_name(py_out), " was returned."));
+    } else if (!nb::isinstance<nb::tuple>(py_out)) {
+      throw std::invalid_argument(mx::msg(
+          "[", name, "] The return value of the function whose gradient we want to compute "
+          "should be either a scalar array or a tuple with the first value being a scalar "
+          "array (Union[array, tuple[array, Any, ...]]); but ", py_type_name(py_out),
+          " was returned."));
+    } else {
+      nb::tuple t = nb::borrow<nb::tuple>(py_out);
+      if (t.size() == 0) {
+        throw std::invalid_argument(mx::msg(
+            "[", name, "] The return value of the function whose gradient we want to compute "
+            "should be either a scalar array or a non-empty tuple. The first value should be a "
+            "scalar array and the rest can be anything. Instead, we got an empty tuple."));
+      }
+      if (!nb::isinstance<mx::array>(t[0])) {
+        throw std::invalid_argument(mx::msg(
+            "[", name, "] The return value of the function whose gradient we want to compute "
+            "should be either a scalar array or a tuple with the first value being a scalar "
+            "array (Union[array, tuple[array, Any, ...]]); but it was a tuple with the first "
+            "value being of type ", py_type_name(t[0]), " ."));
+      }
+      outs = tree_flatten(py_out, false);
+    }
+    if (outs[0].ndim() != 0) {
+      check_cotangents({outs[0]}, {mx::array(1.0f)});
+    }
+    return outs;
+  };
+
+  std::vector<int> flat_argnums(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    flat_argnums[i] = static_cast<int>(i);
+  }
+  auto [values, grads] = mx::value_and_grad(vfun, inputs, flat_argnums);
+
+  nb::object value = nb::isinstance<mx::array>(py_out) ? nb::cast(values.at(0))
+                                                       : tree_unflatten(py_out, values);
+  size_t index = 0;
+  nb::object positional = nb::none();
+  if (!spec.argnums.empty()) {
+    nb::list gs;
+    for (int a : spec.argnums) {
+      gs.append(tree_unflatten(args[a], grads, index));
+    }
+    positional = spec.single ? nb::object(gs[0]) : nb::object(nb::tuple(gs));
+  }
+  if (spec.argnames.empty()) {
+    return {value, positional};
+  }
+  nb::dict kw;
+  for (auto& n : spec.argnames) {
+    kw[n.c_str()] = tree_unflatten(kwargs[n.c_str()], grads, index);
+  }
+  return {value, nb::make_tuple(positional, kw)};
+}
+
+nb::object make_grad_function(
+    nb::callable fun,
+    std::optional<IntOrVec> argnums,
+    StrOrVec argnames,
+    bool with_value) {
+  const char* name = with_value ? "value_and_grad" : "grad";
+  auto spec = std::make_shared<GradSpec>(make_grad_spec(argnums, argnames, name));
+  std::string fname = nb::cast<std::string>(function_name(fun));
+  if (with_value) {
+    return nb::cpp_function(
+        [fun, spec](nb::args args, nb::kwargs kwargs) {
+          auto [value, grads] =
+              call_value_and_grad(fun, *spec, false, "value_and_grad", args, kwargs);
+          return nb::make_tuple(value, grads);
+        },
+        nb::name(fname.c_str()));
+  }
+  return nb::cpp_function(
+      [fun, spec](nb::args args, nb::kwargs kwargs) {
+        return call_value_and_grad(fun, *spec, true, "grad", args, kwargs).second;
+      },
+      nb::name(fname.c_str()));
+}
+
+// ---- vjp / jvp -------------------------------------------------------------------------
+
+std::vector<mx::array> outputs_as_arrays(nb::handle out, const char* name) {
+  if (nb::isinstance<mx::array>(out)) {
+    return {nb::cast<mx::array>(out)};
+  }
+  if (nb::isinstance<nb::list>(out) || nb::isinstance<nb::tuple>(out)) {
+    std::vector<mx::array> outs;
+    for (nb::handle h : out) {
+      if (!nb::isinstance<mx::array>(h)) {
+        throw std::invalid_argument(mx::msg(
+            "[", name, "] The function must return an array or a list/tuple of arrays; got a "
+            "sequence holding ", py_type_name(h), "."));
+      }
+      outs.push_back(nb::cast<mx::array>(h));
+    }
+    return outs;
+  }
+  throw std::invalid_argument(mx::msg(
+      "[", name, "] The function must return an array or a list/tuple of arrays; got ",
+      py_type_name(out), "."));
+}
+
+mx::VectorFn wrap_simple(const nb::callable& fun, const char* name) {
+  return [fun, name](const std::vector<mx::array>& xs) {
+    nb::list args;
+    for (auto& x : xs) {
+      args.append(nb::cast(x));
+    }
+    nb::object out = fun(*nb::tuple(args));
+    return outputs_as_arrays(out, name);
+  };
+}
+
+std::pair<std::vector<mx::array>, std::vector<mx::array>> py_vjp(
+    nb::callable fun,
+    std::vector<mx::array> primals,
+    std::vector<mx::array> cotangents) {
+  mx::VectorFn inner = wrap_simple(fun, "vjp");
+  mx::VectorFn checked = [inner, &cotangents](const std::vector<mx::array>& xs) {
+    auto outs = inner(xs);
+    check_cotangents(outs, cotangents);
+    return outs;
+  };
+  return mx::vjp(checked, primals, cotangents);
+}
+
+std::pair<std::vector<mx::array>, std::vector<mx::array>> py_jvp(
+    nb::callable fun,
+    std::vector<mx::array> primals,
+    std::vector<mx::array> tangents) {
+  if (primals.size() != tangents.size()) {
+    throw std::invalid_argument("[jvp] Number of inputs does not match number of tangents.");
+  }
+  for (size_t i = 0; i < primals.size(); ++i) {
+    if (primals[i].shape() != tangents[i].shape()) {
+      throw std::invalid_argument("[jvp] Input shape does not match shape of tangent.");
+    }
+  }
+  return mx::jvp(wrap_simple(fun, "jvp"), primals, tangents);
+}
+
+// ---- vmap ------------------------------------------------------------------------------
+
+// An axis leaf of in_axes/out_axes: an int, or None (nullopt) where allowed.
+std::optional<int> axis_leaf(nb::handle h, bool allow_none) {
+  if (h.is_none() && allow_none) {
+    return std::nullopt;
+  }
+  if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) {
+    return nb::cast<int>(h);
+  }
+  throw std::invalid_argument(allow_none ? "[vmap] axis must be int or None."
+                                         : "[vmap] Output axis must be an int.");
+}
+
+// One axis per array leaf of `tree`, following the axes spec (an int, or a prefix tree).
+std::vector<std::optional<int>> leaf_axes(nb::handle tree, nb::handle spec, bool allow_none) {
+  std::vector<std::optional<int>> axes;
+  if (!tree_is_node(spec)) {
+    std::optional<int> ax = axis_leaf(spec, allow_none);
+    tree_visit(tree, [&](nb::handle) { axes.push_back(ax); });
+    return axes;
+  }
+  tree_map(
+      std::vector<nb::object>{nb::borrow(tree), nb::borrow(spec)},
+      [&](const std::vector<nb::object>& leaves) {
+        std::optional<int> ax = axis_leaf(leaves[1], allow_none);
+        tree_visit(leaves[0], [&](nb::handle) { axes.push_back(ax); });
+        return nb::none();
+      });
+  return axes;
+}
+
+nb::object call_vmap(
+    const nb::callable& fun,
+    const nb::object& in_axes,
+    const nb::object& out_axes,
+    const std::shared_ptr<size_t>& n_out_cache,
+    const nb::args& args,
+    const nb::kwargs& kwargs) {
+  if (kwargs.size() > 0) {
+    throw nb::type_error("[vmap] Keyword arguments are not supported.");
+  }
+  std::vector<mx::array> inputs = tree_flatten(args, true);
+  nb::object in_spec = in_axes;
+  if (nb::isinstance<nb::list>(in_axes) && nb::len(in_axes) != args.size()) {
+    throw std::invalid_argument(
+        "[tree_map] Additional input tree is not a valid prefix of the first tree.");
+  }
+  auto axes = leaf_axes(args, in_spec, true);
+
+  std::vector<int> flat_axes;
+  int axis_size = -1;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!axes[i]) {
+      flat_axes.push_back(-1);
+      continue;
+    }
+    int ax = *axes[i];
+    int nd = inputs[i].ndim();
+    int norm = ax < 0 ? ax + nd : ax;
+    if (norm < 0 || norm >= nd) {
+      throw std::out_of_range(mx::msg(
+          "[vmap] Invalid vectorization axis ", ax, " for array with shape ",
+          shape_str(inputs[i].shape())));
+    }
+    int size = inputs[i].shape()[norm];
+    if (axis_size >= 0 && size != axis_size) {
+      throw std::invalid_argument(
+          mx::msg("[vmap] Inconsistent axis sizes: ", axis_size, " and ", size, "."));
+    }
+    axis_size = size;
+    flat_axes.push_back(norm);
+  }
+  if (axis_size < 0) {
+    throw std::invalid_argument("At least one of in_axes must be non-None.");
+  }
+
+  nb::object py_out;
+  size_t n_out = std::numeric_limits<size_t>::max();
+  mx::VectorFn vfun = [&](const std::vector<mx::array>& xs) {
+    nb::object new_args = tree_unflatten(args, xs);
+    py_out = fun(*new_args);
+    auto outs = tree_flatten(py_out, true);
+    n_out = outs.size();
+    return outs;
+  };
+  // The engine wants one out axis per output before the function has run: guess the
+  // count (the last call's), and run again with the right count if the guess was wrong.
+  // The mapped axis comes out first and is moved to its out axis below.
+  size_t guess = *n_out_cache;
+  std::vector<mx::array> outs;
+  try {
+    outs = mx::vmap(vfun, flat_axes, std::vector<int>(guess, 0))(inputs);
+  } catch (nb::python_error&) {
+    throw;
+  } catch (std::exception&) {
+    if (n_out == std::numeric_limits<size_t>::max() || n_out == guess) {
+      throw;
+    }
+    outs.clear();
+  }
+  if (outs.size() != n_out) {
+    size_t want = n_out;
+    outs = mx::vmap(vfun, flat_axes, std::vector<int>(want, 0))(inputs);
+  }
+  *n_out_cache = n_out;
+
+  // Output axes: an int, or a prefix tree of the output (a one-element sequence also
+  // works for a single array output).
+  nb::object out_spec = out_axes;
+  if (nb::isinstance<mx::array>(py_out) && (nb::isinstance<nb::tuple>(out_spec) || nb::isinstance<nb::list>(out_spec)) &&
+      nb::len(out_spec) == 1) {
+    out_spec = out_spec[0];
+  }
+  auto oaxes = leaf_axes(py_out, out_spec, false);
+  for (size_t i = 0; i < outs.size(); ++i) {
+    int ax = *oaxes[i];
+    int nd = outs[i].ndim();
+    int norm = ax < 0 ? ax + nd : ax;
+    if (norm < 0 || norm >= nd) {
+      mx::Shape inner(outs[i].shape().begin() + std::min(nd, 1), outs[i].shape().end());
+      throw std::out_of_range(mx::msg(
+          "[vmap] Invalid output vectorization axis ", ax, " for array with shape ",
+          shape_str(inner)));
+    }
+    if (norm != 0) {
+      outs[i] = mx::moveaxis(outs[i], 0, norm);
+    }
+  }
+  return tree_unflatten(py_out, outs);
+}
+
+nb::object make_vmap_function(nb::callable fun, nb::object in_axes, nb::object out_axes) {
+  if (in_axes.is_none() || out_axes.is_none()) {
+    throw nb::type_error("vmap(): in_axes and out_axes must be an int or a tuple, not None.");
+  }
+  auto cache = std::make_shared<size_t>(1);
+  return nb::cpp_function(
+      [fun, in_axes, out_axes, cache](nb::args args, nb::kwargs kwargs) {
+        return call_vmap(fun, in_axes, out_axes, cache, args, kwargs);
+      },
+      nb::name(nb::cast<std::string>(function_name(fun)).c_str()));
+}
+
+} // namespace
+
+void init_transforms(nb::module_& m) {
+  m.def(
+      "eval",
+      [](nb::args args) { eval_trees(args); },
+      nb::arg("args"),
+      "Evaluates the arrays in args (arrays or trees of arrays; other leaves are ignored).");
+  m.def(
+      "async_eval",
+      [](nb::args args) { eval_trees(args); },
+      nb::arg("args"),
+      "Evaluates the arrays in args. On the CPU stream this completes before returning.");
+  m.def(
+      "grad",
+      [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
+        return make_grad_function(fun, argnums, argnames, false);
+      },
+      nb::arg("fun"),
+      nb::arg("argnums") = nb::none(),
+      nb::arg("argnames") = std::vector<std::string>{},
+      nb::sig("def grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
+              "argnames: str | Sequence[str] = []) -> Callable"),
+      "A function computing the gradient of fun (which must return a scalar array) with "
+      "respect to the positional arguments argnums (default 0) and keyword arguments "
+      "argnames.");
+  m.def(
+      "value_and_grad",
+      [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
+        return make_grad_function(fun, argnums, argnames, true);
+      },
+      nb::arg("fun"),
+      nb::arg("argnums") = nb::none(),
+      nb::arg("argnames") = std::vector<std::string>{},
+      nb::sig("def value_and_grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
+              "argnames: str | Sequence[str] = []) -> Callable"),
+      "A function returning (value, gradient) of fun; fun returns a scalar array or a tuple "
+      "whose first element is a scalar array (the rest is passed through).");
+  m.def(
+      "vjp",
+      &py_vjp,
+      nb::arg("fun"),
+      nb::arg("primals"),
+      nb::arg("cotangents"),
+      "The outputs of fun(*primals) and the vector-Jacobian products with cotangents.");
+  m.def(
+      "jvp",
+      &py_jvp,
+      nb::arg("fun"),
+      nb::arg("primals"),
+      nb::arg("tangents"),
+      "The outputs of fun(*primals) and the Jacobian-vector products with tangents.");
+  m.def(
+      "vmap",
+      &make_vmap_function,
+      nb::arg("fun"),
+      nb::arg("in_axes") = 0,
+      nb::arg("out_axes") = 0,
+      nb::sig("def vmap(fun: Callable, in_axes: object = 0, out_axes: object = 0) -> Callable"),
+      "A vectorized version of fun mapping over axis in_axes of the inputs and placing the "
+      "mapped axis at out_axes of the outputs.");
+}

@@ -1,0 +1,40 @@
+// Pytree utilities: nested lists, tuples and dicts whose leaves are arrays (or, where
+// allowed, other Python objects that pass through untouched).
+#pragma once
+#include <functional>
+#include <vector>
+
+#include <nanobind/nanobind.h>
+
+#include "mlx_core/array.h"
+
+namespace nb = nanobind;
+namespace mx = mlx::core;
+
+// Whether h is a container node of a tree (list, tuple or dict).
+bool tree_is_node(nb::handle h);
+
+// The array leaves of `tree` in depth-first order (dicts in insertion order).
+// strict: any non-array leaf raises ValueError "[tree_flatten] The argument should contain
+// only arrays"; otherwise non-array leaves are skipped.
+std::vector<mx::array> tree_flatten(nb::handle tree, bool strict = true);
+
+// A copy of `tree` in which the array leaves are replaced, in order, by values[index],
+// values[index + 1], ...; `index` is advanced past the used values. Non-array leaves are
+// kept as they are. Lists and tuples come back as plain lists and tuples.
+nb::object tree_unflatten(nb::handle tree, const std::vector<mx::array>& values, size_t& index);
+nb::object tree_unflatten(nb::handle tree, const std::vector<mx::array>& values);
+
+// Calls visit on every leaf of tree (arrays and other objects alike).
+void tree_visit(nb::handle tree, const std::function<void(nb::handle)>& visit);
+
+// A tree of the structure of `tree` whose leaves are transform(leaf).
+nb::object tree_map(nb::handle tree, const std::function<nb::object(nb::handle)>& transform);
+
+// Maps over several trees at once: trees[1..] must be prefixes of trees[0] (a leaf of an
+// additional tree applies to the whole subtree of trees[0] under it). Lists and tuples are
+// interchangeable; dicts must have the same keys. On a mismatch: ValueError "[tree_map]
+// Additional input tree is not a valid prefix of the first tree."
+nb::object tree_map(
+    const std::vector<nb::object>& trees,
+    const std::function<nb::object(const std::vector<nb::object>&)>& transform);
