@@ -157,6 +157,9 @@ Strides row_major_strides(const Shape& shape);
 // Product of the dimensions.
 size_t shape_size(const Shape& shape);
 
+// Contiguity flags of a layout (strides in elements; size-1 dims ignored).
+Flags compute_layout_flags(const Shape& shape, const Strides& strides);
+
 // Casts a value of type From to To the way the kernels do (used for scalars).
 template <typename To, typename From>
 inline To cast_value(From v);

@@ -26,6 +26,9 @@ array flatten(const array& a, int start_axis = 0, int end_axis = -1, StreamOrDev
 // stop >= -1 for negative strides). A view.
 array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s = {});
 
+// A copy of src with src[start:stop:strides] replaced by update (broadcast to the slice).
+array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides, StreamOrDevice s = {});
+
 // The shape two shapes broadcast to; std::invalid_argument when they cannot.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 

@@ -1,0 +1,252 @@
+#include "mlx_core/array.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mlx_core/allocator.h"
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/errors.h"
+#include "mlx_core/primitives/primitive.h"
+#include "mlx_core/transforms/eval.h"
+
+namespace mlx::core {
+
+Data::Data(size_t n) : ptr(allocator::malloc(n)), nbytes(n) {}
+
+Data::~Data() {
+  if (release) {
+    release();
+  } else {
+    allocator::free(ptr, nbytes);
+  }
+}
+
+Strides row_major_strides(const Shape& shape) {
+  Strides s(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
+    s[i] = s[i + 1] * std::max<int64_t>(shape[i + 1], 1);
+  }
+  return s;
+}
+
+size_t shape_size(const Shape& shape) {
+  size_t n = 1;
+  for (auto d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+namespace {
+
+// Row/column contiguity of a layout (size-1 dimensions are ignored).
+Flags layout_flags(const Shape& shape, const Strides& strides) {
+  Flags f;
+  int64_t expect = 1;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] == 1) continue;
+    if (strides[i] != expect) f.row_contiguous = false;
+    expect *= shape[i];
+  }
+  expect = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (strides[i] != expect) f.col_contiguous = false;
+    expect *= shape[i];
+  }
+  f.contiguous = f.row_contiguous || f.col_contiguous;
+  return f;
+}
+
+} // namespace
+
+array::ArrayDesc::ArrayDesc(Shape s, Dtype d)
+    : shape(std::move(s)), size(shape_size(shape)), dtype(d) {
+  strides = row_major_strides(shape);
+}
+
+array::ArrayDesc::ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in)
+    : shape(std::move(s)), size(shape_size(shape)), dtype(d), primitive(std::move(p)), inputs(std::move(in)) {
+  strides = row_major_strides(shape);
+  for (auto& i : inputs) {
+    if (i.is_tracer()) {
+      is_tracer = true;
+      break;
+    }
+  }
+}
+
+array::ArrayDesc::~ArrayDesc() {
+  // Unlink the chain of inputs iteratively: each input whose last owner is this
+  // node gives its own inputs to the work list before it is destroyed.
+  if (inputs.empty()) return;
+  std::vector<std::shared_ptr<ArrayDesc>> pending;
+  for (auto& in : inputs) pending.push_back(std::move(in.desc_));
+  inputs.clear();
+  while (!pending.empty()) {
+    auto d = std::move(pending.back());
+    pending.pop_back();
+    if (d && d.use_count() == 1) {
+      for (auto& in : d->inputs) pending.push_back(std::move(in.desc_));
+      d->inputs.clear();
+      for (auto& s : d->siblings) pending.push_back(std::move(s.desc_));
+      d->siblings.clear();
+    }
+  }
+}
+
+array::array(const void* src, Shape shape, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  auto d = std::make_shared<Data>(std::max<size_t>(nbytes(), 1));
+  if (nbytes()) std::memcpy(d->ptr, src, nbytes());
+  set_data(std::move(d));
+}
+
+array::array(std::shared_ptr<Data> data, Shape shape, Strides strides, Dtype dtype, int64_t offset)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  if (strides.size() != desc_->shape.size()) {
+    throw std::invalid_argument("[array] Strides and shape must have the same length.");
+  }
+  Flags f = layout_flags(desc_->shape, strides);
+  desc_->data = std::move(data);
+  desc_->strides = std::move(strides);
+  desc_->flags = f;
+  desc_->offset = offset;
+  desc_->data_size = f.contiguous ? desc_->size : desc_->data->nbytes / dtype.size;
+}
+
+array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype, std::move(primitive), std::move(inputs))) {}
+
+std::vector<array> array::make_arrays(
+    std::vector<Shape> shapes,
+    const std::vector<Dtype>& dtypes,
+    const std::shared_ptr<Primitive>& primitive,
+    const std::vector<array>& inputs) {
+  std::vector<array> outs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
+  }
+  if (outs.size() > 1) {
+    for (size_t i = 0; i < outs.size(); ++i) {
+      auto sibs = outs;
+      sibs.erase(sibs.begin() + i);
+      outs[i].desc_->siblings = std::move(sibs);
+      outs[i].desc_->position = static_cast<int>(i);
+    }
+  }
+  return outs;
+}
+
+void array::init_scalar(const void* bytes, Dtype src_dtype) {
+  auto d = std::make_shared<Data>(size_of(dtype()));
+  cpu::dispatch_dtype(src_dtype, [&]<typename In>(In) {
+    In v;
+    std::memcpy(&v, bytes, sizeof(In));
+    cpu::dispatch_dtype(dtype(), [&]<typename Out>(Out) {
+      Out o = cast_value<Out>(v);
+      std::memcpy(d->ptr, &o, sizeof(Out));
+    });
+  });
+  set_data(std::move(d));
+}
+
+ShapeElem array::shape(int dim) const {
+  int n = ndim();
+  int d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n) {
+    throw std::out_of_range(msg("[array::shape] Invalid axis ", dim, " for array with ", n, " dimensions."));
+  }
+  return desc_->shape[d];
+}
+
+int64_t array::strides(int dim) const {
+  int n = ndim();
+  int d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n) {
+    throw std::out_of_range(msg("[array::strides] Invalid axis ", dim, " for array with ", n, " dimensions."));
+  }
+  return desc_->strides[d];
+}
+
+void array::eval() {
+  if (!is_available()) {
+    mlx::core::eval({*this});
+  }
+}
+
+std::vector<array> array::outputs() const {
+  std::vector<array> outs = desc_->siblings;
+  outs.insert(outs.begin() + desc_->position, *this);
+  return outs;
+}
+
+void array::detach() {
+  for (auto& s : desc_->siblings) {
+    s.desc_->primitive = nullptr;
+    s.desc_->inputs.clear();
+    s.desc_->siblings.clear();
+  }
+  desc_->siblings.clear();
+  desc_->primitive = nullptr;
+  // Inputs are released through the destructor logic only when the last owner goes;
+  // moving them into a temporary keeps deep chains iterative.
+  std::vector<array> old = std::move(desc_->inputs);
+  desc_->inputs.clear();
+}
+
+void array::set_data(std::shared_ptr<Data> d) {
+  desc_->data = std::move(d);
+  desc_->strides = row_major_strides(desc_->shape);
+  desc_->flags = Flags{};
+  desc_->offset = 0;
+  desc_->data_size = desc_->size;
+}
+
+void array::set_data(std::shared_ptr<Data> d, size_t data_size, Strides strides, Flags flags, int64_t offset) {
+  desc_->data = std::move(d);
+  desc_->strides = std::move(strides);
+  desc_->flags = flags;
+  desc_->offset = offset;
+  desc_->data_size = data_size;
+}
+
+void array::copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size, int64_t offset) {
+  set_data(other.desc_->data, data_size, strides, flags, offset);
+}
+
+void array::copy_shared_buffer(const array& other) {
+  set_data(other.desc_->data, other.data_size(), other.strides(), other.flags(), other.offset());
+}
+
+template <typename T>
+T array::item() {
+  if (size() != 1) {
+    throw std::invalid_argument("[item] Only length-1 arrays can be converted to scalars.");
+  }
+  eval();
+  T result{};
+  cpu::dispatch_dtype(dtype(), [&]<typename In>(In) {
+    result = cast_value<T>(*data<In>());
+  });
+  return result;
+}
+
+template bool array::item<bool>();
+template uint8_t array::item<uint8_t>();
+template uint16_t array::item<uint16_t>();
+template uint32_t array::item<uint32_t>();
+template uint64_t array::item<uint64_t>();
+template int8_t array::item<int8_t>();
+template int16_t array::item<int16_t>();
+template int32_t array::item<int32_t>();
+template int64_t array::item<int64_t>();
+template float16_t array::item<float16_t>();
+template bfloat16_t array::item<bfloat16_t>();
+template float array::item<float>();
+template double array::item<double>();
+template complex64_t array::item<complex64_t>();
+
+Flags compute_layout_flags(const Shape& shape, const Strides& strides) {
+  return layout_flags(shape, strides);
+}
+
+} // namespace mlx::core

@@ -1,0 +1,19 @@
+// The few OpenBLAS (scipy-openblas64: ILP64, symbols prefixed scipy_ and suffixed 64_)
+// entry points the engine uses.
+#pragma once
+#include <cstdint>
+
+extern "C" {
+using blas_int = int64_t;
+enum { MLX_CblasRowMajor = 101, MLX_CblasNoTrans = 111, MLX_CblasTrans = 112 };
+
+void scipy_cblas_sgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                          float alpha, const float* a, blas_int lda, const float* b, blas_int ldb,
+                          float beta, float* c, blas_int ldc);
+void scipy_cblas_dgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                          double alpha, const double* a, blas_int lda, const double* b, blas_int ldb,
+                          double beta, double* c, blas_int ldc);
+void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                          const void* alpha, const void* a, blas_int lda, const void* b, blas_int ldb,
+                          const void* beta, void* c, blas_int ldc);
+}

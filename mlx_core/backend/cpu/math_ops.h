@@ -1,0 +1,301 @@
+// Scalar functors for the element-wise kernels. Half types compute in float.
+#pragma once
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <type_traits>
+
+#include "mlx_core/array.h"
+
+namespace mlx::core::cpu {
+
+template <typename T>
+inline constexpr bool is_cplx = std::is_same_v<T, complex64_t>;
+template <typename T>
+inline constexpr bool is_int_like = std::is_integral_v<T>; // bool included
+
+// The type arithmetic is done in: float for half types, the type itself otherwise.
+template <typename T>
+using compute_t = std::conditional_t<is_half_v<T>, float, std::conditional_t<std::is_integral_v<T>, double, T>>;
+
+// Evaluates a floating expression of v (a compute_t) and converts back to T.
+#define MLX_FLOAT_UNARY(Name, EXPR)                     \
+  struct Name {                                         \
+    template <typename T>                               \
+    T operator()(T x) const {                           \
+      using C = compute_t<T>;                           \
+      C v = static_cast<C>(x);                          \
+      return static_cast<T>(EXPR);                      \
+    }                                                   \
+  };
+
+MLX_FLOAT_UNARY(ExpOp, std::exp(v))
+MLX_FLOAT_UNARY(LogOp, std::log(v))
+MLX_FLOAT_UNARY(SqrtOp, std::sqrt(v))
+MLX_FLOAT_UNARY(SinOp, std::sin(v))
+MLX_FLOAT_UNARY(CosOp, std::cos(v))
+MLX_FLOAT_UNARY(TanhOp, std::tanh(v))
+MLX_FLOAT_UNARY(SigmoidOp, C(1) / (C(1) + std::exp(-v)))
+#undef MLX_FLOAT_UNARY
+
+struct AbsOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
+    else if constexpr (is_cplx<T>) return T(std::abs(x), 0.0f);
+    else if constexpr (is_half_v<T>) return T(std::abs(static_cast<float>(x)));
+    else return x < 0 ? T(-x) : x;
+  }
+};
+
+struct NegativeOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (is_half_v<T>) return T(-static_cast<float>(x));
+    else return static_cast<T>(-x);
+  }
+};
+
+struct SignOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (is_cplx<T>) {
+      float m = std::abs(x);
+      return m == 0 ? T(0) : x / m;
+    } else if constexpr (std::is_unsigned_v<T>) return T(x != 0);
+    else {
+      auto v = static_cast<compute_t<T>>(x);
+      return static_cast<T>((v > 0) - (v < 0));
+    }
+  }
+};
+
+struct SquareOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (is_half_v<T>) {
+      float v = x;
+      return T(v * v);
+    } else return static_cast<T>(x * x);
+  }
+};
+
+struct LogicalNotOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T> || is_half_v<T>) return T(cast_value<bool>(x) ? 0.0f : 1.0f);
+    else return static_cast<T>(!x);
+  }
+};
+
+struct BitwiseInvertOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return !x;
+    else if constexpr (std::is_integral_v<T>) return static_cast<T>(~x);
+    else return x; // rejected by the op
+  }
+};
+
+// Binary functors.
+#define MLX_ARITH_BINARY(Name, EXPR)                    \
+  struct Name {                                         \
+    template <typename T>                               \
+    T operator()(T a, T b) const {                      \
+      if constexpr (is_half_v<T>) {                     \
+        float x = a, y = b;                             \
+        return T(EXPR);                                 \
+      } else {                                          \
+        auto x = a;                                     \
+        auto y = b;                                     \
+        return static_cast<T>(EXPR);                    \
+      }                                                 \
+    }                                                   \
+  };
+MLX_ARITH_BINARY(AddOp, x + y)
+MLX_ARITH_BINARY(SubtractOp, x - y)
+MLX_ARITH_BINARY(MultiplyOp, x* y)
+#undef MLX_ARITH_BINARY
+
+struct DivideOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_half_v<T>) return T(static_cast<float>(a) / static_cast<float>(b));
+    else if constexpr (std::is_integral_v<T>) {
+      // Integers are promoted to float by the op; keep the kernel free of traps.
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return static_cast<T>(0 - a);
+      }
+      return static_cast<T>(a / b);
+    } else return a / b;
+  }
+};
+
+struct FloorDivideOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a && b;
+    else if constexpr (std::is_integral_v<T>) {
+      if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return static_cast<T>(T(0) - a); // no trap on INT_MIN // -1
+        T q = a / b;
+        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+        return q;
+      } else return static_cast<T>(a / b);
+    } else if constexpr (is_cplx<T>) return a / b;
+    else {
+      auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
+      return static_cast<T>(std::floor(x / y));
+    }
+  }
+};
+
+struct RemainderOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a && !b ? false : false;
+    else if constexpr (std::is_integral_v<T>) {
+      if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return T(0);
+        T r = a % b;
+        if (r != 0 && ((r < 0) != (b < 0))) r += b;
+        return r;
+      } else return static_cast<T>(a % b);
+    } else if constexpr (is_cplx<T>) return T(0);
+    else {
+      auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
+      auto r = std::fmod(x, y);
+      if (r != 0 && ((r < 0) != (y < 0))) r += y;
+      return static_cast<T>(r);
+    }
+  }
+};
+
+struct PowerOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a || !b;
+    else if constexpr (std::is_integral_v<T>) {
+      if constexpr (std::is_signed_v<T>) {
+        if (b < 0) return (a == 1) ? T(1) : (a == -1 ? (b % 2 ? T(-1) : T(1)) : T(0));
+      }
+      T result = 1, base = a;
+      std::make_unsigned_t<T> e = static_cast<std::make_unsigned_t<T>>(b);
+      while (e) {
+        if (e & 1) result = static_cast<T>(result * base);
+        base = static_cast<T>(base * base);
+        e >>= 1;
+      }
+      return result;
+    } else if constexpr (is_cplx<T>) return std::pow(a, b);
+    else {
+      auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
+      return static_cast<T>(std::pow(x, y));
+    }
+  }
+};
+
+template <typename T>
+inline bool is_nan_value(T x) {
+  if constexpr (is_cplx<T>) return std::isnan(x.real()) || std::isnan(x.imag());
+  else if constexpr (std::is_integral_v<T>) return false;
+  else return std::isnan(static_cast<compute_t<T>>(x));
+}
+
+// Ordering used by comparisons, max and min; complex numbers compare lexicographically.
+template <typename T>
+inline bool less_than(T a, T b) {
+  if constexpr (is_cplx<T>) return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+  else if constexpr (is_half_v<T>) return static_cast<float>(a) < static_cast<float>(b);
+  else return a < b;
+}
+
+struct MaximumOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if (is_nan_value(a)) return a;
+    if (is_nan_value(b)) return b;
+    return less_than(a, b) ? b : a;
+  }
+};
+struct MinimumOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if (is_nan_value(a)) return a;
+    if (is_nan_value(b)) return b;
+    return less_than(b, a) ? b : a;
+  }
+};
+
+template <typename T>
+inline bool equal_to(T a, T b) {
+  if constexpr (is_half_v<T>) return static_cast<float>(a) == static_cast<float>(b);
+  else return a == b;
+}
+
+struct EqualOp { template <typename T> bool operator()(T a, T b) const { return equal_to(a, b); } };
+struct NotEqualOp { template <typename T> bool operator()(T a, T b) const { return !equal_to(a, b); } };
+struct LessOp { template <typename T> bool operator()(T a, T b) const { return less_than(a, b); } };
+struct LessEqualOp {
+  template <typename T> bool operator()(T a, T b) const { return less_than(a, b) || equal_to(a, b); }
+};
+struct GreaterOp { template <typename T> bool operator()(T a, T b) const { return less_than(b, a); } };
+struct GreaterEqualOp {
+  template <typename T> bool operator()(T a, T b) const { return less_than(b, a) || equal_to(a, b); }
+};
+
+struct LogicalAndOp {
+  template <typename T> T operator()(T a, T b) const {
+    return static_cast<T>(cast_value<bool>(a) && cast_value<bool>(b));
+  }
+};
+struct LogicalOrOp {
+  template <typename T> T operator()(T a, T b) const {
+    return static_cast<T>(cast_value<bool>(a) || cast_value<bool>(b));
+  }
+};
+
+#define MLX_BITWISE_BINARY(Name, EXPR)                  \
+  struct Name {                                         \
+    template <typename T>                               \
+    T operator()(T a, T b) const {                      \
+      if constexpr (std::is_integral_v<T>) {            \
+        return static_cast<T>(EXPR);                    \
+      } else {                                          \
+        return a;                                       \
+      }                                                 \
+    }                                                   \
+  };
+MLX_BITWISE_BINARY(BitwiseAndOp, a& b)
+MLX_BITWISE_BINARY(BitwiseOrOp, a | b)
+MLX_BITWISE_BINARY(BitwiseXorOp, a ^ b)
+#undef MLX_BITWISE_BINARY
+
+struct LeftShiftOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return b ? false : a;
+    else if constexpr (std::is_integral_v<T>) {
+      if (b < 0 || b >= T(sizeof(T) * 8)) return T(0);
+      return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) << b);
+    } else return a;
+  }
+};
+struct RightShiftOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return b ? false : a;
+    else if constexpr (std::is_integral_v<T>) {
+      if (b < 0 || b >= T(sizeof(T) * 8)) return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
+      return static_cast<T>(a >> b);
+    } else return a;
+  }
+};
+
+} // namespace mlx::core::cpu

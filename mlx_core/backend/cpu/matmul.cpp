@@ -1,0 +1,115 @@
+// Kernel of Matmul: batched GEMM through OpenBLAS. Half types go through float32 GEMM.
+#include <cstring>
+
+#include "mlx_core/backend/cpu/blas.h"
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/strided.h"
+#include "mlx_core/primitives/shape.h"
+
+namespace mlx::core {
+
+namespace {
+
+// How a matrix operand can be handed to BLAS without a copy: its last two dims must be
+// row-major (no transpose) or column-major (transpose) with a positive leading dimension.
+struct MatrixView {
+  bool ok = false;
+  bool trans = false;
+  int64_t ld = 0;
+};
+
+MatrixView matrix_view(const array& a) {
+  int nd = a.ndim();
+  int64_t rows = a.shape()[nd - 2], cols = a.shape()[nd - 1];
+  int64_t rs = a.strides()[nd - 2], cs = a.strides()[nd - 1];
+  if ((cs == 1 || cols == 1) && (rs >= std::max<int64_t>(cols, 1) || rows == 1)) {
+    return {true, false, std::max<int64_t>(rows == 1 ? cols : rs, std::max<int64_t>(cols, 1))};
+  }
+  if ((rs == 1 || rows == 1) && (cs >= std::max<int64_t>(rows, 1) || cols == 1)) {
+    return {true, true, std::max<int64_t>(cols == 1 ? rows : cs, std::max<int64_t>(rows, 1))};
+  }
+  return {};
+}
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T* c, int64_t ldc) {
+  int opa = ta ? MLX_CblasTrans : MLX_CblasNoTrans;
+  int opb = tb ? MLX_CblasTrans : MLX_CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
+    scipy_cblas_dgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+  } else {
+    complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
+    scipy_cblas_cgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc);
+  }
+}
+
+// Runs the batched product for BLAS types; a and b are views usable by BLAS.
+template <typename T>
+void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, int64_t k) {
+  MatrixView va = matrix_view(a), vb = matrix_view(b);
+  int nd = a.ndim();
+  Shape batch(a.shape().begin(), a.shape().end() - 2);
+  Strides sa(a.strides().begin(), a.strides().end() - 2);
+  Strides sb(b.strides().begin(), b.strides().end() - 2);
+  Strides so(batch.size());
+  int64_t acc = m * n;
+  for (int i = static_cast<int>(batch.size()) - 1; i >= 0; --i) {
+    so[i] = acc;
+    acc *= batch[i];
+  }
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  (void)nd;
+  auto run = [&](int64_t oa, int64_t ob, int64_t oo) {
+    gemm<T>(va.trans, vb.trans, m, n, k, pa + oa, va.ld, pb + ob, vb.ld, out + oo, std::max<int64_t>(n, 1));
+  };
+  if (batch.empty()) {
+    run(0, 0, 0);
+    return;
+  }
+  cpu::for_each_run<3>(batch, {&sa, &sb, &so}, [&](auto offs, int64_t cnt, auto inner) {
+    for (int64_t i = 0; i < cnt; ++i) {
+      run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
+    }
+  });
+}
+
+} // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array a = inputs[0];
+  array b = inputs[1];
+  cpu::allocate_output(out);
+  int nd = out.ndim();
+  int64_t m = out.shape()[nd - 2], n = out.shape()[nd - 1], k = a.shape()[nd - 1];
+  if (out.size() == 0) return;
+  if (k == 0) {
+    std::memset(out.raw_data(), 0, out.nbytes());
+    return;
+  }
+  Dtype dt = out.dtype();
+  bool half = dt == float16 || dt == bfloat16;
+  Dtype work = half ? float32 : dt;
+  if (half || !matrix_view(a).ok) a = cpu::contiguous_copy(a, work);
+  if (half || !matrix_view(b).ok) b = cpu::contiguous_copy(b, work);
+  if (half) {
+    array tmp(out.shape(), float32, nullptr, {});
+    cpu::allocate_output(tmp);
+    batched_gemm<float>(a, b, tmp.data<float>(), m, n, k);
+    cpu::copy_strided(tmp, out.raw_data(), dt, out.strides());
+    return;
+  }
+  cpu::dispatch_dtype(dt, [&]<typename T>(T) {
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, complex64_t>) {
+      batched_gemm<T>(a, b, out.data<T>(), m, n, k);
+    } else {
+      throw std::invalid_argument("[matmul] Only floating point types are supported.");
+    }
+  });
+}
+
+} // namespace mlx::core

@@ -1,0 +1,220 @@
+#include "mlx_core/ops/elementwise.h"
+
+#include "mlx_core/errors.h"
+#include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/elementwise.h"
+
+namespace mlx::core {
+
+const char* unary_op_name(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Abs: return "Abs";
+    case UnaryOp::Negative: return "Negative";
+    case UnaryOp::Sign: return "Sign";
+    case UnaryOp::Exp: return "Exp";
+    case UnaryOp::Log: return "Log";
+    case UnaryOp::Sqrt: return "Sqrt";
+    case UnaryOp::Square: return "Square";
+    case UnaryOp::Sin: return "Sin";
+    case UnaryOp::Cos: return "Cos";
+    case UnaryOp::Tanh: return "Tanh";
+    case UnaryOp::Sigmoid: return "Sigmoid";
+    case UnaryOp::LogicalNot: return "LogicalNot";
+    case UnaryOp::BitwiseInvert: return "BitwiseInvert";
+  }
+  return "Unary";
+}
+
+const char* binary_op_name(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Add: return "Add";
+    case BinaryOp::Subtract: return "Subtract";
+    case BinaryOp::Multiply: return "Multiply";
+    case BinaryOp::Divide: return "Divide";
+    case BinaryOp::FloorDivide: return "FloorDivide";
+    case BinaryOp::Remainder: return "Remainder";
+    case BinaryOp::Power: return "Power";
+    case BinaryOp::Maximum: return "Maximum";
+    case BinaryOp::Minimum: return "Minimum";
+    case BinaryOp::Equal: return "Equal";
+    case BinaryOp::NotEqual: return "NotEqual";
+    case BinaryOp::Less: return "Less";
+    case BinaryOp::LessEqual: return "LessEqual";
+    case BinaryOp::Greater: return "Greater";
+    case BinaryOp::GreaterEqual: return "GreaterEqual";
+    case BinaryOp::LogicalAnd: return "LogicalAnd";
+    case BinaryOp::LogicalOr: return "LogicalOr";
+    case BinaryOp::BitwiseAnd: return "BitwiseAnd";
+    case BinaryOp::BitwiseOr: return "BitwiseOr";
+    case BinaryOp::BitwiseXor: return "BitwiseXor";
+    case BinaryOp::LeftShift: return "LeftShift";
+    case BinaryOp::RightShift: return "RightShift";
+  }
+  return "Binary";
+}
+
+bool is_comparison(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Equal:
+    case BinaryOp::NotEqual:
+    case BinaryOp::Less:
+    case BinaryOp::LessEqual:
+    case BinaryOp::Greater:
+    case BinaryOp::GreaterEqual:
+      return true;
+    default:
+      return false;
+  }
+}
+
+array unary_op(UnaryOp op, const array& a, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), std::make_shared<Unary>(to_stream(s), op), {a});
+}
+
+array binary_op(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {
+  Shape shape = broadcast_shapes(a.shape(), b.shape());
+  Dtype out = is_comparison(op) ? bool_ : a.dtype();
+  return array(shape, out, std::make_shared<Binary>(to_stream(s), op),
+               {broadcast_to(a, shape, s), broadcast_to(b, shape, s)});
+}
+
+namespace {
+
+// Non-inexact inputs of transcendental ops compute in float32.
+array at_least_float(const array& a, StreamOrDevice s) {
+  return is_inexact(a.dtype()) ? a : astype(a, float32, s);
+}
+
+array float_unary(UnaryOp op, const array& a, StreamOrDevice s) {
+  return unary_op(op, at_least_float(a, s), s);
+}
+
+// Both operands cast to their promoted type, then the op.
+array promoted_binary(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  return binary_op(op, astype(a, t, s), astype(b, t, s), s);
+}
+
+array bitwise_binary(BinaryOp op, const array& a, const array& b, const char* what, StreamOrDevice s) {
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  if (is_inexact(t)) {
+    throw std::invalid_argument(msg("Floating point types not allowed with ", what, "."));
+  }
+  return binary_op(op, astype(a, t, s), astype(b, t, s), s);
+}
+
+} // namespace
+
+array abs(const array& a, StreamOrDevice s) { return unary_op(UnaryOp::Abs, a, s); }
+
+array negative(const array& a, StreamOrDevice s) {
+  if (a.dtype() == bool_) {
+    throw std::invalid_argument("[negative] Not supported for bool, use logical_not instead.");
+  }
+  return unary_op(UnaryOp::Negative, a, s);
+}
+
+array sign(const array& a, StreamOrDevice s) { return unary_op(UnaryOp::Sign, a, s); }
+array exp(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Exp, a, s); }
+array log(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log, a, s); }
+array sqrt(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sqrt, a, s); }
+array square(const array& a, StreamOrDevice s) { return unary_op(UnaryOp::Square, a, s); }
+array sin(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sin, a, s); }
+array cos(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Cos, a, s); }
+array tanh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Tanh, a, s); }
+array sigmoid(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sigmoid, a, s); }
+
+array logical_not(const array& a, StreamOrDevice s) {
+  return unary_op(UnaryOp::LogicalNot, astype(a, bool_, s), s);
+}
+
+array bitwise_invert(const array& a, StreamOrDevice s) {
+  if (is_inexact(a.dtype())) {
+    throw std::invalid_argument("Floating point types not allowed with bitwise inversion.");
+  }
+  return unary_op(UnaryOp::BitwiseInvert, a, s);
+}
+
+array add(const array& a, const array& b, StreamOrDevice s) { return promoted_binary(BinaryOp::Add, a, b, s); }
+array subtract(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::Subtract, a, b, s);
+}
+array multiply(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::Multiply, a, b, s);
+}
+
+array divide(const array& a, const array& b, StreamOrDevice s) {
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  if (!is_inexact(t)) t = float32;
+  return binary_op(BinaryOp::Divide, astype(a, t, s), astype(b, t, s), s);
+}
+
+array floor_divide(const array& a, const array& b, StreamOrDevice s) {
+  if (is_complex(promote_types(a.dtype(), b.dtype()))) {
+    throw std::invalid_argument("[floor_divide] Complex types are not supported.");
+  }
+  return promoted_binary(BinaryOp::FloorDivide, a, b, s);
+}
+
+array remainder(const array& a, const array& b, StreamOrDevice s) {
+  if (is_complex(promote_types(a.dtype(), b.dtype()))) {
+    throw std::invalid_argument("[remainder] Complex types are not supported.");
+  }
+  return promoted_binary(BinaryOp::Remainder, a, b, s);
+}
+
+array power(const array& a, const array& b, StreamOrDevice s) { return promoted_binary(BinaryOp::Power, a, b, s); }
+array maximum(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::Maximum, a, b, s);
+}
+array minimum(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::Minimum, a, b, s);
+}
+array equal(const array& a, const array& b, StreamOrDevice s) { return promoted_binary(BinaryOp::Equal, a, b, s); }
+array not_equal(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::NotEqual, a, b, s);
+}
+array less(const array& a, const array& b, StreamOrDevice s) { return promoted_binary(BinaryOp::Less, a, b, s); }
+array less_equal(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::LessEqual, a, b, s);
+}
+array greater(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::Greater, a, b, s);
+}
+array greater_equal(const array& a, const array& b, StreamOrDevice s) {
+  return promoted_binary(BinaryOp::GreaterEqual, a, b, s);
+}
+
+array logical_and(const array& a, const array& b, StreamOrDevice s) {
+  return binary_op(BinaryOp::LogicalAnd, astype(a, bool_, s), astype(b, bool_, s), s);
+}
+array logical_or(const array& a, const array& b, StreamOrDevice s) {
+  return binary_op(BinaryOp::LogicalOr, astype(a, bool_, s), astype(b, bool_, s), s);
+}
+
+array bitwise_and(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise_binary(BinaryOp::BitwiseAnd, a, b, "bitwise and", s);
+}
+array bitwise_or(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise_binary(BinaryOp::BitwiseOr, a, b, "bitwise or", s);
+}
+array bitwise_xor(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise_binary(BinaryOp::BitwiseXor, a, b, "bitwise xor", s);
+}
+array left_shift(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise_binary(BinaryOp::LeftShift, a, b, "left shift", s);
+}
+array right_shift(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise_binary(BinaryOp::RightShift, a, b, "right shift", s);
+}
+
+array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
+  Dtype t = promote_types(x.dtype(), y.dtype());
+  Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), x.shape()), y.shape());
+  return array(shape, t, std::make_shared<Select>(to_stream(s)),
+               {broadcast_to(astype(condition, bool_, s), shape, s), broadcast_to(astype(x, t, s), shape, s),
+                broadcast_to(astype(y, t, s), shape, s)});
+}
+
+} // namespace mlx::core

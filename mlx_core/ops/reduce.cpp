@@ -1,0 +1,134 @@
+#include "mlx_core/ops/reduce.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "mlx_core/errors.h"
+#include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/reduce.h"
+
+namespace mlx::core {
+
+namespace {
+
+std::vector<int> all_axes(const array& a) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+
+// Sorted, non-negative, unique axes.
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim) {
+  std::set<int> seen;
+  for (int ax : axes) {
+    int n = ax < 0 ? ax + ndim : ax;
+    if (n < 0 || n >= ndim) {
+      throw std::out_of_range(msg("Invalid axis ", ax, " for array with ", ndim, " dimensions."));
+    }
+    if (!seen.insert(n).second) throw std::invalid_argument("Duplicate axes detected in reduction.");
+  }
+  return {seen.begin(), seen.end()};
+}
+
+array reduce(const array& a, ReduceType type, const std::vector<int>& axes_in, bool keepdims, Dtype out_dtype,
+             StreamOrDevice s) {
+  auto axes = normalize_axes(axes_in, a.ndim());
+  Shape kept = a.shape();
+  for (int ax : axes) kept[ax] = 1;
+  // Half types accumulate in float32.
+  bool widen = (type == ReduceType::Sum || type == ReduceType::Prod) &&
+               (out_dtype == float16 || out_dtype == bfloat16);
+  Dtype work = widen ? float32 : out_dtype;
+  array in = astype(a, work, s);
+  array out(kept, work, std::make_shared<Reduce>(to_stream(s), type, axes), {in});
+  out = astype(out, out_dtype, s);
+  if (!keepdims) out = squeeze(out, axes, s);
+  return out;
+}
+
+// Sums and products of small integer types widen to 32 bits.
+Dtype sum_dtype(Dtype d) {
+  if (d == bool_ || d == int8 || d == int16) return int32;
+  if (d == uint8 || d == uint16) return uint32;
+  return d;
+}
+
+void check_nonempty(const array& a, const std::vector<int>& axes_in, const char* op) {
+  auto axes = normalize_axes(axes_in, a.ndim());
+  for (int ax : axes) {
+    if (a.shape()[ax] == 0) {
+      throw std::invalid_argument(msg("[", op, "] Cannot ", op, " reduce over axis ", ax, " with size 0."));
+    }
+  }
+}
+
+} // namespace
+
+array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, ReduceType::Sum, axes, keepdims, sum_dtype(a.dtype()), s);
+}
+array sum(const array& a, bool keepdims, StreamOrDevice s) { return sum(a, all_axes(a), keepdims, s); }
+
+array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, ReduceType::Prod, axes, keepdims, sum_dtype(a.dtype()), s);
+}
+array prod(const array& a, bool keepdims, StreamOrDevice s) { return prod(a, all_axes(a), keepdims, s); }
+
+array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  check_nonempty(a, axes, "max");
+  return reduce(a, ReduceType::Max, axes, keepdims, a.dtype(), s);
+}
+array max(const array& a, bool keepdims, StreamOrDevice s) { return max(a, all_axes(a), keepdims, s); }
+
+array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  check_nonempty(a, axes, "min");
+  return reduce(a, ReduceType::Min, axes, keepdims, a.dtype(), s);
+}
+array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, all_axes(a), keepdims, s); }
+
+array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto norm = normalize_axes(axes, a.ndim());
+  Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
+  double count = 1;
+  for (int ax : norm) count *= a.shape()[ax];
+  array total = sum(astype(a, dt, s), norm, keepdims, s);
+  return multiply(total, astype(array(static_cast<float>(1.0 / count)), dt, s), s);
+}
+array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, all_axes(a), keepdims, s); }
+
+namespace {
+array arg_reduce(const array& a, ArgReduceType type, int axis, bool keepdims, StreamOrDevice s, const char* op) {
+  if (a.size() == 0) throw std::invalid_argument(msg("[", op, "] Cannot ", op, " reduce zero size array."));
+  int ax = axis < 0 ? axis + a.ndim() : axis;
+  if (ax < 0 || ax >= a.ndim()) {
+    throw std::out_of_range(msg("[", op, "] Invalid axis ", axis, " for array with ", a.ndim(), " dimensions."));
+  }
+  Shape kept = a.shape();
+  kept[ax] = 1;
+  array out(kept, uint32, std::make_shared<ArgReduce>(to_stream(s), type, ax), {a});
+  if (!keepdims) out = squeeze(out, {ax}, s);
+  return out;
+}
+} // namespace
+
+array argmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, ArgReduceType::ArgMax, axis, keepdims, s, "argmax");
+}
+array argmax(const array& a, bool keepdims, StreamOrDevice s) {
+  if (a.size() == 0) throw std::invalid_argument("[argmax] Cannot argmax reduce zero size array.");
+  array r = argmax(reshape(a, {-1}, s), 0, false, s);
+  return keepdims ? reshape(r, Shape(a.ndim(), 1), s) : r;
+}
+array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, ArgReduceType::ArgMin, axis, keepdims, s, "argmin");
+}
+array argmin(const array& a, bool keepdims, StreamOrDevice s) {
+  if (a.size() == 0) throw std::invalid_argument("[argmin] Cannot argmin reduce zero size array.");
+  array r = argmin(reshape(a, {-1}, s), 0, false, s);
+  return keepdims ? reshape(r, Shape(a.ndim(), 1), s) : r;
+}
+
+} // namespace mlx::core

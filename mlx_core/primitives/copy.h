@@ -1,0 +1,61 @@
+// Primitives that move or cast data: copy, astype, stop_gradient.
+#pragma once
+#include "mlx_core/primitives/primitive.h"
+
+namespace mlx::core {
+
+// A row-contiguous copy of the input (also materializes broadcasts and views).
+class Copy : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  const char* name() const override { return "Copy"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class AsType : public UnaryPrimitive {
+ public:
+  AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  const char* name() const override { return "AsType"; }
+  bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const AsType&>(o).dtype_; }
+
+ private:
+  Dtype dtype_;
+};
+
+// Identity in the forward pass; zero derivative.
+class StopGradient : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  const char* name() const override { return "StopGradient"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+// start + i * step for i in [0, size), cast to the output dtype.
+class Arange : public UnaryPrimitive {
+ public:
+  Arange(Stream s, double start, double step) : UnaryPrimitive(s), start_(start), step_(step) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Arange"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& a = static_cast<const Arange&>(o);
+    return start_ == a.start_ && step_ == a.step_;
+  }
+
+ private:
+  double start_;
+  double step_;
+};
+
+} // namespace mlx::core

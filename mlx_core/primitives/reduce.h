@@ -1,0 +1,49 @@
+// Reductions. Outputs keep the reduced axes with size 1; the ops squeeze them.
+#pragma once
+#include "mlx_core/primitives/primitive.h"
+
+namespace mlx::core {
+
+enum class ReduceType { Sum, Prod, Max, Min };
+
+class Reduce : public UnaryPrimitive {
+ public:
+  Reduce(Stream s, ReduceType type, std::vector<int> axes)
+      : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  const char* name() const override;
+  bool is_equivalent(const Primitive& o) const override {
+    auto& r = static_cast<const Reduce&>(o);
+    return type_ == r.type_ && axes_ == r.axes_;
+  }
+
+ private:
+  ReduceType type_;
+  std::vector<int> axes_;
+};
+
+enum class ArgReduceType { ArgMax, ArgMin };
+
+// Index (uint32) of the extreme value along one axis (kept with size 1).
+class ArgReduce : public UnaryPrimitive {
+ public:
+  ArgReduce(Stream s, ArgReduceType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  const char* name() const override { return type_ == ArgReduceType::ArgMax ? "ArgMax" : "ArgMin"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& r = static_cast<const ArgReduce&>(o);
+    return type_ == r.type_ && axis_ == r.axis_;
+  }
+
+ private:
+  ArgReduceType type_;
+  int axis_;
+};
+
+} // namespace mlx::core

@@ -1,0 +1,158 @@
+// Gradient and batching rules of the layout primitives and Matmul.
+#include "mlx_core/primitives/shape.h"
+
+#include <numeric>
+#include <optional>
+
+#include "mlx_core/ops.h"
+#include "mlx_core/primitives/batching.h"
+
+namespace mlx::core {
+
+std::vector<array> Reshape::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                const std::vector<int>&, const std::vector<array>&) {
+  return {reshape(cotangents[0], primals[0].shape())};
+}
+std::vector<array> Reshape::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                const std::vector<int>&) {
+  return {reshape(tangents[0], shape_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  Shape shape = shape_;
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{reshape(x, shape)}, {0}};
+}
+
+std::vector<array> Transpose::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  std::vector<int> inverse(axes_.size());
+  for (size_t i = 0; i < axes_.size(); ++i) inverse[axes_[i]] = static_cast<int>(i);
+  return {transpose(cotangents[0], inverse)};
+}
+std::vector<array> Transpose::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {transpose(tangents[0], axes_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Transpose::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  std::vector<int> perm{0};
+  for (int a : axes_) perm.push_back(a + 1);
+  return {{transpose(x, perm)}, {0}};
+}
+
+std::vector<array> Broadcast::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  // Sum over the axes the broadcast added or stretched.
+  const Shape& in = primals[0].shape();
+  int diff = static_cast<int>(shape_.size() - in.size());
+  std::vector<int> axes;
+  for (int i = 0; i < static_cast<int>(shape_.size()); ++i) {
+    if (i < diff || (in[i - diff] == 1 && shape_[i] != 1)) axes.push_back(i);
+  }
+  array g = axes.empty() ? cotangents[0] : sum(cotangents[0], axes, true);
+  return {reshape(g, in)};
+}
+std::vector<array> Broadcast::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {broadcast_to(tangents[0], shape_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Broadcast::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  int batch = x.shape()[0];
+  // Pad the unbatched rank up to the target's, keeping the batch axis in front.
+  Shape padded{batch};
+  padded.insert(padded.end(), shape_.size() - (x.ndim() - 1), 1);
+  padded.insert(padded.end(), x.shape().begin() + 1, x.shape().end());
+  Shape target{batch};
+  target.insert(target.end(), shape_.begin(), shape_.end());
+  return {{broadcast_to(reshape(x, padded), target)}, {0}};
+}
+
+std::vector<array> Slice::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                              const std::vector<int>&, const std::vector<array>&) {
+  return {slice_update(zeros_like(primals[0]), cotangents[0], start_, stop_, strides_)};
+}
+std::vector<array> Slice::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                              const std::vector<int>&) {
+  return {slice(tangents[0], start_, stop_, strides_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Slice::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  Shape start = start_, stop = stop_, strides = strides_;
+  start.insert(start.begin(), 0);
+  stop.insert(stop.begin(), x.shape()[0]);
+  strides.insert(strides.begin(), 1);
+  return {{slice(x, start, stop, strides)}, {0}};
+}
+
+std::vector<array> SliceUpdate::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      out.push_back(slice_update(cotangents[0], zeros_like(primals[1]), start_, stop_, strides_));
+    } else {
+      out.push_back(slice(cotangents[0], start_, stop_, strides_));
+    }
+  }
+  return out;
+}
+std::vector<array> SliceUpdate::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  array ts = zeros_like(primals[0]);
+  array tu = zeros_like(primals[1]);
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 0) ts = tangents[k];
+    if (argnums[k] == 1) tu = tangents[k];
+  }
+  return {slice_update(ts, tu, start_, stop_, strides_)};
+}
+std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(const std::vector<array>& inputs,
+                                                                  const std::vector<int>& axes) {
+  int batch = detail::batch_size(inputs, axes);
+  array src = detail::batched_at_front(inputs[0], axes[0], batch);
+  array upd = detail::batched_at_front(inputs[1], axes[1], batch);
+  Shape start = start_, stop = stop_, strides = strides_;
+  start.insert(start.begin(), 0);
+  stop.insert(stop.begin(), batch);
+  strides.insert(strides.begin(), 1);
+  return {{slice_update(src, upd, start, stop, strides)}, {0}};
+}
+
+std::vector<array> Matmul::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums, const std::vector<array>&) {
+  const array& cot = cotangents[0];
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      out.push_back(matmul(cot, swapaxes(primals[1], -1, -2)));
+    } else {
+      out.push_back(matmul(swapaxes(primals[0], -1, -2), cot));
+    }
+  }
+  return out;
+}
+std::vector<array> Matmul::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  std::optional<array> result;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    array term = argnums[k] == 0 ? matmul(tangents[k], primals[1]) : matmul(primals[0], tangents[k]);
+    result = result ? add(*result, term) : term;
+  }
+  return {*result};
+}
+std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes) {
+  int batch = detail::batch_size(inputs, axes);
+  // Both operands carry the batch in front so that their batch dims line up.
+  array a = detail::batched_at_front(inputs[0], axes[0], batch);
+  array b = detail::batched_at_front(inputs[1], axes[1], batch);
+  return {{matmul(a, b)}, {0}};
+}
+
+} // namespace mlx::core
