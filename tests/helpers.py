@@ -158,23 +158,30 @@ def numeric_grad(f, x, eps=1e-5):
     return g
 
 
-def check_grad(fun, *args, argnum=0, eps=1e-6, rtol=1e-6, atol=1e-7):
-    """Compare mx.grad(fun) with central differences in float64.
+def check_grad(fun_mx, fun_np, *args, argnum=0, eps=1e-6, rtol=1e-5, atol=1e-6,
+               dtype="float64"):
+    """Compare mx.grad(fun_mx) with central finite differences of the NumPy
+    twin fun_np computed in float64 (NumPy is the oracle, so the differences
+    are accurate however the engine rounds).
 
-    fun takes mx.arrays and returns a scalar mx.array; args are NumPy arrays
-    (converted to float64 mx.arrays)."""
-    mx_args = [mx.array(np.asarray(a, dtype=np.float64), dtype=mx.float64) for a in args]
-    g = mx.grad(fun, argnums=argnum)(*mx_args)
-    assert g.dtype == mx.float64
+    fun_mx takes mx.arrays and returns a scalar mx.array; fun_np takes float64
+    ndarrays and returns a float.  args are NumPy arrays."""
+    mdt = getattr(mx, dtype)
+    mx_args = [mx.array(np.asarray(a, dtype=np.float64), dtype=mdt) for a in args]
+    g = mx.grad(fun_mx, argnums=argnum)(*mx_args)
+    assert isinstance(g, mx.array)
+    assert g.dtype == mdt, (g.dtype, mdt)
     assert tuple(g.shape) == np.shape(args[argnum])
 
-    def f_np(xv):
-        call = list(mx_args)
-        call[argnum] = mx.array(xv, dtype=mx.float64)
-        return fun(*call).item()
+    np_args = [np.asarray(a, dtype=np.float64) for a in args]
 
-    expected = numeric_grad(f_np, args[argnum], eps=eps)
-    np.testing.assert_allclose(to_np(g), expected, rtol=rtol, atol=atol)
+    def f(xv):
+        call = list(np_args)
+        call[argnum] = xv
+        return fun_np(*call)
+
+    expected = numeric_grad(f, np_args[argnum], eps=eps)
+    np.testing.assert_allclose(to_np(g).astype(np.float64), expected, rtol=rtol, atol=atol)
     return g
 
 
