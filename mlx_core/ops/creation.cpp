@@ -67,11 +67,14 @@ array identity(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype
 
 array astype(array a, Dtype dtype, StreamOrDevice s) {
   if (a.dtype() == dtype) return a;
-  return array(a.shape(), dtype, std::make_shared<AsType>(to_stream(s), dtype), {std::move(a)});
+  Shape shape = a.shape();
+  return array(std::move(shape), dtype, std::make_shared<AsType>(to_stream(s), dtype), {std::move(a)});
 }
 
 array copy(array a, StreamOrDevice s) {
-  return array(a.shape(), a.dtype(), std::make_shared<Copy>(to_stream(s)), {std::move(a)});
+  Shape shape = a.shape();
+  Dtype dt = a.dtype();
+  return array(std::move(shape), dt, std::make_shared<Copy>(to_stream(s)), {std::move(a)});
 }
 
 array stop_gradient(const array& a, StreamOrDevice s) {
