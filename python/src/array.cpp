@@ -9,7 +9,8 @@
 #include "python/src/common.h"
 #include "python/src/convert.h"
 #include "python/src/indexing.h"
-#include "python/src/interop.h"
+#include "python/src/buffer.h"
+#include "python/src/dlpack.h"
 #include "python/src/repr.h"
 
 using namespace nb::literals;
@@ -92,13 +93,13 @@ void def_binop(nb::class_<mx::array>& cls, const char* name, const char* rname, 
     auto o = operand(self, other, opname, true);
     if (!o) return nb::borrow(Py_NotImplemented);
     return nb::cast(fn(self, *o, {}));
-  }, "other"_a);
+  }, "other"_a.none());
   if (rname) {
     cls.def(rname, [fn, opname](const mx::array& self, nb::handle other) -> nb::object {
       auto o = operand(self, other, opname, true);
       if (!o) return nb::borrow(Py_NotImplemented);
       return nb::cast(fn(*o, self, {}));
-    }, "other"_a);
+    }, "other"_a.none());
   }
 }
 
@@ -110,7 +111,7 @@ void def_inplace(nb::class_<mx::array>& cls, const char* name, BinFn fn, const c
     if (!o) return nb::borrow(Py_NotImplemented);
     self = fn(self, *o, {});
     return nb::borrow(self_h);
-  }, "other"_a);
+  }, "other"_a.none());
 }
 
 mx::array size1_check(const mx::array& a) {
@@ -148,7 +149,7 @@ void init_array(nb::module_& m) {
                             "An N-dimensional array object.");
   cls.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
         new (self) mx::array(to_array(val, dtype));
-      }, "val"_a, "dtype"_a = nb::none(),
+      }, "val"_a.none(), "dtype"_a = nb::none(),
       nb::sig("def __init__(self, val: scalar | list | tuple | DLPackCompatible | array, "
               "dtype: Dtype | None = None) -> None"));
 
@@ -203,7 +204,7 @@ void init_array(nb::module_& m) {
       .def("__hash__", [](const mx::array& a) { return static_cast<Py_ssize_t>(a.id()); })
       .def("__copy__", [](const mx::array& a) { return mx::copy(a); })
       .def("__deepcopy__", [](const mx::array& a, nb::handle) { return mx::copy(a); }, "memo"_a)
-      .def("__getitem__", &get_item, "index"_a)
+      .def("__getitem__", &get_item, "index"_a.none())
       .def("__array_namespace__", [](const mx::array&, nb::handle) {
         return nb::module_::import_("mlx.core");
       }, "api_version"_a = nb::none());
@@ -232,12 +233,12 @@ void init_array(nb::module_& m) {
     auto o = operand(self, other, "equal", false);
     if (!o) return nb::borrow(Py_NotImplemented);
     return nb::cast(mx::equal(self, *o));
-  }, "other"_a);
+  }, "other"_a.none());
   cls.def("__ne__", [](const mx::array& self, nb::handle other) -> nb::object {
     auto o = operand(self, other, "not equal", false);
     if (!o) return nb::borrow(Py_NotImplemented);
     return nb::cast(mx::not_equal(self, *o));
-  }, "other"_a);
+  }, "other"_a.none());
   def_inplace(cls, "__iadd__", &mx::add, "addition");
   def_inplace(cls, "__isub__", &mx::subtract, "subtraction");
   def_inplace(cls, "__imul__", &mx::multiply, "multiplication");

@@ -6,7 +6,8 @@
 #include <complex>
 #include <string>
 
-#include "python/src/interop.h"
+#include "python/src/buffer.h"
+#include "python/src/dlpack.h"
 
 namespace {
 
@@ -185,6 +186,18 @@ void fill(nb::handle v, std::vector<T>& out) {
   read_elements(element_array(v), out);
 }
 
+// An array of dtype `out` from host values (cast element by element).
+template <typename Src>
+mx::array host_cast(const std::vector<Src>& src, const mx::Shape& shape, mx::Dtype out) {
+  return dispatch_dtype(out, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<char> bytes(std::max<size_t>(src.size(), 1) * sizeof(T));
+    T* dst = reinterpret_cast<T*>(bytes.data());
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = mx::cast_value<T>(src[i]);
+    return mx::array(bytes.data(), shape, out);
+  });
+}
+
 mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
   NestedInfo info;
   nb::handle h = v;
@@ -216,24 +229,27 @@ mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
                                            : mx::float32;
   mx::Dtype out = dtype.value_or(natural);
 
-  // Read into the widest container of the right family, then cast once.
-  if (mx::is_complex(natural) || mx::is_complex(out)) {
+  // Read into the widest container of the right family, then cast once on the host.
+  if (mx::is_complex(natural)) {
     std::vector<mx::complex64_t> buf;
     buf.reserve(mx::shape_size(info.shape));
     fill(v, buf);
-    return mx::astype(mx::array(buf.data(), info.shape, mx::complex64), out);
+    return host_cast(buf, info.shape, out);
   }
   if (mx::is_floating_point(natural)) {
     std::vector<double> buf;
     buf.reserve(mx::shape_size(info.shape));
     fill(v, buf);
-    return mx::astype(mx::array(buf.data(), info.shape, mx::float64), out);
+    return host_cast(buf, info.shape, out);
   }
   std::vector<int64_t> buf;
   buf.reserve(mx::shape_size(info.shape));
   fill(v, buf);
-  mx::Dtype src = natural == mx::uint64 ? mx::uint64 : mx::int64;
-  return mx::astype(mx::array(buf.data(), info.shape, src), out);
+  if (natural == mx::uint64) {
+    std::vector<uint64_t> ubuf(buf.begin(), buf.end());
+    return host_cast(ubuf, info.shape, out);
+  }
+  return host_cast(buf, info.shape, out);
 }
 
 bool has_buffer(nb::handle v) { return PyObject_CheckBuffer(v.ptr()) == 1; }

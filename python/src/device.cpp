@@ -1,5 +1,7 @@
 #include "python/src/device.h"
 
+#include <nanobind/stl/string.h>
+
 #include <string>
 
 namespace mx = mlx::core;

@@ -6,7 +6,8 @@
 #include "mlx_core/allocator.h"
 #include "python/src/device.h"
 #include "python/src/errors.h"
-#include "python/src/interop.h"
+#include "python/src/dlpack.h"
+#include "python/src/transforms.h"
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
