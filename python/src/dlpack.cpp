@@ -152,18 +152,37 @@ void versioned_capsule_destructor(PyObject* capsule) {
   }
 }
 
+// (a, b) from a 2-sequence of ints (IntEnums included).
+std::pair<int, int> int_pair(nb::handle h, const char* what) {
+  try {
+    if (nb::len(h) == 2) {
+      return {nb::cast<int>(nb::int_(h[0])), nb::cast<int>(nb::int_(h[1]))};
+    }
+  } catch (nb::python_error&) {
+  } catch (nb::cast_error&) {
+  }
+  throw nb::type_error(mx::msg("[__dlpack__] ", what, " must be a pair of ints.").c_str());
+}
+
 nb::object dunder_dlpack(
     mx::array& self,
     nb::object stream,
-    std::optional<std::pair<int, int>> max_version,
-    std::optional<std::pair<int, int>> dl_device,
+    nb::object max_version_obj,
+    nb::object dl_device_obj,
     std::optional<bool> copy) {
   (void)stream; // CPU data: nothing to synchronise.
-  if (dl_device && !(dl_device->first == kDLCPU && dl_device->second == 0)) {
-    throw nb::buffer_error(
-        mx::msg("[__dlpack__] Cannot export to device (", dl_device->first, ", ",
-                dl_device->second, "); arrays live on the CPU (1, 0).")
-            .c_str());
+  std::optional<std::pair<int, int>> max_version;
+  if (!max_version_obj.is_none()) {
+    max_version = int_pair(max_version_obj, "max_version");
+  }
+  if (!dl_device_obj.is_none()) {
+    auto dev = int_pair(dl_device_obj, "dl_device");
+    if (!(dev.first == kDLCPU && dev.second == 0)) {
+      throw nb::buffer_error(
+          mx::msg("[__dlpack__] Cannot export to device (", dev.first, ", ", dev.second,
+                  "); arrays live on the CPU (1, 0).")
+              .c_str());
+    }
   }
   mx::array a = self;
   bool copied = false;
@@ -413,6 +432,7 @@ void init_dlpack(nb::module_& m) {
       nb::arg(),
       nb::kw_only(),
       nb::arg("copy") = nb::none(),
+      nb::sig("def from_dlpack(x: object, /, *, copy: bool | None = None) -> array"),
       "Creates an array from an object that supports DLPack. copy=True always copies; "
       "otherwise the memory is shared with the producer (read-only producers are copied "
       "unless copy=False).");

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -225,7 +226,12 @@ std::pair<nb::object, nb::object> call_value_and_grad(
   for (size_t i = 0; i < inputs.size(); ++i) {
     flat_argnums[i] = static_cast<int>(i);
   }
-  auto [values, grads] = mx::value_and_grad(vfun, inputs, flat_argnums);
+  std::vector<mx::array> values, grads;
+  if (inputs.empty()) {
+    values = vfun(inputs); // nothing to differentiate (e.g. an empty list argument)
+  } else {
+    std::tie(values, grads) = mx::value_and_grad(vfun, inputs, flat_argnums);
+  }
 
   nb::object value = nb::isinstance<mx::array>(py_out) ? nb::cast(values.at(0))
                                                        : tree_unflatten(py_out, values);
@@ -311,11 +317,24 @@ std::pair<std::vector<mx::array>, std::vector<mx::array>> py_vjp(
     std::vector<mx::array> primals,
     std::vector<mx::array> cotangents) {
   mx::VectorFn inner = wrap_simple(fun, "vjp");
-  mx::VectorFn checked = [inner, &cotangents](const std::vector<mx::array>& xs) {
+  size_t n_out = 0;
+  mx::VectorFn checked = [inner, &cotangents, &n_out](const std::vector<mx::array>& xs) {
     auto outs = inner(xs);
+    n_out = outs.size();
     check_cotangents(outs, cotangents);
     return outs;
   };
+  try {
+    return mx::vjp(checked, primals, cotangents);
+  } catch (nb::python_error&) {
+    throw;
+  } catch (std::exception&) {
+    // Extra cotangents are ignored (as in MLX): run again with as many as outputs.
+    if (n_out == 0 || n_out >= cotangents.size()) {
+      throw;
+    }
+  }
+  cotangents.erase(cotangents.begin() + n_out, cotangents.end());
   return mx::vjp(checked, primals, cotangents);
 }
 
@@ -522,6 +541,8 @@ void init_transforms(nb::module_& m) {
       nb::arg("fun"),
       nb::arg("primals"),
       nb::arg("cotangents"),
+      nb::sig("def vjp(fun: Callable, primals: list[array], cotangents: list[array]) -> "
+              "tuple[list[array], list[array]]"),
       "The outputs of fun(*primals) and the vector-Jacobian products with cotangents.");
   m.def(
       "jvp",
@@ -529,6 +550,8 @@ void init_transforms(nb::module_& m) {
       nb::arg("fun"),
       nb::arg("primals"),
       nb::arg("tangents"),
+      nb::sig("def jvp(fun: Callable, primals: list[array], tangents: list[array]) -> "
+              "tuple[list[array], list[array]]"),
       "The outputs of fun(*primals) and the Jacobian-vector products with tangents.");
   m.def(
       "vmap",
