@@ -361,9 +361,3 @@ def test_properties_are_available_without_evaluation():
     assert a.shape == (1000, 3)
     assert a.dtype == mx.float32
     assert a.size == 3000
-
-
-def test_real_imag():
-    assert mx.array([1, 2]).real.tolist() == [1, 2]
-    im = mx.array([1 + 2j]).imag
-    assert im.dtype == mx.float32 and im.tolist() == [2.0]

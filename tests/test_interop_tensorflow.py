@@ -23,19 +23,26 @@ def test_page_example():
     assert c.tolist() == [0, 1, 2]
 
 
-def test_float_multi_dim():
-    a = mx.arange(6, dtype=mx.float32).reshape(2, 3) * 0.5
+def test_float_memoryview():
+    # (TensorFlow reads only 1-d memoryviews)
+    a = mx.arange(6, dtype=mx.float32) * 0.5
     b = tf.constant(memoryview(a))
-    assert b.dtype == tf.float32 and tuple(b.shape) == (2, 3)
+    assert b.dtype == tf.float32 and tuple(b.shape) == (6,)
     np.testing.assert_array_equal(b.numpy(), np.array(a))
     c = mx.array(b)
     assert c.dtype == mx.float32 and c.tolist() == a.tolist()
 
 
+def test_multi_dim_tensor_to_mx():
+    t = tf.reshape(tf.range(6, dtype=tf.float32), (2, 3))
+    c = mx.array(t)
+    assert c.shape == (2, 3) and c.tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
 def test_mx_array_of_tf_tensor_dtypes():
     for tdt, mdt in [(tf.float32, mx.float32), (tf.int32, mx.int32), (tf.int64, mx.int64),
                      (tf.float16, mx.float16), (tf.bool, mx.bool_), (tf.uint8, mx.uint8)]:
-        t = tf.constant([[0, 1], [1, 0]], dtype=tdt)
+        t = tf.cast(tf.constant([[0, 1], [1, 0]]), tdt)
         m = mx.array(t)
         assert m.dtype == mdt, (tdt, m.dtype)
         assert m.tolist() == [[0, 1], [1, 0]]
