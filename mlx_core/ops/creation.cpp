@@ -24,10 +24,11 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) throw std::invalid_argument(msg("[linspace] number of samples, ", num, ", must be non-negative."));
-  if (num == 1) return astype(array(start), dtype, s);
   double step = num > 1 ? (stop - start) / (num - 1) : 0.0;
-  array r = arange(0.0, static_cast<double>(num), 1.0, float32, s);
-  array vals = add(multiply(r, array(static_cast<float>(step)), s), array(static_cast<float>(start)), s);
+  // float64 results are computed in float64, everything else in float32.
+  Dtype work = dtype == float64 ? float64 : float32;
+  array r = arange(0.0, static_cast<double>(num), 1.0, work, s);
+  array vals = add(multiply(r, astype(array(step), work, s), s), astype(array(start), work, s), s);
   return astype(vals, dtype, s);
 }
 

@@ -101,12 +101,18 @@ array bitwise_binary(BinaryOp op, const array& a, const array& b, const char* wh
   if (is_inexact(t)) {
     throw std::invalid_argument(msg("Floating point types not allowed with ", what, "."));
   }
+  // Shifting booleans shifts their uint8 values.
+  if (t == bool_ && (op == BinaryOp::LeftShift || op == BinaryOp::RightShift)) t = uint8;
   return binary_op(op, astype(a, t, s), astype(b, t, s), s);
 }
 
 } // namespace
 
-array abs(const array& a, StreamOrDevice s) { return unary_op(UnaryOp::Abs, a, s); }
+array abs(const array& a, StreamOrDevice s) {
+  array r = unary_op(UnaryOp::Abs, a, s);
+  // The magnitude of a complex number is real.
+  return is_complex(a.dtype()) ? astype(r, float32, s) : r;
+}
 
 array negative(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_) {
@@ -123,7 +129,10 @@ array square(const array& a, StreamOrDevice s) { return unary_op(UnaryOp::Square
 array sin(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sin, a, s); }
 array cos(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Cos, a, s); }
 array tanh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Tanh, a, s); }
-array sigmoid(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sigmoid, a, s); }
+array sigmoid(const array& a, StreamOrDevice s) {
+  if (is_complex(a.dtype())) throw std::invalid_argument("[sigmoid] Not supported for complex64.");
+  return float_unary(UnaryOp::Sigmoid, a, s);
+}
 
 array logical_not(const array& a, StreamOrDevice s) {
   return unary_op(UnaryOp::LogicalNot, astype(a, bool_, s), s);
@@ -151,15 +160,12 @@ array divide(const array& a, const array& b, StreamOrDevice s) {
 }
 
 array floor_divide(const array& a, const array& b, StreamOrDevice s) {
-  if (is_complex(promote_types(a.dtype(), b.dtype()))) {
-    throw std::invalid_argument("[floor_divide] Complex types are not supported.");
-  }
   return promoted_binary(BinaryOp::FloorDivide, a, b, s);
 }
 
 array remainder(const array& a, const array& b, StreamOrDevice s) {
   if (is_complex(promote_types(a.dtype(), b.dtype()))) {
-    throw std::invalid_argument("[remainder] Complex types are not supported.");
+    throw std::invalid_argument("[remainder] Complex type not supported.");
   }
   return promoted_binary(BinaryOp::Remainder, a, b, s);
 }

@@ -43,10 +43,7 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   }
   if (infer >= 0) {
     if (known == 0) {
-      if (a.size() != 0) {
-        throw std::invalid_argument(msg("[reshape] Cannot infer the shape of an empty array"));
-      }
-      shape[infer] = 0;
+      throw std::invalid_argument("[reshape] Cannot infer the shape of an empty array.");
     } else {
       shape[infer] = static_cast<ShapeElem>(a.size() / known);
     }
@@ -171,7 +168,9 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   if (a.ndim() == 0) return reshape(a, {1}, s);
   int st = normalize_axis(start_axis, a.ndim(), "flatten");
   int en = normalize_axis(end_axis, a.ndim(), "flatten");
-  if (st > en) return a;
+  if (st > en) {
+    throw std::invalid_argument("[flatten] start_axis must be less than or equal to end_axis.");
+  }
   Shape shape(a.shape().begin(), a.shape().begin() + st);
   ShapeElem merged = 1;
   for (int i = st; i <= en; ++i) merged *= a.shape()[i];

@@ -217,7 +217,9 @@ void init_array(nb::module_& m) {
   def_binop(cls, "__floordiv__", "__rfloordiv__", &mx::floor_divide, "floor division");
   def_binop(cls, "__mod__", "__rmod__", &mx::remainder, "modulus");
   def_binop(cls, "__pow__", "__rpow__", &mx::power, "power");
-  def_binop(cls, "__matmul__", "__rmatmul__", &mx::matmul, "matrix multiplication");
+  // Matrix products take arrays only (no scalars), as in the reference.
+  cls.def("__matmul__", [](const mx::array& a, const mx::array& b) { return mx::matmul(a, b); }, "other"_a);
+  cls.def("__rmatmul__", [](const mx::array& a, const mx::array& b) { return mx::matmul(b, a); }, "other"_a);
   def_binop(cls, "__lt__", nullptr, &mx::less, "less than");
   def_binop(cls, "__le__", nullptr, &mx::less_equal, "less than or equal");
   def_binop(cls, "__gt__", nullptr, &mx::greater, "greater than");
@@ -246,7 +248,11 @@ void init_array(nb::module_& m) {
   def_inplace(cls, "__ifloordiv__", &mx::floor_divide, "floor division");
   def_inplace(cls, "__imod__", &mx::remainder, "modulus");
   def_inplace(cls, "__ipow__", &mx::power, "power");
-  def_inplace(cls, "__imatmul__", &mx::matmul, "matrix multiplication");
+  cls.def("__imatmul__", [](nb::handle self_h, const mx::array& other) -> nb::object {
+    mx::array& self = nb::cast<mx::array&>(self_h);
+    self = mx::matmul(self, other);
+    return nb::borrow(self_h);
+  }, "other"_a);
   def_inplace(cls, "__iand__", &mx::bitwise_and, "bitwise and");
   def_inplace(cls, "__ior__", &mx::bitwise_or, "bitwise or");
   def_inplace(cls, "__ixor__", &mx::bitwise_xor, "bitwise xor");

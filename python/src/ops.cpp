@@ -56,8 +56,11 @@ void init_ops(nb::module_& m) {
       "An array of ones.");
   m.def("full", [](const ShapeArg& shape, nb::handle vals, std::optional<mx::Dtype> dtype,
                    mx::StreamOrDevice s) {
-        mx::array v = arg(vals);
-        return dtype ? mx::full(to_shape(shape), v, *dtype, s) : mx::full(to_shape(shape), v, s);
+        if (!dtype) return mx::full(to_shape(shape), arg(vals), s);
+        // As the reference: a scalar is weakly typed against dtype, and the result takes
+        // the promotion of the value's type and dtype (full((2,), 3.5, int32) is float32).
+        mx::array v = is_scalar(vals) ? weak_scalar(vals, *dtype) : arg(vals);
+        return mx::full(to_shape(shape), v, mx::promote_types(v.dtype(), *dtype), s);
       }, "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "An array of shape filled with vals.");
   m.def("zeros_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
@@ -159,8 +162,8 @@ void init_ops(nb::module_& m) {
         return mx::where(arg(c), v[0], v[1], s);
       }, "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
       "x where condition is true, else y.");
-  m.def("matmul", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
-        return mx::matmul(arg(a), arg(b), s);
+  m.def("matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
+        return mx::matmul(a, b, s);
       }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(), "Matrix product.");
 
   // Reductions.

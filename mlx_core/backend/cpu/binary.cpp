@@ -1,4 +1,6 @@
 // Kernels of the Binary and Select primitives.
+#include <limits>
+
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
@@ -69,11 +71,31 @@ void run_binary(const array& a, const array& b, array& out, Op op) {
   });
 }
 
+// INT_MIN // -1 overflows (and traps on x86); it is reported instead of computed.
+void check_floor_divide_overflow(const array& a, const array& b) {
+  cpu::dispatch_dtype(a.dtype(), [&]<typename T>(T) {
+    if constexpr (std::is_integral_v<T> && std::is_signed_v<T> && !std::is_same_v<T, bool>) {
+      const T* pa = a.data<T>();
+      const T* pb = b.data<T>();
+      bool overflow = false;
+      cpu::for_each_run<2>(a.shape(), {&a.strides(), &b.strides()}, [&](auto offs, int64_t m, auto inner) {
+        for (int64_t i = 0; i < m; ++i) {
+          overflow |= pa[offs[0] + i * inner[0]] == std::numeric_limits<T>::min() && pb[offs[1] + i * inner[1]] == T(-1);
+        }
+      });
+      if (overflow) {
+        throw std::invalid_argument("[floor_divide] Integer overflow: the minimum value divided by -1.");
+      }
+    }
+  });
+}
+
 } // namespace
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& b = inputs[1];
+  if (op_ == BinaryOp::FloorDivide) check_floor_divide_overflow(a, b);
   cpu::allocate_output(out);
   switch (op_) {
     case BinaryOp::Add: return run_binary(a, b, out, cpu::AddOp{});

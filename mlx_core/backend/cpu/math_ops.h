@@ -147,7 +147,7 @@ struct FloorDivideOp {
         if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
         return q;
       } else return static_cast<T>(a / b);
-    } else if constexpr (is_cplx<T>) return a / b;
+    } else if constexpr (is_cplx<T>) return T(std::floor((a / b).real()), 0.0f);
     else {
       auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
       return static_cast<T>(std::floor(x / y));
@@ -160,7 +160,7 @@ struct RemainderOp {
   T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>) return a && !b ? false : false;
     else if constexpr (std::is_integral_v<T>) {
-      if (b == 0) return T(0);
+      if (b == 0) return a; // as the reference does
       if constexpr (std::is_signed_v<T>) {
         if (b == T(-1)) return T(0);
         T r = a % b;
