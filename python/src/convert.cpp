@@ -276,7 +276,14 @@ mx::array to_array(nb::handle v, std::optional<mx::Dtype> dtype) {
   if (v.is_none()) throw mx::type_error("Invalid type NoneType received in array initialization.");
   if (PyUnicode_Check(v.ptr()) || PyBytes_Check(v.ptr())) invalid_type(v);
   if (has_buffer(v)) {
-    if (auto a = array_from_buffer(v, /*share=*/false)) {
+    std::optional<mx::array> a;
+    try {
+      a = array_from_buffer(v, /*share=*/false);
+    } catch (nb::python_error& e) {
+      // Some producers (JAX with bfloat16) refuse the buffer protocol but speak DLPack.
+      if (!nb::hasattr(v, "__dlpack__")) throw;
+    }
+    if (a) {
       // NumPy's default float64 becomes float32 unless asked for (MLX's rule).
       mx::Dtype d = dtype.value_or(a->dtype() == mx::float64 ? mx::float32 : a->dtype());
       return d != a->dtype() ? mx::astype(*a, d) : *a;

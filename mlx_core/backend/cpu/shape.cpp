@@ -12,12 +12,51 @@ void set_view(array& out, const array& in, Strides strides, int64_t offset) {
   out.copy_shared_buffer(in, strides, f, ds, offset);
 }
 
+// Strides that present `in`'s data with `shape` without moving it, when they exist:
+// groups of input dims that multiply to groups of output dims must be contiguous
+// among themselves (as NumPy's no-copy reshape).
+bool reshape_as_view(const array& in, const Shape& shape, Strides& out) {
+  Shape ish;
+  Strides ist;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (in.shape()[i] != 1) {
+      ish.push_back(in.shape()[i]);
+      ist.push_back(in.strides()[i]);
+    }
+  }
+  out.assign(shape.size(), 0);
+  size_t oi = 0, ii = 0;
+  int on = static_cast<int>(shape.size()), in_n = static_cast<int>(ish.size());
+  while (static_cast<int>(ii) < in_n && static_cast<int>(oi) < on) {
+    size_t ie = ii + 1, oe = oi + 1;
+    int64_t ip = ish[ii], op = shape[oi];
+    while (ip != op) {
+      if (ip < op) ip *= ish[ie++];
+      else op *= shape[oe++];
+    }
+    for (size_t k = ii; k + 1 < ie; ++k) {
+      if (ist[k] != ist[k + 1] * ish[k + 1]) return false;
+    }
+    out[oe - 1] = ist[ie - 1];
+    for (size_t k = oe - 1; k > oi; --k) out[k - 1] = out[k] * shape[k];
+    ii = ie;
+    oi = oe;
+  }
+  // Trailing size-1 output dims keep stride 0 (any stride is valid for them).
+  return true;
+}
+
 } // namespace
 
 void Reshape::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   if (in.flags().row_contiguous) {
     set_view(out, in, row_major_strides(out.shape()), in.offset());
+    return;
+  }
+  Strides strides;
+  if (in.size() > 0 && reshape_as_view(in, out.shape(), strides)) {
+    set_view(out, in, std::move(strides), in.offset());
     return;
   }
   cpu::allocate_output(out);
