@@ -97,11 +97,12 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
 std::pair<std::vector<array>, std::vector<array>> vjp(
     const VectorFn& fun, const std::vector<array>& primals, const std::vector<array>& cotangents) {
   return vjp_impl(fun, primals, [&](const std::vector<array>& outputs) {
-    if (outputs.size() != cotangents.size()) {
+    // Extra cotangents are ignored, as in the reference.
+    if (outputs.size() > cotangents.size()) {
       throw std::invalid_argument(
           "[vjp] Number of outputs to compute gradients for must match the number of cotangents.");
     }
-    return cotangents;
+    return std::vector<array>(cotangents.begin(), cotangents.begin() + outputs.size());
   });
 }
 

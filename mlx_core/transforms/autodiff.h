@@ -10,7 +10,8 @@ namespace mlx::core {
 
 using VectorFn = std::function<std::vector<array>(const std::vector<array>&)>;
 
-// Outputs of fun(primals) and the vector-Jacobian products with cotangents.
+// Outputs of fun(primals) and the vector-Jacobian products with cotangents (one per
+// output; extra cotangents are ignored).
 std::pair<std::vector<array>, std::vector<array>> vjp(
     const VectorFn& fun,
     const std::vector<array>& primals,

@@ -55,7 +55,7 @@ VectorFn vmap(const VectorFn& fun, const std::vector<int>& in_axes, const std::v
     }
     if (batch < 0) throw std::invalid_argument("[vmap] At least one input must be mapped.");
     auto outputs = fun(args);
-    if (out_axes.size() != outputs.size()) {
+    if (!out_axes.empty() && out_axes.size() != outputs.size()) {
       throw std::invalid_argument(msg("[vmap] The number of out axes (", out_axes.size(),
                                       ") must match the number of outputs (", outputs.size(), ")."));
     }
@@ -82,7 +82,7 @@ VectorFn vmap(const VectorFn& fun, const std::vector<int>& in_axes, const std::v
     std::vector<array> results;
     for (size_t j = 0; j < outputs.size(); ++j) {
       auto it = batched.find(outputs[j].id());
-      int oax = out_axes[j];
+      int oax = out_axes.empty() ? 0 : out_axes[j];
       if (it == batched.end() || it->second.second < 0) {
         // An output that does not depend on the mapped inputs is repeated along the axis.
         array o = it == batched.end() ? outputs[j] : it->second.first;

@@ -317,24 +317,11 @@ std::pair<std::vector<mx::array>, std::vector<mx::array>> py_vjp(
     std::vector<mx::array> primals,
     std::vector<mx::array> cotangents) {
   mx::VectorFn inner = wrap_simple(fun, "vjp");
-  size_t n_out = 0;
-  mx::VectorFn checked = [inner, &cotangents, &n_out](const std::vector<mx::array>& xs) {
+  mx::VectorFn checked = [inner, &cotangents](const std::vector<mx::array>& xs) {
     auto outs = inner(xs);
-    n_out = outs.size();
     check_cotangents(outs, cotangents);
     return outs;
   };
-  try {
-    return mx::vjp(checked, primals, cotangents);
-  } catch (nb::python_error&) {
-    throw;
-  } catch (std::exception&) {
-    // Extra cotangents are ignored (as in MLX): run again with as many as outputs.
-    if (n_out == 0 || n_out >= cotangents.size()) {
-      throw;
-    }
-  }
-  cotangents.erase(cotangents.begin() + n_out, cotangents.end());
   return mx::vjp(checked, primals, cotangents);
 }
 
@@ -389,7 +376,6 @@ nb::object call_vmap(
     const nb::callable& fun,
     const nb::object& in_axes,
     const nb::object& out_axes,
-    const std::shared_ptr<size_t>& n_out_cache,
     const nb::args& args,
     const nb::kwargs& kwargs) {
   if (kwargs.size() > 0) {
@@ -431,34 +417,14 @@ nb::object call_vmap(
   }
 
   nb::object py_out;
-  size_t n_out = std::numeric_limits<size_t>::max();
   mx::VectorFn vfun = [&](const std::vector<mx::array>& xs) {
     nb::object new_args = tree_unflatten(args, xs);
     py_out = fun(*new_args);
-    auto outs = tree_flatten(py_out, true);
-    n_out = outs.size();
-    return outs;
+    return tree_flatten(py_out, true);
   };
-  // The engine wants one out axis per output before the function has run: guess the
-  // count (the last call's), and run again with the right count if the guess was wrong.
-  // The mapped axis comes out first and is moved to its out axis below.
-  size_t guess = *n_out_cache;
-  std::vector<mx::array> outs;
-  try {
-    outs = mx::vmap(vfun, flat_axes, std::vector<int>(guess, 0))(inputs);
-  } catch (nb::python_error&) {
-    throw;
-  } catch (std::exception&) {
-    if (n_out == std::numeric_limits<size_t>::max() || n_out == guess) {
-      throw;
-    }
-    outs.clear();
-  }
-  if (outs.size() != n_out) {
-    size_t want = n_out;
-    outs = mx::vmap(vfun, flat_axes, std::vector<int>(want, 0))(inputs);
-  }
-  *n_out_cache = n_out;
+  // Every mapped output comes out with the mapped axis first; it is moved to its out
+  // axis below, once the output structure is known.
+  std::vector<mx::array> outs = mx::vmap(vfun, flat_axes, {})(inputs);
 
   // Output axes: an int, or a prefix tree of the output (a one-element sequence also
   // works for a single array output).
@@ -489,10 +455,9 @@ nb::object make_vmap_function(nb::callable fun, nb::object in_axes, nb::object o
   if (in_axes.is_none() || out_axes.is_none()) {
     throw nb::type_error("vmap(): in_axes and out_axes must be an int or a tuple, not None.");
   }
-  auto cache = std::make_shared<size_t>(1);
   return nb::cpp_function(
-      [fun, in_axes, out_axes, cache](nb::args args, nb::kwargs kwargs) {
-        return call_vmap(fun, in_axes, out_axes, cache, args, kwargs);
+      [fun, in_axes, out_axes](nb::args args, nb::kwargs kwargs) {
+        return call_vmap(fun, in_axes, out_axes, args, kwargs);
       },
       nb::name(nb::cast<std::string>(function_name(fun)).c_str()));
 }

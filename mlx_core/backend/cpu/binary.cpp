@@ -4,6 +4,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
+#include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/elementwise.h"
 
@@ -26,21 +27,28 @@ void binary_kernel(const array& a, const array& b, array& out, Op op) {
   U* po = out.data<U>();
   size_t n = out.size();
   bool ca = a.flags().row_contiguous, cb = b.flags().row_contiguous;
+  int64_t total = static_cast<int64_t>(n);
   if (ca && cb) {
+    cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+      for (int64_t i = lo; i < hi; ++i) po[i] = op(pa[i], pb[i]);
+    });
     return;
   }
   if (is_scalar_like(a) && cb) {
     T x = pa[0];
+    cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) po[i] = op(x, pb[i]);
+      for (int64_t i = lo; i < hi; ++i) po[i] = op(x, pb[i]);
+    });
     return;
   }
   if (ca && is_scalar_like(b)) {
     T y = pb[0];
+    cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) po[i] = op(pa[i], y);
+      for (int64_t i = lo; i < hi; ++i) po[i] = op(pa[i], y);
+    });
     return;
   }
   cpu::for_each_run<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()},

@@ -2,6 +2,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
+#include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/elementwise.h"
 
@@ -14,9 +15,10 @@ void unary_kernel(const array& in, array& out, Op op) {
   const T* src = in.data<T>();
   T* dst = out.data<T>();
   if (in.flags().row_contiguous) {
-    size_t n = in.size();
+    cpu::parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) dst[i] = op(src[i]);
+      for (int64_t i = lo; i < hi; ++i) dst[i] = op(src[i]);
+    });
     return;
   }
   cpu::for_each_run<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto offs, int64_t n, auto inner) {
