@@ -28,9 +28,7 @@ class Unary : public UnaryPrimitive {
  public:
   Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
-  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return unary_op_name(op_); }
   bool is_equivalent(const Primitive& o) const override { return op_ == static_cast<const Unary&>(o).op_; }
   UnaryOp op() const { return op_; }
@@ -43,9 +41,7 @@ class Binary : public UnaryPrimitive {
  public:
   Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
-  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return binary_op_name(op_); }
   bool is_equivalent(const Primitive& o) const override { return op_ == static_cast<const Binary&>(o).op_; }
   BinaryOp op() const { return op_; }
@@ -59,9 +55,7 @@ class Select : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
-  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Select"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };

@@ -47,6 +47,15 @@ class Primitive {
   Stream stream_;
 };
 
+// Declares a primitive's vjp, jvp and vmap overrides (defined in its .cpp).
+#define MLX_DECLARE_TRANSFORMS()                                                            \
+  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&,              \
+                         const std::vector<int>&, const std::vector<array>&) override;      \
+  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&,              \
+                         const std::vector<int>&) override;                                 \
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&,          \
+                                                       const std::vector<int>&) override;
+
 // A primitive with a single output.
 class UnaryPrimitive : public Primitive {
  public:

@@ -11,9 +11,7 @@ class Reduce : public UnaryPrimitive {
   Reduce(Stream s, ReduceType type, std::vector<int> axes)
       : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
-  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override;
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Reduce&>(o);
@@ -32,9 +30,7 @@ class ArgReduce : public UnaryPrimitive {
  public:
   ArgReduce(Stream s, ArgReduceType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, const std::vector<array>&) override;
-  std::vector<array> jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>&, const std::vector<int>&) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return type_ == ArgReduceType::ArgMax ? "ArgMax" : "ArgMin"; }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const ArgReduce&>(o);
