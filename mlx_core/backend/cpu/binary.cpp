@@ -5,6 +5,7 @@
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/elementwise.h"
 
@@ -30,24 +31,21 @@ void binary_kernel(const array& a, const array& b, array& out, Op op) {
   int64_t total = static_cast<int64_t>(n);
   if (ca && cb) {
     cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = op(pa[i], pb[i]);
+      cpu::zip_contiguous(pa + lo, pb + lo, po + lo, hi - lo, op);
     });
     return;
   }
   if (is_scalar_like(a) && cb) {
     T x = pa[0];
     cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = op(x, pb[i]);
+      cpu::zip_scalar_left(x, pb + lo, po + lo, hi - lo, op);
     });
     return;
   }
   if (ca && is_scalar_like(b)) {
     T y = pb[0];
     cpu::parallel_for(total, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = op(pa[i], y);
+      cpu::zip_scalar_right(pa + lo, y, po + lo, hi - lo, op);
     });
     return;
   }

@@ -4,6 +4,7 @@
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/copy.h"
 
@@ -23,8 +24,7 @@ void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& ds
         if constexpr (std::is_same_v<In, Out>) {
           std::memcpy(out, src, n * sizeof(In));
         } else {
-#pragma omp simd
-          for (size_t i = 0; i < n; ++i) out[i] = cast_value<Out>(src[i]);
+          cast_contiguous(src, out, static_cast<int64_t>(n));
         }
         return;
       }

@@ -4,6 +4,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/reduce.h"
 
@@ -77,13 +78,7 @@ void sum_kernel(const array& in, array& out) {
         size_t rows = out.size(), len = in.size() / rows;
         const T* pi = in.data<T>();
         T* po = out.data<T>();
-        for (size_t r = 0; r < rows; ++r) {
-          T acc = 0;
-          const T* s = pi + r * len;
-#pragma omp simd reduction(+ : acc)
-          for (size_t i = 0; i < len; ++i) acc += s[i];
-          po[r] = acc;
-        }
+        for (size_t r = 0; r < rows; ++r) po[r] = cpu::sum_contiguous(pi + r * len, static_cast<int64_t>(len));
         return;
       }
     }

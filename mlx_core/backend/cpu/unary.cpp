@@ -3,6 +3,7 @@
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/elementwise.h"
 
@@ -16,8 +17,7 @@ void unary_kernel(const array& in, array& out, Op op) {
   T* dst = out.data<T>();
   if (in.flags().row_contiguous) {
     cpu::parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) dst[i] = op(src[i]);
+      cpu::map_contiguous(src + lo, dst + lo, hi - lo, op);
     });
     return;
   }
