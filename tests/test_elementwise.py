@@ -623,3 +623,16 @@ def test_int_min_floor_divide_does_not_crash():
     """)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.strip() == "ValueError"
+
+
+def test_numpy_operand_takes_array_dtype():
+    # A NumPy operand is converted to the mx.array's dtype (reference behaviour).
+    r = mx.array([1, 2]) + np.array([1.5, 2.5])
+    assert_array_equal(r, [2, 4], mx.int32)
+    r = mx.array([1, 2], mx.float16) * np.array([1.5, 2.5], np.float32)
+    assert_array_equal(r, np.array([1.5, 5.0], np.float16), mx.float16)
+    assert_array_equal(mx.add(mx.array([1, 2]), np.array([1.5, 2.5])), [2, 4], mx.int32)
+    assert_array_equal(mx.maximum(np.array([1.5]), mx.array([1])), [1], mx.int32)
+    assert_array_equal(mx.where(mx.array([True]), np.array([1.5]), mx.array([1])), [1], mx.int32)
+    # without an mx.array operand NumPy inputs keep their own (converted) dtype
+    assert_array_equal(mx.add(np.array([1.5]), np.array([1.0])), [2.5], mx.float32)

@@ -78,9 +78,10 @@ std::optional<mx::array> operand(const mx::array& self, nb::handle other, const 
     throw std::invalid_argument(std::string("Cannot perform ") + opname +
                                 " on an mlx.core.array and " + type_name_of(other));
   }
+  // Other array-likes take this array's dtype, as in the reference.
   if (PyObject_CheckBuffer(other.ptr()) || nb::hasattr(other, "__dlpack__") ||
       nb::hasattr(other, "__array__"))
-    return to_array(other);
+    return to_array(other, self.dtype());
   return std::nullopt;
 }
 

@@ -367,13 +367,21 @@ mx::array weak_scalar(nb::handle v, mx::Dtype d) {
 }
 
 std::vector<mx::array> to_arrays(const std::vector<nb::handle>& vals) {
-  // Strong operands first; the scalars then follow their promoted dtype.
+  // mx.array operands are strong. Other array-likes (NumPy arrays, lists) take their
+  // promoted dtype, as in the reference; then the scalars follow the result.
   std::optional<mx::Dtype> strong;
   std::vector<std::optional<mx::array>> out(vals.size());
+  auto promote = [&](mx::Dtype d) { strong = strong ? mx::promote_types(*strong, d) : d; };
   for (size_t i = 0; i < vals.size(); ++i) {
-    if (is_scalar(vals[i])) continue;
-    out[i] = nb::isinstance<mx::array>(vals[i]) ? nb::cast<mx::array>(vals[i]) : to_array(vals[i]);
-    strong = strong ? mx::promote_types(*strong, out[i]->dtype()) : out[i]->dtype();
+    if (!nb::isinstance<mx::array>(vals[i])) continue;
+    out[i] = nb::cast<mx::array>(vals[i]);
+    promote(out[i]->dtype());
+  }
+  std::optional<mx::Dtype> from_arrays = strong;
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (out[i] || is_scalar(vals[i])) continue;
+    out[i] = to_array(vals[i], from_arrays);
+    promote(out[i]->dtype());
   }
   std::vector<mx::array> res;
   res.reserve(vals.size());
