@@ -636,3 +636,22 @@ def test_numpy_operand_takes_array_dtype():
     assert_array_equal(mx.where(mx.array([True]), np.array([1.5]), mx.array([1])), [1], mx.int32)
     # without an mx.array operand NumPy inputs keep their own (converted) dtype
     assert_array_equal(mx.add(np.array([1.5]), np.array([1.0])), [2.5], mx.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32])
+def test_large_arrays_split_across_threads(dtype):
+    # Big enough for the kernels to split the work across threads and to use the
+    # wide-vector loops; results must not depend on the split.
+    n = (1 << 20) + 37
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(n) * 4).astype(dtype)
+    y = (rng.standard_normal(n) * 4).astype(dtype)
+    a, b = mx.array(x), mx.array(y)
+    np.testing.assert_array_equal(np.array(a + b), x + y)
+    np.testing.assert_array_equal(np.array(a * 2), x * dtype(2))
+    if dtype != np.int32:
+        tol = 1e-6 if dtype == np.float32 else 1e-3
+        np.testing.assert_allclose(np.array(mx.exp(a)), np.exp(x), rtol=tol)
+        np.testing.assert_allclose(
+            np.array(mx.sigmoid(a)), 1 / (1 + np.exp(-x.astype(np.float64))), rtol=tol, atol=tol)
+    np.testing.assert_allclose(np.array(a.astype(mx.float32)), x.astype(np.float32))
