@@ -17,17 +17,6 @@ using namespace nb::literals;
 
 namespace {
 
-// One element at `p` as a Python scalar.
-template <typename T>
-nb::object py_scalar(const T& v) {
-  if constexpr (std::is_same_v<T, bool>) return nb::bool_(v);
-  else if constexpr (std::is_same_v<T, mx::complex64_t>)
-    return nb::steal(PyComplex_FromDoubles(v.real(), v.imag()));
-  else if constexpr (std::is_integral_v<T>) return nb::int_(v);
-  else if constexpr (std::is_same_v<T, double>) return nb::float_(v);
-  else return nb::float_(static_cast<double>(static_cast<float>(v)));
-}
-
 template <typename T>
 nb::object tolist_axis(const mx::array& a, const T* p, int axis) {
   if (axis == a.ndim()) return py_scalar(*p);

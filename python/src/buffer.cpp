@@ -24,34 +24,6 @@ struct ExportInfo {
   std::vector<Py_ssize_t> strides;
 };
 
-bool is_row_contiguous(const mx::Shape& shape, const std::vector<Py_ssize_t>& strides, Py_ssize_t itemsize) {
-  Py_ssize_t expected = itemsize;
-  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
-    if (shape[i] == 0) {
-      return true;
-    }
-    if (shape[i] != 1 && strides[i] != expected) {
-      return false;
-    }
-    expected *= shape[i];
-  }
-  return true;
-}
-
-bool is_col_contiguous(const mx::Shape& shape, const std::vector<Py_ssize_t>& strides, Py_ssize_t itemsize) {
-  Py_ssize_t expected = itemsize;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0) {
-      return true;
-    }
-    if (shape[i] != 1 && strides[i] != expected) {
-      return false;
-    }
-    expected *= shape[i];
-  }
-  return true;
-}
-
 int set_error_from_current_exception() {
   try {
     throw;
@@ -107,8 +79,9 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
       info->shape.push_back(a.shape()[i]);
       info->strides.push_back(static_cast<Py_ssize_t>(a.strides()[i]) * itemsize);
     }
-    bool c_contig = is_row_contiguous(a.shape(), info->strides, itemsize);
-    bool f_contig = is_col_contiguous(a.shape(), info->strides, itemsize);
+    mx::Flags layout = mx::compute_layout_flags(a.shape(), a.strides());
+    bool c_contig = a.size() == 0 || layout.row_contiguous;
+    bool f_contig = a.size() == 0 || layout.col_contiguous;
     if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c_contig) {
       PyErr_SetString(PyExc_BufferError, "The array is not C-contiguous.");
       return -1;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/errors.h"
 #include "mlx_core/mlx.h"
 
@@ -31,27 +32,18 @@ std::vector<mx::array> to_arrays(const std::vector<nb::handle>& vals);
 // A scalar operand converted against an array of dtype `d` (the weak typing rule).
 mx::array weak_scalar(nb::handle v, mx::Dtype d);
 
-// Calls f(T{}) with T the storage type of dtype d.
-template <typename F>
-decltype(auto) dispatch_dtype(mx::Dtype d, F&& f) {
-  using V = mx::Dtype::Val;
-  switch (d.val) {
-    case V::bool_: return f(bool{});
-    case V::uint8: return f(uint8_t{});
-    case V::uint16: return f(uint16_t{});
-    case V::uint32: return f(uint32_t{});
-    case V::uint64: return f(uint64_t{});
-    case V::int8: return f(int8_t{});
-    case V::int16: return f(int16_t{});
-    case V::int32: return f(int32_t{});
-    case V::int64: return f(int64_t{});
-    case V::float16: return f(mx::float16_t{});
-    case V::bfloat16: return f(mx::bfloat16_t{});
-    case V::float32: return f(float{});
-    case V::float64: return f(double{});
-    case V::complex64: return f(mx::complex64_t{});
-  }
-  throw std::invalid_argument("[dispatch] Unknown dtype.");
+// Dtype dispatch is the engine's (one place for it).
+using mlx::core::cpu::dispatch_dtype;
+
+// One element as a Python scalar (bool, int, float or complex).
+template <typename T>
+nb::object py_scalar(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) return nb::bool_(v);
+  else if constexpr (std::is_same_v<T, mx::complex64_t>)
+    return nb::steal(PyComplex_FromDoubles(v.real(), v.imag()));
+  else if constexpr (std::is_integral_v<T>) return nb::int_(v);
+  else if constexpr (std::is_same_v<T, double>) return nb::float_(v);
+  else return nb::float_(static_cast<double>(static_cast<float>(v)));
 }
 
 // Appends the elements of an evaluated array, in row-major order (strides honoured), cast

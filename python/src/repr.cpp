@@ -87,13 +87,7 @@ std::string array_format(mx::array a, const std::string& spec) {
   a.eval();
   nb::object item = dispatch_dtype(a.dtype(), [&](auto tag) -> nb::object {
     using T = decltype(tag);
-    T v = *a.data<T>();
-    if constexpr (std::is_same_v<T, bool>) return nb::bool_(v);
-    else if constexpr (std::is_same_v<T, mx::complex64_t>)
-      return nb::steal(PyComplex_FromDoubles(v.real(), v.imag()));
-    else if constexpr (std::is_integral_v<T>) return nb::int_(v);
-    else if constexpr (std::is_same_v<T, double>) return nb::float_(v);
-    else return nb::float_(static_cast<double>(static_cast<float>(v)));
+    return py_scalar(*a.data<T>());
   });
   PyObject* r = PyObject_Format(item.ptr(), nb::str(spec.c_str()).ptr());
   if (!r) throw nb::python_error();
