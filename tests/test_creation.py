@@ -362,3 +362,22 @@ def test_astype_non_contiguous():
 def test_astype_rejects_non_dtype():
     with pytest.raises(TypeError):
         mx.array([1.5]).astype("float32")
+
+
+def test_array_from_numpy_strides_that_split_elements():
+    # A field of a packed structured array: byte strides are not multiples of the
+    # field's item size, so the copy gathers bytes first.
+    s = np.zeros(7, dtype=[("a", np.int8), ("b", np.float32)])
+    s["b"] = np.arange(7) * 1.5
+    a = mx.array(s["b"])
+    assert a.dtype == mx.float32
+    np.testing.assert_array_equal(np.array(a), np.arange(7) * 1.5)
+    np.testing.assert_array_equal(np.array(mx.array(s["b"][::-2])), (np.arange(7) * 1.5)[::-2])
+
+
+def test_array_from_non_contiguous_complex128():
+    x = (np.arange(6) + 1j * np.arange(6, 12)).reshape(2, 3)
+    for v in (x.T, x[:, ::-2]):
+        a = mx.array(v)
+        assert a.dtype == mx.complex64 and a.shape == v.shape
+        np.testing.assert_array_equal(np.array(a), v.astype(np.complex64))

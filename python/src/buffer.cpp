@@ -1,6 +1,7 @@
 // Buffer protocol export/import and __array__ (see buffer.h).
 #include "python/src/buffer.h"
 
+#include <algorithm>
 #include <complex>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,7 @@
 #include <nanobind/stl/optional.h>
 
 #include "mlx_core/errors.h"
+#include "mlx_core/ops.h"
 
 namespace {
 
@@ -191,41 +193,55 @@ mx::Dtype dtype_from_format(const char* format_in, Py_ssize_t itemsize, bool* co
 
 } // namespace
 
-void strided_copy_bytes(
-    const char* src,
-    char* dst,
+namespace {
+
+// An array over memory it does not own; valid while the producer holds the memory.
+mx::array borrowed(const char* base, mx::Shape shape, mx::Strides strides, mx::Dtype dtype) {
+  auto data = std::make_shared<mx::Data>(const_cast<char*>(base), 0, [] {});
+  return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, 0);
+}
+
+mx::array evaluated(mx::array a) {
+  a.eval();
+  return a;
+}
+
+} // namespace
+
+mx::array copy_foreign(
+    const char* base,
     const mx::Shape& shape,
-    const std::vector<int64_t>& byte_strides,
-    size_t src_itemsize,
-    bool c128_to_c64) {
-  size_t n = mx::shape_size(shape);
-  if (n == 0) {
-    return;
+    std::vector<int64_t> byte_strides,
+    size_t itemsize,
+    mx::Dtype dtype,
+    bool c128) {
+  auto isize = static_cast<int64_t>(itemsize);
+  bool typed = std::all_of(byte_strides.begin(), byte_strides.end(), [&](int64_t s) { return s % isize == 0; });
+  std::optional<mx::array> staged;
+  if (!typed) {
+    // Strides that split elements: gather the bytes first, then read them as elements.
+    mx::Shape bshape = shape;
+    bshape.push_back(static_cast<mx::ShapeElem>(itemsize));
+    mx::Strides bstrides(byte_strides.begin(), byte_strides.end());
+    bstrides.push_back(1);
+    staged = evaluated(mx::copy(borrowed(base, bshape, bstrides, mx::uint8)));
+    base = staged->data<char>();
+    byte_strides = mx::row_major_strides(shape);
+    for (auto& s : byte_strides) s *= isize;
   }
-  int ndim = static_cast<int>(shape.size());
-  size_t out_itemsize = c128_to_c64 ? 8 : src_itemsize;
-  std::vector<int32_t> idx(ndim, 0);
-  const char* p = src;
-  for (size_t k = 0; k < n; ++k) {
-    if (c128_to_c64) {
-      double re, im;
-      std::memcpy(&re, p, 8);
-      std::memcpy(&im, p + 8, 8);
-      float out[2] = {static_cast<float>(re), static_cast<float>(im)};
-      std::memcpy(dst, out, 8);
-    } else {
-      std::memcpy(dst, p, src_itemsize);
-    }
-    dst += out_itemsize;
-    for (int d = ndim - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d]) {
-        p += byte_strides[d];
-        break;
-      }
-      p -= byte_strides[d] * (shape[d] - 1);
-      idx[d] = 0;
-    }
+  if (c128) {
+    // complex128 as pairs of float64, cast to float32 pairs, read back as complex64.
+    mx::Shape pshape = shape;
+    pshape.push_back(2);
+    mx::Strides pstrides;
+    for (auto s : byte_strides) pstrides.push_back(s / 8);
+    pstrides.push_back(1);
+    mx::array f = evaluated(mx::astype(borrowed(base, pshape, pstrides, mx::float64), mx::float32));
+    return mx::array(f.data_shared_ptr(), shape, mx::row_major_strides(shape), mx::complex64, 0);
   }
+  mx::Strides strides;
+  for (auto s : byte_strides) strides.push_back(s / isize);
+  return evaluated(mx::copy(borrowed(base, shape, std::move(strides), dtype)));
 }
 
 namespace {
@@ -406,17 +422,8 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
     return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, offset);
   }
 
-  size_t out_itemsize = c128 ? 8 : view->itemsize;
-  auto data = std::make_shared<mx::Data>(std::max<size_t>(size * out_itemsize, 1));
-  strided_copy_bytes(
-      static_cast<const char*>(view->buf),
-      static_cast<char*>(data->ptr),
-      shape,
-      byte_strides,
-      view->itemsize,
-      c128);
-  mx::Strides strides = mx::row_major_strides(shape);
-  return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, 0);
+  return copy_foreign(static_cast<const char*>(view->buf), shape, std::move(byte_strides),
+                      static_cast<size_t>(view->itemsize), dtype, c128);
 }
 
 void add_array_interop_methods(nb::class_<mx::array>& cls) {

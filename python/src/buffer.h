@@ -27,15 +27,18 @@ const char* buffer_format(mx::Dtype dtype);
 // Raises ValueError for unsupported formats and big-endian data.
 std::optional<mx::array> array_from_buffer(nb::handle obj, bool share);
 
-// Copies `shape` elements of src_itemsize bytes laid out with byte_strides (any sign)
-// into dst, row-major. c128_to_c64: the source holds complex128 and dst gets complex64.
-void strided_copy_bytes(
-    const char* src,
-    char* dst,
+// A new row-contiguous array holding a copy of foreign memory: base points at element
+// [0, ..., 0], byte_strides may have any sign and need not be multiples of itemsize.
+// c128: the source holds complex128, converted to complex64. Runs through the engine's
+// strided copy (collapsed dims, memcpy for contiguous data). The caller keeps the memory
+// valid for the duration of the call.
+mx::array copy_foreign(
+    const char* base,
     const mx::Shape& shape,
-    const std::vector<int64_t>& byte_strides,
-    size_t src_itemsize,
-    bool c128_to_c64 = false);
+    std::vector<int64_t> byte_strides,
+    size_t itemsize,
+    mx::Dtype dtype,
+    bool c128 = false);
 
 // Adds __array__(dtype=None, copy=None) (NumPy 2 semantics; bfloat16 through ml_dtypes).
 void add_array_interop_methods(nb::class_<mx::array>& cls);

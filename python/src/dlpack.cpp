@@ -330,14 +330,12 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
     for (auto s : strides) {
       byte_strides.push_back(s * static_cast<int64_t>(itemsize));
     }
-    auto data = std::make_shared<mx::Data>(std::max<size_t>(size * dtype.size, 1));
-    strided_copy_bytes(base, static_cast<char*>(data->ptr), shape, byte_strides, itemsize, c128);
+    mx::array copied = copy_foreign(base, shape, std::move(byte_strides), itemsize, dtype, c128);
     PyCapsule_SetName(capsule, used_name);
     if (m->deleter) {
       m->deleter(m); // the GIL is held here
     }
-    mx::Strides rs = mx::row_major_strides(shape);
-    return mx::array(std::move(data), std::move(shape), std::move(rs), dtype, 0);
+    return copied;
   }
 
   int64_t lo = 0, hi = 0;
