@@ -35,10 +35,7 @@ size_t shape_size(const Shape& shape) {
   return n;
 }
 
-namespace {
-
-// Row/column contiguity of a layout (size-1 dimensions are ignored).
-Flags layout_flags(const Shape& shape, const Strides& strides) {
+Flags compute_layout_flags(const Shape& shape, const Strides& strides) {
   Flags f;
   int64_t expect = 1;
   for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
@@ -55,8 +52,6 @@ Flags layout_flags(const Shape& shape, const Strides& strides) {
   f.contiguous = f.row_contiguous || f.col_contiguous;
   return f;
 }
-
-} // namespace
 
 array::ArrayDesc::ArrayDesc(Shape s, Dtype d)
     : shape(std::move(s)), size(shape_size(shape)), dtype(d) {
@@ -105,7 +100,7 @@ array::array(std::shared_ptr<Data> data, Shape shape, Strides strides, Dtype dty
   if (strides.size() != desc_->shape.size()) {
     throw std::invalid_argument("[array] Strides and shape must have the same length.");
   }
-  Flags f = layout_flags(desc_->shape, strides);
+  Flags f = compute_layout_flags(desc_->shape, strides);
   desc_->data = std::move(data);
   desc_->strides = std::move(strides);
   desc_->flags = f;
@@ -244,9 +239,5 @@ template bfloat16_t array::item<bfloat16_t>();
 template float array::item<float>();
 template double array::item<double>();
 template complex64_t array::item<complex64_t>();
-
-Flags compute_layout_flags(const Shape& shape, const Strides& strides) {
-  return layout_flags(shape, strides);
-}
 
 } // namespace mlx::core

@@ -52,12 +52,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     }
     accumulate(outputs[i], astype(cotangents[i], outputs[i].dtype()));
   }
-  auto tape = detail::dependent_tape(std::vector<array>(outputs.begin(), outputs.begin() + cotangents.size()), tracers);
   std::unordered_set<uintptr_t> depends;
-  for (auto& t : tracers) depends.insert(t.id());
-  for (auto& node : tape) {
-    for (auto& o : node.outputs()) depends.insert(o.id());
-  }
+  auto tape = detail::dependent_tape(
+      std::vector<array>(outputs.begin(), outputs.begin() + cotangents.size()), tracers, &depends);
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     array& node = *it;
     auto outs = node.outputs();
@@ -177,8 +174,12 @@ namespace detail {
 
 // The nodes between the tracers and the outputs that depend on a tracer, each after its
 // inputs. Iterative; the tracers themselves are leaves of the walk.
-std::vector<array> dependent_tape(const std::vector<array>& outputs, const std::vector<array>& tracers) {
-  std::unordered_set<uintptr_t> depends;
+std::vector<array> dependent_tape(
+    const std::vector<array>& outputs,
+    const std::vector<array>& tracers,
+    std::unordered_set<uintptr_t>* depends_out) {
+  std::unordered_set<uintptr_t> local;
+  std::unordered_set<uintptr_t>& depends = depends_out ? *depends_out : local;
   for (auto& t : tracers) depends.insert(t.id());
   std::unordered_set<uintptr_t> visited(depends);
   std::vector<array> tape;

@@ -1,5 +1,6 @@
 // Graph walks shared by the transforms.
 #pragma once
+#include <unordered_set>
 #include <vector>
 
 #include "mlx_core/array.h"
@@ -7,7 +8,11 @@
 namespace mlx::core::detail {
 
 // The nodes between `leaves` and `outputs` that depend on a leaf, each listed after its
-// inputs. Iterative; the leaves themselves are not listed.
-std::vector<array> dependent_tape(const std::vector<array>& outputs, const std::vector<array>& leaves);
+// inputs. Iterative; the leaves themselves are not listed. When `depends` is given it
+// receives the ids of the leaves and of every output of the listed nodes.
+std::vector<array> dependent_tape(
+    const std::vector<array>& outputs,
+    const std::vector<array>& leaves,
+    std::unordered_set<uintptr_t>* depends = nullptr);
 
 } // namespace mlx::core::detail
