@@ -51,7 +51,6 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 template <typename T>
 void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, int64_t k) {
   MatrixView va = matrix_view(a), vb = matrix_view(b);
-  int nd = a.ndim();
   Shape batch(a.shape().begin(), a.shape().end() - 2);
   Strides sa(a.strides().begin(), a.strides().end() - 2);
   Strides sb(b.strides().begin(), b.strides().end() - 2);
@@ -63,7 +62,6 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
   }
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
-  (void)nd;
   auto run = [&](int64_t oa, int64_t ob, int64_t oo) {
     gemm<T>(va.trans, vb.trans, m, n, k, pa + oa, va.ld, pb + ob, vb.ld, out + oo, std::max<int64_t>(n, 1));
   };
