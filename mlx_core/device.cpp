@@ -68,3 +68,14 @@ Stream to_stream(StreamOrDevice s) {
 }
 
 } // namespace mlx::core
+
+#include "mlx_core/backend/cpu/encoder.h"
+
+namespace mlx::core::cpu {
+
+CommandEncoder& get_command_encoder(const Stream&) {
+  static CommandEncoder encoder; // stateless: every CPU stream runs its tasks where it executes
+  return encoder;
+}
+
+} // namespace mlx::core::cpu

@@ -16,8 +16,16 @@ class Primitive {
   Primitive(const Primitive&) = delete;
   Primitive& operator=(const Primitive&) = delete;
 
-  // Computes the outputs (whose shapes and dtypes are already set) from evaluated inputs.
+  // Computes the outputs (whose shapes and dtypes are already set) from evaluated inputs:
+  // allocates them, then hands the computation to the stream's command encoder.
   virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+
+  // The same on a GPU stream. A build without a GPU backend raises.
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs);
+
+  // The shapes of the outputs for these inputs (for shape-independent compile). Raises for a
+  // primitive that cannot infer them.
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
 
   // Cotangents of the inputs listed in argnums, given the cotangents of the outputs.
   virtual std::vector<array> vjp(
@@ -63,7 +71,11 @@ class UnaryPrimitive : public Primitive {
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
     eval_cpu(inputs, outputs[0]);
   }
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
+    eval_gpu(inputs, outputs[0]);
+  }
   virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, array& out);
 };
 
 } // namespace mlx::core
