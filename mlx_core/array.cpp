@@ -8,6 +8,7 @@
 #include "mlx_core/errors.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/eval.h"
+#include "mlx_core/transforms/tracing.h"
 
 namespace mlx::core {
 
@@ -61,10 +62,12 @@ array::ArrayDesc::ArrayDesc(Shape s, Dtype d)
 array::ArrayDesc::ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in)
     : shape(std::move(s)), size(shape_size(shape)), dtype(d), primitive(std::move(p)), inputs(std::move(in)) {
   strides = row_major_strides(shape);
-  for (auto& i : inputs) {
-    if (i.is_tracer()) {
-      is_tracer = true;
-      break;
+  if (detail::in_tracing()) {
+    for (auto& i : inputs) {
+      if (i.desc_->is_tracer) {
+        is_tracer = true;
+        break;
+      }
     }
   }
 }
@@ -82,8 +85,6 @@ array::ArrayDesc::~ArrayDesc() {
     if (d && d.use_count() == 1) {
       for (auto& in : d->inputs) pending.push_back(std::move(in.desc_));
       d->inputs.clear();
-      for (auto& s : d->siblings) pending.push_back(std::move(s.desc_));
-      d->siblings.clear();
     }
   }
 }
@@ -106,6 +107,7 @@ array::array(std::shared_ptr<Data> data, Shape shape, Strides strides, Dtype dty
   desc_->flags = f;
   desc_->offset = offset;
   desc_->data_size = f.contiguous ? desc_->size : desc_->data->nbytes / dtype.size;
+  desc_->status.store(static_cast<int>(Status::available), std::memory_order_release);
 }
 
 array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs)
@@ -122,9 +124,10 @@ std::vector<array> array::make_arrays(
   }
   if (outs.size() > 1) {
     for (size_t i = 0; i < outs.size(); ++i) {
-      auto sibs = outs;
-      sibs.erase(sibs.begin() + i);
-      outs[i].desc_->siblings = std::move(sibs);
+      auto& sibs = outs[i].desc_->siblings;
+      for (size_t j = 0; j < outs.size(); ++j) {
+        if (j != i) sibs.push_back({outs[j].desc_, outs[j].shape(), outs[j].dtype()});
+      }
       outs[i].desc_->position = static_cast<int>(i);
     }
   }
@@ -168,32 +171,110 @@ void array::eval() {
   }
 }
 
+bool array::is_tracer() const {
+  return desc_->is_tracer && detail::in_tracing();
+}
+
 std::vector<array> array::outputs() const {
-  std::vector<array> outs = desc_->siblings;
+  std::vector<array> outs;
+  outs.reserve(desc_->siblings.size() + 1);
+  for (auto& s : desc_->siblings) {
+    if (auto d = s.desc.lock()) {
+      outs.push_back(array(std::move(d)));
+    } else {
+      // A dropped output: a stand-in of the same shape and dtype receives its values.
+      outs.emplace_back(s.shape, s.dtype, desc_->primitive, desc_->inputs);
+    }
+  }
   outs.insert(outs.begin() + desc_->position, *this);
   return outs;
 }
 
-void array::detach() {
-  for (auto& s : desc_->siblings) {
-    s.desc_->primitive = nullptr;
-    s.desc_->inputs.clear();
-    s.desc_->siblings.clear();
+namespace {
+// The status word every claim of a multi-output node goes through: the first output that
+// is still alive, in output order. Evaluations that own the node keep its outputs alive.
+template <typename Desc>
+std::shared_ptr<Desc> claim_owner(const std::shared_ptr<Desc>& self) {
+  // Siblings are stored in output order without self: those before it come first.
+  for (int p = 0; p < self->position; ++p) {
+    if (auto d = self->siblings[p].desc.lock()) return d;
   }
-  desc_->siblings.clear();
-  desc_->primitive = nullptr;
+  return self;
+}
+} // namespace
+
+bool array::try_claim() const {
+  auto owner = desc_->siblings.empty() ? desc_ : claim_owner(desc_);
+  int expected = static_cast<int>(Status::unscheduled);
+  if (!owner->status.compare_exchange_strong(expected, static_cast<int>(Status::scheduled),
+                                             std::memory_order_acq_rel)) {
+    return false;
+  }
+  if (owner != desc_) desc_->status.store(static_cast<int>(Status::scheduled), std::memory_order_relaxed);
+  for (auto& s : desc_->siblings) {
+    if (auto d = s.desc.lock()) d->status.store(static_cast<int>(Status::scheduled), std::memory_order_relaxed);
+  }
+  return true;
+}
+
+namespace {
+template <typename Desc>
+void set_status(Desc& d, array::Status st) {
+  d.status.store(static_cast<int>(st), std::memory_order_release);
+  d.status.notify_all();
+}
+} // namespace
+
+void array::mark_available() const {
+  for (auto& s : desc_->siblings) {
+    if (auto d = s.desc.lock()) set_status(*d, Status::available);
+  }
+  set_status(*desc_, Status::available);
+}
+
+void array::mark_failed(std::exception_ptr error) const {
+  for (auto& s : desc_->siblings) {
+    if (auto d = s.desc.lock()) {
+      d->error = error;
+      set_status(*d, Status::unscheduled);
+    }
+  }
+  desc_->error = error;
+  set_status(*desc_, Status::unscheduled);
+}
+
+void array::wait() const {
+  int st = desc_->status.load(std::memory_order_acquire);
+  while (st == static_cast<int>(Status::scheduled)) {
+    desc_->status.wait(st, std::memory_order_acquire);
+    st = desc_->status.load(std::memory_order_acquire);
+  }
+  if (st == static_cast<int>(Status::available)) return;
+  if (desc_->error) std::rethrow_exception(desc_->error);
+  throw std::runtime_error("[eval] The array was not evaluated.");
+}
+
+std::exception_ptr array::error() const { return desc_->error; }
+
+void array::detach() const {
   // Inputs are released through the destructor logic only when the last owner goes;
-  // moving them into a temporary keeps deep chains iterative.
-  std::vector<array> old = std::move(desc_->inputs);
+  // moving them into temporaries keeps deep chains iterative. The sibling list stays: it
+  // owns nothing and other threads may read it while claiming.
+  std::vector<array> old;
+  for (auto& s : desc_->siblings) {
+    if (auto d = s.desc.lock()) {
+      d->primitive = nullptr;
+      for (auto& in : d->inputs) old.push_back(std::move(in));
+      d->inputs.clear();
+    }
+  }
+  desc_->primitive = nullptr;
+  for (auto& in : desc_->inputs) old.push_back(std::move(in));
   desc_->inputs.clear();
 }
 
 void array::set_data(std::shared_ptr<Data> d) {
-  desc_->data = std::move(d);
-  desc_->strides = row_major_strides(desc_->shape);
-  desc_->flags = Flags{};
-  desc_->offset = 0;
-  desc_->data_size = desc_->size;
+  set_data(std::move(d), desc_->size, row_major_strides(desc_->shape), Flags{}, 0);
 }
 
 void array::set_data(std::shared_ptr<Data> d, size_t data_size, Strides strides, Flags flags, int64_t offset) {
@@ -202,6 +283,8 @@ void array::set_data(std::shared_ptr<Data> d, size_t data_size, Strides strides,
   desc_->flags = flags;
   desc_->offset = offset;
   desc_->data_size = data_size;
+  // A leaf (no primitive) is evaluated once it has data; a node waits for its scheduler.
+  if (!desc_->primitive) desc_->status.store(static_cast<int>(Status::available), std::memory_order_release);
 }
 
 void array::copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size, int64_t offset) {

@@ -1,6 +1,8 @@
 // The array: a cheap handle to a shared node of the lazy graph.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -77,8 +79,26 @@ class array {
   template <typename T>
   T item();
 
-  // Whether data is present (evaluated, a constant or imported memory).
-  bool is_available() const { return desc_->data != nullptr; }
+  // Where a node is in its evaluation. One evaluation claims a node (unscheduled ->
+  // scheduled); it becomes available once its kernel has run. A failed node goes back to
+  // unscheduled with its error recorded.
+  enum class Status : int { unscheduled = 0, scheduled = 1, available = 2 };
+
+  // Whether the array is evaluated (a computed node, a constant or imported memory).
+  bool is_available() const { return status() == Status::available; }
+  Status status() const { return static_cast<Status>(desc_->status.load(std::memory_order_acquire)); }
+  // Claims this node and its siblings for one evaluation; false when another evaluation
+  // owns it or it is available.
+  bool try_claim() const;
+  // Marks the node and its siblings evaluated (after its kernel ran) and wakes waiters.
+  void mark_available() const;
+  // Releases a claimed node and its siblings after its kernel failed with `error`.
+  void mark_failed(std::exception_ptr error) const;
+  // Blocks until an evaluation that owns this node finishes it; rethrows its error if it
+  // failed. Returns at once for an available node.
+  void wait() const;
+  // The error of the last failed evaluation of this node (null if none).
+  std::exception_ptr error() const;
   template <typename T>
   T* data() { return reinterpret_cast<T*>(raw_data()); }
   template <typename T>
@@ -99,15 +119,20 @@ class array {
   const std::shared_ptr<Primitive>& primitive_ptr() const { return desc_->primitive; }
   const std::vector<array>& inputs() const { return desc_->inputs; }
   std::vector<array>& inputs() { return desc_->inputs; }
-  const std::vector<array>& siblings() const { return desc_->siblings; }
-  // This array and its siblings, in output order.
+  // This array and its siblings, in output order. Siblings are not owned by each other: an
+  // output that was dropped is stood in for by a fresh array of its shape and dtype.
   std::vector<array> outputs() const;
   int sibling_position() const { return desc_->position; }
+  bool has_siblings() const { return !desc_->siblings.empty(); }
 
-  // Drops the primitive, inputs and siblings (after evaluation): the array becomes a leaf.
-  void detach();
+  // Drops the primitive and inputs of this node and its siblings (after evaluation): the
+  // outputs become leaves.
+  void detach() const;
 
-  bool is_tracer() const { return desc_->is_tracer; }
+  // A tracer is an array built from a transform's traced inputs, and only while a
+  // transform is running in this thread (see transforms/tracing.h): once the transform
+  // returns, its outputs are ordinary arrays that eval detaches.
+  bool is_tracer() const;
   void set_tracer(bool t) { desc_->is_tracer = t; }
 
   // Attaches a fresh row-contiguous buffer of size() elements.
@@ -136,9 +161,18 @@ class array {
     Flags flags;
     std::shared_ptr<Primitive> primitive;
     std::vector<array> inputs;
-    std::vector<array> siblings;
+    // The other outputs of a multi-output node, not owned (shape and dtype kept to stand in
+    // for an output that was dropped).
+    struct Sibling {
+      std::weak_ptr<ArrayDesc> desc;
+      Shape shape;
+      Dtype dtype;
+    };
+    std::vector<Sibling> siblings;
     int position = 0;
     bool is_tracer = false;
+    std::atomic<int> status{0};
+    std::exception_ptr error;
 
     ArrayDesc(Shape s, Dtype d);
     ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in);

@@ -1,5 +1,9 @@
-// Devices and streams. The CPU stream evaluates in the calling thread.
+// Devices and streams. A stream is an ordered queue of work on a device. The default CPU
+// stream evaluates synchronous work in the calling thread; every other stream runs its work
+// in order on a worker thread of its own (see scheduler.h).
 #pragma once
+#include <string>
+#include <unordered_map>
 #include <variant>
 
 namespace mlx::core {
@@ -17,10 +21,18 @@ struct Device {
   bool operator!=(const Device& o) const { return !(*this == o); }
 };
 
+// A handle that stands for a distinct stream in each thread that uses it.
+struct ThreadLocalStream {
+  int id;
+  Device device;
+};
+
 struct Stream {
   int index;
   Device device;
   Stream(int i, Device d) : index(i), device(d) {}
+  // The calling thread's stream for a thread-local handle.
+  Stream(const ThreadLocalStream& t);
   bool operator==(const Stream& o) const { return index == o.index && device == o.device; }
   bool operator!=(const Stream& o) const { return !(*this == o); }
 };
@@ -28,15 +40,43 @@ struct Stream {
 // What an op's `stream` argument may be: nothing (the default), a stream or a device.
 using StreamOrDevice = std::variant<std::monostate, Stream, Device>;
 
-// Whether a device of this type can run work in this build (GPU: Metal only).
+// Whether a device of this type can run work in this build (GPU: no backend yet).
 bool is_available(const Device& d);
-const Device& default_device();
-// Raises std::invalid_argument for a device that is not available.
+// The number of devices of a type in this build.
+int device_count(Device::DeviceType type);
+// Facts about a device (architecture, name), as strings and numbers.
+std::unordered_map<std::string, std::variant<std::string, size_t>> device_info(const Device& d);
+
+// The default device of the calling thread (set by set_default_device or a stream scope).
+Device default_device();
+// Sets the process-wide default device; raises std::invalid_argument if not available.
 void set_default_device(const Device& d);
+// The default stream of a device in the calling thread.
 Stream default_stream(Device d);
+// Makes `s` the calling thread's default stream (and its device the default device).
 void set_default_stream(Stream s);
+// A new stream on the device, usable from any thread.
 Stream new_stream(Device d);
+// A new thread-local stream handle: each thread that uses it gets a stream of its own.
+ThreadLocalStream new_thread_local_stream(Device d);
+// The calling thread's stream for a thread-local handle (made on first use).
+Stream resolve_stream(const ThreadLocalStream& s);
+// Destroys the streams made by the calling thread (after their queued work has run) and
+// resets its default stream.
+void clear_streams();
+// Raises std::runtime_error if `s` was destroyed or never made.
+void check_stream(const Stream& s);
 // The stream an op runs on, resolved from its argument.
 Stream to_stream(StreamOrDevice s);
+
+namespace detail {
+// The calling thread's default stream, when a stream scope or set_default_stream set one.
+struct StreamOverride {
+  bool set = false;
+  Stream stream{0, Device(Device::cpu, 0)};
+};
+StreamOverride get_stream_override();
+void set_stream_override(const StreamOverride& o);
+} // namespace detail
 
 } // namespace mlx::core

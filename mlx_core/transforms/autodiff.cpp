@@ -7,6 +7,7 @@
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/tape.h"
+#include "mlx_core/transforms/tracing.h"
 #include "mlx_core/utils.h"
 
 namespace mlx::core {
@@ -30,6 +31,7 @@ using CotangentFn = std::function<std::vector<array>(const std::vector<array>&)>
 
 std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     const VectorFn& fun, const std::vector<array>& primals, const CotangentFn& make_cotangents) {
+  detail::TracingScope tracing;
   auto tracers = make_tracers(primals);
   auto outputs = fun(tracers);
   auto cotangents = make_cotangents(outputs);
@@ -114,6 +116,7 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
                                       " does not match tangent shape ", shape_str(tangents[i].shape()), "."));
     }
   }
+  detail::TracingScope tracing;
   auto tracers = make_tracers(primals);
   auto outputs = fun(tracers);
   auto tape = detail::dependent_tape(outputs, tracers);

@@ -1,50 +1,109 @@
 #include "mlx_core/transforms/eval.h"
 
-#include <optional>
-#include <unordered_set>
+#include <mutex>
 
 #include "mlx_core/primitives/primitive.h"
+#include "mlx_core/scheduler.h"
 
 namespace mlx::core {
 
-void eval(std::vector<array> outputs) {
-  // Post-order walk with an explicit stack: `tape` lists every pending node after all
-  // of its inputs.
-  std::vector<std::optional<array>> tape;
-  std::unordered_set<uintptr_t> visited;
+namespace {
+
+// Runs one claimed node: waits for inputs that other evaluations or streams own, runs its
+// kernel, then marks its outputs available (or failed, with the error). `keep_graph`: the
+// node is a tracer, whose graph the running transform still needs.
+void run_node(const array& node, bool keep_graph) {
+  try {
+    if (!node.has_primitive()) {
+      throw std::runtime_error("[eval] Attempting to evaluate an array without a primitive or data.");
+    }
+    for (auto& in : node.inputs()) {
+      if (!in.is_available()) in.wait();
+    }
+    std::vector<array> outs = node.outputs();
+    Primitive& p = node.primitive();
+    if (p.stream().device.type == Device::gpu) {
+      p.eval_gpu(node.inputs(), outs);
+    } else {
+      p.eval_cpu(node.inputs(), outs);
+    }
+  } catch (...) {
+    node.mark_failed(std::current_exception());
+    return;
+  }
+  if (!keep_graph) node.detach();
+  node.mark_available();
+}
+
+// Claims the pending nodes reachable from `outputs` and lists them after their inputs.
+// Nodes that another evaluation owns, or that are available, are not listed.
+std::vector<array> claim_graph(const std::vector<array>& outputs) {
+  std::vector<array> tape;
   std::vector<std::pair<array, size_t>> stack; // node, index of the next input to visit
   for (auto& out : outputs) {
-    if (out.is_available() || !visited.insert(out.id()).second) continue;
+    if (out.is_available() || !out.try_claim()) continue;
     stack.emplace_back(out, 0);
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       if (next < node.inputs().size()) {
         const array& in = node.inputs()[next++];
-        if (!in.is_available() && visited.insert(in.id()).second) {
-          stack.emplace_back(in, 0);
-        }
+        if (!in.is_available() && in.try_claim()) stack.emplace_back(in, 0);
         continue;
       }
       tape.push_back(std::move(node));
       stack.pop_back();
     }
   }
-  for (auto& slot : tape) {
-    array& node = *slot;
-    if (node.is_available()) {
-      slot.reset(); // a sibling computed it
-      continue;
-    }
-    if (!node.has_primitive()) {
-      throw std::runtime_error("[eval] Attempting to evaluate an array without a primitive or data.");
-    }
-    std::vector<array> outs = node.outputs();
-    node.primitive().eval_cpu(node.inputs(), outs);
-    // Tracers keep their graph for the transform that traces them; others become leaves
-    // so their inputs can be freed.
-    if (!node.is_tracer()) node.detach();
-    slot.reset(); // drop the tape's reference so memory is released as we go
-  }
+  return tape;
 }
+
+bool runs_inline(const array& node) {
+  const Stream& s = node.primitive().stream();
+  return s.index == 0 && s.device.type == Device::cpu;
+}
+
+// Hands the nodes to their streams' workers; with `all`, the default stream's nodes too.
+// Returns the nodes left to run in the calling thread.
+std::vector<array> schedule(std::vector<array>& tape, bool all) {
+  std::vector<array> local;
+  for (auto& node : tape) {
+    if (node.has_primitive() && (all || !runs_inline(node))) {
+      bool keep = node.is_tracer();
+      Stream s = node.primitive().stream();
+      // The worker drops the task (and with it the node) as soon as it has run.
+      scheduler::enqueue(s, [node = std::move(node), keep] { run_node(node, keep); });
+    } else {
+      local.push_back(std::move(node));
+    }
+  }
+  return local;
+}
+
+} // namespace
+
+void eval(std::vector<array> outputs) {
+  std::vector<array> local;
+  {
+    std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
+    auto tape = claim_graph(outputs);
+    local = schedule(tape, false);
+  }
+  for (auto& node : local) {
+    array n = std::move(node); // the list's reference goes as soon as the node has run
+    run_node(n, n.is_tracer());
+  }
+  for (auto& out : outputs) out.wait();
+}
+
+void async_eval(std::vector<array> outputs) {
+  std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
+  auto tape = claim_graph(outputs);
+  auto local = schedule(tape, true);
+  for (auto& node : local) run_node(node, node.is_tracer()); // leaves without a primitive
+}
+
+void synchronize(const Stream& s) { scheduler::synchronize(s); }
+
+void synchronize() { scheduler::synchronize_all(); }
 
 } // namespace mlx::core

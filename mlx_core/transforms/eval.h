@@ -3,12 +3,24 @@
 #include <vector>
 
 #include "mlx_core/array.h"
+#include "mlx_core/device.h"
 
 namespace mlx::core {
 
-// Evaluates every array in `outputs`: walks the graph iteratively (never recursively),
-// runs each pending node once, and detaches evaluated nodes (except tracers) so that
-// intermediates are freed as the walk goes.
+// Evaluates every array in `outputs` and waits for them. The graph is walked iteratively
+// (never recursively); each pending node is claimed by this evaluation (or waited for when
+// another one owns it), run once on its stream, and detached (except tracers) so that
+// intermediates are freed as the evaluation goes. Nodes on the default CPU stream run in the
+// calling thread; nodes on other streams run on their stream's worker. The first error
+// raised by a kernel is rethrown here; failed nodes stay unevaluated.
 void eval(std::vector<array> outputs);
+
+// Schedules the evaluation of `outputs` on their streams' workers and returns at once.
+// eval, item, printing and exports wait for what they need.
+void async_eval(std::vector<array> outputs);
+
+// Waits for all the work queued on a stream (or on every stream).
+void synchronize(const Stream& s);
+void synchronize();
 
 } // namespace mlx::core

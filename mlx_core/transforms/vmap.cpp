@@ -6,6 +6,7 @@
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/tape.h"
+#include "mlx_core/transforms/tracing.h"
 
 namespace mlx::core {
 
@@ -25,6 +26,7 @@ array placeholder(const array& a, int axis) {
 
 VectorFn vmap(const VectorFn& fun, const std::vector<int>& in_axes, const std::vector<int>& out_axes) {
   return [fun, in_axes, out_axes](const std::vector<array>& inputs) {
+    detail::TracingScope tracing;
     if (in_axes.size() != inputs.size()) {
       throw std::invalid_argument(msg("[vmap] The number of in axes (", in_axes.size(),
                                       ") must match the number of arguments (", inputs.size(), ")."));

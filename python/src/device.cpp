@@ -1,8 +1,14 @@
 #include "python/src/device.h"
 
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/unordered_map.h>
+#include <nanobind/stl/vector.h>
 
+#include <optional>
 #include <string>
+
+#include "mlx_core/transforms/eval.h"
 
 namespace mx = mlx::core;
 using namespace nb::literals;
@@ -12,6 +18,36 @@ namespace {
 std::string device_repr(const mx::Device& d) {
   return std::string("Device(") + (d.type == mx::Device::cpu ? "cpu" : "gpu") + ", " +
       std::to_string(d.index) + ")";
+}
+
+// The object behind `with mx.stream(s):` — sets the calling thread's default stream (or
+// device) on entry and restores the previous one on exit.
+struct StreamContext {
+  std::variant<mx::Stream, mx::Device> target;
+  std::optional<mx::detail::StreamOverride> saved;
+  std::optional<mx::Device> saved_device;
+
+  void enter() {
+    saved = mx::detail::get_stream_override();
+    mx::Stream s = std::holds_alternative<mx::Stream>(target) ? std::get<mx::Stream>(target)
+                                                               : mx::default_stream(std::get<mx::Device>(target));
+    mx::check_stream(s);
+    mx::detail::set_stream_override({true, s});
+  }
+  void exit() {
+    if (saved) mx::detail::set_stream_override(*saved);
+    saved.reset();
+  }
+};
+
+using StreamLike = std::variant<mx::Stream, mx::ThreadLocalStream, mx::Device>;
+
+std::variant<mx::Stream, mx::Device> to_target(const StreamLike& s) {
+  if (auto* t = std::get_if<mx::ThreadLocalStream>(&s)) return mx::resolve_stream(*t);
+  if (auto* st = std::get_if<mx::Stream>(&s)) return *st;
+  mx::Device d = std::get<mx::Device>(s);
+  mx::default_stream(d); // raises for a device without a backend
+  return d;
 }
 
 } // namespace
@@ -40,8 +76,16 @@ void init_device(nb::module_& m) {
   // A DeviceType is accepted wherever a Device is expected.
   nb::implicitly_convertible<mx::Device::DeviceType, mx::Device>();
 
-  nb::class_<mx::Stream>(m, "Stream")
-      .def(nb::init<int, mx::Device>(), "index"_a, "device"_a)
+  nb::class_<mx::ThreadLocalStream>(m, "ThreadLocalStream",
+                                    "A stream that is distinct in each thread that uses it.")
+      .def_ro("device", &mx::ThreadLocalStream::device)
+      .def("__repr__", [](const mx::ThreadLocalStream& s) {
+        return "ThreadLocalStream(" + device_repr(s.device) + ", " + std::to_string(s.id) + ")";
+      });
+
+  nb::class_<mx::Stream>(m, "Stream", "An ordered queue of work on a device.")
+      // Only for the implicit conversion of a thread-local stream (the calling thread's).
+      .def(nb::init_implicit<mx::ThreadLocalStream>(), "stream"_a)
       .def_ro("device", &mx::Stream::device)
       .def_ro("index", &mx::Stream::index)
       .def("__repr__", [](const mx::Stream& s) {
@@ -54,15 +98,43 @@ void init_device(nb::module_& m) {
         return (static_cast<int>(s.device.type) * 1000003 + s.device.index) * 31 + s.index;
       });
 
-  m.def("default_device", &mx::default_device, nb::rv_policy::copy,
-        "Get the default device.");
-  m.def("set_default_device", &mx::set_default_device, "device"_a,
-        "Set the default device.");
-  m.def("default_stream", &mx::default_stream, "device"_a,
-        "Get the device's default stream.");
+
+  nb::class_<StreamContext>(m, "StreamContext", "A context manager that sets the default device and stream.")
+      .def("__init__", [](StreamContext* self, const StreamLike& s) {
+        new (self) StreamContext{to_target(s), std::nullopt, std::nullopt};
+      }, "s"_a)
+      .def("__enter__", [](StreamContext& c) { c.enter(); })
+      .def("__exit__", [](StreamContext& c, nb::args) { c.exit(); });
+
+  m.def("stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt, std::nullopt}; },
+        "s"_a, "A context manager that makes `s` the default stream (or device) inside a `with` block.");
+  m.def("default_device", &mx::default_device, "Get the default device.");
+  m.def("set_default_device", &mx::set_default_device, "device"_a, "Set the default device.");
+  m.def("default_stream", &mx::default_stream, "device"_a, "Get the device's default stream.");
   m.def("set_default_stream", &mx::set_default_stream, "stream"_a,
-        "Set the default stream of the stream's device.");
+        "Set the default stream (and its device) for the calling thread.");
   m.def("new_stream", &mx::new_stream, "device"_a, "Make a new stream on the device.");
+  m.def("new_thread_unsafe_stream", &mx::new_stream, "device"_a,
+        "Make a new stream that can be used in any thread.");
+  m.def("new_thread_local_stream", &mx::new_thread_local_stream, "device"_a,
+        "Make a new stream that will be unique per thread.");
+  m.def("clear_streams", &mx::clear_streams, "Destroy all streams created in the current thread.");
+  m.def("synchronize", [](std::optional<StreamLike> s) {
+    mx::Stream st = !s ? mx::default_stream(mx::default_device())
+                       : std::visit([](auto& v) -> mx::Stream {
+                           using V = std::decay_t<decltype(v)>;
+                           if constexpr (std::is_same_v<V, mx::Device>) return mx::default_stream(v);
+                           else return mx::Stream(v);
+                         }, *s);
+    mx::check_stream(st);
+    nb::gil_scoped_release nogil;
+    mx::synchronize(st);
+  }, "stream"_a = nb::none(), "Wait until the work queued on the stream has finished.");
   m.def("is_available", &mx::is_available, "device"_a,
         "Whether the device can run work in this build.");
+  m.def("device_count", &mx::device_count, "device_type"_a,
+        "The number of available devices of the given type.");
+  m.def("device_info", [](std::optional<mx::Device> d) {
+    return mx::device_info(d ? *d : mx::default_device());
+  }, "d"_a = nb::none(), "Information about a device.");
 }

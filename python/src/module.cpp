@@ -16,6 +16,7 @@ using namespace nb::literals;
 void init_dtype(nb::module_& m);
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
+void init_runtime(nb::module_& m);
 
 namespace {
 
@@ -55,6 +56,7 @@ NB_MODULE(core, m) {
   init_array(m);
   init_ops(m);
   init_transforms(m);
+  init_runtime(m);
   init_dlpack(m);
   init_metal(m);
 }

@@ -80,6 +80,12 @@ void eval_trees(const nb::args& args) {
   mx::eval(std::move(arrays));
 }
 
+void async_eval_trees(const nb::args& args) {
+  std::vector<mx::array> arrays = tree_flatten(args, false);
+  nb::gil_scoped_release nogil;
+  mx::async_eval(std::move(arrays));
+}
+
 // ---- grad / value_and_grad -------------------------------------------------------------
 
 struct GradSpec {
@@ -472,9 +478,10 @@ void init_transforms(nb::module_& m) {
       "Evaluates the arrays in args (arrays or trees of arrays; other leaves are ignored).");
   m.def(
       "async_eval",
-      [](nb::args args) { eval_trees(args); },
+      [](nb::args args) { async_eval_trees(args); },
       nb::arg("args"),
-      "Evaluates the arrays in args. On the CPU stream this completes before returning.");
+      "Schedules the evaluation of the arrays in args and returns at once; eval, item, printing "
+      "and exports wait for the results.");
   m.def(
       "grad",
       [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
