@@ -3,6 +3,7 @@
 
 #include "mlx_core/backend/cpu/blas.h"
 #include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/shape.h"
@@ -76,12 +77,8 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
   });
 }
 
-} // namespace
-
-void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
-  array a = inputs[0];
-  array b = inputs[1];
-  cpu::allocate_output(out);
+// out = a @ b (batched), into out's buffer.
+void run_matmul(array a, array b, array& out) {
   int nd = out.ndim();
   int64_t m = out.shape()[nd - 2], n = out.shape()[nd - 1], k = a.shape()[nd - 1];
   if (out.size() == 0) return;
@@ -107,6 +104,15 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
     } else {
       throw std::invalid_argument("[matmul] Only floating point types are supported.");
     }
+  });
+}
+
+} // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([a = inputs[0], b = inputs[1], out]() mutable {
+    run_matmul(std::move(a), std::move(b), out);
   });
 }
 
