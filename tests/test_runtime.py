@@ -359,3 +359,30 @@ def test_get_array_buffer_size():
     a = mx.ones(3)
     b = mx.array(2.0)
     assert mx.get_array_buffer_size(a, [a, b]) == 16
+
+
+def test_waiting_for_a_worker_that_frees_numpy_memory_does_not_deadlock():
+    # The worker drops the last reference to NumPy-owned memory (which needs the GIL)
+    # while the main thread waits in item(): the wait must not hold the GIL.
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, mlx.core as mx\n"
+        "s = mx.new_stream(mx.cpu)\n"
+        "for i in range(100):\n"
+        "    a = mx.asarray(np.arange(100000.0, dtype=np.float32))\n"
+        "    y = mx.sum(mx.multiply(a, 2.0, stream=s), stream=s)\n"
+        "    del a\n"
+        "    mx.async_eval(y)\n"
+        "    assert y.item() == 2 * 4999950000.0 or abs(y.item() / 9999900000.0 - 1) < 1e-4\n"
+        "    z = mx.asarray(np.ones(10, dtype=np.float32))\n"
+        "    w = mx.add(z, 1.0, stream=s)\n"
+        "    del z\n"
+        "    mx.async_eval(w)\n"
+        "    assert w.tolist() == [2.0] * 10 and repr(w).startswith('array(')\n"
+        "print('done')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "done"

@@ -7,6 +7,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "python/src/common.h"
+#include "python/src/eval_util.h"
 #include "python/src/convert.h"
 #include "python/src/indexing.h"
 #include "python/src/buffer.h"
@@ -28,7 +29,7 @@ nb::object tolist_axis(const mx::array& a, const T* p, int axis) {
 }
 
 nb::object tolist(mx::array a) {
-  a.eval();
+  eval_released(a);
   return dispatch_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return tolist_axis(a, a.size() ? a.data<T>() : static_cast<const T*>(nullptr), 0);
@@ -39,7 +40,7 @@ nb::object tolist(mx::array a) {
 nb::object item(mx::array a) {
   if (a.size() != 1)
     throw std::invalid_argument("[convert] Only length-1 arrays can be converted to Python scalars.");
-  a.eval();
+  eval_released(a);
   return dispatch_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return py_scalar(*a.data<T>());

@@ -1,5 +1,6 @@
 // Buffer protocol export/import and __array__ (see buffer.h).
 #include "python/src/buffer.h"
+#include "python/src/eval_util.h"
 
 #include <algorithm>
 #include <complex>
@@ -74,7 +75,7 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
       }
       bf16_raw = true;
     }
-    a.eval();
+    eval_released(a);
     auto info = std::make_unique<ExportInfo>(ExportInfo{a, {}, {}});
     Py_ssize_t itemsize = static_cast<Py_ssize_t>(a.itemsize());
     for (int i = 0; i < a.ndim(); ++i) {
@@ -202,7 +203,7 @@ mx::array borrowed(const char* base, mx::Shape shape, mx::Strides strides, mx::D
 }
 
 mx::array evaluated(mx::array a) {
-  a.eval();
+  eval_released(a);
   return a;
 }
 

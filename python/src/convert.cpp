@@ -1,4 +1,5 @@
 #include "python/src/convert.h"
+#include "python/src/eval_util.h"
 
 #include <nanobind/stl/string.h>
 
@@ -122,7 +123,7 @@ struct NestedInfo {
 // Arrays met inside a sequence (mx.array, NumPy arrays, ...), already evaluated.
 mx::array element_array(nb::handle v) {
   mx::array a = nb::isinstance<mx::array>(v) ? nb::cast<mx::array>(v) : to_array(v);
-  a.eval();
+  eval_released(a);
   return a;
 }
 

@@ -1,5 +1,6 @@
 // DLPack both ways (see dlpack.h). The structs follow the DLPack 1.x C ABI.
 #include "python/src/dlpack.h"
+#include "python/src/eval_util.h"
 
 #include <cstdint>
 #include <cstring>
@@ -190,7 +191,7 @@ nb::object dunder_dlpack(
     a = mx::copy(a);
     copied = true;
   }
-  a.eval();
+  eval_released(a);
   auto* ctx = new ExportCtx{a, {}, {}};
   bool versioned = max_version.has_value() && max_version->first >= 1;
   if (versioned) {

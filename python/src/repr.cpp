@@ -1,4 +1,5 @@
 #include "python/src/repr.h"
+#include "python/src/eval_util.h"
 
 #include <nanobind/stl/string.h>
 
@@ -67,7 +68,7 @@ void print_axis(std::ostringstream& os, const mx::array& a, const T* data, int a
 } // namespace
 
 std::string array_repr(mx::array a) {
-  a.eval();
+  eval_released(a);
   std::ostringstream os;
   os << "array(";
   dispatch_dtype(a.dtype(), [&](auto tag) {
@@ -84,7 +85,7 @@ std::string array_format(mx::array a, const std::string& spec) {
   if (spec.empty()) return array_repr(a);
   if (a.ndim() != 0)
     throw mx::type_error("unsupported format string passed to mx.array.__format__");
-  a.eval();
+  eval_released(a);
   nb::object item = dispatch_dtype(a.dtype(), [&](auto tag) -> nb::object {
     using T = decltype(tag);
     return py_scalar(*a.data<T>());

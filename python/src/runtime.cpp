@@ -6,6 +6,7 @@
 
 #include "mlx_core/primitives/depends.h"
 #include "python/src/trees.h"
+#include "python/src/eval_util.h"
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
@@ -26,10 +27,7 @@ void init_runtime(nb::module_& m) {
     std::unordered_set<const void*> seen;
     size_t total = 0;
     for (auto& a : arrays) {
-      if (!a.is_available()) {
-        nb::gil_scoped_release nogil;
-        a.eval();
-      }
+      eval_released(a);
       if (seen.insert(a.data_shared_ptr().get()).second) total += a.nbytes();
     }
     return total;
