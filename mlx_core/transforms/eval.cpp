@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "mlx_core/allocator.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/scheduler.h"
 
@@ -79,9 +80,16 @@ std::vector<array> schedule(std::vector<array>& tape, bool all) {
   return local;
 }
 
+// Over the memory limit, lets the queued work finish (and free what it holds) before more
+// is scheduled. Safe: the caller holds no claims yet, and queued work never waits on it.
+void throttle() {
+  if (allocator::get_active_memory() > allocator::get_memory_limit()) scheduler::synchronize_all();
+}
+
 } // namespace
 
 void eval(std::vector<array> outputs) {
+  throttle();
   std::vector<array> local;
   {
     std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
@@ -96,6 +104,7 @@ void eval(std::vector<array> outputs) {
 }
 
 void async_eval(std::vector<array> outputs) {
+  throttle();
   std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
   auto tape = claim_graph(outputs);
   auto local = schedule(tape, true);
