@@ -66,3 +66,7 @@ def test_clean_bools_are_still_shared():
 def test_dirty_bools_with_copy_false():
     with pytest.raises(ValueError, match="0 and 1"):
         mx.from_dlpack(dirty_bool(), copy=False)
+    with pytest.raises(ValueError, match="0 and 1"):
+        mx.asarray(dirty_bool(), copy=False)
+    b = np.array([True, False])
+    assert np.shares_memory(np.asarray(mx.asarray(b, copy=False)), b)

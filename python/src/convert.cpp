@@ -337,7 +337,14 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
   if (nb::isinstance<mx::array>(v)) return retype(nb::cast<mx::array>(v), false);
   if (!is_sequence(v) && !is_scalar(v) && !PyUnicode_Check(v.ptr()) && !v.is_none()) {
     if (has_buffer(v)) {
-      if (auto a = array_from_buffer(v, /*share=*/copy != true)) return retype(*a, copy == true);
+      if (auto a = array_from_buffer(v, /*share=*/copy != true)) {
+        // The import copies data it cannot share as it is (complex128, bool bytes other
+        // than 0/1, strides that split elements): memory from the allocator.
+        if (copy == false && a->data_shared_ptr() && !a->data_shared_ptr()->release)
+          throw std::invalid_argument("[asarray] The data cannot be shared without a copy (copy=False): it "
+                                      "must be converted (complex128, or bool bytes other than 0 and 1).");
+        return retype(*a, copy == true);
+      }
     }
     if (nb::hasattr(v, "__dlpack__")) {
       if (auto a = array_from_dlpack(v, copy)) return retype(*a, copy == true);
