@@ -24,6 +24,7 @@ struct Data {
   void* ptr = nullptr;
   size_t nbytes = 0;
   std::function<void()> release; // empty: memory came from the allocator
+  bool readonly = false; // foreign memory its producer marked read-only: exports keep it so
 
   Data(void* p, size_t n, std::function<void()> r = {})
       : ptr(p), nbytes(n), release(std::move(r)) {}

@@ -226,3 +226,60 @@ def test_vmap_errors():
         mx.vmap(lambda x: x, in_axes=2)(mx.ones((2, 3)))
     with pytest.raises(ValueError):
         mx.vmap(lambda x, y: x + y)(mx.ones((2, 3)), mx.ones((3, 3)))
+
+
+def test_vmap_axis_errors_match_reference():
+    # Error types as the reference raises them: IndexError for an axis out of range
+    # (a 0-d input has none), ValueError for leaves that are not arrays and axes that
+    # are not ints.
+    x = mx.arange(6).reshape(2, 3)
+    f = lambda v: v * 2  # noqa: E731
+    index_errors = [
+        lambda: mx.vmap(f)(mx.array(1.0)),
+        lambda: mx.vmap(f, in_axes=-1)(mx.array(1.0)),
+        lambda: mx.vmap(lambda d: d["a"] * 2)({"a": mx.array(1.0)}),
+        lambda: mx.vmap(f, in_axes=2)(x),
+        lambda: mx.vmap(f, in_axes=-3)(x),
+        lambda: mx.vmap(f, in_axes=-100)(x),
+        lambda: mx.vmap(f, in_axes=2**40)(x),
+        lambda: mx.vmap(f, in_axes=-(2**40))(x),
+        lambda: mx.vmap(f, in_axes=2**70)(x),
+        lambda: mx.vmap(f, out_axes=2)(x),
+        lambda: mx.vmap(f, out_axes=-3)(x),
+        lambda: mx.vmap(f, out_axes=100)(x),
+        lambda: mx.vmap(f, out_axes=2**40)(x),
+    ]
+    for k, case in enumerate(index_errors):
+        with pytest.raises(IndexError, match="vmap"):
+            case()
+    value_errors = [
+        lambda: mx.vmap(f)(1.0),
+        lambda: mx.vmap(f)(1),
+        lambda: mx.vmap(f)(np.float32(1)),
+        lambda: mx.vmap(f)(np.ones(3)),
+        lambda: mx.vmap(f)([1.0, 2.0]),
+        lambda: mx.vmap(f)("a"),
+        lambda: mx.vmap(f)(None),
+        lambda: mx.vmap(f, in_axes=1.0)(x),
+        lambda: mx.vmap(f, in_axes="a")(x),
+        lambda: mx.vmap(f, in_axes=(0, 0))(x),
+        lambda: mx.vmap(f, in_axes=np.int64(1))(x),
+        lambda: mx.vmap(f, out_axes=1.0)(x),
+        lambda: mx.vmap(f, out_axes="s")(x),
+        lambda: mx.vmap(f, out_axes=(0, 1))(x),
+        lambda: mx.vmap(f, out_axes=(None,))(x),
+        lambda: mx.vmap(f, in_axes=(None,))(x),
+        lambda: mx.vmap(lambda v: 1.0)(x),
+        lambda: mx.vmap(lambda v: None)(x),
+        lambda: mx.vmap(lambda: mx.array(1.0))(),
+    ]
+    for case in value_errors:
+        with pytest.raises(ValueError):
+            case()
+    for case in (lambda: mx.vmap(f, out_axes=None)(x), lambda: mx.vmap(f, in_axes=None)(x),
+                 lambda: mx.vmap(f)(x=x)):
+        with pytest.raises(TypeError):
+            case()
+    # Bools are ints here, as in the reference.
+    assert mx.vmap(f, in_axes=True)(x).shape == (3, 2)
+    assert mx.vmap(f, out_axes=True)(x).shape == (3, 2)

@@ -19,6 +19,17 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
   double real = std::ceil((stop - start) / step);
   if (real > 2147483647.0) throw std::invalid_argument("[arange] Maximum size exceeded.");
   ShapeElem n = static_cast<ShapeElem>(std::max(real, 0.0));
+  if (n > 0 && is_integral(dtype)) {
+    // The kernel computes start + i * step in 64-bit integers: start, step and the last
+    // value must be int64 values (and (n - 1) * step too, so that no sum overflows).
+    constexpr double lim = 9223372036854775808.0; // 2**63
+    auto fits = [&](double v) { return v >= -lim && v < lim; };
+    double span = static_cast<double>(n - 1) * step;
+    if (!fits(start) || !fits(step) || !fits(span) || !fits(start + span)) {
+      throw std::overflow_error(msg("[arange] The values of arange(", start, ", ", stop, ", ", step,
+                                    ") do not fit the 64-bit integers it computes with for ", dtype_name(dtype), "."));
+    }
+  }
   return array({n}, dtype, std::make_shared<Arange>(to_stream(s), start, step), {});
 }
 
@@ -60,7 +71,8 @@ array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
   if (n < 0 || m < 0) throw std::invalid_argument("[eye] N and M must be positive integers.");
   array rows = reshape(arange(0, n, 1, int32, s), {n, 1}, s);
   array cols = reshape(arange(0, m, 1, int32, s), {1, m}, s);
-  array mask = equal(add(rows, array(k), s), cols, s);
+  // col - row lies in (-n, m): no overflow for any k (row + k could overflow).
+  array mask = equal(subtract(cols, rows, s), array(k), s);
   return astype(mask, dtype, s);
 }
 

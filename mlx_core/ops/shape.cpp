@@ -1,7 +1,9 @@
 #include "mlx_core/ops/shape.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
+#include <string>
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
@@ -28,9 +30,27 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
+namespace {
+// A dimension computed in 64 bits (`wrapped`: beyond 64 bits) as a ShapeElem;
+// OverflowError beyond 32 bits.
+ShapeElem checked_dim(uint64_t d, bool wrapped, const char* op) {
+  if (wrapped || d > static_cast<uint64_t>(std::numeric_limits<ShapeElem>::max())) {
+    std::string dim = wrapped ? std::string("beyond 2**64") : std::to_string(d);
+    throw std::overflow_error(msg("[", op, "] Shape dimension ", dim, " is outside the supported range [",
+                                  std::numeric_limits<ShapeElem>::min(), ", ",
+                                  std::numeric_limits<ShapeElem>::max(),
+                                  "]: shape dimensions are 32-bit integers."));
+  }
+  return static_cast<ShapeElem>(d);
+}
+} // namespace
+
 array reshape(const array& a, Shape shape, StreamOrDevice s) {
   int infer = -1;
-  size_t known = 1;
+  // The product of the known dimensions; `overflow` once it exceeds 64 bits (then it
+  // cannot equal the array's size, which fits in memory).
+  uint64_t known = 1;
+  bool overflow = false;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) throw std::invalid_argument("[reshape] Reshape can only infer one dimension.");
@@ -38,17 +58,22 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
     } else if (shape[i] < 0) {
       throw std::invalid_argument(msg("[reshape] Invalid dimension ", shape[i], " in shape."));
     } else {
-      known *= shape[i];
+      overflow = __builtin_mul_overflow(known, static_cast<uint64_t>(shape[i]), &known) || overflow;
     }
   }
   if (infer >= 0) {
     if (known == 0) {
       throw std::invalid_argument("[reshape] Cannot infer the shape of an empty array.");
+    }
+    if (!overflow && a.size() % known == 0) {
+      shape[infer] = checked_dim(a.size() / known, false, "reshape");
+      known *= shape[infer];
     } else {
-      shape[infer] = static_cast<ShapeElem>(a.size() / known);
+      overflow = true; // no integer dimension fits: the size check below raises
     }
   }
-  if (shape_size(shape) != a.size()) {
+  if (overflow || known != a.size()) {
+    if (infer >= 0) shape[infer] = -1;
     throw std::invalid_argument(
         msg("[reshape] Cannot reshape array of size ", a.size(), " into shape ", shape_str(shape), "."));
   }
@@ -172,26 +197,77 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
     throw std::invalid_argument("[flatten] start_axis must be less than or equal to end_axis.");
   }
   Shape shape(a.shape().begin(), a.shape().begin() + st);
-  ShapeElem merged = 1;
-  for (int i = st; i <= en; ++i) merged *= a.shape()[i];
-  shape.push_back(merged);
+  uint64_t merged = 1;
+  bool overflow = false;
+  for (int i = st; i <= en; ++i) {
+    overflow = __builtin_mul_overflow(merged, static_cast<uint64_t>(a.shape()[i]), &merged) || overflow;
+  }
+  shape.push_back(checked_dim(merged, overflow, "flatten"));
   shape.insert(shape.end(), a.shape().begin() + en + 1, a.shape().end());
   return reshape(a, shape, s);
 }
 
 namespace {
-// Output shape of a slice with normalized bounds.
-Shape slice_shape(const array& a, const Shape& start, const Shape& stop, const Shape& strides, const char* op) {
+// Canonical bounds of a slice of n elements from start by step (n >= 0).
+SliceBounds canonical_slice(int64_t start, int64_t step, int64_t n) {
+  if (n == 0) return {0, 0, 1, 0};
+  if (n == 1) return {start, start + 1, 1, 1};
+  int64_t last = start + (n - 1) * step;
+  return {start, last + (step > 0 ? 1 : -1), step, n};
+}
+
+// The number of elements of start:stop:step (no clamping; |values| < 2^62).
+int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
+  if (step > 0 && start < stop) return (stop - start - 1) / step + 1;
+  if (step < 0 && stop < start) return (start - stop - 1) / (-step) + 1;
+  return 0;
+}
+} // namespace
+
+SliceBounds normalize_slice(int64_t size, int64_t start, int64_t stop, int64_t step, const char* op) {
+  if (step == 0) throw std::invalid_argument(msg("[", op, "] Slice step cannot be zero."));
+  if (step == std::numeric_limits<int64_t>::min()) step = -std::numeric_limits<int64_t>::max();
+  auto clamp = [&](int64_t v) {
+    if (v < 0) {
+      v += size; // no overflow: v < 0 <= size
+      if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= size) {
+      v = step < 0 ? size - 1 : size;
+    }
+    return v;
+  };
+  // Both bounds end up in [-1, size]: the length cannot overflow, and with two or more
+  // elements inside [0, size), |step| <= size - 1.
+  start = clamp(start);
+  stop = clamp(stop);
+  return canonical_slice(start, step, slice_length(start, stop, step));
+}
+
+namespace {
+// Checks that a slice given as normalized bounds (as normalize_slice returns them, or any
+// bounds whose elements all lie inside the axis) stays inside `a`, puts the bounds in
+// canonical form and returns the output shape.
+Shape slice_shape(const array& a, Shape& start, Shape& stop, Shape& strides, const char* op) {
   if (static_cast<int>(start.size()) != a.ndim() || stop.size() != start.size() || strides.size() != start.size()) {
     throw std::invalid_argument(msg("[", op, "] Invalid number of indices or strides for array with dimension ",
                                     a.ndim(), "."));
   }
   Shape shape(a.ndim());
   for (int i = 0; i < a.ndim(); ++i) {
-    if (strides[i] == 0) throw std::invalid_argument(msg("[", op, "] Slice step cannot be zero."));
-    int64_t n = strides[i] > 0 ? (static_cast<int64_t>(stop[i]) - start[i] + strides[i] - 1) / strides[i]
-                               : (static_cast<int64_t>(start[i]) - stop[i] - strides[i] - 1) / (-strides[i]);
-    shape[i] = static_cast<ShapeElem>(std::max<int64_t>(n, 0));
+    int64_t size = a.shape()[i], st = strides[i];
+    if (st == 0) throw std::invalid_argument(msg("[", op, "] Slice step cannot be zero."));
+    // int32 bounds: every product and difference below fits in 64 bits.
+    int64_t n = slice_length(start[i], stop[i], st);
+    int64_t last = start[i] + (n - 1) * st;
+    if (n > 0 && (start[i] < 0 || start[i] >= size || last < 0 || last >= size)) {
+      throw std::out_of_range(msg("[", op, "] Slice ", start[i], ":", stop[i], ":", st,
+                                  " reaches outside axis ", i, " of size ", size, "."));
+    }
+    SliceBounds b = canonical_slice(start[i], st, n);
+    start[i] = static_cast<ShapeElem>(b.start);
+    stop[i] = static_cast<ShapeElem>(b.stop);
+    strides[i] = static_cast<ShapeElem>(b.step);
+    shape[i] = static_cast<ShapeElem>(b.length);
   }
   return shape;
 }

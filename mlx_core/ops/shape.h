@@ -22,8 +22,18 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s = {});
 std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s = {});
 // Merges axes start_axis..end_axis (inclusive) into one.
 array flatten(const array& a, int start_axis = 0, int end_axis = -1, StreamOrDevice s = {});
-// a[start:stop:strides] per axis; the bounds must already be normalized (0 <= start, and
-// stop >= -1 for negative strides). A view.
+// One axis of a slice after Python's rules, computed in 64 bits: start, stop and step as
+// canonical bounds (stop is one step past the last element, so |step| < size when
+// length >= 2; length 0 gives 0:0:1 and length 1 gives start:start+1:1).
+struct SliceBounds {
+  int64_t start, stop, step, length;
+};
+// Python slice semantics for any 64-bit start, stop and step (negative bounds count from
+// the end, out-of-range bounds are clamped). Raises std::invalid_argument for a zero step.
+SliceBounds normalize_slice(int64_t size, int64_t start, int64_t stop, int64_t step, const char* op = "slice");
+
+// a[start:stop:strides] per axis; the bounds must be normalized (as normalize_slice gives
+// them: every element taken lies inside the axis, else std::out_of_range). A view.
 array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s = {});
 
 // A copy of src with src[start:stop:strides] replaced by update (broadcast to the slice).

@@ -76,6 +76,14 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
       bf16_raw = true;
     }
     eval_released(a);
+    // Memory a read-only producer lent us stays read-only in every consumer.
+    bool readonly = a.data_shared_ptr() && a.data_shared_ptr()->readonly;
+    if (readonly && (flags & PyBUF_WRITABLE) == PyBUF_WRITABLE) {
+      PyErr_SetString(PyExc_BufferError,
+                      "The array shares read-only memory (its producer is read-only); a writable "
+                      "buffer cannot be exported. Copy it first, e.g. mx.array(a).");
+      return -1;
+    }
     auto info = std::make_unique<ExportInfo>(ExportInfo{a, {}, {}});
     Py_ssize_t itemsize = static_cast<Py_ssize_t>(a.itemsize());
     for (int i = 0; i < a.ndim(); ++i) {
@@ -103,7 +111,7 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     }
     view->buf = a.size() == 0 && !a.is_available() ? nullptr : a.raw_data();
     view->len = static_cast<Py_ssize_t>(a.nbytes());
-    view->readonly = 0;
+    view->readonly = readonly ? 1 : 0;
     view->itemsize = itemsize;
     view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(bf16_raw ? "H" : buffer_format(a.dtype()))
                                           : nullptr;
@@ -242,7 +250,33 @@ mx::array copy_foreign(
   }
   mx::Strides strides;
   for (auto s : byte_strides) strides.push_back(s / isize);
+  if (dtype == mx::bool_) {
+    // Foreign bool bytes may be any value (a uint8 array viewed as bool): kernels only
+    // ever see 0 and 1.
+    mx::array bytes = borrowed(base, shape, std::move(strides), mx::uint8);
+    return evaluated(mx::not_equal(bytes, mx::array(static_cast<uint8_t>(0), mx::uint8)));
+  }
   return evaluated(mx::copy(borrowed(base, shape, std::move(strides), dtype)));
+}
+
+bool bool_bytes_are_0_or_1(const char* base, const mx::Shape& shape, const std::vector<int64_t>& byte_strides) {
+  size_t n = mx::shape_size(shape);
+  if (n == 0) return true;
+  int nd = static_cast<int>(shape.size());
+  std::vector<int64_t> idx(nd, 0);
+  int64_t off = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (static_cast<unsigned char>(base[off]) > 1) return false;
+    for (int d = nd - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d]) {
+        off += byte_strides[d];
+        break;
+      }
+      off -= byte_strides[d] * (shape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+  return true;
 }
 
 namespace {
@@ -387,7 +421,9 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
     strides_ok = strides_ok && (s % view->itemsize == 0);
   }
 
-  if (share && !c128 && strides_ok) {
+  // bool data holding bytes other than 0 and 1 is normalized by a copy.
+  bool clean = dtype != mx::bool_ || bool_bytes_are_0_or_1(static_cast<const char*>(view->buf), shape, byte_strides);
+  if (share && !c128 && strides_ok && clean) {
     mx::Strides strides;
     int64_t lo = 0, hi = 0;
     for (size_t i = 0; i < shape.size(); ++i) {
@@ -416,6 +452,7 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
     std::shared_ptr<mx::Data> data;
     try {
       data = std::make_shared<mx::Data>(start, nbytes, release);
+      data->readonly = view->readonly != 0;
     } catch (...) {
       guard.view = held;
       throw;

@@ -59,13 +59,31 @@ nb::object as_python_scalar(nb::handle v, Kind& kind) {
   if (PyFloat_Check(v.ptr())) { kind = kFloat; return nb::borrow(v); }
   if (PyComplex_Check(v.ptr())) { kind = kComplex; return nb::borrow(v); }
   kind = numpy_scalar_kind(v);
+  PyObject* out = nullptr;
   switch (kind) {
     case kBool: return nb::bool_(PyObject_IsTrue(v.ptr()) == 1);
-    case kInt: return nb::steal(PyNumber_Long(v.ptr()));
-    case kFloat: return nb::steal(PyNumber_Float(v.ptr()));
-    default: return nb::borrow(PyComplex_FromDoubles(
-        nb::cast<double>(v.attr("real")), nb::cast<double>(v.attr("imag"))));
+    case kInt: out = PyNumber_Long(v.ptr()); break;
+    case kFloat: out = PyNumber_Float(v.ptr()); break;
+    default:
+      out = PyComplex_FromDoubles(nb::cast<double>(v.attr("real")), nb::cast<double>(v.attr("imag")));
+      break;
   }
+  if (!out) throw nb::python_error();
+  return nb::steal(out); // a new reference: stealing it is what keeps it from leaking
+
+}
+
+// A Python int for an error message (very long ints are described by their size, as
+// str() refuses ints of more than a few thousand digits).
+std::string int_repr(nb::handle v) {
+  int overflow = 0;
+  PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  PyErr_Clear();
+  if (overflow != 0) {
+    int64_t bits = nb::cast<int64_t>(v.attr("bit_length")());
+    if (bits > 256) return std::string(overflow < 0 ? "-" : "") + "(an int of " + std::to_string(bits) + " bits)";
+  }
+  return nb::cast<std::string>(nb::str(v));
 }
 
 // A Python int as int64 bits; values in [2^63, 2^64) come back as their uint64 bits with
@@ -83,8 +101,19 @@ int64_t int_bits(nb::handle v, bool& big) {
     }
     PyErr_Clear();
   }
-  throw std::overflow_error("[array] Python int " + nb::cast<std::string>(nb::str(v)) +
-                            " is too large to convert to an mlx array.");
+  throw std::overflow_error("[array] Python int " + int_repr(v) + " is too large to convert to an mlx array.");
+}
+
+// A Python int as a double; OverflowError (not a NULL passed on) when it exceeds the
+// float range.
+double int_as_double(nb::handle v) {
+  double x = PyLong_AsDouble(v.ptr());
+  if (x == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    throw std::overflow_error("[array] Python int " + int_repr(v) +
+                              " is too large to convert to a floating point value.");
+  }
+  return x;
 }
 
 // A 0-d array from a Python scalar of the given kind, in `dtype` (or the kind's default).
@@ -309,7 +338,14 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
   if (nb::isinstance<mx::array>(v)) return retype(nb::cast<mx::array>(v), false);
   if (!is_sequence(v) && !is_scalar(v) && !PyUnicode_Check(v.ptr()) && !v.is_none()) {
     if (has_buffer(v)) {
-      if (auto a = array_from_buffer(v, /*share=*/copy != true)) return retype(*a, copy == true);
+      if (auto a = array_from_buffer(v, /*share=*/copy != true)) {
+        // The import copies data it cannot share as it is (complex128, bool bytes other
+        // than 0/1, strides that split elements): memory from the allocator.
+        if (copy == false && a->data_shared_ptr() && !a->data_shared_ptr()->release)
+          throw std::invalid_argument("[asarray] The data cannot be shared without a copy (copy=False): it "
+                                      "must be converted (complex128, or bool bytes other than 0 and 1).");
+        return retype(*a, copy == true);
+      }
     }
     if (nb::hasattr(v, "__dlpack__")) {
       if (auto a = array_from_dlpack(v, copy)) return retype(*a, copy == true);
@@ -354,11 +390,11 @@ mx::array weak_scalar(nb::handle v, mx::Dtype d) {
           else return false;
         });
         if (!fits)
-          throw std::invalid_argument("Converting " + nb::cast<std::string>(nb::str(s)) + " to " +
+          throw std::invalid_argument("Converting " + int_repr(s) + " to " +
                                       mx::dtype_name(d) + " would result in overflow.");
         return big ? mx::array(static_cast<uint64_t>(x), d) : mx::array(x, d);
       }
-      return mx::array(PyFloat_AsDouble(nb::steal(PyNumber_Float(s.ptr())).ptr()), d);
+      return mx::array(int_as_double(s), d);
     }
     case kFloat:
       return scalar_array(s, k, mx::is_inexact(d) ? d : mx::float32);

@@ -185,21 +185,32 @@ nb::object dunder_dlpack(
               .c_str());
     }
   }
-  mx::array a = self;
-  bool copied = false;
-  if (copy.value_or(false)) {
-    a = mx::copy(a);
-    copied = true;
-  }
-  eval_released(a);
-  auto* ctx = new ExportCtx{a, {}, {}};
   bool versioned = max_version.has_value() && max_version->first >= 1;
+  mx::array a = self;
+  eval_released(a);
+  // Memory lent by a read-only producer: shared only when the consumer asks for no copy
+  // and the capsule can say read-only (versioned). Otherwise the consumer gets a copy:
+  // consumers that ignore the flag (PyTorch) must not write into the producer's memory.
+  bool readonly = a.data_shared_ptr() && a.data_shared_ptr()->readonly;
+  if (readonly && copy == false && !versioned) {
+    throw nb::buffer_error(
+        "[__dlpack__] The array shares read-only memory, which a legacy (unversioned) DLPack "
+        "capsule cannot mark read-only; pass max_version=(1, 0) or allow a copy.");
+  }
+  bool copied = false;
+  if (copy.value_or(false) || (readonly && !copy.has_value())) {
+    a = mx::copy(a);
+    eval_released(a);
+    copied = true;
+    readonly = false;
+  }
+  auto* ctx = new ExportCtx{a, {}, {}};
   if (versioned) {
     auto* m = new DLManagedTensorVersioned{};
     m->version = {1, 0};
     m->manager_ctx = ctx;
     m->deleter = versioned_deleter;
-    m->flags = copied ? kFlagIsCopied : 0;
+    m->flags = (copied ? kFlagIsCopied : 0) | (readonly ? kFlagReadOnly : 0);
     fill_tensor(m->dl_tensor, ctx);
     PyObject* cap = PyCapsule_New(m, kVersionedName, versioned_capsule_destructor);
     if (!cap) {
@@ -319,11 +330,20 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
   size_t size = mx::shape_size(shape);
   char* base = static_cast<char*>(t.data) + t.byte_offset;
 
-  bool do_copy = copy.has_value() ? *copy : read_only;
-  do_copy = do_copy || c128;
+  // bool bytes other than 0 and 1 are normalized by a copy (kernels only see 0 and 1).
+  bool dirty_bool = false;
+  if (dtype == mx::bool_ && !copy.value_or(false)) {
+    std::vector<int64_t> byte_strides(strides.begin(), strides.end());
+    dirty_bool = !bool_bytes_are_0_or_1(base, shape, byte_strides);
+  }
+  bool do_copy = copy.value_or(false) || c128 || dirty_bool;
   if (copy.has_value() && !*copy && c128) {
     throw std::invalid_argument(
         "[from_dlpack] complex128 data cannot be shared (it becomes complex64); use copy=None or True.");
+  }
+  if (copy.has_value() && !*copy && dirty_bool) {
+    throw std::invalid_argument(
+        "[from_dlpack] bool data holding bytes other than 0 and 1 cannot be shared; use copy=None or True.");
   }
 
   if (do_copy) {
@@ -351,6 +371,7 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
   char* start = base + lo * static_cast<int64_t>(itemsize);
   size_t nbytes = size == 0 ? 0 : static_cast<size_t>((hi - lo + 1) * static_cast<int64_t>(itemsize));
   auto data = std::make_shared<mx::Data>(start, nbytes, [m]() { call_deleter(m); });
+  data->readonly = read_only; // exports keep the producer's read-only mark
   PyCapsule_SetName(capsule, used_name);
   return mx::array(std::move(data), std::move(shape), std::move(strides), dtype, -lo);
 }
@@ -411,7 +432,9 @@ void add_dlpack_methods(nb::class_<mx::array>& cls) {
       nb::arg("dl_device") = nb::none(),
       nb::arg("copy") = nb::none(),
       "A DLPack capsule sharing this array's memory (evaluated first). Versioned "
-      "(\"dltensor_versioned\") when max_version >= (1, 0), else the legacy \"dltensor\".");
+      "(\"dltensor_versioned\") when max_version >= (1, 0), else the legacy \"dltensor\". "
+      "Memory of a read-only producer is copied unless copy=False, which shares it marked "
+      "read-only (versioned capsules only).");
   cls.def(
       "__dlpack_device__",
       [](const mx::array&) { return nb::make_tuple(static_cast<int>(kDLCPU), 0); },
@@ -433,6 +456,6 @@ void init_dlpack(nb::module_& m) {
       nb::arg("copy") = nb::none(),
       nb::sig("def from_dlpack(x: object, /, *, copy: bool | None = None) -> array"),
       "Creates an array from an object that supports DLPack. copy=True always copies; "
-      "otherwise the memory is shared with the producer (read-only producers are copied "
-      "unless copy=False).");
+      "otherwise the memory is shared with the producer (read-only memory stays read-only "
+      "in every export).");
 }

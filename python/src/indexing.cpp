@@ -1,5 +1,7 @@
 #include "python/src/indexing.h"
+#include "python/src/eval_util.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,13 @@ std::optional<int64_t> as_int(nb::handle v) {
   if (nb::isinstance<mx::array>(v)) {
     mx::array a = nb::cast<mx::array>(v);
     if (a.ndim() != 0 || !mx::is_integral(a.dtype())) bad_type();
+    eval_released(a);
+    if (a.dtype() == mx::uint64) {
+      uint64_t u = a.item<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        throw std::out_of_range("[index] Index " + std::to_string(u) + " is out of bounds.");
+      return static_cast<int64_t>(u);
+    }
     return a.item<int64_t>();
   }
   if (PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr())) {
@@ -65,14 +74,15 @@ mx::array get_item(const mx::array& a, nb::handle index) {
       axis += skip;
       out_axis += skip;
     } else if (PySlice_Check(h.ptr())) {
+      // Python's slice rules in 64 bits; PySlice_Unpack clamps to +-PY_SSIZE_T_MAX.
       Py_ssize_t s0, s1, st;
       if (PySlice_Unpack(h.ptr(), &s0, &s1, &st) < 0) throw nb::python_error();
-      Py_ssize_t len = a.shape(axis);
-      PySlice_AdjustIndices(len, &s0, &s1, st);
-      if (s0 != 0 || s1 != len || st != 1) sliced = true;
-      start[axis] = static_cast<mx::ShapeElem>(s0);
-      stop[axis] = static_cast<mx::ShapeElem>(s1);
-      step[axis] = static_cast<mx::ShapeElem>(st);
+      int64_t len = a.shape(axis);
+      mx::SliceBounds b = mx::normalize_slice(len, s0, s1, st, "index");
+      if (b.start != 0 || b.stop != len || b.step != 1) sliced = true;
+      start[axis] = static_cast<mx::ShapeElem>(b.start);
+      stop[axis] = static_cast<mx::ShapeElem>(b.stop);
+      step[axis] = static_cast<mx::ShapeElem>(b.step);
       ++axis;
       ++out_axis;
     } else {

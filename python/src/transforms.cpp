@@ -163,18 +163,26 @@ std::pair<nb::object, nb::object> call_value_and_grad(
     }
   }
 
+  // The structure of the differentiated arguments as they are now (the gradients follow
+  // it, whatever the function does to the containers).
   std::vector<mx::array> inputs;
+  std::vector<nb::object> structure;
   for (int a : spec.argnums) {
     auto leaves = tree_flatten(args[a], true);
     inputs.insert(inputs.end(), leaves.begin(), leaves.end());
+    structure.push_back(tree_map(args[a], [](nb::handle h) { return nb::borrow(h); }));
   }
   for (auto& n : spec.argnames) {
     auto leaves = tree_flatten(kwargs[n.c_str()], true);
     inputs.insert(inputs.end(), leaves.begin(), leaves.end());
+    structure.push_back(tree_map(kwargs[n.c_str()], [](nb::handle h) { return nb::borrow(h); }));
   }
 
   nb::object py_out;
   auto vfun = [&](const std::vector<mx::array>& xs) -> std::vector<mx::array> {
+    // The function gets the caller's own lists and dicts with the tracers in place of
+    // the arrays; what it does to them stays, and the leaves it left alone go back.
+    LeafSwap swap;
     nb::list new_args;
     for (nb::handle h : args) {
       new_args.append(h);
@@ -183,12 +191,28 @@ std::pair<nb::object, nb::object> call_value_and_grad(
     for (auto [k, v] : kwargs) {
       new_kwargs[k] = v;
     }
+    struct Restore {
+      LeafSwap& swap;
+      std::vector<nb::object> trees;
+      ~Restore() {
+        // Also on an exception from the function; keep the pending Python error intact.
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        try {
+          for (auto& t : trees) swap.restore(t);
+        } catch (...) {
+        }
+        PyErr_Restore(type, value, tb);
+      }
+    } restore{swap, {}};
     size_t index = 0;
     for (int a : spec.argnums) {
-      new_args[a] = tree_unflatten(args[a], xs, index);
+      restore.trees.push_back(args[a]);
+      new_args[a] = swap.fill(args[a], xs, index);
     }
     for (auto& n : spec.argnames) {
-      new_kwargs[n.c_str()] = tree_unflatten(kwargs[n.c_str()], xs, index);
+      restore.trees.push_back(kwargs[n.c_str()]);
+      new_kwargs[n.c_str()] = swap.fill(kwargs[n.c_str()], xs, index);
     }
     py_out = fun(*nb::tuple(new_args), **new_kwargs);
 
@@ -241,12 +265,12 @@ std::pair<nb::object, nb::object> call_value_and_grad(
 
   nb::object value = nb::isinstance<mx::array>(py_out) ? nb::cast(values.at(0))
                                                        : tree_unflatten(py_out, values);
-  size_t index = 0;
+  size_t index = 0, k = 0;
   nb::object positional = nb::none();
   if (!spec.argnums.empty()) {
     nb::list gs;
-    for (int a : spec.argnums) {
-      gs.append(tree_unflatten(args[a], grads, index));
+    for (size_t i = 0; i < spec.argnums.size(); ++i) {
+      gs.append(tree_unflatten(structure[k++], grads, index));
     }
     positional = spec.single ? nb::object(gs[0]) : nb::object(nb::tuple(gs));
   }
@@ -255,7 +279,7 @@ std::pair<nb::object, nb::object> call_value_and_grad(
   }
   nb::dict kw;
   for (auto& n : spec.argnames) {
-    kw[n.c_str()] = tree_unflatten(kwargs[n.c_str()], grads, index);
+    kw[n.c_str()] = tree_unflatten(structure[k++], grads, index);
   }
   return {value, nb::make_tuple(positional, kw)};
 }
@@ -348,30 +372,37 @@ std::pair<std::vector<mx::array>, std::vector<mx::array>> py_jvp(
 
 // ---- vmap ------------------------------------------------------------------------------
 
-// An axis leaf of in_axes/out_axes: an int, or None (nullopt) where allowed.
-std::optional<int> axis_leaf(nb::handle h, bool allow_none) {
+// An axis leaf of in_axes/out_axes: a Python int (bools count, as in the reference), or
+// None (nullopt) where allowed. Ints beyond 64 bits saturate (they are out of range
+// for any array and raise IndexError where they are checked).
+std::optional<int64_t> axis_leaf(nb::handle h, bool allow_none) {
   if (h.is_none() && allow_none) {
     return std::nullopt;
   }
-  if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) {
-    return nb::cast<int>(h);
+  if (PyLong_Check(h.ptr())) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (overflow != 0) {
+      return overflow > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    }
+    return static_cast<int64_t>(v);
   }
   throw std::invalid_argument(allow_none ? "[vmap] axis must be int or None."
                                          : "[vmap] Output axis must be an int.");
 }
 
 // One axis per array leaf of `tree`, following the axes spec (an int, or a prefix tree).
-std::vector<std::optional<int>> leaf_axes(nb::handle tree, nb::handle spec, bool allow_none) {
-  std::vector<std::optional<int>> axes;
+std::vector<std::optional<int64_t>> leaf_axes(nb::handle tree, nb::handle spec, bool allow_none) {
+  std::vector<std::optional<int64_t>> axes;
   if (!tree_is_node(spec)) {
-    std::optional<int> ax = axis_leaf(spec, allow_none);
+    std::optional<int64_t> ax = axis_leaf(spec, allow_none);
     tree_visit(tree, [&](nb::handle) { axes.push_back(ax); });
     return axes;
   }
   tree_map(
       std::vector<nb::object>{nb::borrow(tree), nb::borrow(spec)},
       [&](const std::vector<nb::object>& leaves) {
-        std::optional<int> ax = axis_leaf(leaves[1], allow_none);
+        std::optional<int64_t> ax = axis_leaf(leaves[1], allow_none);
         tree_visit(leaves[0], [&](nb::handle) { axes.push_back(ax); });
         return nb::none();
       });
@@ -402,9 +433,9 @@ nb::object call_vmap(
       flat_axes.push_back(-1);
       continue;
     }
-    int ax = *axes[i];
-    int nd = inputs[i].ndim();
-    int norm = ax < 0 ? ax + nd : ax;
+    int64_t ax = *axes[i];
+    int64_t nd = inputs[i].ndim();
+    int64_t norm = ax < 0 ? ax + nd : ax;
     if (norm < 0 || norm >= nd) {
       throw std::out_of_range(mx::msg(
           "[vmap] Invalid vectorization axis ", ax, " for array with shape ",
@@ -416,7 +447,7 @@ nb::object call_vmap(
           mx::msg("[vmap] Inconsistent axis sizes: ", axis_size, " and ", size, "."));
     }
     axis_size = size;
-    flat_axes.push_back(norm);
+    flat_axes.push_back(static_cast<int>(norm));
   }
   if (axis_size < 0) {
     throw std::invalid_argument("At least one of in_axes must be non-None.");
@@ -441,17 +472,17 @@ nb::object call_vmap(
   }
   auto oaxes = leaf_axes(py_out, out_spec, false);
   for (size_t i = 0; i < outs.size(); ++i) {
-    int ax = *oaxes[i];
-    int nd = outs[i].ndim();
-    int norm = ax < 0 ? ax + nd : ax;
+    int64_t ax = *oaxes[i];
+    int64_t nd = outs[i].ndim();
+    int64_t norm = ax < 0 ? ax + nd : ax;
     if (norm < 0 || norm >= nd) {
-      mx::Shape inner(outs[i].shape().begin() + std::min(nd, 1), outs[i].shape().end());
+      mx::Shape inner(outs[i].shape().begin() + std::min<int64_t>(nd, 1), outs[i].shape().end());
       throw std::out_of_range(mx::msg(
           "[vmap] Invalid output vectorization axis ", ax, " for array with shape ",
           shape_str(inner)));
     }
     if (norm != 0) {
-      outs[i] = mx::moveaxis(outs[i], 0, norm);
+      outs[i] = mx::moveaxis(outs[i], 0, static_cast<int>(norm));
     }
   }
   return tree_unflatten(py_out, outs);

@@ -170,3 +170,97 @@ nb::object tree_map(
   }
   return transform(trees);
 }
+
+nb::object LeafSwap::fill(nb::handle tree, const std::vector<mx::array>& values, size_t& index) {
+  if (nb::isinstance<nb::list>(tree)) {
+    nb::list l = nb::borrow<nb::list>(tree);
+    for (size_t i = 0, n = nb::len(l); i < n; ++i) {
+      nb::object item = l[i];
+      nb::object filled = fill(item, values, index);
+      if (!filled.is(item)) {
+        l[i] = filled;
+      }
+    }
+    return nb::borrow(tree);
+  }
+  if (nb::isinstance<nb::dict>(tree)) {
+    nb::dict d = nb::borrow<nb::dict>(tree);
+    nb::list keys = d.keys();
+    for (nb::handle k : keys) {
+      nb::object item = d[k];
+      nb::object filled = fill(item, values, index);
+      if (!filled.is(item)) {
+        d[k] = filled;
+      }
+    }
+    return nb::borrow(tree);
+  }
+  if (nb::isinstance<nb::tuple>(tree)) {
+    nb::list items;
+    for (nb::handle item : tree) {
+      items.append(fill(item, values, index));
+    }
+    nb::object t = nb::tuple(items);
+    originals_[t.ptr()] = nb::borrow(tree);
+    stand_ins_.push_back(t);
+    return t;
+  }
+  if (nb::isinstance<mx::array>(tree)) {
+    if (index >= values.size()) {
+      throw std::invalid_argument("[tree_fill] Not enough values for the tree.");
+    }
+    nb::object v = nb::cast(values[index++]);
+    originals_[v.ptr()] = nb::borrow(tree);
+    stand_ins_.push_back(v);
+    return v;
+  }
+  return nb::borrow(tree);
+}
+
+std::optional<nb::object> LeafSwap::restore_node(nb::handle h, std::unordered_set<PyObject*>& seen) {
+  auto it = originals_.find(h.ptr());
+  if (it != originals_.end()) {
+    nb::object orig = it->second;
+    if (nb::isinstance<nb::tuple>(orig)) {
+      restore_node(orig, seen); // its lists and dicts were filled in place
+    }
+    return orig;
+  }
+  if (!tree_is_node(h) || !seen.insert(h.ptr()).second) {
+    return std::nullopt;
+  }
+  if (nb::isinstance<nb::list>(h)) {
+    nb::list l = nb::borrow<nb::list>(h);
+    for (size_t i = 0; i < nb::len(l); ++i) {
+      if (auto r = restore_node(nb::object(l[i]), seen)) {
+        l[i] = *r;
+      }
+    }
+  } else if (nb::isinstance<nb::dict>(h)) {
+    nb::dict d = nb::borrow<nb::dict>(h);
+    nb::list keys = d.keys();
+    for (nb::handle k : keys) {
+      if (auto r = restore_node(nb::object(d[k]), seen)) {
+        d[k] = *r;
+      }
+    }
+  } else {
+    // A tuple the function built: rebuilt when one of its items changes.
+    nb::list items;
+    bool changed = false;
+    for (nb::handle item : h) {
+      auto r = restore_node(item, seen);
+      changed = changed || r.has_value();
+      items.append(r ? *r : nb::borrow(item));
+    }
+    if (changed) {
+      return nb::tuple(items);
+    }
+  }
+  return std::nullopt;
+}
+
+void LeafSwap::restore(nb::handle tree) {
+  std::unordered_set<PyObject*> seen;
+  restore_node(tree, seen);
+}

@@ -2,6 +2,9 @@
 // allowed, other Python objects that pass through untouched).
 #pragma once
 #include <functional>
+#include <unordered_map>
+#include <unordered_set>
+#include <optional>
 #include <vector>
 
 #include <nanobind/nanobind.h>
@@ -38,3 +41,24 @@ nb::object tree_map(nb::handle tree, const std::function<nb::object(nb::handle)>
 nb::object tree_map(
     const std::vector<nb::object>& trees,
     const std::function<nb::object(const std::vector<nb::object>&)>& transform);
+
+// Swaps the array leaves of the caller's trees for other arrays (the tracers of grad) and
+// back, in place, so that what a function does to the containers it receives persists:
+// lists and dicts are changed in place, tuples (immutable) are rebuilt around their
+// filled children. After the call, restore puts each original leaf back wherever its
+// stand-in still sits (containers the function added included), keeping the leaves the
+// function did not replace identical to the caller's.
+class LeafSwap {
+ public:
+  // Replaces the array leaves of `tree` (in tree_flatten's order) by values[index], ...;
+  // returns the tree to pass on (`tree` itself unless it is a tuple or an array leaf).
+  nb::object fill(nb::handle tree, const std::vector<mx::array>& values, size_t& index);
+  // Puts the original leaves and tuples back in `tree`, in place.
+  void restore(nb::handle tree);
+
+ private:
+  // A replacement for h (its original, or a tuple rebuilt with restored items), if any.
+  std::optional<nb::object> restore_node(nb::handle h, std::unordered_set<PyObject*>& seen);
+  std::unordered_map<PyObject*, nb::object> originals_; // stand-in -> original
+  std::vector<nb::object> stand_ins_; // keeps the keys of originals_ alive
+};
