@@ -283,3 +283,10 @@ def test_vmap_axis_errors_match_reference():
     # Bools are ints here, as in the reference.
     assert mx.vmap(f, in_axes=True)(x).shape == (3, 2)
     assert mx.vmap(f, out_axes=True)(x).shape == (3, 2)
+
+
+def test_vmap_over_an_empty_batch():
+    out = mx.vmap(lambda x: x * 2 + 1)(mx.zeros((0, 3)))
+    assert out.shape == (0, 3)
+    out = mx.vmap(lambda x: mx.sum(x), in_axes=1)(mx.zeros((3, 0)))
+    assert out.shape == (0,)

@@ -16,8 +16,16 @@ namespace {
 // that the graph walk can recognise.
 array placeholder(const array& a, int axis) {
   Shape start(a.ndim(), 0), stop = a.shape(), strides(a.ndim(), 1);
-  stop[axis] = 1;
-  array p = copy(squeeze(slice(a, start, stop, strides), {axis}));
+  array p = [&] {
+    if (a.shape(axis) == 0) {
+      // An empty batch has no first slice: zeros of the unbatched shape stand in.
+      Shape unbatched = a.shape();
+      unbatched.erase(unbatched.begin() + axis);
+      return copy(zeros(unbatched, a.dtype()));
+    }
+    stop[axis] = 1;
+    return copy(squeeze(slice(a, start, stop, strides), {axis}));
+  }();
   p.set_tracer(true);
   return p;
 }
