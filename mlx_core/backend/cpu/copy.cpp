@@ -3,7 +3,9 @@
 #include <cstring>
 
 #include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/copy.h"
@@ -12,23 +14,113 @@ namespace mlx::core {
 
 namespace cpu {
 
+namespace {
+
+struct Bytes16 {
+  uint64_t lo, hi;
+};
+
+// Copies between layouts that walk memory in different axis orders (a transpose): the two
+// axes that are fastest in the source and in the destination are cut into square tiles that
+// stay in the L1 cache, and rows of tiles are shared over the thread pool. E is a type of
+// the element's size: no cast happens here.
+template <typename E>
+void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int a, int b) {
+  constexpr int64_t T = sizeof(E) <= 2 ? 64 : 32;
+  const Strides& D = lay.strides[0];
+  const Strides& S = lay.strides[1];
+  int nd = static_cast<int>(lay.shape.size());
+  std::vector<int> outer;
+  int64_t nouter = 1;
+  for (int d = 0; d < nd; ++d) {
+    if (d != a && d != b) {
+      outer.push_back(d);
+      nouter *= lay.shape[d];
+    }
+  }
+  int64_t na = lay.shape[a], nb = lay.shape[b];
+  int64_t tiles_b = (nb + T - 1) / T;
+  int64_t da = D[a], db = D[b], sa = S[a], sb = S[b];
+  parallel_for(nouter * tiles_b, [&](int64_t lo, int64_t hi) {
+    for (int64_t it = lo; it < hi; ++it) {
+      int64_t rem = it / tiles_b, doff = 0, soff = 0;
+      for (int k = static_cast<int>(outer.size()) - 1; k >= 0; --k) {
+        int d = outer[k];
+        int64_t i = rem % lay.shape[d];
+        rem /= lay.shape[d];
+        doff += i * D[d];
+        soff += i * S[d];
+      }
+      int64_t b0 = (it % tiles_b) * T, b1 = std::min(nb, b0 + T);
+      for (int64_t a0 = 0; a0 < na; a0 += T) {
+        int64_t a1 = std::min(na, a0 + T);
+        for (int64_t ib = b0; ib < b1; ++ib) {
+          E* o = dst + doff + ib * db;
+          const E* s = src + soff + ib * sb;
+          for (int64_t ia = a0; ia < a1; ++ia) o[ia * da] = s[ia * sa];
+        }
+      }
+    }
+  }, std::max<int64_t>(1, parallel_threshold / 2 / (T * na)));
+}
+
+// Takes the tiled path when the layouts call for it; false otherwise.
+bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape, const Strides& dst_strides,
+                     const Strides& src_strides) {
+  auto lay = collapse_layout<2>(shape, {&dst_strides, &src_strides});
+  int nd = static_cast<int>(lay.shape.size());
+  if (nd < 2) return false;
+  int64_t total = 1;
+  for (auto d : lay.shape) total *= d;
+  if (total < 4096) return false;
+  auto mag = [](int64_t v) { return v < 0 ? -v : v; };
+  const Strides& D = lay.strides[0];
+  const Strides& S = lay.strides[1];
+  int a = nd - 1;
+  // The other axis of the tile: the one the strided side walks fastest.
+  const Strides* far = nullptr;
+  if (mag(D[a]) == 1 && mag(S[a]) != 1) far = &S;
+  else if (mag(S[a]) == 1 && mag(D[a]) != 1) far = &D;
+  else return false;
+  int b = -1;
+  for (int d = 0; d < a; ++d) {
+    if (b < 0 || mag((*far)[d]) < mag((*far)[b])) b = d;
+  }
+  if (mag((*far)[b]) >= mag((*far)[a]) || lay.shape[a] < 8 || lay.shape[b] < 8) return false;
+  switch (elem) {
+    case 1: copy_tiles(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), lay, a, b); return true;
+    case 2: copy_tiles(static_cast<const uint16_t*>(src), static_cast<uint16_t*>(dst), lay, a, b); return true;
+    case 4: copy_tiles(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), lay, a, b); return true;
+    case 8: copy_tiles(static_cast<const uint64_t*>(src), static_cast<uint64_t*>(dst), lay, a, b); return true;
+    case 16: copy_tiles(static_cast<const Bytes16*>(src), static_cast<Bytes16*>(dst), lay, a, b); return true;
+  }
+  return false;
+}
+
+} // namespace
+
 void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& dst_strides) {
   if (in.size() == 0) return;
+  if (in.dtype() == dst_dtype &&
+      copy_transposed(in.raw_data(), dst, size_of(in.dtype()), in.shape(), dst_strides, in.strides())) {
+    return;
+  }
   dispatch_dtype(in.dtype(), [&]<typename In>(In) {
     dispatch_dtype(dst_dtype, [&]<typename Out>(Out) {
       const In* src = in.data<In>();
       Out* out = static_cast<Out*>(dst);
       bool dst_rows = compute_layout_flags(in.shape(), dst_strides).row_contiguous;
       if (in.flags().row_contiguous && dst_rows) {
-        size_t n = in.size();
-        if constexpr (std::is_same_v<In, Out>) {
-          std::memcpy(out, src, n * sizeof(In));
-        } else {
-          cast_contiguous(src, out, static_cast<int64_t>(n));
-        }
+        parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {
+          if constexpr (std::is_same_v<In, Out>) {
+            std::memcpy(out + lo, src + lo, (hi - lo) * sizeof(In));
+          } else {
+            cast_contiguous(src + lo, out + lo, hi - lo);
+          }
+        });
         return;
       }
-      for_each_run<2>(in.shape(), {&dst_strides, &in.strides()}, [&](auto offs, int64_t n, auto inner) {
+      parallel_for_each_run<2>(in.shape(), {&dst_strides, &in.strides()}, [&](auto offs, int64_t n, auto inner) {
         Out* o = out + offs[0];
         const In* s = src + offs[1];
         int64_t so = inner[0], si = inner[1];
@@ -53,12 +145,16 @@ array contiguous_copy(const array& in, Dtype dtype) {
 
 void Copy::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
-  cpu::copy_strided(inputs[0], out.raw_data(), out.dtype(), out.strides());
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
+    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+  });
 }
 
 void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
-  cpu::copy_strided(inputs[0], out.raw_data(), out.dtype(), out.strides());
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
+    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+  });
 }
 
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
