@@ -145,28 +145,27 @@ void reduce_rows(const T* in, T* out, int64_t rows, int64_t len, const R& r) {
 }
 
 // out[g, j] = reduction over k of in[g, k, j], shapes [groups, len, width] (row-contiguous).
-// Work is split over groups and column tiles, and over k when that leaves too little work.
+// A piece of work reads whole rows (up to a wide tile) of consecutive k, so that memory is
+// read in order; when the output alone gives too few pieces, k is cut into segments whose
+// partial rows are combined at the end (segments depend on the shape only).
 template <typename T, typename R>
 void reduce_columns(const T* in, T* out, int64_t groups, int64_t len, int64_t width, const R& r) {
   using Acc = typename R::Acc;
-  int threads = cpu::worker_count();
-  int64_t tile = std::clamp<int64_t>((width + 2 * threads - 1) / (2 * threads), 64, 1024);
-  tile = std::min(tile, width);
+  int64_t tile = width <= 8192 ? width : 4096;
   int64_t ntiles = (width + tile - 1) / tile;
-  // Segments of k: more than one only when the output is small and the input large. A
-  // function of the shape alone, so that the result does not depend on the thread count.
+  int64_t cols = groups * ntiles;
   int64_t total = groups * len * width;
+  constexpr int64_t want_pieces = 32;
   int64_t segs = 1;
-  if (groups * ntiles < 16 && total >= 2 * cpu::parallel_threshold) {
-    segs = std::min<int64_t>({len, 64, total / cpu::parallel_threshold});
+  if (cols < want_pieces) {
+    segs = std::min({(want_pieces + cols - 1) / cols, total / cols / block_elems, len});
     segs = std::max<int64_t>(segs, 1);
   }
   int64_t seg_len = (len + segs - 1) / segs;
   segs = (len + seg_len - 1) / seg_len;
-  auto partial = std::make_unique<Acc[]>(segs > 1 ? static_cast<size_t>(segs * groups * width) : 0);
-  int64_t items = groups * ntiles * segs;
-  int64_t per_item = seg_len * tile;
-  cpu::parallel_for(items, [&](int64_t lo, int64_t hi) {
+  int64_t on = groups * width;
+  auto partial = std::make_unique<Acc[]>(segs > 1 ? static_cast<size_t>(segs * on) : 0);
+  cpu::parallel_for(cols * segs, [&](int64_t lo, int64_t hi) {
     auto acc = std::make_unique<Acc[]>(static_cast<size_t>(tile));
     for (int64_t it = lo; it < hi; ++it) {
       int64_t s = it % segs, t = (it / segs) % ntiles, g = it / (segs * ntiles);
@@ -182,18 +181,19 @@ void reduce_columns(const T* in, T* out, int64_t groups, int64_t len, int64_t wi
       if (segs == 1) {
         for (int64_t j = 0; j < nj; ++j) out[g * width + j0 + j] = r.store(a[j]);
       } else {
-        Acc* p = partial.get() + (s * groups + g) * width + j0;
+        Acc* p = partial.get() + s * on + g * width + j0;
         for (int64_t j = 0; j < nj; ++j) p[j] = a[j];
       }
     }
-  }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(per_item, 1)));
+  }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(seg_len * tile, 1)));
   if (segs > 1) {
-    int64_t on = groups * width;
-    for (int64_t i = 0; i < on; ++i) {
-      Acc a = partial[i];
-      for (int64_t s = 1; s < segs; ++s) a = r(a, partial[s * on + i]);
-      out[i] = r.store(a);
-    }
+    cpu::parallel_for(on, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        Acc a = partial[i];
+        for (int64_t s = 1; s < segs; ++s) a = r(a, partial[s * on + i]);
+        out[i] = r.store(a);
+      }
+    }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / segs));
   }
 }
 
