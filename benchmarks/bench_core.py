@@ -104,18 +104,26 @@ def cases(small_only):
                     lambda x=x: np.sum(x),
                     (lambda tx=tx: torch.sum(tx)) if torch else None))
 
-    m = rng.standard_normal((1000, 1000)).astype(np.float32)
+    # -- reductions over one axis, and a copy of a transposed view --
+    for n in (1000, 4096):
+        m = rng.standard_normal((n, n)).astype(np.float32)
+        am = mx.array(m)
+        mx.eval(am)
+        tm = torch.from_numpy(m) if torch else None
+        for axis in (0, 1):
+            out.append((f"sum axis={axis} {n}x{n}",
+                        lambda am=am, axis=axis: mx.eval(mx.sum(am, axis=axis)),
+                        lambda m=m, axis=axis: np.sum(m, axis=axis),
+                        (lambda tm=tm, axis=axis: torch.sum(tm, dim=axis)) if torch else None))
+
+    m = rng.standard_normal((2048, 2048)).astype(np.float32)
     am = mx.array(m)
     mx.eval(am)
     tm = torch.from_numpy(m) if torch else None
-    out.append(("sum axis=0 1000x1000",
-                lambda: mx.eval(mx.sum(am, axis=0)),
-                lambda: np.sum(m, axis=0),
-                (lambda: torch.sum(tm, dim=0)) if torch else None))
-    out.append(("sum axis=1 1000x1000",
-                lambda: mx.eval(mx.sum(am, axis=1)),
-                lambda: np.sum(m, axis=1),
-                (lambda: torch.sum(tm, dim=1)) if torch else None))
+    out.append(("transpose copy 2048x2048",
+                lambda: mx.eval(mx.reshape(am.T, (-1,))),
+                lambda: np.ascontiguousarray(m.T),
+                (lambda: tm.T.contiguous()) if torch else None))
 
     # -- matmul --
     for n in (512, 1024):

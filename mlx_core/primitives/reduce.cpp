@@ -6,6 +6,77 @@
 
 namespace mlx::core {
 
+namespace {
+
+// x with the reduced axes moved to the end and merged into one: (kept..., n), and the
+// permutation that did it.
+struct ReducedLast {
+  array flat;
+  std::vector<int> perm;
+  Shape moved; // x's shape after the permutation
+};
+
+ReducedLast reduced_last(const array& x, const std::vector<int>& axes) {
+  std::vector<int> perm;
+  std::vector<bool> reduced(x.ndim(), false);
+  for (int a : axes) reduced[a] = true;
+  Shape flat_shape;
+  for (int i = 0; i < x.ndim(); ++i) {
+    if (!reduced[i]) {
+      perm.push_back(i);
+      flat_shape.push_back(x.shape()[i]);
+    }
+  }
+  int64_t n = 1;
+  for (int a : axes) {
+    perm.push_back(a);
+    n *= x.shape()[a];
+  }
+  flat_shape.push_back(static_cast<ShapeElem>(n));
+  array moved = transpose(x, perm);
+  Shape moved_shape = moved.shape();
+  return {reshape(moved, flat_shape), perm, moved_shape};
+}
+
+// Undoes reduced_last for an array of the flat shape.
+array restore_layout(const array& flat, const ReducedLast& r) {
+  std::vector<int> inverse(r.perm.size());
+  for (size_t i = 0; i < r.perm.size(); ++i) inverse[r.perm[i]] = static_cast<int>(i);
+  return transpose(reshape(flat, r.moved), inverse);
+}
+
+// y moved by k along the last axis (toward its end when `forward`), filled with ones.
+array shifted(const array& y, int k, bool forward) {
+  int nd = y.ndim();
+  int n = y.shape().back();
+  Shape start(nd, 0), stop = y.shape(), step(nd, 1);
+  Shape to_start(nd, 0), to_stop = y.shape();
+  if (forward) {
+    stop.back() = n - k;
+    to_start.back() = k;
+  } else {
+    start.back() = k;
+    to_stop.back() = n - k;
+  }
+  return slice_update(ones_like(y), slice(y, start, stop, step), to_start, to_stop, step);
+}
+
+// For each position along the last axis, the product of all the other elements there:
+// exclusive prefix and suffix products (log-step scans), multiplied. No division, so
+// zeros in x give exact, finite results.
+array product_of_others(const array& x) {
+  int n = x.shape().back();
+  array prefix = shifted(x, 1, true);
+  array suffix = shifted(x, 1, false);
+  for (int k = 1; k < n; k *= 2) {
+    prefix = multiply(prefix, shifted(prefix, k, true));
+    suffix = multiply(suffix, shifted(suffix, k, false));
+  }
+  return multiply(prefix, suffix);
+}
+
+} // namespace
+
 std::vector<array> Reduce::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>&, const std::vector<array>& outputs) {
   const array& x = primals[0];
@@ -15,17 +86,8 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals, const std::vec
     case ReduceType::Sum:
       return {broadcast_to(cot, x.shape())};
     case ReduceType::Prod: {
-      // d/dx_i prod = prod / x_i (inputs with zeros get the product of the others).
-      array zero = zeros_like(x);
-      array is_zero = equal(x, zero);
-      array safe = where(is_zero, ones_like(x), x);
-      array prod_nonzero = prod(safe, axes_, true);
-      array zero_count = sum(astype(is_zero, int32), axes_, true);
-      array one = array(1, int32);
-      array grad_nonzero = where(equal(zero_count, array(0, int32)), divide(broadcast_to(out, x.shape()), safe), zero);
-      array grad_zero = where(logical_and(is_zero, equal(broadcast_to(zero_count, x.shape()), one)),
-                              broadcast_to(prod_nonzero, x.shape()), zero);
-      return {multiply(broadcast_to(cot, x.shape()), add(grad_nonzero, grad_zero))};
+      auto r = reduced_last(x, axes_);
+      return {multiply(broadcast_to(cot, x.shape()), restore_layout(product_of_others(r.flat), r))};
     }
     case ReduceType::Max:
     case ReduceType::Min: {
@@ -46,14 +108,22 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals, const std::vec
     case ReduceType::Sum:
       return {sum(t, axes_, true)};
     case ReduceType::Prod: {
-      array out = prod(x, axes_, true);
-      return {sum(multiply(t, divide(broadcast_to(out, x.shape()), x)), axes_, true)};
+      auto r = reduced_last(x, axes_);
+      return {sum(multiply(t, restore_layout(product_of_others(r.flat), r)), axes_, true)};
     }
     case ReduceType::Max:
     case ReduceType::Min: {
-      array out = type_ == ReduceType::Max ? max(x, axes_, true) : min(x, axes_, true);
-      array mask = astype(equal(x, broadcast_to(out, x.shape())), x.dtype());
-      return {divide(sum(multiply(mask, t), axes_, true), sum(mask, axes_, true))};
+      // The tangent at the first position (row-major over the reduced axes) that attains
+      // the extreme value, as the reference has it.
+      auto r = reduced_last(x, axes_);
+      array tf = reduced_last(t, axes_).flat;
+      int last = r.flat.ndim() - 1;
+      array idx = type_ == ReduceType::Max ? argmax(r.flat, last, true) : argmin(r.flat, last, true);
+      array pos = arange(0, r.flat.shape().back(), 1, uint32);
+      array picked = sum(where(equal(pos, idx), tf, zeros_like(tf)), std::vector<int>{last}, true);
+      Shape kept = x.shape();
+      for (int a : axes_) kept[a] = 1;
+      return {reshape(picked, kept)};
     }
   }
   return {zeros_like(t)};

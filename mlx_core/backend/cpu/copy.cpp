@@ -1,9 +1,14 @@
 // Kernels that copy, cast or fill: Copy, AsType, StopGradient, Arange, and the helpers
 // used by other kernels to make contiguous copies.
 #include <cstring>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/copy.h"
@@ -12,23 +17,154 @@ namespace mlx::core {
 
 namespace cpu {
 
+namespace {
+
+struct Bytes16 {
+  uint64_t lo, hi;
+};
+
+#if defined(__SSE2__)
+// dst[s * dst_row + f] = src[f * src_row + s] for a full T x T tile of 4-byte elements.
+// Rows are copied whole into a buffer, transposed there in 4 x 4 blocks in SSE registers,
+// and copied whole out: each cache line of src and dst is touched once, which matters
+// when the row strides are powers of two and all rows fall into one cache set.
+template <int64_t T, typename E>
+void transpose_tile_4byte(const E* src, int64_t src_row, E* dst, int64_t dst_row) {
+  alignas(64) float in[T * T];
+  alignas(64) float out[T * T];
+  for (int64_t f = 0; f < T; ++f) std::memcpy(in + f * T, src + f * src_row, T * 4);
+  for (int64_t s = 0; s < T; s += 4) {
+    for (int64_t f = 0; f < T; f += 4) {
+      const float* p = in + f * T + s;
+      __m128 r0 = _mm_load_ps(p), r1 = _mm_load_ps(p + T), r2 = _mm_load_ps(p + 2 * T), r3 = _mm_load_ps(p + 3 * T);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      float* q = out + s * T + f;
+      _mm_store_ps(q, r0);
+      _mm_store_ps(q + T, r1);
+      _mm_store_ps(q + 2 * T, r2);
+      _mm_store_ps(q + 3 * T, r3);
+    }
+  }
+  for (int64_t s = 0; s < T; ++s) std::memcpy(dst + s * dst_row, out + s * T, T * 4);
+}
+#endif
+
+// Copies between layouts that walk memory in different axis orders (a transpose): the axis
+// the source reads fastest (sf) and the one the destination writes fastest (df) are cut into
+// square tiles. A tile is read row by row into a small buffer and written out row by row,
+// so that every cache line is used whole even when the other side's stride is a power of
+// two. Rows of tiles are shared over the thread pool. E is a type of the element's size:
+// no cast happens here.
+template <typename E>
+void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int df) {
+  constexpr int64_t T = sizeof(E) >= 16 ? 16 : sizeof(E) <= 2 ? 64 : 32;
+  const Strides& D = lay.strides[0];
+  const Strides& S = lay.strides[1];
+  int nd = static_cast<int>(lay.shape.size());
+  std::vector<int> outer;
+  int64_t nouter = 1;
+  for (int d = 0; d < nd; ++d) {
+    if (d != sf && d != df) {
+      outer.push_back(d);
+      nouter *= lay.shape[d];
+    }
+  }
+  int64_t ns = lay.shape[sf], nf = lay.shape[df];
+  int64_t tiles_d = (nf + T - 1) / T;
+  int64_t s_sf = S[sf], s_df = S[df], d_sf = D[sf], d_df = D[df];
+  parallel_for(nouter * tiles_d, [&](int64_t lo, int64_t hi) {
+    E buf[T * T];
+    for (int64_t it = lo; it < hi; ++it) {
+      int64_t rem = it / tiles_d, doff = 0, soff = 0;
+      for (int k = static_cast<int>(outer.size()) - 1; k >= 0; --k) {
+        int d = outer[k];
+        int64_t i = rem % lay.shape[d];
+        rem /= lay.shape[d];
+        doff += i * D[d];
+        soff += i * S[d];
+      }
+      int64_t f0 = (it % tiles_d) * T, nfi = std::min(T, nf - f0);
+      for (int64_t s0 = 0; s0 < ns; s0 += T) {
+        int64_t nsi = std::min(T, ns - s0);
+        const E* sp = src + soff + s0 * s_sf + f0 * s_df;
+        E* dp = dst + doff + s0 * d_sf + f0 * d_df;
+#if defined(__SSE2__)
+        if constexpr (sizeof(E) == 4) {
+          if (s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
+            transpose_tile_4byte<T>(sp, s_df, dp, d_sf);
+            continue;
+          }
+        }
+#endif
+        for (int64_t f = 0; f < nfi; ++f) {
+          for (int64_t s = 0; s < nsi; ++s) buf[f * T + s] = sp[f * s_df + s * s_sf];
+        }
+        for (int64_t s = 0; s < nsi; ++s) {
+          for (int64_t f = 0; f < nfi; ++f) dp[s * d_sf + f * d_df] = buf[f * T + s];
+        }
+      }
+    }
+  }, std::max<int64_t>(1, parallel_threshold / 2 / (T * ns)));
+}
+
+// Takes the tiled path when the layouts call for it; false otherwise.
+bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape, const Strides& dst_strides,
+                     const Strides& src_strides) {
+  auto lay = collapse_layout<2>(shape, {&dst_strides, &src_strides});
+  int nd = static_cast<int>(lay.shape.size());
+  if (nd < 2) return false;
+  int64_t total = 1;
+  for (auto d : lay.shape) total *= d;
+  if (total < 4096) return false;
+  auto mag = [](int64_t v) { return v < 0 ? -v : v; };
+  const Strides& D = lay.strides[0];
+  const Strides& S = lay.strides[1];
+  int a = nd - 1;
+  // The other axis of the tile: the one the side that is strided along `a` walks fastest.
+  const Strides* far = nullptr;
+  if (mag(D[a]) == 1 && mag(S[a]) != 1) far = &S;
+  else if (mag(S[a]) == 1 && mag(D[a]) != 1) far = &D;
+  else return false;
+  int b = -1;
+  for (int d = 0; d < a; ++d) {
+    if (b < 0 || mag((*far)[d]) < mag((*far)[b])) b = d;
+  }
+  if (mag((*far)[b]) >= mag((*far)[a]) || lay.shape[a] < 8 || lay.shape[b] < 8) return false;
+  int sf = far == &S ? b : a, df = far == &S ? a : b;
+  switch (elem) {
+    case 1: copy_tiles(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), lay, sf, df); return true;
+    case 2: copy_tiles(static_cast<const uint16_t*>(src), static_cast<uint16_t*>(dst), lay, sf, df); return true;
+    case 4: copy_tiles(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), lay, sf, df); return true;
+    case 8: copy_tiles(static_cast<const uint64_t*>(src), static_cast<uint64_t*>(dst), lay, sf, df); return true;
+    case 16: copy_tiles(static_cast<const Bytes16*>(src), static_cast<Bytes16*>(dst), lay, sf, df); return true;
+  }
+  return false;
+}
+
+} // namespace
+
 void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& dst_strides) {
   if (in.size() == 0) return;
+  if (in.dtype() == dst_dtype &&
+      copy_transposed(in.raw_data(), dst, size_of(in.dtype()), in.shape(), dst_strides, in.strides())) {
+    return;
+  }
   dispatch_dtype(in.dtype(), [&]<typename In>(In) {
     dispatch_dtype(dst_dtype, [&]<typename Out>(Out) {
       const In* src = in.data<In>();
       Out* out = static_cast<Out*>(dst);
       bool dst_rows = compute_layout_flags(in.shape(), dst_strides).row_contiguous;
       if (in.flags().row_contiguous && dst_rows) {
-        size_t n = in.size();
-        if constexpr (std::is_same_v<In, Out>) {
-          std::memcpy(out, src, n * sizeof(In));
-        } else {
-          cast_contiguous(src, out, static_cast<int64_t>(n));
-        }
+        parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {
+          if constexpr (std::is_same_v<In, Out>) {
+            std::memcpy(out + lo, src + lo, (hi - lo) * sizeof(In));
+          } else {
+            cast_contiguous(src + lo, out + lo, hi - lo);
+          }
+        });
         return;
       }
-      for_each_run<2>(in.shape(), {&dst_strides, &in.strides()}, [&](auto offs, int64_t n, auto inner) {
+      parallel_for_each_run<2>(in.shape(), {&dst_strides, &in.strides()}, [&](auto offs, int64_t n, auto inner) {
         Out* o = out + offs[0];
         const In* s = src + offs[1];
         int64_t so = inner[0], si = inner[1];
@@ -53,12 +189,16 @@ array contiguous_copy(const array& in, Dtype dtype) {
 
 void Copy::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
-  cpu::copy_strided(inputs[0], out.raw_data(), out.dtype(), out.strides());
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
+    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+  });
 }
 
 void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
-  cpu::copy_strided(inputs[0], out.raw_data(), out.dtype(), out.strides());
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
+    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+  });
 }
 
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {

@@ -1,39 +1,105 @@
-// Splitting large element-wise work across the cores.
+// Splitting large work across the cores, on the process-wide thread pool.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
-#include <thread>
-#include <vector>
+#include <type_traits>
+
+#include "mlx_core/backend/cpu/strided.h"
+#include "mlx_core/backend/cpu/thread_pool.h"
 
 namespace mlx::core::cpu {
 
-// Elements below which one thread does all the work (thread start-up costs ~20 us).
-inline constexpr int64_t parallel_threshold = int64_t(1) << 18;
+// Items (elements of an element-wise kernel) below which one thread does all the work.
+inline constexpr int64_t parallel_threshold = int64_t(1) << 16;
 
-inline int worker_count() {
-  static const int n = std::max(1u, std::thread::hardware_concurrency());
-  return n;
-}
+// Threads that share a large job (the pool's workers plus the caller).
+inline int worker_count() { return thread_count(); }
 
-// Calls fn(begin, end) over [0, n) in contiguous chunks, on up to worker_count() threads
-// when n is large. fn must not throw.
+// Calls fn(begin, end) over [0, n) in contiguous chunks of at least `grain` items, split over
+// the thread pool when there are two chunks or more (else fn(0, n) runs here). Chunks of
+// thousands of items are multiples of 64 so that no two threads write one cache line. An
+// exception thrown by fn is rethrown here with its type. A parallel_for called from inside
+// another one runs inline.
 template <typename F>
-void parallel_for(int64_t n, F&& fn) {
-  int workers = static_cast<int>(std::min<int64_t>(worker_count(), n / (parallel_threshold / 2)));
-  if (n < parallel_threshold || workers <= 1) {
+void parallel_for(int64_t n, F&& fn, int64_t grain = parallel_threshold / 2) {
+  grain = std::max<int64_t>(grain, 1);
+  if (n < 2 * grain || in_parallel_region()) {
+    if (n > 0) fn(int64_t(0), n);
+    return;
+  }
+  int threads = thread_count();
+  if (threads <= 1) {
     fn(int64_t(0), n);
     return;
   }
-  // Chunks are multiples of 64 elements so that no two threads share a cache line.
-  int64_t chunk = ((n + workers - 1) / workers + 63) / 64 * 64;
-  std::vector<std::thread> threads;
-  for (int w = 1; w < workers; ++w) {
-    int64_t b = w * chunk, e = std::min(n, b + chunk);
-    if (b >= e) break;
-    threads.emplace_back([&fn, b, e] { fn(b, e); });
+  // A few chunks per thread, so that a thread the OS delays does not hold up the others.
+  int64_t chunks = std::min<int64_t>(n / grain, int64_t(threads) * 4);
+  int64_t chunk = (n + chunks - 1) / chunks;
+  if (chunk >= 4096) chunk = (chunk + 63) / 64 * 64;
+  chunks = (n + chunk - 1) / chunk;
+  struct Ctx {
+    std::remove_reference_t<F>* fn;
+    int64_t n, chunk;
+  } ctx{&fn, n, chunk};
+  run_parallel(chunks, [](void* p, int64_t i) {
+    auto* c = static_cast<Ctx*>(p);
+    int64_t b = i * c->chunk;
+    (*c->fn)(b, std::min(c->n, b + c->chunk));
+  }, &ctx);
+}
+
+// for_each_run split over the thread pool: f(offsets, n, inner_strides) is called for every
+// innermost run, and long runs are cut into pieces when there are too few runs to share.
+// Calls may run concurrently, on disjoint runs (or disjoint pieces of one run).
+template <int N, typename F>
+void parallel_for_each_run(const Shape& shape, const std::array<const Strides*, N>& strides, F&& f,
+                           int64_t grain = parallel_threshold / 2) {
+  grain = std::max<int64_t>(grain, 1);
+  int64_t total = 1;
+  for (auto d : shape) total *= d;
+  if (total < 2 * grain || in_parallel_region() || thread_count() <= 1) {
+    for_each_run<N>(shape, strides, f);
+    return;
   }
-  fn(int64_t(0), std::min(n, chunk));
-  for (auto& t : threads) t.join();
+  auto lay = collapse_layout<N>(shape, strides);
+  int nd = static_cast<int>(lay.shape.size());
+  int64_t n = lay.shape[nd - 1];
+  int64_t runs = total / n;
+  std::array<int64_t, N> inner;
+  for (int k = 0; k < N; ++k) inner[k] = lay.strides[k][nd - 1];
+  int64_t want = int64_t(thread_count()) * 4;
+  int64_t pieces = runs >= want ? 1 : std::max<int64_t>(1, std::min((want + runs - 1) / runs, n / grain));
+  int64_t piece = (n + pieces - 1) / pieces;
+  pieces = (n + piece - 1) / piece;
+  parallel_for(runs * pieces, [&](int64_t lo, int64_t hi) {
+    // Multi-index and offsets of run lo / pieces.
+    std::vector<int64_t> idx(std::max(nd - 1, 0));
+    std::array<int64_t, N> offs{};
+    int64_t rem = lo / pieces;
+    for (int d = nd - 2; d >= 0; --d) {
+      idx[d] = rem % lay.shape[d];
+      rem /= lay.shape[d];
+      for (int k = 0; k < N; ++k) offs[k] += idx[d] * lay.strides[k][d];
+    }
+    int64_t p = lo % pieces;
+    for (int64_t it = lo; it < hi; ++it) {
+      int64_t b = p * piece, e = std::min(n, b + piece);
+      std::array<int64_t, N> o;
+      for (int k = 0; k < N; ++k) o[k] = offs[k] + b * inner[k];
+      f(o, e - b, inner);
+      if (++p < pieces) continue;
+      p = 0;
+      for (int d = nd - 2; d >= 0; --d) {
+        if (++idx[d] < lay.shape[d]) {
+          for (int k = 0; k < N; ++k) offs[k] += lay.strides[k][d];
+          break;
+        }
+        for (int k = 0; k < N; ++k) offs[k] -= lay.strides[k][d] * (lay.shape[d] - 1);
+        idx[d] = 0;
+      }
+    }
+  }, std::max<int64_t>(1, grain / piece));
 }
 
 } // namespace mlx::core::cpu

@@ -37,12 +37,22 @@ MLX_SIMD_CLONES void zip_scalar_right(const T* a, T b, U* dst, int64_t n, Op op)
   for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b);
 }
 
+// Several independent partial sums keep more than one vector add in flight (and add
+// accuracy); they are combined pairwise.
 template <typename T>
 MLX_SIMD_CLONES T sum_contiguous(const T* src, int64_t n) {
-  T acc = 0;
-#pragma omp simd reduction(+ : acc)
-  for (int64_t i = 0; i < n; ++i) acc += src[i];
-  return acc;
+  constexpr int W = 128 / sizeof(T);
+  T acc[W] = {};
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+#pragma omp simd
+    for (int j = 0; j < W; ++j) acc[j] += src[i + j];
+  }
+  for (int j = 0; i + j < n; ++j) acc[j] += src[i + j];
+  for (int w = W / 2; w > 0; w /= 2) {
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  }
+  return acc[0];
 }
 
 template <typename In, typename Out>
