@@ -50,7 +50,7 @@ class array {
   // Copies `shape`-many elements of `dtype` from `src` (row-major).
   array(const void* src, Shape shape, Dtype dtype);
 
-  // Wraps existing memory without copying: strides and offset are in elements.
+  // Wraps existing memory without copying: strides in elements, offset in bytes.
   array(std::shared_ptr<Data> data, Shape shape, Strides strides, Dtype dtype, int64_t offset);
 
   // An unevaluated node: the output of `primitive` applied to `inputs`.
@@ -106,8 +106,9 @@ class array {
   const T* data() const { return reinterpret_cast<const T*>(raw_data()); }
   // Pointer to element [0, ..., 0] (the offset applied).
   void* raw_data() const {
-    return static_cast<char*>(desc_->data->ptr) + desc_->offset * static_cast<int64_t>(itemsize());
+    return static_cast<char*>(desc_->data->ptr) + desc_->offset;
   }
+  // Byte offset of element [0, ..., 0] in the buffer (a view may have another dtype).
   int64_t offset() const { return desc_->offset; }
   const Flags& flags() const { return desc_->flags; }
   // Number of elements of the underlying buffer reachable from raw_data() when contiguous.
@@ -138,7 +139,7 @@ class array {
 
   // Attaches a fresh row-contiguous buffer of size() elements.
   void set_data(std::shared_ptr<Data> d);
-  // Attaches a buffer with explicit layout (strides and offset in elements).
+  // Attaches a buffer with explicit layout (strides in elements, offset in bytes).
   void set_data(std::shared_ptr<Data> d, size_t data_size, Strides strides, Flags flags, int64_t offset = 0);
   // Makes this array a view into `other`'s buffer.
   void copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size, int64_t offset);

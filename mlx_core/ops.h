@@ -5,3 +5,5 @@
 #include "mlx_core/ops/linalg.h"
 #include "mlx_core/ops/reduce.h"
 #include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/depends.h"
+#include "mlx_core/primitives/view.h"

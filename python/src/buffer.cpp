@@ -439,7 +439,7 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
     }
     char* start = static_cast<char*>(view->buf) + lo;
     size_t nbytes = size == 0 ? 0 : static_cast<size_t>(hi - lo + view->itemsize);
-    int64_t offset = -lo / view->itemsize;
+    int64_t offset = -lo; // bytes
     guard.view = nullptr; // owned by the Data from here on
     Py_buffer* held = view;
     auto release = [held]() {

@@ -86,7 +86,7 @@ void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
   int64_t offset = in.offset();
   Strides s(in.ndim());
   for (int i = 0; i < in.ndim(); ++i) {
-    if (out.shape()[i] > 0) offset += static_cast<int64_t>(start_[i]) * in.strides()[i];
+    if (out.shape()[i] > 0) offset += static_cast<int64_t>(start_[i]) * in.strides()[i] * static_cast<int64_t>(in.itemsize());
     s[i] = in.strides()[i] * strides_[i];
   }
   if (out.size() == 0) offset = in.offset();
