@@ -315,10 +315,8 @@ struct LessOp { template <typename T> bool operator()(T a, T b) const { return l
 struct LessEqualOp {
   template <typename T> bool operator()(T a, T b) const { return less_than(a, b) || equal_to(a, b); }
 };
-struct GreaterOp { template <typename T> bool operator()(T a, T b) const { return less_than(b, a); } };
-struct GreaterEqualOp {
-  template <typename T> bool operator()(T a, T b) const { return less_than(b, a) || equal_to(a, b); }
-};
+// greater and greater_equal are less and less_equal with the operands swapped
+// (binary_compare.cpp).
 
 struct LogicalAndOp {
   bool operator()(bool a, bool b) const { return a && b; }
