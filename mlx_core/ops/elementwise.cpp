@@ -7,72 +7,18 @@
 
 namespace mlx::core {
 
-const char* unary_op_name(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Abs: return "Abs";
-    case UnaryOp::Negative: return "Negative";
-    case UnaryOp::Sign: return "Sign";
-    case UnaryOp::Exp: return "Exp";
-    case UnaryOp::Log: return "Log";
-    case UnaryOp::Sqrt: return "Sqrt";
-    case UnaryOp::Square: return "Square";
-    case UnaryOp::Sin: return "Sin";
-    case UnaryOp::Cos: return "Cos";
-    case UnaryOp::Tanh: return "Tanh";
-    case UnaryOp::Sigmoid: return "Sigmoid";
-    case UnaryOp::LogicalNot: return "LogicalNot";
-    case UnaryOp::BitwiseInvert: return "BitwiseInvert";
-  }
-  return "Unary";
-}
-
-const char* binary_op_name(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add: return "Add";
-    case BinaryOp::Subtract: return "Subtract";
-    case BinaryOp::Multiply: return "Multiply";
-    case BinaryOp::Divide: return "Divide";
-    case BinaryOp::FloorDivide: return "FloorDivide";
-    case BinaryOp::Remainder: return "Remainder";
-    case BinaryOp::Power: return "Power";
-    case BinaryOp::Maximum: return "Maximum";
-    case BinaryOp::Minimum: return "Minimum";
-    case BinaryOp::Equal: return "Equal";
-    case BinaryOp::NotEqual: return "NotEqual";
-    case BinaryOp::Less: return "Less";
-    case BinaryOp::LessEqual: return "LessEqual";
-    case BinaryOp::Greater: return "Greater";
-    case BinaryOp::GreaterEqual: return "GreaterEqual";
-    case BinaryOp::LogicalAnd: return "LogicalAnd";
-    case BinaryOp::LogicalOr: return "LogicalOr";
-    case BinaryOp::BitwiseAnd: return "BitwiseAnd";
-    case BinaryOp::BitwiseOr: return "BitwiseOr";
-    case BinaryOp::BitwiseXor: return "BitwiseXor";
-    case BinaryOp::LeftShift: return "LeftShift";
-    case BinaryOp::RightShift: return "RightShift";
-  }
-  return "Binary";
-}
-
-bool is_comparison(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Equal:
-    case BinaryOp::NotEqual:
-    case BinaryOp::Less:
-    case BinaryOp::LessEqual:
-    case BinaryOp::Greater:
-    case BinaryOp::GreaterEqual:
-      return true;
-    default:
-      return false;
-  }
-}
-
 array unary_op(UnaryOp op, const array& a, StreamOrDevice s) {
+  if (!in_set(unary_op_dtypes(op), a.dtype())) {
+    throw std::invalid_argument(msg("[", unary_op_name(op), "] Not supported for ", dtype_name(a.dtype()), "."));
+  }
   return array(a.shape(), a.dtype(), std::make_shared<Unary>(to_stream(s), op), {a});
 }
 
 array binary_op(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {
+  if (a.dtype() != b.dtype() || !in_set(binary_op_dtypes(op), a.dtype())) {
+    throw std::invalid_argument(msg("[", binary_op_name(op), "] Not supported for ", dtype_name(a.dtype()), " and ",
+                                    dtype_name(b.dtype()), "."));
+  }
   Shape shape = broadcast_shapes(a.shape(), b.shape());
   Dtype out = is_comparison(op) ? bool_ : a.dtype();
   return array(shape, out, std::make_shared<Binary>(to_stream(s), op),
@@ -168,6 +114,14 @@ array remainder(const array& a, const array& b, StreamOrDevice s) {
     throw std::invalid_argument("[remainder] Complex type not supported.");
   }
   return promoted_binary(BinaryOp::Remainder, a, b, s);
+}
+
+std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  if (is_complex(t)) throw std::invalid_argument("[divmod] Complex type not supported.");
+  Shape shape = broadcast_shapes(a.shape(), b.shape());
+  return array::make_arrays({shape, shape}, {t, t}, std::make_shared<DivMod>(to_stream(s)),
+                            {broadcast_to(astype(a, t, s), shape, s), broadcast_to(astype(b, t, s), shape, s)});
 }
 
 array power(const array& a, const array& b, StreamOrDevice s) { return promoted_binary(BinaryOp::Power, a, b, s); }

@@ -25,6 +25,8 @@ array multiply(const array& a, const array& b, StreamOrDevice s = {});
 array divide(const array& a, const array& b, StreamOrDevice s = {});
 array floor_divide(const array& a, const array& b, StreamOrDevice s = {});
 array remainder(const array& a, const array& b, StreamOrDevice s = {});
+// (floor_divide(a, b), remainder(a, b)), computed in one pass.
+std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s = {});
 array power(const array& a, const array& b, StreamOrDevice s = {});
 array maximum(const array& a, const array& b, StreamOrDevice s = {});
 array minimum(const array& a, const array& b, StreamOrDevice s = {});

@@ -45,3 +45,11 @@ std::pair<std::vector<array>, std::vector<int>> StopGradient::vmap(const std::ve
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+std::vector<Shape> Copy::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
+std::vector<Shape> AsType::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
+std::vector<Shape> StopGradient::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
+
+} // namespace mlx::core

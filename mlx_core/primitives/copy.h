@@ -10,6 +10,7 @@ class Copy : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Copy"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
@@ -19,6 +20,7 @@ class AsType : public UnaryPrimitive {
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "AsType"; }
   bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const AsType&>(o).dtype_; }
 
@@ -32,6 +34,7 @@ class StopGradient : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "StopGradient"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };

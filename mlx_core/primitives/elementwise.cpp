@@ -1,5 +1,9 @@
-// Gradient and batching rules of the element-wise primitives, written with ops.
+// Gradient, batching and shape rules of the element-wise primitives, written with ops.
+// The switches over UnaryOp and BinaryOp have no default: this file is compiled with
+// -Werror=switch, so an op added to the tables without its rule does not build.
 #include "mlx_core/primitives/elementwise.h"
+
+#include <optional>
 
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/batching.h"
@@ -10,67 +14,99 @@ namespace {
 
 array scalar_like(double v, const array& a) { return astype(array(static_cast<float>(v)), a.dtype()); }
 
-// The product of a cotangent with d(out)/d(input i) for input i of a binary op.
-array binary_partial(BinaryOp op, int i, const array& cot, const array& a, const array& b, const array& out) {
+// d(op(x))/dx times t, or nullopt where the op is not differentiable (its derivative is
+// zero wherever it exists).
+std::optional<array> unary_partial(UnaryOp op, const array& t, const array& x, const array& out) {
+  switch (op) {
+    case UnaryOp::Abs: return multiply(t, sign(x));
+    case UnaryOp::Negative: return negative(t);
+    case UnaryOp::Exp: return multiply(t, out);
+    case UnaryOp::Log: return divide(t, x);
+    case UnaryOp::Sqrt: return divide(t, multiply(scalar_like(2, out), out));
+    case UnaryOp::Square: return multiply(t, multiply(scalar_like(2, x), x));
+    case UnaryOp::Sin: return multiply(t, cos(x));
+    case UnaryOp::Cos: return negative(multiply(t, sin(x)));
+    case UnaryOp::Tanh: return multiply(t, subtract(scalar_like(1, out), square(out)));
+    case UnaryOp::Sigmoid: return multiply(t, multiply(out, subtract(scalar_like(1, out), out)));
+    case UnaryOp::Sign:
+    case UnaryOp::LogicalNot:
+    case UnaryOp::BitwiseInvert:
+      return std::nullopt;
+  }
+  throw std::logic_error("[unary_partial] Unknown op.");
+}
+
+// The product of t with d(out)/d(input i) for input i of a binary op, or nullopt where the
+// op is not differentiable in that input.
+std::optional<array> binary_partial(BinaryOp op, int i, const array& t, const array& a, const array& b,
+                                    const array& out) {
   switch (op) {
     case BinaryOp::Add:
-      return cot;
+      return t;
     case BinaryOp::Subtract:
-      return i == 0 ? cot : negative(cot);
+      return i == 0 ? t : negative(t);
     case BinaryOp::Multiply:
-      return multiply(cot, i == 0 ? b : a);
+      return multiply(t, i == 0 ? b : a);
     case BinaryOp::Divide:
-      return i == 0 ? divide(cot, b) : negative(divide(multiply(cot, a), square(b)));
-    case BinaryOp::Power:
-      if (i == 0) {
-        return multiply(cot, multiply(b, power(a, subtract(b, scalar_like(1, b)))));
-      }
-      return multiply(cot, multiply(out, log(a)));
+      return i == 0 ? divide(t, b) : negative(divide(multiply(t, a), square(b)));
+    case BinaryOp::Power: {
+      if (i == 0) return multiply(t, multiply(b, power(a, subtract(b, scalar_like(1, b)))));
+      // d(a^b)/db = a^b log(a), which is 0 where a^b is 0 (a == 0 with b > 0), not 0 * -inf.
+      array zero = zeros_like(out);
+      return multiply(t, where(equal(out, zero), zero, multiply(out, log(a))));
+    }
     case BinaryOp::Remainder:
-      return i == 0 ? cot : negative(multiply(cot, floor_divide(a, b)));
+      return i == 0 ? t : negative(multiply(t, floor_divide(a, b)));
     case BinaryOp::Maximum:
     case BinaryOp::Minimum: {
-      // The gradient goes to the selected operand (to a on ties).
-      array pick_a = op == BinaryOp::Maximum ? greater_equal(a, b) : less_equal(a, b);
-      array zero = zeros_like(cot);
-      return i == 0 ? where(pick_a, cot, zero) : where(pick_a, zero, cot);
+      // The derivative follows the selected operand; ties go to b, as in the reference.
+      array pick_a = op == BinaryOp::Maximum ? greater(a, b) : less(a, b);
+      array zero = zeros_like(t);
+      return i == 0 ? where(pick_a, t, zero) : where(pick_a, zero, t);
     }
-    default:
-      return zeros_like(i == 0 ? a : b);
+    case BinaryOp::FloorDivide:
+    case BinaryOp::Equal:
+    case BinaryOp::NotEqual:
+    case BinaryOp::Less:
+    case BinaryOp::LessEqual:
+    case BinaryOp::Greater:
+    case BinaryOp::GreaterEqual:
+    case BinaryOp::LogicalAnd:
+    case BinaryOp::LogicalOr:
+    case BinaryOp::BitwiseAnd:
+    case BinaryOp::BitwiseOr:
+    case BinaryOp::BitwiseXor:
+    case BinaryOp::LeftShift:
+    case BinaryOp::RightShift:
+      return std::nullopt;
   }
+  throw std::logic_error("[binary_partial] Unknown op.");
+}
+
+// All inputs of an element-wise primitive have the output's shape (they are broadcast
+// when the node is made).
+std::vector<Shape> same_shape(const std::vector<array>& inputs, const char* name, size_t n_out) {
+  const Shape& s = inputs[0].shape();
+  for (auto& in : inputs) {
+    if (in.shape() != s) throw std::invalid_argument(std::string("[") + name + "] Inputs must have one shape.");
+  }
+  return std::vector<Shape>(n_out, s);
 }
 
 } // namespace
 
 std::vector<array> Unary::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                               const std::vector<int>&, const std::vector<array>& outputs) {
-  const array& x = primals[0];
-  const array& cot = cotangents[0];
-  const array& out = outputs[0];
-  switch (op_) {
-    case UnaryOp::Abs: return {multiply(cot, sign(x))};
-    case UnaryOp::Negative: return {negative(cot)};
-    case UnaryOp::Exp: return {multiply(cot, out)};
-    case UnaryOp::Log: return {divide(cot, x)};
-    case UnaryOp::Sqrt: return {divide(cot, multiply(scalar_like(2, out), out))};
-    case UnaryOp::Square: return {multiply(cot, multiply(scalar_like(2, x), x))};
-    case UnaryOp::Sin: return {multiply(cot, cos(x))};
-    case UnaryOp::Cos: return {negative(multiply(cot, sin(x)))};
-    case UnaryOp::Tanh: return {multiply(cot, subtract(scalar_like(1, out), square(out)))};
-    case UnaryOp::Sigmoid: return {multiply(cot, multiply(out, subtract(scalar_like(1, out), out)))};
-    case UnaryOp::Sign:
-    case UnaryOp::LogicalNot:
-    case UnaryOp::BitwiseInvert:
-      return {zeros_like(x)};
-  }
-  return {zeros_like(x)};
+  auto g = unary_partial(op_, cotangents[0], primals[0], outputs[0]);
+  return {g ? *g : zeros_like(primals[0])};
 }
 
 std::vector<array> Unary::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
-                              const std::vector<int>& argnums) {
+                              const std::vector<int>&) {
   // Element-wise: the Jacobian is diagonal, so the JVP is the VJP with the tangent.
   array out = unary_op(op_, primals[0]);
-  return vjp(primals, tangents, argnums, {out});
+  auto g = unary_partial(op_, tangents[0], primals[0], out);
+  return {g ? *g : zeros_like(primals[0])};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Unary::vmap(const std::vector<array>& inputs,
@@ -78,11 +114,16 @@ std::pair<std::vector<array>, std::vector<int>> Unary::vmap(const std::vector<ar
   return {{unary_op(op_, inputs[0])}, {axes[0]}};
 }
 
+std::vector<Shape> Unary::output_shapes(const std::vector<array>& inputs) {
+  return same_shape(inputs, name(), 1);
+}
+
 std::vector<array> Binary::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>& argnums, const std::vector<array>& outputs) {
   std::vector<array> out;
   for (int i : argnums) {
-    out.push_back(binary_partial(op_, i, cotangents[0], primals[0], primals[1], outputs[0]));
+    auto g = binary_partial(op_, i, cotangents[0], primals[0], primals[1], outputs[0]);
+    out.push_back(g ? *g : zeros_like(primals[i]));
   }
   return out;
 }
@@ -90,12 +131,14 @@ std::vector<array> Binary::vjp(const std::vector<array>& primals, const std::vec
 std::vector<array> Binary::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                const std::vector<int>& argnums) {
   array out = binary_op(op_, primals[0], primals[1]);
-  if (is_comparison(op_)) return {zeros_like(out)};
-  array result = binary_partial(op_, argnums[0], tangents[0], primals[0], primals[1], out);
-  for (size_t k = 1; k < argnums.size(); ++k) {
-    result = add(result, binary_partial(op_, argnums[k], tangents[k], primals[0], primals[1], out));
+  std::optional<array> result;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    auto g = binary_partial(op_, argnums[k], tangents[k], primals[0], primals[1], out);
+    // A non-differentiable op's tangent is zero, of the tangent's dtype (as in the reference).
+    if (!g) return {zeros_like(tangents[0])};
+    result = result ? add(*result, *g) : *g;
   }
-  return {result};
+  return {*result};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Binary::vmap(const std::vector<array>& inputs,
@@ -104,6 +147,10 @@ std::pair<std::vector<array>, std::vector<int>> Binary::vmap(const std::vector<a
   array b = detail::batch_to_front(inputs[1], axes[1]);
   // An unbatched operand has the unbatched shape and broadcasts against the batch.
   return {{binary_op(op_, a, b)}, {0}};
+}
+
+std::vector<Shape> Binary::output_shapes(const std::vector<array>& inputs) {
+  return same_shape(inputs, name(), 1);
 }
 
 std::vector<array> Select::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
@@ -138,6 +185,44 @@ std::pair<std::vector<array>, std::vector<int>> Select::vmap(const std::vector<a
   return {{where(detail::batch_to_front(inputs[0], axes[0]), detail::batch_to_front(inputs[1], axes[1]),
                  detail::batch_to_front(inputs[2], axes[2]))},
           {0}};
+}
+
+std::vector<Shape> Select::output_shapes(const std::vector<array>& inputs) {
+  return same_shape(inputs, name(), 1);
+}
+
+// The quotient is piecewise constant (zero derivative); the remainder a - b * (a // b) has
+// derivative 1 in a and -(a // b) in b, as `remainder` has.
+std::vector<array> DivMod::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums, const std::vector<array>& outputs) {
+  std::vector<array> out;
+  for (int i : argnums) {
+    const array& cot_r = cotangents[1];
+    out.push_back(i == 0 ? astype(cot_r, primals[0].dtype()) : negative(multiply(cot_r, outputs[0])));
+  }
+  return out;
+}
+
+std::vector<array> DivMod::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  array q = floor_divide(primals[0], primals[1]);
+  std::optional<array> tr;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    array term = argnums[k] == 0 ? tangents[k] : negative(multiply(tangents[k], q));
+    tr = tr ? add(*tr, term) : term;
+  }
+  return {zeros_like(tangents[0]), *tr};
+}
+
+std::pair<std::vector<array>, std::vector<int>> DivMod::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes) {
+  array a = detail::batch_to_front(inputs[0], axes[0]);
+  array b = detail::batch_to_front(inputs[1], axes[1]);
+  return {divmod(a, b), {0, 0}};
+}
+
+std::vector<Shape> DivMod::output_shapes(const std::vector<array>& inputs) {
+  return same_shape(inputs, name(), 2);
 }
 
 } // namespace mlx::core

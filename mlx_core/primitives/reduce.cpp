@@ -160,3 +160,19 @@ std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(const std::vecto
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  for (int a : axes_) shape[a] = 1;
+  return {shape};
+}
+
+std::vector<Shape> ArgReduce::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  shape[axis_] = 1;
+  return {shape};
+}
+
+} // namespace mlx::core

@@ -12,6 +12,7 @@ class Reduce : public UnaryPrimitive {
       : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Reduce&>(o);
@@ -31,6 +32,7 @@ class ArgReduce : public UnaryPrimitive {
   ArgReduce(Stream s, ArgReduceType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return type_ == ArgReduceType::ArgMax ? "ArgMax" : "ArgMin"; }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const ArgReduce&>(o);

@@ -1,6 +1,7 @@
 // Gradient and batching rules of the layout primitives and Matmul.
 #include "mlx_core/primitives/shape.h"
 
+#include <algorithm>
 #include <numeric>
 #include <optional>
 
@@ -153,6 +154,38 @@ std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(const std::vector<a
   array a = detail::batched_at_front(inputs[0], axes[0], batch);
   array b = detail::batched_at_front(inputs[1], axes[1], batch);
   return {{matmul(a, b)}, {0}};
+}
+
+} // namespace mlx::core
+
+namespace mlx::core {
+
+std::vector<Shape> Reshape::output_shapes(const std::vector<array>&) { return {shape_}; }
+
+std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) {
+  Shape shape;
+  for (int a : axes_) shape.push_back(inputs[0].shape()[a]);
+  return {shape};
+}
+
+std::vector<Shape> Broadcast::output_shapes(const std::vector<array>&) { return {shape_}; }
+
+std::vector<Shape> Slice::output_shapes(const std::vector<array>&) {
+  Shape shape(start_.size());
+  for (size_t i = 0; i < start_.size(); ++i) {
+    int64_t st = strides_[i];
+    int64_t n = st > 0 ? (int64_t(stop_[i]) - start_[i] + st - 1) / st : (int64_t(start_[i]) - stop_[i] - st - 1) / (-st);
+    shape[i] = static_cast<ShapeElem>(std::max<int64_t>(n, 0));
+  }
+  return {shape};
+}
+
+std::vector<Shape> SliceUpdate::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
+
+std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  shape.back() = inputs[1].shape().back();
+  return {shape};
 }
 
 } // namespace mlx::core

@@ -10,6 +10,7 @@ class Reshape : public UnaryPrimitive {
   Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Reshape"; }
   bool is_equivalent(const Primitive& o) const override { return shape_ == static_cast<const Reshape&>(o).shape_; }
 
@@ -22,6 +23,7 @@ class Transpose : public UnaryPrimitive {
   Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Transpose"; }
   bool is_equivalent(const Primitive& o) const override { return axes_ == static_cast<const Transpose&>(o).axes_; }
 
@@ -34,6 +36,7 @@ class Broadcast : public UnaryPrimitive {
   Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Broadcast"; }
   bool is_equivalent(const Primitive& o) const override { return shape_ == static_cast<const Broadcast&>(o).shape_; }
 
@@ -47,6 +50,7 @@ class Slice : public UnaryPrimitive {
       : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Slice"; }
   bool is_equivalent(const Primitive& o) const override {
     auto& s = static_cast<const Slice&>(o);
@@ -64,6 +68,7 @@ class SliceUpdate : public UnaryPrimitive {
       : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "SliceUpdate"; }
 
  private:
@@ -76,6 +81,7 @@ class Matmul : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Matmul"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };

@@ -10,6 +10,7 @@
 
 #include "python/src/common.h"
 #include "python/src/convert.h"
+#include "mlx_core/primitives/primitive.h"
 
 using namespace nb::literals;
 
@@ -157,6 +158,26 @@ void init_ops(nb::module_& m) {
   def_binary(m, "bitwise_xor", &mx::bitwise_xor, "Element-wise bitwise xor.");
   def_binary(m, "left_shift", &mx::left_shift, "Element-wise left shift.");
   def_binary(m, "right_shift", &mx::right_shift, "Element-wise right shift.");
+  m.def("divmod", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+        auto [x, y] = to_arrays(a, b);
+        auto r = mx::divmod(x, y, s);
+        return nb::make_tuple(r[0], r[1]);
+      }, "a"_a, "b"_a, "stream"_a = nb::none(),
+      nb::sig("def divmod(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) "
+              "-> tuple[array, array]"),
+      "Element-wise quotient and remainder: (a // b, a % b) in one pass.");
+  // The output shapes the primitive of an unevaluated array computes from its inputs (for
+  // tests of Primitive::output_shapes; not part of the reference's API).
+  m.def("_output_shapes", [](const mx::array& a) {
+        if (!a.has_primitive()) throw std::invalid_argument("[_output_shapes] The array has no primitive.");
+        nb::list out;
+        for (auto& shape : a.primitive().output_shapes(a.inputs())) {
+          nb::list dims;
+          for (auto d : shape) dims.append(d);
+          out.append(nb::tuple(dims));
+        }
+        return out;
+      }, "a"_a);
   m.def("where", [](nb::handle c, nb::handle x, nb::handle y, mx::StreamOrDevice s) {
         auto v = to_arrays(std::vector<nb::handle>{x, y});
         return mx::where(arg(c), v[0], v[1], s);

@@ -1,5 +1,6 @@
 // The one place that turns a runtime Dtype into a C++ type.
 #pragma once
+#include <cstdint>
 #include <stdexcept>
 
 #include "mlx_core/dtype.h"
@@ -27,6 +28,19 @@ decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
     case Dtype::Val::complex64: return f(complex64_t{});
   }
   throw std::runtime_error("[dispatch_dtype] Unknown dtype.");
+}
+
+// dispatch_dtype restricted to the dtypes of `set` (bit i: Dtype::Val i): f is instantiated
+// only for those, and any other dtype raises (the ops validate first, so that is a bug).
+template <uint32_t set, typename F>
+void dispatch_dtype_in(Dtype dtype, const char* what, F&& f) {
+  dispatch_dtype(dtype, [&]<typename T>(T v) {
+    if constexpr (((set >> static_cast<int>(dtype_of<T>.val)) & 1u) != 0) {
+      f(v);
+    } else {
+      throw std::invalid_argument(std::string("[") + what + "] Not supported for " + dtype_name(dtype) + ".");
+    }
+  });
 }
 
 } // namespace mlx::core::cpu

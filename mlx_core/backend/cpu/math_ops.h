@@ -37,6 +37,9 @@ inline float fast_expf(float x) {
   // Branch-free so that loops over it vectorize.
   float xc = x < -103.9f ? -103.9f : x;
   xc = xc > 88.7228f ? 88.7228f : xc;
+  // NaN passes both clamps; it is replaced so that the conversion to int below is defined
+  // (the result is NaN again at the end).
+  xc = xc == xc ? xc : 0.0f;
   // Round x / ln2 to the nearest integer with the 1.5 * 2^23 trick.
   float nf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   int32_t n = static_cast<int32_t>(nf);
@@ -90,22 +93,38 @@ struct SigmoidOp {
 };
 #undef MLX_FLOAT_UNARY
 
+// Integer arithmetic wraps as NumPy's does: it is done in an unsigned type at least as wide
+// as unsigned int (so that uint16 * uint16 does not promote to a signed int and overflow),
+// and the conversion back to T is modular (C++20).
+template <typename T>
+struct wrap_type {
+  using type = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+};
+template <typename T>
+using wrap_t = typename wrap_type<T>::type;
+
+template <typename T>
+inline T wrap_neg(T x) { return static_cast<T>(wrap_t<T>(0) - static_cast<wrap_t<T>>(x)); }
+template <typename T>
+inline T wrap_mul(T a, T b) { return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b)); }
+
 struct AbsOp {
   template <typename T>
   T operator()(T x) const {
     if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_integral_v<T>) return x < 0 ? wrap_neg(x) : x; // abs(INT_MIN) = INT_MIN
     else if constexpr (is_cplx<T>) return T(std::abs(x), 0.0f);
     else if constexpr (is_half_v<T>) return T(std::abs(static_cast<float>(x)));
-    else return x < 0 ? T(-x) : x;
+    else return std::abs(x);
   }
 };
 
 struct NegativeOp {
   template <typename T>
   T operator()(T x) const {
-    if constexpr (std::is_same_v<T, bool>) return x;
+    if constexpr (std::is_integral_v<T>) return wrap_neg(x);
     else if constexpr (is_half_v<T>) return T(-static_cast<float>(x));
-    else return static_cast<T>(-x);
+    else return -x;
   }
 };
 
@@ -128,65 +147,65 @@ struct SquareOp {
   template <typename T>
   T operator()(T x) const {
     if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_integral_v<T>) return wrap_mul(x, x);
     else if constexpr (is_half_v<T>) {
       float v = x;
       return T(v * v);
-    } else return static_cast<T>(x * x);
+    } else return x * x;
   }
 };
 
 struct LogicalNotOp {
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (is_cplx<T> || is_half_v<T>) return T(cast_value<bool>(x) ? 0.0f : 1.0f);
-    else return static_cast<T>(!x);
-  }
+  bool operator()(bool x) const { return !x; }
 };
 
 struct BitwiseInvertOp {
   template <typename T>
   T operator()(T x) const {
     if constexpr (std::is_same_v<T, bool>) return !x;
-    else if constexpr (std::is_integral_v<T>) return static_cast<T>(~x);
-    else return x; // rejected by the op
+    else return static_cast<T>(~x);
   }
 };
 
-// Binary functors.
-#define MLX_ARITH_BINARY(Name, EXPR)                    \
-  struct Name {                                         \
-    template <typename T>                               \
-    T operator()(T a, T b) const {                      \
-      if constexpr (is_half_v<T>) {                     \
-        float x = a, y = b;                             \
-        return T(EXPR);                                 \
-      } else {                                          \
-        auto x = a;                                     \
-        auto y = b;                                     \
-        return static_cast<T>(EXPR);                    \
-      }                                                 \
-    }                                                   \
-  };
-MLX_ARITH_BINARY(AddOp, x + y)
-MLX_ARITH_BINARY(SubtractOp, x - y)
-MLX_ARITH_BINARY(MultiplyOp, x* y)
-#undef MLX_ARITH_BINARY
+// Binary functors. bool arithmetic is logic, as in the reference: + is or, - is xor, * is and.
+struct AddOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a || b;
+    else if constexpr (std::is_integral_v<T>) return static_cast<T>(wrap_t<T>(a) + wrap_t<T>(b));
+    else if constexpr (is_half_v<T>) return T(static_cast<float>(a) + static_cast<float>(b));
+    else return a + b;
+  }
+};
+struct SubtractOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a != b;
+    else if constexpr (std::is_integral_v<T>) return static_cast<T>(wrap_t<T>(a) - wrap_t<T>(b));
+    else if constexpr (is_half_v<T>) return T(static_cast<float>(a) - static_cast<float>(b));
+    else return a - b;
+  }
+};
+struct MultiplyOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a && b;
+    else if constexpr (std::is_integral_v<T>) return wrap_mul(a, b);
+    else if constexpr (is_half_v<T>) return T(static_cast<float>(a) * static_cast<float>(b));
+    else return a * b;
+  }
+};
 
 struct DivideOp {
   template <typename T>
   T operator()(T a, T b) const {
     if constexpr (is_half_v<T>) return T(static_cast<float>(a) / static_cast<float>(b));
-    else if constexpr (std::is_integral_v<T>) {
-      // Integers are promoted to float by the op; keep the kernel free of traps.
-      if (b == T(0)) return T(0);
-      if constexpr (std::is_signed_v<T>) {
-        if (b == T(-1)) return static_cast<T>(0 - a);
-      }
-      return static_cast<T>(a / b);
-    } else return a / b;
+    else return a / b;
   }
 };
 
+// Integer division and remainder by zero give 0, as NumPy's do. INT_MIN // -1 wraps here;
+// the FloorDivide and DivMod kernels report it before computing.
 struct FloorDivideOp {
   template <typename T>
   T operator()(T a, T b) const {
@@ -194,8 +213,8 @@ struct FloorDivideOp {
     else if constexpr (std::is_integral_v<T>) {
       if (b == 0) return T(0);
       if constexpr (std::is_signed_v<T>) {
-        if (b == T(-1)) return static_cast<T>(T(0) - a); // no trap on INT_MIN // -1
-        T q = a / b;
+        if (b == T(-1)) return wrap_neg(a);
+        T q = static_cast<T>(a / b);
         if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
         return q;
       } else return static_cast<T>(a / b);
@@ -210,17 +229,16 @@ struct FloorDivideOp {
 struct RemainderOp {
   template <typename T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && !b ? false : false;
+    if constexpr (std::is_same_v<T, bool>) return false; // a % true = 0, a % false = 0
     else if constexpr (std::is_integral_v<T>) {
-      if (b == 0) return a; // as the reference does
+      if (b == 0) return T(0);
       if constexpr (std::is_signed_v<T>) {
         if (b == T(-1)) return T(0);
-        T r = a % b;
-        if (r != 0 && ((r < 0) != (b < 0))) r += b;
+        T r = static_cast<T>(a % b);
+        if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
         return r;
       } else return static_cast<T>(a % b);
-    } else if constexpr (is_cplx<T>) return T(0);
-    else {
+    } else {
       auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
       auto r = std::fmod(x, y);
       if (r != 0 && ((r < 0) != (y < 0))) r += y;
@@ -237,14 +255,14 @@ struct PowerOp {
       if constexpr (std::is_signed_v<T>) {
         if (b < 0) return (a == 1) ? T(1) : (a == -1 ? (b % 2 ? T(-1) : T(1)) : T(0));
       }
-      T result = 1, base = a;
+      wrap_t<T> result = 1, base = static_cast<wrap_t<T>>(a);
       std::make_unsigned_t<T> e = static_cast<std::make_unsigned_t<T>>(b);
       while (e) {
-        if (e & 1) result = static_cast<T>(result * base);
-        base = static_cast<T>(base * base);
+        if (e & 1) result = static_cast<wrap_t<T>>(result * base);
+        base = static_cast<wrap_t<T>>(base * base);
         e >>= 1;
       }
-      return result;
+      return static_cast<T>(result);
     } else if constexpr (is_cplx<T>) return std::pow(a, b);
     else {
       auto x = static_cast<compute_t<T>>(a), y = static_cast<compute_t<T>>(b);
@@ -297,57 +315,65 @@ struct LessOp { template <typename T> bool operator()(T a, T b) const { return l
 struct LessEqualOp {
   template <typename T> bool operator()(T a, T b) const { return less_than(a, b) || equal_to(a, b); }
 };
-struct GreaterOp { template <typename T> bool operator()(T a, T b) const { return less_than(b, a); } };
-struct GreaterEqualOp {
-  template <typename T> bool operator()(T a, T b) const { return less_than(b, a) || equal_to(a, b); }
-};
+// greater and greater_equal are less and less_equal with the operands swapped
+// (binary_compare.cpp).
 
 struct LogicalAndOp {
-  template <typename T> T operator()(T a, T b) const {
-    return static_cast<T>(cast_value<bool>(a) && cast_value<bool>(b));
-  }
+  bool operator()(bool a, bool b) const { return a && b; }
 };
 struct LogicalOrOp {
-  template <typename T> T operator()(T a, T b) const {
-    return static_cast<T>(cast_value<bool>(a) || cast_value<bool>(b));
-  }
+  bool operator()(bool a, bool b) const { return a || b; }
 };
 
-#define MLX_BITWISE_BINARY(Name, EXPR)                  \
-  struct Name {                                         \
-    template <typename T>                               \
-    T operator()(T a, T b) const {                      \
-      if constexpr (std::is_integral_v<T>) {            \
-        return static_cast<T>(EXPR);                    \
-      } else {                                          \
-        return a;                                       \
-      }                                                 \
-    }                                                   \
-  };
-MLX_BITWISE_BINARY(BitwiseAndOp, a& b)
-MLX_BITWISE_BINARY(BitwiseOrOp, a | b)
-MLX_BITWISE_BINARY(BitwiseXorOp, a ^ b)
-#undef MLX_BITWISE_BINARY
+struct BitwiseAndOp {
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a & b); }
+};
+struct BitwiseOrOp {
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a | b); }
+};
+struct BitwiseXorOp {
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a ^ b); }
+};
 
+// Shifts by a negative amount or by the bit width or more give what shifting one bit at a
+// time would: 0 (or -1 for a negative value shifted right).
 struct LeftShiftOp {
   template <typename T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return b ? false : a;
-    else if constexpr (std::is_integral_v<T>) {
-      if (b < 0 || b >= T(sizeof(T) * 8)) return T(0);
-      return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) << b);
-    } else return a;
+    if (b < 0 || b >= T(sizeof(T) * 8)) return T(0);
+    return static_cast<T>(static_cast<wrap_t<T>>(a) << b);
   }
 };
 struct RightShiftOp {
   template <typename T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return b ? false : a;
-    else if constexpr (std::is_integral_v<T>) {
-      if (b < 0 || b >= T(sizeof(T) * 8)) return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
-      return static_cast<T>(a >> b);
-    } else return a;
+    if (b < 0 || b >= T(sizeof(T) * 8)) return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
+    return static_cast<T>(a >> b);
   }
 };
+
+// Whether a contiguous loop of Op over T vectorizes, so that an x86-64-v3 clone of it pays
+// for its build time (simd_loops.h). Not: complex arithmetic, integer division, and calls
+// into libm that have no vector variant here (log, sin, cos, tanh, pow, fmod, double exp).
+template <typename Op, typename T>
+inline constexpr bool simd_gain = !is_cplx<T>;
+template <typename T>
+inline constexpr bool simd_gain<FloorDivideOp, T> = std::is_floating_point_v<T> || is_half_v<T>;
+template <typename T>
+inline constexpr bool simd_gain<RemainderOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<PowerOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<LogOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<SinOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<CosOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<TanhOp, T> = false;
+template <typename T>
+inline constexpr bool simd_gain<ExpOp, T> = std::is_same_v<T, float> || is_half_v<T>;
+template <typename T>
+inline constexpr bool simd_gain<SigmoidOp, T> = std::is_same_v<T, float> || is_half_v<T>;
 
 } // namespace mlx::core::cpu

@@ -13,29 +13,30 @@
 
 namespace mlx::core::cpu {
 
-template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void map_contiguous(const T* src, U* dst, int64_t n, Op op) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dst[i] = op(src[i]);
-}
-
-template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void zip_contiguous(const T* a, const T* b, U* dst, int64_t n, Op op) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b[i]);
-}
-
-template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void zip_scalar_left(T a, const T* b, U* dst, int64_t n, Op op) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dst[i] = op(a, b[i]);
-}
-
-template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void zip_scalar_right(const T* a, T b, U* dst, int64_t n, Op op) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b);
-}
+// The contiguous loops of the element-wise kernels, defined twice: map_contiguous etc. with
+// the clones, for the operations that vectorize, and map_plain etc. without, for those that
+// do not (integer division, scalar libm calls, complex arithmetic), where a second copy
+// would cost only build time. The kernels pick one with cpu::simd_gain (math_ops.h).
+#define MLX_ELEMENTWISE_LOOPS(SUFFIX, ATTR)                                          \
+  template <typename T, typename U, typename Op>                                     \
+  ATTR void map_##SUFFIX(const T* src, U* dst, int64_t n, Op op) {                   \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) dst[i] = op(src[i]);         \
+  }                                                                                  \
+  template <typename T, typename U, typename Op>                                     \
+  ATTR void zip_##SUFFIX(const T* a, const T* b, U* dst, int64_t n, Op op) {         \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b[i]);     \
+  }                                                                                  \
+  template <typename T, typename U, typename Op>                                     \
+  ATTR void zip_scalar_left_##SUFFIX(T a, const T* b, U* dst, int64_t n, Op op) {    \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) dst[i] = op(a, b[i]);        \
+  }                                                                                  \
+  template <typename T, typename U, typename Op>                                     \
+  ATTR void zip_scalar_right_##SUFFIX(const T* a, T b, U* dst, int64_t n, Op op) {   \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b);        \
+  }
+MLX_ELEMENTWISE_LOOPS(contiguous, MLX_SIMD_CLONES)
+MLX_ELEMENTWISE_LOOPS(plain, )
+#undef MLX_ELEMENTWISE_LOOPS
 
 // Several independent partial sums keep more than one vector add in flight (and add
 // accuracy); they are combined pairwise.
