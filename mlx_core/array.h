@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "mlx_core/allocator.h"
 #include "mlx_core/dtype.h"
 
 namespace mlx::core {
@@ -22,10 +23,11 @@ struct Data {
   void* ptr = nullptr;
   size_t nbytes = 0;
   std::function<void()> release; // empty: memory came from the allocator
+  allocator::Buffer buffer;      // the allocator's block (empty for foreign memory)
 
   Data(void* p, size_t n, std::function<void()> r = {})
       : ptr(p), nbytes(n), release(std::move(r)) {}
-  // Fresh allocator memory of n bytes.
+  // Fresh memory of n bytes from the active allocator.
   explicit Data(size_t n);
   ~Data();
   Data(const Data&) = delete;
