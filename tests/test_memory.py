@@ -175,8 +175,9 @@ def test_freed_block_goes_to_the_cache_and_is_reused():
         print(mx.get_cache_memory())
     """).split()
     cached, freed, after = map(int, out)
-    assert cached == freed >= 1_000_000
-    assert after < 1_000_000
+    assert freed >= 1_000_000
+    assert cached >= freed                  # (with the temporaries freed during eval)
+    assert cached - after >= 1_000_000
 
 
 def test_nearby_smaller_size_reuses_a_cached_block():
@@ -245,7 +246,7 @@ def test_cache_limit_bounds_the_cache():
     """).split()
     full, after_big, trimmed, zero, disabled = map(int, out)
     assert 2_000_000 <= full <= 3_000_000
-    assert after_big == full
+    assert abs(after_big - full) < 4096       # the 4 MB blocks went to the system
     assert 1_000_000 <= trimmed <= 1_100_000
     assert zero == 0 and disabled == 0
 
