@@ -12,13 +12,15 @@
 
 namespace mlx::core {
 
-Data::Data(size_t n) : ptr(allocator::malloc(n)), nbytes(n) {}
+Data::Data(size_t n) : nbytes(n), buffer(allocator::allocator().malloc(n)) {
+  ptr = buffer.ptr;
+}
 
 Data::~Data() {
   if (release) {
     release();
   } else {
-    allocator::free(ptr, nbytes);
+    allocator::allocator().free(buffer);
   }
 }
 

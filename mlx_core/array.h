@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "mlx_core/allocator.h"
 #include "mlx_core/dtype.h"
 
 namespace mlx::core {
@@ -25,10 +26,11 @@ struct Data {
   size_t nbytes = 0;
   std::function<void()> release; // empty: memory came from the allocator
   bool readonly = false; // foreign memory its producer marked read-only: exports keep it so
+  allocator::Buffer buffer;      // the allocator's block (empty for foreign memory)
 
   Data(void* p, size_t n, std::function<void()> r = {})
       : ptr(p), nbytes(n), release(std::move(r)) {}
-  // Fresh allocator memory of n bytes.
+  // Fresh memory of n bytes from the active allocator.
   explicit Data(size_t n);
   ~Data();
   Data(const Data&) = delete;

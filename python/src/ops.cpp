@@ -254,17 +254,6 @@ void init_ops(nb::module_& m) {
       }, "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       "Merges axes start_axis..end_axis.");
 
-  // Memory.
-  namespace al = mx::allocator;
-  m.def("clear_cache", &al::clear_cache, "Frees the cached buffers.");
-  m.def("get_active_memory", &al::get_active_memory, "Bytes held by live arrays.");
-  m.def("get_peak_memory", &al::get_peak_memory, "Largest active memory seen.");
-  m.def("reset_peak_memory", &al::reset_peak_memory, "Resets the peak memory to zero.");
-  m.def("get_cache_memory", &al::get_cache_memory, "Bytes held in the buffer cache.");
-  m.def("set_cache_limit", &al::set_cache_limit, "limit"_a, "Sets the cache limit; returns the old one.");
-  m.def("set_memory_limit", &al::set_memory_limit, "limit"_a, "Sets the memory limit; returns the old one.");
-  m.def("get_memory_limit", &al::get_memory_limit, "The memory limit in bytes.");
-
   // Constants.
   m.attr("pi") = M_PI;
   m.attr("e") = M_E;

@@ -5,7 +5,8 @@
 
 #include "mlx_core/array.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// OPENMLX_NO_SIMD_CLONES (set by the sanitizer build) compiles the baseline loop only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
 #define MLX_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MLX_SIMD_CLONES
