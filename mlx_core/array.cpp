@@ -180,15 +180,33 @@ bool array::is_tracer() const {
 std::vector<array> array::outputs() const {
   std::vector<array> outs;
   outs.reserve(desc_->siblings.size() + 1);
+  bool dropped = false;
   for (auto& s : desc_->siblings) {
     if (auto d = s.desc.lock()) {
       outs.push_back(array(std::move(d)));
     } else {
-      // A dropped output: a stand-in of the same shape and dtype receives its values.
-      outs.emplace_back(s.shape, s.dtype, desc_->primitive, desc_->inputs);
+      dropped = true;
+      outs.push_back(*this); // replaced below
     }
   }
   outs.insert(outs.begin() + desc_->position, *this);
+  if (dropped) {
+    // A dropped output is stood in for by the same output of a fresh copy of the node: the
+    // kernel can write into it, and a transform that uses it gets a complete node.
+    std::vector<Shape> shapes;
+    std::vector<Dtype> dtypes;
+    for (size_t i = 0, k = 0; i < outs.size(); ++i) {
+      bool self = static_cast<int>(i) == desc_->position;
+      shapes.push_back(self ? shape() : desc_->siblings[k].shape);
+      dtypes.push_back(self ? dtype() : desc_->siblings[k].dtype);
+      if (!self) ++k;
+    }
+    auto fresh = make_arrays(std::move(shapes), dtypes, desc_->primitive, desc_->inputs);
+    for (size_t i = 0, k = 0; i < outs.size(); ++i) {
+      if (static_cast<int>(i) == desc_->position) continue;
+      if (desc_->siblings[k++].desc.expired()) outs[i] = fresh[i];
+    }
+  }
   return outs;
 }
 

@@ -258,6 +258,9 @@ void init_array(nb::module_& m) {
   cls.def("astype", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
         return mx::astype(a, d, s);
       }, "dtype"_a, "stream"_a = nb::none(), "A copy cast to dtype.")
+      .def("view", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
+        return mx::view(a, d, s);
+      }, "dtype"_a, "stream"_a = nb::none(), "The same bytes read as dtype.")
       .def("reshape", [](const mx::array& a, nb::args shape, mx::StreamOrDevice s) {
         auto v = varargs_ints(shape, "reshape");
         return mx::reshape(a, mx::Shape(v.begin(), v.end()), s);

@@ -118,6 +118,11 @@ void init_ops(nb::module_& m) {
         return asarray(a, dtype, copy);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
       "Convert the input to an array; copy=None shares memory when possible.");
+  m.def("view", [](nb::handle a, mx::Dtype dtype, mx::StreamOrDevice s) {
+        return mx::view(to_array(a), dtype, s);
+      }, "a"_a, "dtype"_a, "stream"_a = nb::none(),
+      nb::sig("def view(a: scalar | array, dtype: Dtype, stream: Stream | Device | None = None) -> array"),
+      "The bytes of a read as dtype; the last axis scales by the ratio of the item sizes.");
   m.def("stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
         return mx::stop_gradient(a, s);
       }, "a"_a, nb::kw_only(), "stream"_a = nb::none(), "The same values, without gradients.");
