@@ -71,7 +71,7 @@ def test_view_gradient_and_vmap():
 
 def test_view_shares_memory():
     x = np.arange(8, dtype=np.float32)
-    a = mx.array(x, dtype=src)
+    a = mx.array(x)
     v = a.view(mx.int32)
     n = np.array(v, copy=False)
     n[0] = 1065353216
