@@ -280,17 +280,16 @@ void array::detach() const {
   // Inputs are released through the destructor logic only when the last owner goes;
   // moving them into temporaries keeps deep chains iterative. The sibling list stays: it
   // owns nothing and other threads may read it while claiming.
-  std::vector<array> old;
   for (auto& s : desc_->siblings) {
     if (auto d = s.desc.lock()) {
       d->primitive = nullptr;
-      for (auto& in : d->inputs) old.push_back(std::move(in));
-      d->inputs.clear();
+      std::vector<array> old;
+      old.swap(d->inputs);
     }
   }
   desc_->primitive = nullptr;
-  for (auto& in : desc_->inputs) old.push_back(std::move(in));
-  desc_->inputs.clear();
+  std::vector<array> old;
+  old.swap(desc_->inputs);
 }
 
 void array::set_data(std::shared_ptr<Data> d) {

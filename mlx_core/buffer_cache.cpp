@@ -8,7 +8,10 @@ namespace mlx::core::allocator {
 BufferCache::BufferCache(std::function<void(const Buffer&)> release)
     : release_(std::move(release)) {}
 
-BufferCache::~BufferCache() { trim_to(0); }
+BufferCache::~BufferCache() {
+  trim_to(0);
+  for (Entry* e : spare_) delete e;
+}
 
 size_t BufferCache::max_fit(size_t size) {
   constexpr size_t small = size_t(64) << 10;
@@ -30,12 +33,19 @@ Buffer BufferCache::take(size_t size) {
   Entry* e = it->second;
   unlink(e);
   Buffer b = e->buffer;
-  delete e;
+  spare_.push_back(e);
   return b;
 }
 
 void BufferCache::put(const Buffer& buffer) {
-  auto* e = new Entry{buffer, newest_, nullptr, {}};
+  Entry* e;
+  if (spare_.empty()) {
+    e = new Entry{buffer, newest_, nullptr, {}};
+  } else {
+    e = spare_.back();
+    spare_.pop_back();
+    *e = Entry{buffer, newest_, nullptr, {}};
+  }
   e->pos = by_size_.emplace(buffer.size, e);
   (newest_ ? newest_->next : oldest_) = e;
   newest_ = e;
@@ -49,7 +59,7 @@ size_t BufferCache::trim_to(size_t bytes) {
     unlink(e);
     released += e->buffer.size;
     release_(e->buffer);
-    delete e;
+    delete e; // trimming gives memory back, the entries included
   }
   return released;
 }

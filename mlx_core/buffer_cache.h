@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <vector>
 
 #include "mlx_core/allocator.h"
 
@@ -48,6 +49,7 @@ class BufferCache {
 
   std::function<void(const Buffer&)> release_;
   std::multimap<size_t, Entry*> by_size_;
+  std::vector<Entry*> spare_; // entries kept for reuse: no heap traffic per put/take
   Entry* oldest_ = nullptr;
   Entry* newest_ = nullptr;
   size_t bytes_ = 0;

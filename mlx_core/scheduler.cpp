@@ -1,5 +1,6 @@
 #include "mlx_core/scheduler.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -9,6 +10,8 @@
 namespace mlx::core::scheduler {
 
 namespace {
+
+std::atomic<size_t> pending{0};
 
 // One stream's queue and the thread that drains it.
 class Worker {
@@ -20,6 +23,7 @@ class Worker {
       std::lock_guard<std::mutex> lk(mtx_);
       queue_.push_back(std::move(task));
       ++enqueued_;
+      pending.fetch_add(1, std::memory_order_relaxed);
     }
     cv_.notify_one();
   }
@@ -62,6 +66,7 @@ class Worker {
         std::lock_guard<std::mutex> lk(mtx_);
         ++completed_;
       }
+      pending.fetch_sub(1, std::memory_order_relaxed);
       done_cv_.notify_all();
     }
   }
@@ -116,6 +121,8 @@ void synchronize_all() {
   }
   for (auto& w : all) w->synchronize();
 }
+
+size_t pending_tasks() { return pending.load(std::memory_order_relaxed); }
 
 bool busy(const Stream& s) {
   auto w = find(s, false);

@@ -17,6 +17,9 @@ void synchronize(const Stream& s);
 // Blocks until every stream's queue is empty.
 void synchronize_all();
 
+// The number of tasks queued or running on all streams.
+size_t pending_tasks();
+
 // Whether the stream has queued or running tasks.
 bool busy(const Stream& s);
 

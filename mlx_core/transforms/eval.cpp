@@ -83,12 +83,15 @@ std::vector<array> schedule(std::vector<array>& tape, bool all) {
 // Over the memory limit, lets the queued work finish (and free what it holds) before more
 // is scheduled. Safe: the caller holds no claims yet, and queued work never waits on it.
 void throttle() {
-  if (allocator::get_active_memory() > allocator::get_memory_limit()) scheduler::synchronize_all();
+  if (scheduler::pending_tasks() > 0 && allocator::over_memory_limit()) scheduler::synchronize_all();
 }
 
 } // namespace
 
 void eval(std::vector<array> outputs) {
+  bool done = true;
+  for (auto& out : outputs) done = done && out.is_available();
+  if (done) return;
   throttle();
   std::vector<array> local;
   {
