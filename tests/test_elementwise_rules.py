@@ -249,6 +249,7 @@ def _cases():
         "argmax": mx.argmax(a, axis=2), "reshape": mx.reshape(a, (6, -1)), "transpose": mx.transpose(a, (2, 0, 1)),
         "broadcast": mx.broadcast_to(b, (7, 3, 5)), "slice": a[1:, ::2, ::-3], "slice_empty": a[2:, :, 5:],
         "matmul": m @ n, "matvec": m @ mx.ones((4,)),
+        "arange": mx.arange(2, 17, 3), "view": a.view(mx.uint8), "depends": mx.depends(a, b),
     }
 
 

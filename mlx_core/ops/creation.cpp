@@ -30,7 +30,7 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
                                     ") do not fit the 64-bit integers it computes with for ", dtype_name(dtype), "."));
     }
   }
-  return array({n}, dtype, std::make_shared<Arange>(to_stream(s), start, step), {});
+  return array({n}, dtype, std::make_shared<Arange>(to_stream(s), start, step, n), {});
 }
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {

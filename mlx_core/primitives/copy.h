@@ -42,17 +42,20 @@ class StopGradient : public UnaryPrimitive {
 // start + i * step for i in [0, size), cast to the output dtype.
 class Arange : public UnaryPrimitive {
  public:
-  Arange(Stream s, double start, double step) : UnaryPrimitive(s), start_(start), step_(step) {}
+  Arange(Stream s, double start, double step, ShapeElem size)
+      : UnaryPrimitive(s), start_(start), step_(step), size_(size) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {{size_}}; }
   const char* name() const override { return "Arange"; }
   bool is_equivalent(const Primitive& o) const override {
     auto& a = static_cast<const Arange&>(o);
-    return start_ == a.start_ && step_ == a.step_;
+    return start_ == a.start_ && step_ == a.step_ && size_ == a.size_;
   }
 
  private:
   double start_;
   double step_;
+  ShapeElem size_;
 };
 
 } // namespace mlx::core
