@@ -207,15 +207,19 @@ void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void Arange::eval_cpu(const std::vector<array>&, array& out) {
   cpu::allocate_output(out);
-  size_t n = out.size();
-  cpu::dispatch_dtype(out.dtype(), [&]<typename T>(T) {
-    T* o = out.data<T>();
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      int64_t start = static_cast<int64_t>(start_), step = static_cast<int64_t>(step_);
-      for (size_t i = 0; i < n; ++i) o[i] = static_cast<T>(start + static_cast<int64_t>(i) * step);
-    } else {
-      for (size_t i = 0; i < n; ++i) o[i] = cast_value<T>(start_ + static_cast<double>(i) * step_);
-    }
+  if (out.size() == 0) return; // the bounds of an empty range need not fit the dtype
+  cpu::get_command_encoder(stream()).dispatch([out, start_d = start_, step_d = step_]() mutable {
+    size_t n = out.size();
+    cpu::dispatch_dtype(out.dtype(), [&]<typename T>(T) {
+      T* o = out.data<T>();
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // The op checked that every value fits int64.
+        int64_t start = static_cast<int64_t>(start_d), step = static_cast<int64_t>(step_d);
+        for (size_t i = 0; i < n; ++i) o[i] = static_cast<T>(start + static_cast<int64_t>(i) * step);
+      } else {
+        for (size_t i = 0; i < n; ++i) o[i] = cast_value<T>(start_d + static_cast<double>(i) * step_d);
+      }
+    });
   });
 }
 
