@@ -274,8 +274,6 @@ void array::wait() const {
   throw std::runtime_error("[eval] The array was not evaluated.");
 }
 
-std::exception_ptr array::error() const { return desc_->error; }
-
 void array::detach() const {
   // Inputs are released through the destructor logic only when the last owner goes;
   // moving them into temporaries keeps deep chains iterative. The sibling list stays: it

@@ -100,8 +100,6 @@ class array {
   // Blocks until an evaluation that owns this node finishes it; rethrows its error if it
   // failed. Returns at once for an available node.
   void wait() const;
-  // The error of the last failed evaluation of this node (null if none).
-  std::exception_ptr error() const;
   template <typename T>
   T* data() { return reinterpret_cast<T*>(raw_data()); }
   template <typename T>
@@ -127,7 +125,6 @@ class array {
   // output that was dropped is stood in for by a fresh array of its shape and dtype.
   std::vector<array> outputs() const;
   int sibling_position() const { return desc_->position; }
-  bool has_siblings() const { return !desc_->siblings.empty(); }
 
   // Drops the primitive and inputs of this node and its siblings (after evaluation): the
   // outputs become leaves.

@@ -34,11 +34,6 @@ class Worker {
     done_cv_.wait(lk, [&] { return completed_ >= target; });
   }
 
-  bool busy() {
-    std::lock_guard<std::mutex> lk(mtx_);
-    return completed_ < enqueued_;
-  }
-
   // Runs what is queued, then ends the thread.
   void stop() {
     {
@@ -123,11 +118,6 @@ void synchronize_all() {
 }
 
 size_t pending_tasks() { return pending.load(std::memory_order_relaxed); }
-
-bool busy(const Stream& s) {
-  auto w = find(s, false);
-  return w && w->busy();
-}
 
 std::mutex& schedule_mutex() {
   static std::mutex* m = new std::mutex();

@@ -20,9 +20,6 @@ void synchronize_all();
 // The number of tasks queued or running on all streams.
 size_t pending_tasks();
 
-// Whether the stream has queued or running tasks.
-bool busy(const Stream& s);
-
 // The lock every evaluation holds while it claims nodes and enqueues their tasks, so
 // evaluations are ordered and a task only ever waits on work claimed before it.
 std::mutex& schedule_mutex();

@@ -25,7 +25,6 @@ std::string device_repr(const mx::Device& d) {
 struct StreamContext {
   std::variant<mx::Stream, mx::Device> target;
   std::optional<mx::detail::StreamOverride> saved;
-  std::optional<mx::Device> saved_device;
 
   void enter() {
     saved = mx::detail::get_stream_override();
@@ -101,12 +100,12 @@ void init_device(nb::module_& m) {
 
   nb::class_<StreamContext>(m, "StreamContext", "A context manager that sets the default device and stream.")
       .def("__init__", [](StreamContext* self, const StreamLike& s) {
-        new (self) StreamContext{to_target(s), std::nullopt, std::nullopt};
+        new (self) StreamContext{to_target(s), std::nullopt};
       }, "s"_a)
       .def("__enter__", [](StreamContext& c) { c.enter(); })
       .def("__exit__", [](StreamContext& c, nb::args) { c.exit(); });
 
-  m.def("stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt, std::nullopt}; },
+  m.def("stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt}; },
         "s"_a, "A context manager that makes `s` the default stream (or device) inside a `with` block.");
   m.def("default_device", &mx::default_device, "Get the default device.");
   m.def("set_default_device", &mx::set_default_device, "device"_a, "Set the default device.");

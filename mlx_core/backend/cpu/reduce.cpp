@@ -41,22 +41,15 @@ T highest_value() {
 
 // Integer sums and products wrap around as NumPy's do: they run in an unsigned type at
 // least as wide as int (so that nothing promotes to a signed int) and convert back.
-template <typename T, bool = std::is_integral_v<T> && !std::is_same_v<T, bool>>
-struct Wrap {
-  using type = T;
-};
 template <typename T>
-struct Wrap<T, true> {
-  using type = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-};
-template <typename T>
-using wrap_t = typename Wrap<T>::type;
+using accumulator_t = typename std::conditional_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, cpu::wrap_type<T>,
+                                           std::type_identity<T>>::type;
 
 // A reduction: the accumulator type, its identity, how an element enters it, how two
 // accumulators combine and how the result is stored.
 template <typename T>
 struct SumReducer {
-  using Acc = wrap_t<T>;
+  using Acc = accumulator_t<T>;
   Acc init() const { return Acc(0); }
   Acc load(T v) const { return static_cast<Acc>(v); }
   Acc operator()(Acc a, Acc b) const {
@@ -68,7 +61,7 @@ struct SumReducer {
 
 template <typename T>
 struct ProdReducer {
-  using Acc = wrap_t<T>;
+  using Acc = accumulator_t<T>;
   Acc init() const { return Acc(1); }
   Acc load(T v) const { return static_cast<Acc>(v); }
   Acc operator()(Acc a, Acc b) const {
