@@ -332,6 +332,10 @@ def test_depends():
     assert isinstance(r, list) and r[1].tolist() == [2.0, 2.0, 2.0]
     g = mx.grad(lambda x: mx.sum(mx.depends(x * 3, [x])))(mx.array([1.0, 2.0]))
     assert g.tolist() == [3.0, 3.0]
+    # Non-array leaves: a clear ValueError (the reference raises RuntimeError std::bad_cast).
+    for bad in [("x", b), (a, "y"), ([a, 3], [])]:
+        with pytest.raises(ValueError, match="only arrays"):
+            mx.depends(*bad)
 
 
 def test_dropped_sibling_is_stood_in_for():
