@@ -46,3 +46,24 @@ mx::array arg_reduce(const mx::array& a, std::optional<int> axis, bool keepdims,
   if (!axis) return f_all(a, keepdims, s);
   return f_axis(a, *axis, keepdims, s);
 }
+
+// Adds a method to mlx.core.array from any binding file (the class itself is created in
+// array.cpp, whose init runs first). `extra` takes nanobind argument annotations and the
+// docstring, as for class_::def; a second definition of the same name adds an overload.
+template <typename Func, typename... Extra>
+void def_array_method(const char* name, Func&& f, const Extra&... extra) {
+  nb::handle cls = nb::type<mx::array>();
+  nb::object fn = nb::cpp_function(std::forward<Func>(f), nb::name(name), nb::is_method(),
+                                   nb::scope(cls),
+                                   extra...);
+  nb::setattr(cls, name, fn);
+}
+
+// Adds a read-only property to mlx.core.array from any binding file.
+template <typename Func>
+void def_array_property(const char* name, Func&& f, const char* doc) {
+  nb::handle cls = nb::type<mx::array>();
+  nb::object getter = nb::cpp_function(std::forward<Func>(f), nb::is_method(), nb::scope(cls));
+  nb::object prop = nb::module_::import_("builtins").attr("property")(getter, nb::none(), nb::none(), doc);
+  nb::setattr(cls, name, prop);
+}

@@ -15,6 +15,12 @@ void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
 void init_runtime(nb::module_& m);
 void init_memory(nb::module_& m);
+void init_ops_math(nb::module_& m);
+void init_ops_reduce(nb::module_& m);
+void init_ops_shape(nb::module_& m);
+void init_ops_indexing(nb::module_& m);
+void init_random(nb::module_& m);
+void init_io(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -26,6 +32,12 @@ NB_MODULE(core, m) {
   init_device(m);
   init_array(m);
   init_ops(m);
+  init_ops_math(m);
+  init_ops_reduce(m);
+  init_ops_shape(m);
+  init_ops_indexing(m);
+  init_random(m);
+  init_io(m);
   init_transforms(m);
   init_runtime(m);
   init_dlpack(m);
