@@ -4,6 +4,7 @@
 // allocator that owns it holds its lock around every call.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <vector>
@@ -36,19 +37,35 @@ class BufferCache {
   size_t trim_to(size_t bytes);
   // Bytes in cached blocks.
   size_t bytes() const { return bytes_; }
-  size_t count() const { return by_size_.size(); }
+  size_t count() const { return by_size_.size() + small_count_; }
 
  private:
+  // Blocks up to kSmallMax bytes in steps of kSmallStep are kept in one list per size (LIFO),
+  // with a bit per non-empty list: a small request finds the smallest fitting block with a
+  // few bit scans, without the tree and its node allocations.
+  static constexpr size_t kSmallStep = 64;
+  static constexpr size_t kSmallMax = 16384;
+  static constexpr size_t kSmallClasses = kSmallMax / kSmallStep + 1;
+  static bool is_small(size_t size) { return size <= kSmallMax && size % kSmallStep == 0; }
+
   struct Entry {
     Buffer buffer;
     Entry* prev = nullptr; // toward older
     Entry* next = nullptr; // toward newer
-    std::multimap<size_t, Entry*>::iterator pos;
+    Entry* class_next = nullptr; // small blocks: the next (older) block of the same size
+    Entry* class_prev = nullptr;
+    std::multimap<size_t, Entry*>::iterator pos; // large blocks: the entry in by_size_
   };
   void unlink(Entry* e);
+  Buffer take_entry(Entry* e);
+  // The smallest non-empty small size class in [lo, hi], or kSmallClasses.
+  size_t first_small_class(size_t lo, size_t hi) const;
 
   std::function<void(const Buffer&)> release_;
   std::multimap<size_t, Entry*> by_size_;
+  Entry* small_[kSmallClasses] = {}; // newest block of each small size
+  size_t small_count_ = 0;
+  uint64_t small_bits_[(kSmallClasses + 63) / 64] = {};
   std::vector<Entry*> spare_; // entries kept for reuse: no heap traffic per put/take
   Entry* oldest_ = nullptr;
   Entry* newest_ = nullptr;

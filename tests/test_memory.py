@@ -227,6 +227,26 @@ def test_small_sizes_reuse_up_to_twice_their_size():
     assert before >= 4000 and before - after >= 4000
 
 
+def test_small_blocks_of_each_size_are_reused_then_trimmed():
+    # Small blocks live in per-size lists: interleaved sizes, reuse of each, and trimming.
+    out = run_py("""
+        import mlx.core as mx
+        mx.clear_cache()
+        xs = [mx.ones((n,)) + 1 for n in (100, 200, 100, 300, 100, 2000)]; mx.eval(xs)
+        del xs
+        full = mx.get_cache_memory()
+        ys = [mx.ones((100,)) + 2 for _ in range(3)] + [mx.ones((300,)) + 2]; mx.eval(ys)
+        taken = full - mx.get_cache_memory()
+        del ys
+        mx.set_cache_limit(0)
+        print(full, taken, mx.get_cache_memory())
+    """).split()
+    full, taken, after = map(int, out)
+    assert full >= 3 * 400 + 800 + 1200 + 8000
+    assert taken >= 3 * 400 + 1200     # the 400- and 1200-byte blocks were lent out again
+    assert after == 0
+
+
 def test_cache_limit_bounds_the_cache():
     out = run_py("""
         import mlx.core as mx
