@@ -184,6 +184,34 @@ def test_kernel_error_reaches_eval_with_its_type_and_can_be_retried():
     assert (a + 1).tolist() == [-(2**31) + 1, 5]
 
 
+def test_single_node_eval_error_and_retry():
+    # One new node over evaluated inputs takes eval's short path: same errors, same retries.
+    a, b = overflow_input()
+    mx.eval(a, b)
+    q = a // b
+    for _ in range(2):
+        with pytest.raises(ValueError, match="floor_divide"):
+            mx.eval(q)
+    ok = a + 1
+    mx.eval(ok)
+    assert ok.tolist() == [-(2**31) + 1, 5]
+
+
+def test_single_node_over_an_input_of_another_stream():
+    s = mx.new_stream(mx.cpu)
+    x = mx.arange(1000.0)
+    mx.eval(x)
+    a = mx.multiply(x, 2.0, stream=s)
+    mx.async_eval(a)
+    c = a + 1                      # its input may still be running on the other stream
+    mx.eval(c)
+    assert np.array_equal(np.array(c), np.arange(1000.0, dtype=np.float32) * 2 + 1)
+    d = mx.add(x, 1.0, stream=s)   # one node on another stream goes to its worker
+    mx.eval(d)
+    assert d[999].item() == 1000.0
+    mx.synchronize(s)
+
+
 def test_kernel_error_on_a_stream_and_after_async_eval():
     s = mx.new_stream(mx.cpu)
     a, b = overflow_input()

@@ -37,12 +37,14 @@ void run_node(const array& node, bool keep_graph) {
 }
 
 // Claims the pending nodes reachable from `outputs` and lists them after their inputs.
-// Nodes that another evaluation owns, or that are available, are not listed.
-std::vector<array> claim_graph(const std::vector<array>& outputs) {
+// Nodes that another evaluation owns, or that are available, are not listed. With
+// `first_claimed`, outputs[0] is already claimed by the caller.
+std::vector<array> claim_graph(const std::vector<array>& outputs, bool first_claimed = false) {
   std::vector<array> tape;
   std::vector<std::pair<array, size_t>> stack; // node, index of the next input to visit
   for (auto& out : outputs) {
-    if (out.is_available() || !out.try_claim()) continue;
+    bool claimed = first_claimed && &out == &outputs[0];
+    if (!claimed && (out.is_available() || !out.try_claim())) continue;
     stack.emplace_back(out, 0);
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
@@ -86,6 +88,16 @@ void throttle() {
   if (scheduler::pending_tasks() > 0 && allocator::over_memory_limit()) scheduler::synchronize_all();
 }
 
+// Whether a claimed node can run at once in the calling thread: on the default stream, with
+// every input evaluated.
+bool ready_inline(const array& node) {
+  if (!node.has_primitive() || !runs_inline(node)) return false;
+  for (auto& in : node.inputs()) {
+    if (!in.is_available()) return false;
+  }
+  return true;
+}
+
 } // namespace
 
 void eval(std::vector<array> outputs) {
@@ -95,8 +107,16 @@ void eval(std::vector<array> outputs) {
   throttle();
   std::vector<array> local;
   {
-    std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
-    auto tape = claim_graph(outputs);
+    std::unique_lock<std::mutex> lk(scheduler::schedule_mutex());
+    // The common small case (one new node over evaluated inputs) runs without a tape.
+    bool first_claimed = outputs.size() == 1 && outputs[0].try_claim();
+    if (first_claimed && ready_inline(outputs[0])) {
+      lk.unlock();
+      run_node(outputs[0], outputs[0].is_tracer());
+      outputs[0].wait(); // rethrows the node's error
+      return;
+    }
+    auto tape = claim_graph(outputs, first_claimed);
     local = schedule(tape, false);
   }
   for (auto& node : local) {
