@@ -5,6 +5,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
+#include "mlx_core/primitives/copy.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/tape.h"
 #include "mlx_core/transforms/tracing.h"
@@ -56,7 +57,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
   }
   std::unordered_set<uintptr_t> depends;
   auto tape = detail::dependent_tape(
-      std::vector<array>(outputs.begin(), outputs.begin() + cotangents.size()), tracers, &depends);
+      std::vector<array>(outputs.begin(), outputs.begin() + cotangents.size()), tracers, &depends, true);
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     array& node = *it;
     auto outs = node.outputs();
@@ -119,7 +120,7 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
   detail::TracingScope tracing;
   auto tracers = make_tracers(primals);
   auto outputs = fun(tracers);
-  auto tape = detail::dependent_tape(outputs, tracers);
+  auto tape = detail::dependent_tape(outputs, tracers, nullptr, true);
   std::unordered_map<uintptr_t, array> tan_map;
   for (size_t i = 0; i < tracers.size(); ++i) {
     tan_map.emplace(tracers[i].id(), astype(tangents[i], primals[i].dtype()));
@@ -180,7 +181,8 @@ namespace detail {
 std::vector<array> dependent_tape(
     const std::vector<array>& outputs,
     const std::vector<array>& tracers,
-    std::unordered_set<uintptr_t>* depends_out) {
+    std::unordered_set<uintptr_t>* depends_out,
+    bool differentiating) {
   std::unordered_set<uintptr_t> local;
   std::unordered_set<uintptr_t>& depends = depends_out ? *depends_out : local;
   for (auto& t : tracers) depends.insert(t.id());
@@ -199,7 +201,8 @@ std::vector<array> dependent_tape(
       }
       bool dep = false;
       for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
-      if (dep && node.has_primitive()) {
+      if (dep && node.has_primitive() &&
+          !(differentiating && dynamic_cast<const StopGradient*>(&node.primitive()))) {
         for (auto& o : node.outputs()) depends.insert(o.id());
         tape.push_back(node);
       }
