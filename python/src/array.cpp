@@ -126,6 +126,69 @@ std::vector<int> varargs_ints(const nb::args& args, const char* what) {
   return out;
 }
 
+// The reference's dtype codes in pickles (its Dtype::Val order), indexed by ours.
+int pickle_code(mx::Dtype d) {
+  switch (d.val) {
+    case mx::Dtype::Val::bool_: return 0;
+    case mx::Dtype::Val::uint8: return 1;
+    case mx::Dtype::Val::uint16: return 2;
+    case mx::Dtype::Val::uint32: return 3;
+    case mx::Dtype::Val::uint64: return 4;
+    case mx::Dtype::Val::int8: return 5;
+    case mx::Dtype::Val::int16: return 6;
+    case mx::Dtype::Val::int32: return 7;
+    case mx::Dtype::Val::int64: return 8;
+    case mx::Dtype::Val::float16: return 9;
+    case mx::Dtype::Val::float32: return 10;
+    case mx::Dtype::Val::float64: return 11;
+    case mx::Dtype::Val::bfloat16: return 12;
+    case mx::Dtype::Val::complex64: return 13;
+  }
+  return -1;
+}
+
+mx::Dtype dtype_from_pickle_code(int code) {
+  static const mx::Dtype by_code[] = {
+      mx::bool_, mx::uint8, mx::uint16, mx::uint32, mx::uint64, mx::int8, mx::int16,
+      mx::int32, mx::int64, mx::float16, mx::float32, mx::float64, mx::bfloat16, mx::complex64};
+  if (code < 0 || code >= 14)
+    throw std::invalid_argument("[array.__setstate__] Invalid dtype code " + std::to_string(code) + " in pickled state.");
+  return by_code[code];
+}
+
+nb::tuple getstate(const mx::array& a) {
+  mx::array x = a.dtype() == mx::bfloat16 ? mx::view(a, mx::uint16) : a;
+  // A NumPy copy: the state must not alias this array's memory.
+  nb::object values = nb::cast(x).attr("__array__")().attr("copy")();
+  return nb::make_tuple(values, pickle_code(a.dtype()));
+}
+
+mx::array setstate(const nb::tuple& state) {
+  if (state.size() != 2)
+    throw std::invalid_argument("[array.__setstate__] Expected a (values, dtype code) tuple.");
+  mx::Dtype d = dtype_from_pickle_code(nb::cast<int>(state[1]));
+  if (d == mx::bfloat16) return mx::view(to_array(state[0], mx::uint16), mx::bfloat16);
+  return to_array(state[0], d);
+}
+
+mx::Device array_device(const mx::array& a) {
+  if (a.has_primitive()) return a.primitive().stream().device;
+  return mx::Device(mx::Device::cpu);
+}
+
+constexpr const char* kArrayDoc =
+    "An N-dimensional array object.\n\n"
+    "array(val, dtype=None)\n\n"
+    "Args:\n"
+    "    val (scalar, list, tuple, bytes, buffer, DLPack or NumPy array, or array): The\n"
+    "        values. Nested sequences must be rectangular. Python bools give bool, ints\n"
+    "        int32 (int64/uint64 when they do not fit), floats float32, complex complex64;\n"
+    "        bytes and bytearray give uint8; NumPy float64 data becomes float32 unless\n"
+    "        dtype says otherwise. The values are always copied.\n"
+    "    dtype (Dtype, optional): The element type; inferred from val when None.\n\n"
+    "Example:\n"
+    "    >>> mx.array([[1, 2], [3, 4]], dtype=mx.float32)";
+
 } // namespace
 
 void init_array(nb::module_& m) {
@@ -137,7 +200,7 @@ void init_array(nb::module_& m) {
       });
 
   nb::class_<mx::array> cls(m, "array", nb::type_slots(array_buffer_slots()),
-                            "An N-dimensional array object.");
+                            nb::is_weak_referenceable(), kArrayDoc);
   cls.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
         new (self) mx::array(to_array(val, dtype));
       }, "val"_a.none(), "dtype"_a = nb::none(),
@@ -159,7 +222,10 @@ void init_array(nb::module_& m) {
         if (a.ndim() < 2)
           throw std::invalid_argument("[matrix_transpose] Input array must have at least 2 dimensions.");
         return mx::swapaxes(a, -1, -2);
-      }, "The transpose of the last two axes.");
+      }, "The transpose of the last two axes (Array API standard); needs ndim >= 2.")
+      .def_prop_ro("device", &array_device,
+                   "The device the array lives on (Array API standard): the device of the stream\n"
+                   "that computes it, or the CPU for arrays made from data.");
 
   cls.def("item", &item, "The single element as a Python scalar.")
       .def("tolist", &tolist, "Nested lists of Python scalars.")
@@ -178,14 +244,21 @@ void init_array(nb::module_& m) {
         return PyObject_IsTrue(item(size1_check(a)).ptr()) == 1;
       })
       .def("__float__", [](const mx::array& a) {
-        return nb::steal(PyNumber_Float(item(size1_check(a)).ptr()));
-      })
-      .def("__int__", [](const mx::array& a) {
-        nb::object v = item(size1_check(a));
-        if (PyComplex_Check(v.ptr())) v = v.attr("real");
-        PyObject* r = PyNumber_Long(v.ptr());
+        PyObject* r = PyNumber_Float(item(size1_check(a)).ptr());
         if (!r) throw nb::python_error();
         return nb::steal(r);
+      })
+      .def("__int__", [](const mx::array& a) {
+        // A complex item raises TypeError, as int(complex) does in Python.
+        PyObject* r = PyNumber_Long(item(size1_check(a)).ptr());
+        if (!r) throw nb::python_error();
+        return nb::steal(r);
+      })
+      .def("__complex__", [](const mx::array& a) {
+        nb::object v = item(size1_check(a));
+        Py_complex c = PyComplex_AsCComplex(v.ptr());
+        if (c.real == -1.0 && PyErr_Occurred()) throw nb::python_error();
+        return nb::steal(PyComplex_FromCComplex(c));
       })
       .def("__index__", [](const mx::array& a) {
         if (a.ndim() != 0 || !mx::is_integral(a.dtype()))
@@ -193,12 +266,37 @@ void init_array(nb::module_& m) {
         return item(a);
       })
       .def("__hash__", [](const mx::array& a) { return static_cast<Py_ssize_t>(a.id()); })
-      .def("__copy__", [](const mx::array& a) { return mx::copy(a); })
-      .def("__deepcopy__", [](const mx::array& a, nb::handle) { return mx::copy(a); }, "memo"_a)
+      .def("__copy__", [](const mx::array& a) { return mx::copy(a); },
+           "A new array with the same values (copy.copy).")
+      .def("__deepcopy__", [](const mx::array& a, nb::handle) { return mx::copy(a); }, "memo"_a,
+           "A new array with the same values (copy.deepcopy).")
+      .def("__getstate__", &getstate,
+           "The pickled state: (NumPy array of the values, dtype code). bfloat16 values are\n"
+           "stored as their uint16 bits. The dtype codes are the reference's, so pickles move\n"
+           "between the two.")
+      .def("__setstate__", [](mx::array& self, const nb::tuple& state) {
+        new (&self) mx::array(setstate(state));
+      }, "state"_a, "Restores an array from the state __getstate__ returned.")
       .def("__getitem__", &get_item, "index"_a.none())
       .def("__array_namespace__", [](const mx::array&, nb::handle) {
         return nb::module_::import_("mlx.core");
-      }, "api_version"_a = nb::none());
+      }, "api_version"_a = nb::none(),
+      "The namespace of functions that work on this array (Array API standard): mlx.core.\n\n"
+      "Args:\n"
+      "    api_version (str, optional): The requested version of the standard; ignored.\n\n"
+      "Returns:\n"
+      "    module: mlx.core, whose __array_namespace_info__() describes devices and dtypes.")
+      .def("to_device", [](nb::handle self, const mx::Device& d, nb::handle) {
+        if (d.type != mx::Device::cpu)
+          throw std::invalid_argument("[to_device] Only the CPU device is available in this build.");
+        return nb::borrow(self);
+      }, "device"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "The array on `device` (Array API standard). CPU arrays are returned as they are.\n\n"
+      "Args:\n"
+      "    device (Device): The target device; only the CPU exists in this build.\n"
+      "    stream: Accepted for the standard's signature; unused.\n\n"
+      "Returns:\n"
+      "    array: The same array.");
 
   // Operators (scalars follow the array's dtype).
   def_binop(cls, "__add__", "__radd__", &mx::add, "addition");
@@ -255,12 +353,27 @@ void init_array(nb::module_& m) {
       .def("__invert__", [](const mx::array& a) { return mx::bitwise_invert(a); });
 
   // Methods mirroring ops.
-  cls.def("astype", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
-        return mx::astype(a, d, s);
-      }, "dtype"_a, "stream"_a = nb::none(), "A copy cast to dtype.")
-      .def("view", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
-        return mx::view(a, d, s);
-      }, "dtype"_a, "stream"_a = nb::none(), "The same bytes read as dtype.")
+  cls.def("astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
+        return mx::astype(a, to_dtype(d, "astype"), s);
+      }, "dtype"_a, "stream"_a = nb::none(),
+      "A copy of the array cast to dtype (floats to integers round toward zero).\n\n"
+      "Args:\n"
+      "    dtype (Dtype): The element type of the result.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: The cast array.\n\n"
+      "Example:\n"
+      "    >>> mx.array([1.5, 2.5]).astype(mx.int32)  # array([1, 2], dtype=int32)")
+      .def("view", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
+        return mx::view(a, to_dtype(d, "view"), s);
+      }, "dtype"_a, "stream"_a = nb::none(),
+      "The array's bytes reinterpreted as dtype (see mlx.core.view).\n\n"
+      "Args:\n"
+      "    dtype (Dtype): The element type to read the bytes as; when the item sizes differ\n"
+      "        the last axis scales by their ratio.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: The reinterpreted array.")
       .def("reshape", [](const mx::array& a, nb::args shape, mx::StreamOrDevice s) {
         auto v = varargs_ints(shape, "reshape");
         return mx::reshape(a, mx::Shape(v.begin(), v.end()), s);
@@ -318,6 +431,25 @@ void init_array(nb::module_& m) {
   UNARY_METHOD(cos)
 #undef UNARY_METHOD
 
+  init_print_options(m);
+  m.def("__array_namespace_info__", []() {
+        return nb::module_::import_("mlx._array_api_info").attr("ArrayNamespaceInfo")();
+      },
+      "The Array API standard's inspection namespace for mlx.core.\n\n"
+      "Returns:\n"
+      "    ArrayNamespaceInfo: An object whose capabilities(), default_device(), devices(),\n"
+      "    default_dtypes() and dtypes(kind=...) describe what mlx.core supports.\n\n"
+      "Example:\n"
+      "    >>> mx.__array_namespace_info__().default_dtypes()[\"real floating\"]  # float32");
+  struct ArrayLikeObj {
+    nb::object obj;
+  };
+  nb::class_<ArrayLikeObj>(m, "ArrayLike",
+                           "Any Python object with an ``__mlx_array__`` method that returns an\n"
+                           "array; functions that take arrays accept such objects.")
+      .def("__init__", [](ArrayLikeObj* self, nb::object o) { new (self) ArrayLikeObj{o}; }, "obj"_a)
+      .def("__mlx_array__", [](const ArrayLikeObj& a) { return to_array(a.obj); },
+           "The wrapped object as an array.");
   add_dlpack_methods(cls);
   add_array_interop_methods(cls);
 }

@@ -404,7 +404,10 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
   for (int i = view->ndim - 1; i >= 0; --i) {
     Py_ssize_t dim = view->shape ? view->shape[i] : 0;
     if (dim > std::numeric_limits<mx::ShapeElem>::max()) {
-      throw std::invalid_argument("[array] Buffer dimension is too large.");
+      throw std::overflow_error(mx::msg(
+          "[array] The input has a dimension of size ", dim, " (axis ", i,
+          "), but array dimensions are 32-bit integers: each must be below 2**31 = 2147483648. "
+          "Reshape the data so that no axis is that long."));
     }
     byte_strides.insert(byte_strides.begin(), view->strides ? view->strides[i] : expected);
     shape.insert(shape.begin(), static_cast<mx::ShapeElem>(dim));

@@ -2,13 +2,17 @@
 #pragma once
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
 #include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 
+#include <climits>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
+#include "mlx_core/errors.h"
 #include "mlx_core/mlx.h"
 #include "python/src/device.h"
 
@@ -17,18 +21,109 @@ namespace mx = mlx::core;
 
 // An `axis` argument: one int or a sequence of them.
 using IntOrVec = std::variant<int, std::vector<int>>;
-// A `shape` argument: one int or a sequence of them.
-using ShapeArg = std::variant<int, std::vector<int>>;
+// A `shape` argument: one int or a sequence of them. It takes any Python object, so that
+// to_shape can say what is wrong with a bad one (nanobind would only list the overloads).
+struct ShapeArg {
+  nb::object obj;
+};
+// A `dtype` argument, taking any Python object for the same reason (see to_dtype).
+struct DtypeArg {
+  nb::object obj;
+};
+
+namespace nanobind::detail {
+template <>
+struct type_caster<ShapeArg> {
+  NB_TYPE_CASTER(ShapeArg, const_name("int | collections.abc.Sequence[int]"))
+  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
+    value.obj = borrow(src);
+    return true;
+  }
+  static handle from_cpp(const ShapeArg& v, rv_policy, cleanup_list*) noexcept {
+    return v.obj.inc_ref();
+  }
+};
+template <>
+struct type_caster<DtypeArg> {
+  NB_TYPE_CASTER(DtypeArg, const_name("mlx.core.Dtype"))
+  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
+    value.obj = borrow(src);
+    return true;
+  }
+  static handle from_cpp(const DtypeArg& v, rv_policy, cleanup_list*) noexcept {
+    return v.obj.inc_ref();
+  }
+};
+} // namespace nanobind::detail
+
+// The Python type name of v, for messages.
+inline std::string arg_type_name(nb::handle v) {
+  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr()))).attr("__name__"));
+}
+
+// "[op] " or "" when op is null.
+inline std::string op_prefix(const char* op) {
+  return op ? std::string("[") + op + "] " : std::string();
+}
+
+// One shape dimension: an int (or object with __index__, bools excluded) in the 32-bit range.
+inline mx::ShapeElem shape_dim(nb::handle d, const char* op, const char* name) {
+  if (PyFloat_Check(d.ptr()) || !PyIndex_Check(d.ptr()))
+    throw mx::type_error(op_prefix(op) + "Expected " + name +
+                         " to be an int or a sequence of ints, but got an element of type " +
+                         arg_type_name(d) + ".");
+  nb::object i = nb::steal(PyNumber_Index(d.ptr()));
+  if (!i.is_valid()) throw nb::python_error();
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow != 0 || v < INT32_MIN || v > INT32_MAX)
+    throw std::overflow_error(op_prefix(op) + "The " + name + " dimension " +
+                              nb::cast<std::string>(nb::str(i)) +
+                              " is outside the supported range [-2147483648, 2147483647]: shape "
+                              "dimensions are 32-bit integers.");
+  return static_cast<mx::ShapeElem>(v);
+}
 
 inline std::vector<int> to_axes(const IntOrVec& v) {
   if (auto* i = std::get_if<int>(&v)) return {*i};
   return std::get<std::vector<int>>(v);
 }
 
-inline mx::Shape to_shape(const ShapeArg& v) {
-  if (auto* i = std::get_if<int>(&v)) return {static_cast<mx::ShapeElem>(*i)};
-  const auto& s = std::get<std::vector<int>>(v);
-  return mx::Shape(s.begin(), s.end());
+// The shape a `shape` argument holds; TypeError / OverflowError naming the argument (and
+// the op, when given) for anything else.
+inline mx::Shape to_shape(const ShapeArg& v, const char* op = nullptr, const char* name = "shape") {
+  nb::handle h = v.obj;
+  if (PyLong_Check(h.ptr()) || (PyIndex_Check(h.ptr()) && !PySequence_Check(h.ptr())))
+    return {shape_dim(h, op, name)};
+  if (!PySequence_Check(h.ptr()) || PyUnicode_Check(h.ptr()) || PyBytes_Check(h.ptr()))
+    throw mx::type_error(op_prefix(op) + "Expected " + name +
+                         " to be an int or a sequence of ints, but got " + arg_type_name(h) + ".");
+  mx::Shape out;
+  for (nb::handle d : nb::borrow<nb::sequence>(h)) out.push_back(shape_dim(d, op, name));
+  return out;
+}
+
+// The dtype a `dtype` argument holds (None gives `dflt` when there is one); TypeError
+// naming the argument for anything else.
+inline std::optional<mx::Dtype> to_dtype_opt(const std::optional<DtypeArg>& v, const char* op,
+                                             const char* name = "dtype") {
+  if (!v || v->obj.is_none()) return std::nullopt;
+  if (nb::isinstance<mx::Dtype>(v->obj)) return nb::cast<mx::Dtype>(v->obj);
+  std::string shown;
+  if (PyUnicode_Check(v->obj.ptr())) shown = " '" + nb::cast<std::string>(v->obj) + "'";
+  throw mx::type_error(op_prefix(op) + "Expected " + name +
+                       " to be an mlx.core.Dtype such as mx.float32, but got " +
+                       arg_type_name(v->obj) + shown + ".");
+}
+inline mx::Dtype to_dtype(const std::optional<DtypeArg>& v, const char* op, mx::Dtype dflt,
+                          const char* name = "dtype") {
+  return to_dtype_opt(v, op, name).value_or(dflt);
+}
+// A required dtype: None is an error too.
+inline mx::Dtype to_dtype(const DtypeArg& v, const char* op, const char* name = "dtype") {
+  if (v.obj.is_none())
+    throw mx::type_error(op_prefix(op) + "Expected " + name + " to be an mlx.core.Dtype, but got None.");
+  return *to_dtype_opt(v, op, name);
 }
 
 // Applies a reduction over `axis` (all axes when None).

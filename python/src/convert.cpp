@@ -304,7 +304,23 @@ mx::array to_array(nb::handle v, std::optional<mx::Dtype> dtype) {
   }
   if (is_sequence(v)) return from_sequence(v, dtype);
   if (v.is_none()) throw mx::type_error("Invalid type NoneType received in array initialization.");
-  if (PyUnicode_Check(v.ptr()) || PyBytes_Check(v.ptr())) invalid_type(v);
+  if (nb::hasattr(v, "__mlx_array__")) {
+    nb::object r = v.attr("__mlx_array__")();
+    if (!nb::isinstance<mx::array>(r))
+      throw mx::type_error("[array] __mlx_array__ must return an mlx.core.array, got " + py_type_name(r) + ".");
+    mx::array a = nb::cast<mx::array>(r);
+    return dtype && *dtype != a.dtype() ? mx::astype(a, *dtype) : a;
+  }
+  if (PyUnicode_Check(v.ptr())) invalid_type(v);
+  if (PyBytes_Check(v.ptr()) || PyByteArray_Check(v.ptr())) {
+    // bytes and bytearray: their bytes as uint8, as in the reference.
+    char* p = PyBytes_Check(v.ptr()) ? PyBytes_AS_STRING(v.ptr()) : PyByteArray_AS_STRING(v.ptr());
+    Py_ssize_t n = PyBytes_Check(v.ptr()) ? PyBytes_GET_SIZE(v.ptr()) : PyByteArray_GET_SIZE(v.ptr());
+    if (n > INT32_MAX)
+      throw std::overflow_error("[array] bytes longer than 2**31 - 1 cannot make an array (32-bit dimensions).");
+    mx::array a = copy_foreign(p, {static_cast<mx::ShapeElem>(n)}, {1}, 1, mx::uint8);
+    return dtype && *dtype != mx::uint8 ? mx::astype(a, *dtype) : a;
+  }
   if (has_buffer(v)) {
     std::optional<mx::array> a;
     try {

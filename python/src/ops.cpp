@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "python/src/common.h"
 #include "python/src/convert.h"
@@ -26,16 +27,71 @@ mx::array arg(nb::handle v) {
 using UnaryFn = mx::array (*)(const mx::array&, mx::StreamOrDevice);
 using BinFn = mx::array (*)(const mx::array&, const mx::array&, mx::StreamOrDevice);
 
+// A docstring kept for the life of the module (nanobind keeps the pointer).
+const char* keep(std::string doc) {
+  return (new std::string(std::move(doc)))->c_str();
+}
+
+const char* kStreamDoc =
+    "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n";
+
+// "<what>.\n\nArgs: a ... Returns ... Example" for an element-wise unary op.
+const char* unary_doc(const char* what, const char* result, const char* example) {
+  std::string d = std::string(what) + "\n\nArgs:\n    a (array or scalar): The input.\n" + kStreamDoc +
+      "\nReturns:\n    array: " + result + "\n";
+  if (example) d += std::string("\nExample:\n    >>> ") + example + "\n";
+  return keep(d);
+}
+
+// The same for a binary op whose operands broadcast together; a Python scalar takes the
+// other operand's dtype.
+const char* binary_doc(const char* what, const char* result, const char* example) {
+  std::string d = std::string(what) +
+      "\n\nThe operands broadcast against each other; a Python scalar takes the dtype of the\n"
+      "array beside it.\n\nArgs:\n    a (array or scalar): The first operand.\n"
+      "    b (array or scalar): The second operand.\n" + kStreamDoc +
+      "\nReturns:\n    array: " + result + "\n";
+  if (example) d += std::string("\nExample:\n    >>> ") + example + "\n";
+  return keep(d);
+}
+
 void def_unary(nb::module_& m, const char* name, UnaryFn fn, const char* doc) {
   m.def(name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(arg(a), s); },
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(), doc);
+        "a"_a, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig(keep(std::string("def ") + name +
+                     "(a: scalar | array, *, stream: Stream | Device | None = None) -> array")),
+        doc);
 }
 
 void def_binary(nb::module_& m, const char* name, BinFn fn, const char* doc) {
   m.def(name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return fn(x, y, s);
-      }, "a"_a, "b"_a, "stream"_a = nb::none(), doc);
+      }, "a"_a, "b"_a, "stream"_a = nb::none(),
+      nb::sig(keep(std::string("def ") + name +
+                   "(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) -> array")),
+      doc);
+}
+
+// logical_and / logical_or: a Python scalar operand counts by its truth value (as in NumPy),
+// never converted to the other operand's dtype first (300 next to int8 is True, not an
+// overflow; 2**32 next to bool is True, not a truncated 0).
+mx::array logical_operand(nb::handle v) {
+  if (is_scalar(v)) {
+    int t = PyObject_IsTrue(v.ptr());
+    if (t < 0) throw nb::python_error();
+    return mx::array(t == 1);
+  }
+  return arg(v);
+}
+
+void def_logical(nb::module_& m, const char* name, BinFn fn, const char* doc) {
+  m.def(name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+        return fn(logical_operand(a), logical_operand(b), s);
+      }, "a"_a, "b"_a, "stream"_a = nb::none(),
+      nb::sig(keep(std::string("def ") + name +
+                   "(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) -> array")),
+      doc);
 }
 
 bool is_int_like(nb::handle v) {
@@ -47,122 +103,255 @@ bool is_int_like(nb::handle v) {
 
 void init_ops(nb::module_& m) {
   // Creation.
-  m.def("zeros", [](const ShapeArg& shape, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return mx::zeros(to_shape(shape), dtype.value_or(mx::float32), s);
+  m.def("zeros", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        return mx::zeros(to_shape(shape, "zeros"), to_dtype(dtype, "zeros", mx::float32), s);
       }, "shape"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
-      "An array of zeros.");
-  m.def("ones", [](const ShapeArg& shape, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return mx::ones(to_shape(shape), dtype.value_or(mx::float32), s);
+      "An array of zeros.\n\n"
+      "Args:\n"
+      "    shape (int or Sequence[int]): The shape of the result.\n"
+      "    dtype (Dtype, optional): The element type. Default: float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: An array of the given shape filled with zeros.\n\n"
+      "Example:\n"
+      "    >>> mx.zeros((2, 3), dtype=mx.int32)");
+  m.def("ones", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        return mx::ones(to_shape(shape, "ones"), to_dtype(dtype, "ones", mx::float32), s);
       }, "shape"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
-      "An array of ones.");
-  m.def("full", [](const ShapeArg& shape, nb::handle vals, std::optional<mx::Dtype> dtype,
+      "An array of ones.\n\n"
+      "Args:\n"
+      "    shape (int or Sequence[int]): The shape of the result.\n"
+      "    dtype (Dtype, optional): The element type. Default: float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: An array of the given shape filled with ones.\n\n"
+      "Example:\n"
+      "    >>> mx.ones(3)");
+  m.def("full", [](const ShapeArg& shape, nb::handle vals, std::optional<DtypeArg> dtype_arg,
                    mx::StreamOrDevice s) {
-        if (!dtype) return mx::full(to_shape(shape), arg(vals), s);
+        auto shp = to_shape(shape, "full");
+        auto dtype = to_dtype_opt(dtype_arg, "full");
+        if (!dtype) return mx::full(shp, arg(vals), s);
         // As the reference: a scalar is weakly typed against dtype, and the result takes
         // the promotion of the value's type and dtype (full((2,), 3.5, int32) is float32).
         mx::array v = is_scalar(vals) ? weak_scalar(vals, *dtype) : arg(vals);
-        return mx::full(to_shape(shape), v, mx::promote_types(v.dtype(), *dtype), s);
+        return mx::full(shp, v, mx::promote_types(v.dtype(), *dtype), s);
       }, "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      "An array of shape filled with vals.");
-  m.def("zeros_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return dtype ? mx::zeros(a.shape(), *dtype, s) : mx::zeros_like(a, s);
+      nb::sig("def full(shape: int | collections.abc.Sequence[int], vals: scalar | array, "
+              "dtype: Dtype | None = None, *, stream: Stream | Device | None = None) -> array"),
+      "An array of the given shape filled with vals.\n\n"
+      "Args:\n"
+      "    shape (int or Sequence[int]): The shape of the result.\n"
+      "    vals (scalar or array): The fill value; an array is broadcast to shape.\n"
+      "    dtype (Dtype, optional): The element type. Default: None, the type of vals\n"
+      "        (a Python float gives float32, an int int32).\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: The filled array.\n\n"
+      "Example:\n"
+      "    >>> mx.full((2, 2), 7, dtype=mx.int16)");
+  m.def("zeros_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        auto d = to_dtype_opt(dtype, "zeros_like");
+        return d ? mx::zeros(a.shape(), *d, s) : mx::zeros_like(a, s);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      "Zeros with the shape (and dtype) of a.");
-  m.def("ones_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return dtype ? mx::ones(a.shape(), *dtype, s) : mx::ones_like(a, s);
+      "An array of zeros with the shape and type of a.\n\n"
+      "Args:\n"
+      "    a (array): The array whose shape (and dtype) the result takes.\n"
+      "    dtype (Dtype, optional): The element type. Default: None, a's dtype.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: Zeros shaped like a.");
+  m.def("ones_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        auto d = to_dtype_opt(dtype, "ones_like");
+        return d ? mx::ones(a.shape(), *d, s) : mx::ones_like(a, s);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      "Ones with the shape (and dtype) of a.");
+      "An array of ones with the shape and type of a.\n\n"
+      "Args:\n"
+      "    a (array): The array whose shape (and dtype) the result takes.\n"
+      "    dtype (Dtype, optional): The element type. Default: None, a's dtype.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: Ones shaped like a.");
   m.def("arange", [](nb::handle start, nb::handle stop, nb::handle step,
-                     std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+                     std::optional<DtypeArg> dtype_arg, mx::StreamOrDevice s) {
         // arange(stop) or arange(start, stop[, step]); int32 when every bound is an int.
+        auto dtype = to_dtype_opt(dtype_arg, "arange");
         nb::handle b = stop, a = start;
         if (stop.is_none()) {
           if (start.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
           b = start;
           a = nb::handle();
         }
+        auto num = [](nb::handle v, const char* name) {
+          if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr()) ||
+              PyNumber_Check(v.ptr())) {
+            if (!PyComplex_Check(v.ptr())) return nb::cast<double>(v);
+          }
+          throw mx::type_error(std::string("[arange] Expected ") + name +
+                               " to be an int or a float, but got " + arg_type_name(v) + ".");
+        };
         bool ints = is_int_like(b) && (!a.is_valid() || is_int_like(a)) && is_int_like(step);
-        double lo = a.is_valid() && !a.is_none() ? nb::cast<double>(a) : 0.0;
-        double hi = nb::cast<double>(b);
-        double st = step.is_none() ? 1.0 : nb::cast<double>(step);
+        double lo = a.is_valid() && !a.is_none() ? num(a, "start") : 0.0;
+        double hi = num(b, a.is_valid() ? "stop" : "start");
+        double st = step.is_none() ? 1.0 : num(step, "step");
         return mx::arange(lo, hi, st, dtype.value_or(ints ? mx::int32 : mx::float32), s);
       }, "start"_a = nb::none(), "stop"_a = nb::none(), "step"_a = nb::none(),
       "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def arange(start: int | float, stop: int | float | None = None, "
               "step: int | float | None = None, dtype: Dtype | None = None, *, "
               "stream: Stream | Device | None = None) -> array"),
-      "Evenly spaced values in [start, stop).");
+      "Evenly spaced values in the half-open interval [start, stop).\n\n"
+      "Called as arange(stop) or arange(start, stop[, step]).\n\n"
+      "Args:\n"
+      "    start (int or float): The first value (or stop, when stop is None). Default: 0.\n"
+      "    stop (int or float, optional): The end of the interval, not included.\n"
+      "    step (int or float, optional): The spacing between values. Default: 1.\n"
+      "    dtype (Dtype, optional): The element type. Default: int32 when every bound is\n"
+      "        an int, else float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: A 1-D array of ceil((stop - start) / step) values.\n\n"
+      "Example:\n"
+      "    >>> mx.arange(0, 1, 0.25)  # array([0, 0.25, 0.5, 0.75], dtype=float32)");
   m.def("linspace", [](double start, double stop, std::optional<int> num, bool endpoint,
-                       std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+                       std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         int n = num.value_or(50);
-        mx::Dtype d = dtype.value_or(mx::float32);
+        mx::Dtype d = to_dtype(dtype, "linspace", mx::float32);
         if (endpoint || n <= 0) return mx::linspace(start, stop, n, d, s);
         // Without the endpoint: n + 1 points, the last dropped.
         mx::array r = mx::linspace(start, stop, n + 1, d, s);
         return mx::slice(r, {0}, {n}, {1}, s);
       }, "start"_a, "stop"_a, "num"_a = 50, "endpoint"_a = true, "dtype"_a = mx::float32,
-      "stream"_a = nb::none(), "num evenly spaced values over [start, stop].");
-  m.def("eye", [](int n, std::optional<int> mm, int k, std::optional<mx::Dtype> dtype,
+      "stream"_a = nb::none(),
+      "num evenly spaced values over the closed interval [start, stop].\n\n"
+      "Args:\n"
+      "    start (float): The first value.\n"
+      "    stop (float): The last value (included when endpoint is True).\n"
+      "    num (int, optional): How many values. Default: 50.\n"
+      "    endpoint (bool, optional): Whether stop is the last value; when False the\n"
+      "        values cover [start, stop) with spacing (stop - start) / num. Default: True.\n"
+      "    dtype (Dtype, optional): The element type. Default: float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: A 1-D array of num values.\n\n"
+      "Example:\n"
+      "    >>> mx.linspace(0, 1, 5)  # array([0, 0.25, 0.5, 0.75, 1], dtype=float32)");
+  m.def("eye", [](int n, std::optional<int> mm, int k, std::optional<DtypeArg> dtype,
                   mx::StreamOrDevice s) {
-        return mx::eye(n, mm.value_or(n), k, dtype.value_or(mx::float32), s);
+        return mx::eye(n, mm.value_or(n), k, to_dtype(dtype, "eye", mx::float32), s);
       }, "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = mx::float32, nb::kw_only(),
-      "stream"_a = nb::none(), "Ones on diagonal k, zeros elsewhere.");
-  m.def("identity", [](int n, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return mx::identity(n, dtype.value_or(mx::float32), s);
+      "stream"_a = nb::none(),
+      "A 2-D array with ones on diagonal k and zeros elsewhere.\n\n"
+      "Args:\n"
+      "    n (int): The number of rows.\n"
+      "    m (int, optional): The number of columns. Default: None, n.\n"
+      "    k (int, optional): The diagonal: 0 the main one, > 0 above it, < 0 below.\n"
+      "        Default: 0.\n"
+      "    dtype (Dtype, optional): The element type. Default: float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: An n x m array.\n\n"
+      "Example:\n"
+      "    >>> mx.eye(3, k=1)");
+  m.def("identity", [](int n, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        return mx::identity(n, to_dtype(dtype, "identity", mx::float32), s);
       }, "n"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
-      "The n x n identity matrix.");
-  m.def("astype", [](const mx::array& a, mx::Dtype d, mx::StreamOrDevice s) {
-        return mx::astype(a, d, s);
-      }, "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(), "Cast to dtype.");
-  m.def("asarray", [](nb::handle a, std::optional<mx::Dtype> dtype, std::optional<bool> copy) {
-        return asarray(a, dtype, copy);
+      "The n x n identity matrix.\n\n"
+      "Args:\n"
+      "    n (int): The number of rows and columns.\n"
+      "    dtype (Dtype, optional): The element type. Default: float32.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: An n x n array with ones on the diagonal.");
+  m.def("astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
+        return mx::astype(a, to_dtype(d, "astype"), s);
+      }, "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "A copy of a cast to dtype.\n\n"
+      "Floats cast to integers round toward zero; casts to bool test for non-zero.\n\n"
+      "Args:\n"
+      "    a (array): The input array.\n"
+      "    dtype (Dtype): The element type of the result.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: The cast array.\n\n"
+      "Example:\n"
+      "    >>> mx.astype(mx.array([1.7, -1.7]), mx.int32)  # array([1, -1], dtype=int32)");
+  m.def("asarray", [](nb::handle a, std::optional<DtypeArg> dtype, std::optional<bool> copy) {
+        return asarray(a, to_dtype_opt(dtype, "asarray"), copy);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
-      "Convert the input to an array; copy=None shares memory when possible.");
-  m.def("view", [](nb::handle a, mx::Dtype dtype, mx::StreamOrDevice s) {
-        return mx::view(to_array(a), dtype, s);
+      nb::sig("def asarray(a: scalar | list | tuple | DLPackCompatible | array, "
+              "dtype: Dtype | None = None, *, copy: bool | None = None) -> array"),
+      "Converts the input to an array, sharing memory where it can.\n\n"
+      "Args:\n"
+      "    a (scalar, sequence, buffer, DLPack or NumPy array, or array): The input.\n"
+      "    dtype (Dtype, optional): The element type. Default: None, inferred from a.\n"
+      "    copy (bool, optional): None (default) shares a's memory when possible and\n"
+      "        copies otherwise; True always copies; False never copies and raises\n"
+      "        ValueError when a copy is needed.\n\n"
+      "Returns:\n"
+      "    array: a itself when it is an array of the right dtype, else an array of its values.");
+  m.def("view", [](nb::handle a, const DtypeArg& dtype, mx::StreamOrDevice s) {
+        return mx::view(to_array(a), to_dtype(dtype, "view"), s);
       }, "a"_a, "dtype"_a, "stream"_a = nb::none(),
       nb::sig("def view(a: scalar | array, dtype: Dtype, stream: Stream | Device | None = None) -> array"),
-      "The bytes of a read as dtype; the last axis scales by the ratio of the item sizes.");
+      "The bytes of a reinterpreted as dtype (no conversion of values).\n\n"
+      "When the item sizes differ the last axis scales by their ratio, and must then be\n"
+      "contiguous.\n\n"
+      "Args:\n"
+      "    a (scalar or array): The input.\n"
+      "    dtype (Dtype): The element type to read the bytes as.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+      "Returns:\n"
+      "    array: The reinterpreted array.\n\n"
+      "Example:\n"
+      "    >>> mx.view(mx.array([1.0]), mx.uint32)  # array([1065353216], dtype=uint32)");
   m.def("stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
         return mx::stop_gradient(a, s);
-      }, "a"_a, nb::kw_only(), "stream"_a = nb::none(), "The same values, without gradients.");
+      }, "a"_a, nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
+      "and jvp.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: a's values.\n");
 
   // Element-wise.
-  def_unary(m, "abs", &mx::abs, "Element-wise absolute value.");
-  def_unary(m, "negative", &mx::negative, "Element-wise negation.");
-  def_unary(m, "sign", &mx::sign, "Element-wise sign.");
-  def_unary(m, "exp", &mx::exp, "Element-wise exponential.");
-  def_unary(m, "log", &mx::log, "Element-wise natural logarithm.");
-  def_unary(m, "sqrt", &mx::sqrt, "Element-wise square root.");
-  def_unary(m, "square", &mx::square, "Element-wise square.");
-  def_unary(m, "sin", &mx::sin, "Element-wise sine.");
-  def_unary(m, "cos", &mx::cos, "Element-wise cosine.");
-  def_unary(m, "tanh", &mx::tanh, "Element-wise hyperbolic tangent.");
-  def_unary(m, "sigmoid", &mx::sigmoid, "Element-wise logistic sigmoid.");
-  def_unary(m, "logical_not", &mx::logical_not, "Element-wise logical not.");
-  def_unary(m, "bitwise_invert", &mx::bitwise_invert, "Element-wise bitwise inversion.");
-  def_binary(m, "add", &mx::add, "Element-wise addition.");
-  def_binary(m, "subtract", &mx::subtract, "Element-wise subtraction.");
-  def_binary(m, "multiply", &mx::multiply, "Element-wise multiplication.");
-  def_binary(m, "divide", &mx::divide, "Element-wise true division.");
-  def_binary(m, "floor_divide", &mx::floor_divide, "Element-wise floor division.");
-  def_binary(m, "remainder", &mx::remainder, "Element-wise remainder (sign of the divisor).");
-  def_binary(m, "power", &mx::power, "Element-wise power.");
-  def_binary(m, "maximum", &mx::maximum, "Element-wise maximum.");
-  def_binary(m, "minimum", &mx::minimum, "Element-wise minimum.");
-  def_binary(m, "equal", &mx::equal, "Element-wise ==.");
-  def_binary(m, "not_equal", &mx::not_equal, "Element-wise !=.");
-  def_binary(m, "less", &mx::less, "Element-wise <.");
-  def_binary(m, "less_equal", &mx::less_equal, "Element-wise <=.");
-  def_binary(m, "greater", &mx::greater, "Element-wise >.");
-  def_binary(m, "greater_equal", &mx::greater_equal, "Element-wise >=.");
-  def_binary(m, "logical_and", &mx::logical_and, "Element-wise logical and.");
-  def_binary(m, "logical_or", &mx::logical_or, "Element-wise logical or.");
-  def_binary(m, "bitwise_and", &mx::bitwise_and, "Element-wise bitwise and.");
-  def_binary(m, "bitwise_or", &mx::bitwise_or, "Element-wise bitwise or.");
-  def_binary(m, "bitwise_xor", &mx::bitwise_xor, "Element-wise bitwise xor.");
-  def_binary(m, "left_shift", &mx::left_shift, "Element-wise left shift.");
-  def_binary(m, "right_shift", &mx::right_shift, "Element-wise right shift.");
+  def_unary(m, "abs", &mx::abs, unary_doc("Element-wise absolute value |a|.", "The absolute values; complex inputs give their float32 magnitude.", "mx.abs(mx.array([-1, 2]))  # array([1, 2], dtype=int32)"));
+  def_unary(m, "negative", &mx::negative, unary_doc("Element-wise negation -a.", "The negated values, in a's dtype.", nullptr));
+  def_unary(m, "sign", &mx::sign, unary_doc("Element-wise sign: -1, 0 or 1 (x / |x| for complex).", "The signs, in a's dtype.", "mx.sign(mx.array([-2.0, 0.0, 3.0]))  # array([-1, 0, 1], dtype=float32)"));
+  def_unary(m, "exp", &mx::exp, unary_doc("Element-wise exponential e**a.", "The exponentials; integer inputs give float32.", "mx.exp(mx.array([0.0, 1.0]))  # array([1, 2.71828], dtype=float32)"));
+  def_unary(m, "log", &mx::log, unary_doc("Element-wise natural logarithm.", "log(a); nan below 0 and -inf at 0 for real inputs. Integer inputs give float32.", nullptr));
+  def_unary(m, "sqrt", &mx::sqrt, unary_doc("Element-wise square root.", "sqrt(a); nan below 0 for real inputs. Integer inputs give float32.", "mx.sqrt(mx.array([4.0, 9.0]))  # array([2, 3], dtype=float32)"));
+  def_unary(m, "square", &mx::square, unary_doc("Element-wise square a * a.", "The squares, in a's dtype.", nullptr));
+  def_unary(m, "sin", &mx::sin, unary_doc("Element-wise sine (of radians).", "sin(a); integer inputs give float32.", nullptr));
+  def_unary(m, "cos", &mx::cos, unary_doc("Element-wise cosine (of radians).", "cos(a); integer inputs give float32.", nullptr));
+  def_unary(m, "tanh", &mx::tanh, unary_doc("Element-wise hyperbolic tangent.", "tanh(a); integer inputs give float32.", nullptr));
+  def_unary(m, "sigmoid", &mx::sigmoid, unary_doc("Element-wise logistic sigmoid 1 / (1 + exp(-a)).", "Values in [0, 1]; integer inputs give float32.", nullptr));
+  def_unary(m, "logical_not", &mx::logical_not, unary_doc("Element-wise logical not: True where a is zero.", "A bool array.", "mx.logical_not(mx.array([0, 2]))  # array([True, False], dtype=bool)"));
+  def_unary(m, "bitwise_invert", &mx::bitwise_invert, unary_doc("Element-wise bitwise inversion ~a of integer and bool arrays.", "The inverted bits, in a's dtype (logical not for bool).", nullptr));
+  def_binary(m, "add", &mx::add, binary_doc("Element-wise addition a + b.", "The sums, in the promoted dtype.", "mx.add(mx.array([1, 2]), 3)  # array([4, 5], dtype=int32)"));
+  def_binary(m, "subtract", &mx::subtract, binary_doc("Element-wise subtraction a - b.", "The differences, in the promoted dtype.", nullptr));
+  def_binary(m, "multiply", &mx::multiply, binary_doc("Element-wise multiplication a * b.", "The products, in the promoted dtype.", nullptr));
+  def_binary(m, "divide", &mx::divide, binary_doc("Element-wise true division a / b.", "The quotients; integer operands give float32.", "mx.divide(mx.array([1, 2]), 2)  # array([0.5, 1], dtype=float32)"));
+  def_binary(m, "floor_divide", &mx::floor_divide, binary_doc("Element-wise floor division a // b.", "floor(a / b); integer division by zero gives 0 (never a crash).", nullptr));
+  def_binary(m, "remainder", &mx::remainder, binary_doc("Element-wise remainder a % b, with the sign of the divisor (as in Python).", "The remainders, in the promoted dtype.", "mx.remainder(mx.array([-3, 3]), 2)  # array([1, 1], dtype=int32)"));
+  def_binary(m, "power", &mx::power, binary_doc("Element-wise power a ** b.", "The powers, in the promoted dtype.", nullptr));
+  def_binary(m, "maximum", &mx::maximum, binary_doc("Element-wise maximum of a and b (nan if either is nan).", "The larger values.", nullptr));
+  def_binary(m, "minimum", &mx::minimum, binary_doc("Element-wise minimum of a and b (nan if either is nan).", "The smaller values.", nullptr));
+  def_binary(m, "equal", &mx::equal, binary_doc("Element-wise equality a == b.", "A bool array.", nullptr));
+  def_binary(m, "not_equal", &mx::not_equal, binary_doc("Element-wise inequality a != b.", "A bool array.", nullptr));
+  def_binary(m, "less", &mx::less, binary_doc("Element-wise comparison a < b.", "A bool array.", nullptr));
+  def_binary(m, "less_equal", &mx::less_equal, binary_doc("Element-wise comparison a <= b.", "A bool array.", nullptr));
+  def_binary(m, "greater", &mx::greater, binary_doc("Element-wise comparison a > b.", "A bool array.", nullptr));
+  def_binary(m, "greater_equal", &mx::greater_equal, binary_doc("Element-wise comparison a >= b.", "A bool array.", nullptr));
+  def_logical(m, "logical_and", &mx::logical_and, binary_doc("Element-wise logical and: True where both a and b are non-zero. A Python scalar counts by its truth value.", "A bool array.", "mx.logical_and(mx.array([1, 0], mx.int8), 300)  # array([True, False], dtype=bool)"));
+  def_logical(m, "logical_or", &mx::logical_or, binary_doc("Element-wise logical or: True where a or b is non-zero. A Python scalar counts by its truth value.", "A bool array.", "mx.logical_or(mx.array([0, 0]), mx.array([0, 5]))  # array([False, True], dtype=bool)"));
+  def_binary(m, "bitwise_and", &mx::bitwise_and, binary_doc("Element-wise bitwise and a & b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary(m, "bitwise_or", &mx::bitwise_or, binary_doc("Element-wise bitwise or a | b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary(m, "bitwise_xor", &mx::bitwise_xor, binary_doc("Element-wise bitwise xor a ^ b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary(m, "left_shift", &mx::left_shift, binary_doc("Element-wise left shift a << b of integer arrays.", "The shifted values, in the promoted dtype.", "mx.left_shift(mx.array([1, 2]), 3)  # array([8, 16], dtype=int32)"));
+  def_binary(m, "right_shift", &mx::right_shift, binary_doc("Element-wise right shift a >> b of integer arrays.", "The shifted values, in the promoted dtype.", nullptr));
   m.def("divmod", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         auto r = mx::divmod(x, y, s);
@@ -170,7 +359,17 @@ void init_ops(nb::module_& m) {
       }, "a"_a, "b"_a, "stream"_a = nb::none(),
       nb::sig("def divmod(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) "
               "-> tuple[array, array]"),
-      "Element-wise quotient and remainder: (a // b, a % b) in one pass.");
+      "Element-wise quotient and remainder (a // b, a % b), computed in one pass.\n"
+      "\n"
+      "Args:\n"
+      "    a (array or scalar): The dividend.\n"
+      "    b (array or scalar): The divisor.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    tuple[array, array]: The floor quotients and the remainders (sign of the divisor).\n"
+      "\n"
+      "Example:\n"
+      "    >>> q, r = mx.divmod(mx.array([7, -7]), 2)  # [3, -4], [1, 1]\n");
   // The output shapes the primitive of an unevaluated array computes from its inputs (for
   // tests of Primitive::output_shapes; not part of the reference's API).
   m.def("_output_shapes", [](const mx::array& a) {
@@ -187,10 +386,37 @@ void init_ops(nb::module_& m) {
         auto v = to_arrays(std::vector<nb::handle>{x, y});
         return mx::where(arg(c), v[0], v[1], s);
       }, "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
-      "x where condition is true, else y.");
+      "Selects from x where condition is true and from y elsewhere.\n"
+      "\n"
+      "condition, x and y broadcast together; a Python scalar takes the dtype of the arrays.\n"
+      "\n"
+      "Args:\n"
+      "    condition (array or scalar): Non-zero selects x.\n"
+      "    x (array or scalar): The values where condition is true.\n"
+      "    y (array or scalar): The values where condition is false.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: The selected values, in the promoted dtype of x and y.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.where(mx.array([True, False]), 1, 2)  # array([1, 2], dtype=int32)\n");
   m.def("matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
         return mx::matmul(a, b, s);
-      }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(), "Matrix product.");
+      }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Matrix product a @ b with NumPy's rules.\n"
+      "\n"
+      "1-D operands are promoted to matrices (and the added axis removed); leading axes\n"
+      "broadcast as batch axes. Floating point and complex inputs only.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The left operand, shape (..., m, k) or (k,).\n"
+      "    b (array): The right operand, shape (..., k, n) or (k,).\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: The product, shape (..., m, n).\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.matmul(mx.ones((2, 3)), mx.ones((3, 4))).shape  # (2, 4)\n");
 
   // Reductions.
 #define REDUCE_FN(NAME, DOC)                                                                \
@@ -222,30 +448,103 @@ void init_ops(nb::module_& m) {
 
   // Shapes.
   m.def("reshape", [](const mx::array& a, const ShapeArg& shape, mx::StreamOrDevice s) {
-        return mx::reshape(a, to_shape(shape), s);
-      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(), "Same data, new shape.");
+        return mx::reshape(a, to_shape(shape, "reshape"), s);
+      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "The same values with a new shape (a view when the layout allows, else a copy).\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    shape (int or Sequence[int]): The new shape; one dimension may be -1, inferred\n"
+      "        from the size.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: The reshaped array.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.reshape(mx.arange(6), (2, -1)).shape  # (2, 3)\n");
   m.def("transpose", [](const mx::array& a, std::optional<std::vector<int>> axes,
                         mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
       }, "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      "Permutes the axes (reverses them when None).");
+      "Permutes the axes of a.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    axes (Sequence[int], optional): The new order of the axes. Default: None, the\n"
+      "        reverse order.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view with permuted axes.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.transpose(mx.zeros((2, 3, 4)), (2, 0, 1)).shape  # (4, 2, 3)\n");
   m.def("swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
         return mx::swapaxes(a, a1, a2, s);
-      }, "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(), "Swaps two axes.");
+      }, "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Swaps two axes of a.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    axis1 (int): The first axis.\n"
+      "    axis2 (int): The second axis.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view with the two axes exchanged.\n");
   m.def("moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
         return mx::moveaxis(a, src, dst, s);
       }, "a"_a, "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
-      "Moves axis source to position destination.");
+      "Moves one axis of a to a new position; the others keep their order.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    source (int): The axis to move.\n"
+      "    destination (int): Its position in the result.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view with the axis moved.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
   m.def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
         return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      "Removes size-1 axes.");
+      "Removes axes of size 1.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    axis (int or Sequence[int], optional): The axes to remove; each must have size 1.\n"
+      "        Default: None, every size-1 axis.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view without those axes.\n");
   m.def("expand_dims", [](const mx::array& a, const IntOrVec& axis, mx::StreamOrDevice s) {
         return mx::expand_dims(a, to_axes(axis), s);
-      }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(), "Adds size-1 axes.");
+      }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Inserts axes of size 1.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    axis (int or Sequence[int]): The positions of the new axes in the result.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view with the added axes.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.expand_dims(mx.zeros(3), 0).shape  # (1, 3)\n");
   m.def("broadcast_to", [](nb::handle a, const ShapeArg& shape, mx::StreamOrDevice s) {
-        return mx::broadcast_to(arg(a), to_shape(shape), s);
-      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(), "Broadcasts a to shape.");
+        return mx::broadcast_to(arg(a), to_shape(shape, "broadcast_to"), s);
+      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Broadcasts a to shape with NumPy's rules (no data is copied).\n"
+      "\n"
+      "Args:\n"
+      "    a (array or scalar): The input.\n"
+      "    shape (int or Sequence[int]): The target shape.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: A view of a with the given shape.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.broadcast_to(mx.array([1, 2]), (3, 2)).shape  # (3, 2)\n");
   m.def("broadcast_arrays", [](nb::args arrays, mx::StreamOrDevice s) {
         std::vector<mx::array> in;
         for (nb::handle h : arrays) in.push_back(arg(h));
@@ -253,11 +552,28 @@ void init_ops(nb::module_& m) {
         for (auto& x : mx::broadcast_arrays(in, s)) out.append(nb::cast(x));
         return nb::tuple(out);
       }, "arrays"_a, nb::kw_only(), "stream"_a = nb::none(),
-      "The arrays broadcast against each other.");
+      "Broadcasts arrays against each other with NumPy's rules.\n"
+      "\n"
+      "Args:\n"
+      "    *arrays (array): The inputs.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    tuple[array, ...]: Views of the inputs, all of the common shape.\n");
   m.def("flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
         return mx::flatten(a, start, end, s);
       }, "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
-      "Merges axes start_axis..end_axis.");
+      "Merges the axes start_axis through end_axis (inclusive) into one.\n"
+      "\n"
+      "Args:\n"
+      "    a (array): The input.\n"
+      "    start_axis (int, optional): The first axis to merge. Default: 0.\n"
+      "    end_axis (int, optional): The last axis to merge. Default: -1.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "Returns:\n"
+      "    array: The flattened array (1-D with the defaults).\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.flatten(mx.zeros((2, 3, 4)), 1).shape  # (2, 12)\n");
 
   // Constants.
   m.attr("pi") = M_PI;

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <atomic>
+#include <optional>
+#include <vector>
 
 #include "python/src/convert.h"
 
@@ -14,11 +17,35 @@ namespace {
 // Axes longer than this print their first and last kEdge items around "...".
 constexpr int kEdge = 3;
 
-// A float as C++ streams print it by default (6 significant digits, %g style).
+// The precision of printed floats: -1 is the default format (%g); n >= 0 prints n digits
+// after the decimal point; other negative values print 6.
+std::atomic<int> g_precision{-1};
+
+// Print options as a value (mx.PrintOptions).
+struct PrintOptions {
+  int precision = -1;
+};
+
+// `with mx.printoptions(...)`: applies the options on entry, restores the old ones on exit.
+struct PrintOptionsContext {
+  PrintOptions options;
+  std::optional<PrintOptions> saved;
+};
+
+// A float as C++ streams print it by default (6 significant digits, %g style), or with the
+// precision set by set_printoptions.
 std::string fmt_float(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
+  int p = g_precision.load(std::memory_order_relaxed);
+  std::vector<char> buf(64);
+  int n = p == -1 ? std::snprintf(buf.data(), buf.size(), "%g", v)
+                  : std::snprintf(buf.data(), buf.size(), "%.*f", p, v);
+  if (n >= static_cast<int>(buf.size())) {
+    // Large precisions and magnitudes (1e308 with 30 digits) need more room.
+    buf.resize(n + 1);
+    if (p == -1) std::snprintf(buf.data(), buf.size(), "%g", v);
+    else std::snprintf(buf.data(), buf.size(), "%.*f", p, v);
+  }
+  return buf.data();
 }
 
 template <typename T>
@@ -93,4 +120,55 @@ std::string array_format(mx::array a, const std::string& spec) {
   PyObject* r = PyObject_Format(item.ptr(), nb::str(spec.c_str()).ptr());
   if (!r) throw nb::python_error();
   return nb::cast<std::string>(nb::steal(r));
+}
+
+void init_print_options(nb::module_& m) {
+  using namespace nb::literals;
+  nb::class_<PrintOptions>(m, "PrintOptions",
+                           "Options for printing arrays.\n\n"
+                           "Attributes:\n"
+                           "    precision (int): Digits after the decimal point for floats; -1 (the\n"
+                           "        default) prints 6 significant digits.")
+      .def(nb::init<>())
+      .def("__init__", [](PrintOptions* self, int precision) { new (self) PrintOptions{precision}; },
+           "precision"_a)
+      .def_rw("precision", &PrintOptions::precision, "Digits after the decimal point (-1: default).")
+      .def("__repr__", [](const PrintOptions& o) {
+        return "PrintOptions(precision=" + std::to_string(o.precision) + ")";
+      });
+  nb::class_<PrintOptionsContext>(m, "_PrintOptionsContext",
+                                  "Context manager returned by mlx.core.printoptions.")
+      .def("__enter__", [](nb::handle self) {
+        auto& c = nb::cast<PrintOptionsContext&>(self);
+        c.saved = PrintOptions{g_precision.load()};
+        g_precision.store(c.options.precision);
+        return nb::borrow(self);
+      })
+      .def("__exit__", [](PrintOptionsContext& c, nb::args) {
+        if (c.saved) g_precision.store(c.saved->precision);
+        c.saved.reset();
+      });
+  m.def("set_printoptions", [](int precision) { g_precision.store(precision); },
+        "precision"_a = -1,
+        "Sets how arrays print, for the whole process.\n\n"
+        "Args:\n"
+        "    precision (int, optional): Digits after the decimal point for floating point and\n"
+        "        complex values; -1 (the default) prints 6 significant digits.\n\n"
+        "Example:\n"
+        "    >>> mx.set_printoptions(precision=3)\n"
+        "    >>> mx.array([1 / 3])  # array([0.333], dtype=float32)");
+  m.def("get_printoptions", []() { return PrintOptions{g_precision.load()}; },
+        "The current print options.\n\n"
+        "Returns:\n"
+        "    PrintOptions: A copy of the options (changing it changes nothing).");
+  m.def("printoptions", [](int precision) { return PrintOptionsContext{{precision}, std::nullopt}; },
+        "precision"_a = -1,
+        "A context manager that sets the print options inside a `with` block and restores\n"
+        "the previous ones after it.\n\n"
+        "Args:\n"
+        "    precision (int, optional): Digits after the decimal point; -1 (the default)\n"
+        "        prints 6 significant digits.\n\n"
+        "Example:\n"
+        "    >>> with mx.printoptions(precision=2):\n"
+        "    ...     print(mx.array([3.14159]))  # array([3.14], dtype=float32)");
 }

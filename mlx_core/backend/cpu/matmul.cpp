@@ -1,5 +1,6 @@
 // Kernel of Matmul: batched GEMM through OpenBLAS. Half types go through float32 GEMM.
 #include <cstring>
+#include <vector>
 
 #include "mlx_core/backend/cpu/blas.h"
 #include "mlx_core/backend/cpu/dispatch.h"
@@ -33,6 +34,45 @@ MatrixView matrix_view(const array& a) {
   return {};
 }
 
+// Real and imaginary planes of a rows x cols complex matrix (row stride ld), row-major.
+void split_planes(const complex64_t* src, int64_t rows, int64_t cols, int64_t ld, float* re, float* im) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const complex64_t* row = src + i * ld;
+    float* r = re + i * cols;
+    float* q = im + i * cols;
+    for (int64_t j = 0; j < cols; ++j) {
+      r[j] = row[j].real();
+      q[j] = row[j].imag();
+    }
+  }
+}
+
+// Complex GEMM as four real ones: Re = Ar Br - Ai Bi, Im = Ar Bi + Ai Br. OpenBLAS's cgemm
+// scales its sums by alpha as a complex product, so a sum that overflowed to inf+0j comes
+// out as inf+nanj; real GEMMs (alpha = +-1) keep the product's real semantics, giving
+// inf+0j as NumPy's element-wise product and the reference do.
+void complex_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const complex64_t* a,
+                  int64_t lda, const complex64_t* b, int64_t ldb, complex64_t* c, int64_t ldc) {
+  int64_t ar = ta ? k : m, ac = ta ? m : k;
+  int64_t br = tb ? n : k, bc = tb ? k : n;
+  std::vector<float> buf(2 * (ar * ac + br * bc + m * n));
+  float *are = buf.data(), *aim = are + ar * ac;
+  float *bre = aim + ar * ac, *bim = bre + br * bc;
+  float *cre = bim + br * bc, *cim = cre + m * n;
+  split_planes(a, ar, ac, lda, are, aim);
+  split_planes(b, br, bc, ldb, bre, bim);
+  int opa = ta ? MLX_CblasTrans : MLX_CblasNoTrans;
+  int opb = tb ? MLX_CblasTrans : MLX_CblasNoTrans;
+  int64_t la = std::max<int64_t>(ac, 1), lb = std::max<int64_t>(bc, 1), lc = std::max<int64_t>(n, 1);
+  scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, are, la, bre, lb, 0.0f, cre, lc);
+  scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, -1.0f, aim, la, bim, lb, 1.0f, cre, lc);
+  scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, are, la, bim, lb, 0.0f, cim, lc);
+  scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, aim, la, bre, lb, 1.0f, cim, lc);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = complex64_t(cre[i * n + j], cim[i * n + j]);
+  }
+}
+
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
           int64_t ldb, T* c, int64_t ldc) {
@@ -43,8 +83,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
   } else {
-    complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
-    scipy_cblas_cgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc);
+    complex_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
   }
 }
 
