@@ -94,4 +94,100 @@ array stop_gradient(const array& a, StreamOrDevice s) {
   return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
+array full_like(const array& a, const array& vals, std::optional<Dtype> dtype, StreamOrDevice s) {
+  return full(a.shape(), vals, dtype.value_or(a.dtype()), s);
+}
+
+namespace {
+// (col - row) <= k over an n x m grid (bool).
+array tri_mask(int n, int m, int64_t k, StreamOrDevice s) {
+  n = std::max(n, 0);
+  m = std::max(m, 0);
+  array rows = reshape(arange(0, n, 1, int32, s), {n, 1}, s);
+  array cols = reshape(arange(0, m, 1, int32, s), {1, m}, s);
+  return less_equal(subtract(cols, rows, s), array(k), s);
+}
+
+void check_matrix(const array& x, const char* op) {
+  if (x.ndim() < 2) throw std::invalid_argument(msg("[", op, "] array must be at least 2-D, got ", x.ndim(), "-D."));
+}
+} // namespace
+
+array tri(int n, int m, int k, Dtype dtype, StreamOrDevice s) { return astype(tri_mask(n, m, k, s), dtype, s); }
+
+array tril(const array& x, int k, StreamOrDevice s) {
+  check_matrix(x, "tril");
+  return where(tri_mask(x.shape(-2), x.shape(-1), k, s), x, array(0, x.dtype()), s);
+}
+
+array triu(const array& x, int k, StreamOrDevice s) {
+  check_matrix(x, "triu");
+  return where(tri_mask(x.shape(-2), x.shape(-1), static_cast<int64_t>(k) - 1, s), array(0, x.dtype()), x, s);
+}
+
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse, const std::string& indexing,
+                            StreamOrDevice s) {
+  if (indexing != "xy" && indexing != "ij") {
+    throw std::invalid_argument("[meshgrid] Invalid indexing value. Valid values are 'xy' and 'ij'.");
+  }
+  int n = static_cast<int>(arrays.size());
+  std::vector<int> pos(n);
+  for (int i = 0; i < n; ++i) pos[i] = i;
+  if (indexing == "xy" && n >= 2) std::swap(pos[0], pos[1]);
+  Shape full_shape(n);
+  std::vector<array> flat;
+  for (int i = 0; i < n; ++i) {
+    flat.push_back(flatten(arrays[i], 0, -1, s));
+    full_shape[pos[i]] = flat.back().shape()[0];
+  }
+  std::vector<array> out;
+  for (int i = 0; i < n; ++i) {
+    Shape sh(n, 1);
+    sh[pos[i]] = full_shape[pos[i]];
+    array x = reshape(flat[i], sh, s);
+    out.push_back(sparse ? x : broadcast_to(x, full_shape, s));
+  }
+  return out;
+}
+
+namespace {
+// A symmetric window of M points from x = pi * k / (M - 1), k = 1-M, 3-M, ..., M-1,
+// computed in float64 and returned as float32.
+template <typename F>
+array window(int M, F f, StreamOrDevice s) {
+  if (M < 1) return zeros({0}, float32, s);
+  if (M == 1) return ones({1}, float32, s);
+  array k = arange(1.0 - M, static_cast<double>(M), 2.0, float64, s);
+  return astype(f(k, static_cast<double>(M - 1)), float32, s);
+}
+array scal(double v) { return array(v, float64); }
+} // namespace
+
+array bartlett(int M, StreamOrDevice s) {
+  return window(M, [&](const array& k, double d) {
+    return subtract(scal(1.0), divide(abs(k, s), scal(d), s), s);
+  }, s);
+}
+
+array hanning(int M, StreamOrDevice s) {
+  return window(M, [&](const array& k, double d) {
+    return add(scal(0.5), multiply(scal(0.5), cos(multiply(k, scal(M_PI / d), s), s), s), s);
+  }, s);
+}
+
+array hamming(int M, StreamOrDevice s) {
+  return window(M, [&](const array& k, double d) {
+    return add(scal(0.54), multiply(scal(0.46), cos(multiply(k, scal(M_PI / d), s), s), s), s);
+  }, s);
+}
+
+array blackman(int M, StreamOrDevice s) {
+  return window(M, [&](const array& k, double d) {
+    array x = multiply(k, scal(M_PI / d), s);
+    array c1 = multiply(scal(0.5), cos(x, s), s);
+    array c2 = multiply(scal(0.08), cos(multiply(x, scal(2.0), s), s), s);
+    return add(add(scal(0.42), c1, s), c2, s);
+  }, s);
+}
+
 } // namespace mlx::core

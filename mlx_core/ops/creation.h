@@ -1,6 +1,8 @@
 // Ops that make arrays: ranges, constants, identity matrices, casts.
 #pragma once
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "mlx_core/array.h"
 #include "mlx_core/device.h"
@@ -27,5 +29,20 @@ array astype(array a, Dtype dtype, StreamOrDevice s = {});
 array copy(array a, StreamOrDevice s = {});
 // The same values, but gradients do not flow through.
 array stop_gradient(const array& a, StreamOrDevice s = {});
+// An array like a (shape, and dtype unless given) filled with vals (broadcast).
+array full_like(const array& a, const array& vals, std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
+// n x m, ones at and below diagonal k.
+array tri(int n, int m, int k = 0, Dtype dtype = float32, StreamOrDevice s = {});
+// x with the elements above (tril) / below (triu) diagonal k of the last two axes zeroed.
+array tril(const array& x, int k = 0, StreamOrDevice s = {});
+array triu(const array& x, int k = 0, StreamOrDevice s = {});
+// Coordinate arrays from 1-D coordinate vectors (flattened); indexing "xy" or "ij".
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false, const std::string& indexing = "xy",
+                            StreamOrDevice s = {});
+// Window functions of M points (float32), as NumPy defines them.
+array bartlett(int M, StreamOrDevice s = {});
+array blackman(int M, StreamOrDevice s = {});
+array hamming(int M, StreamOrDevice s = {});
+array hanning(int M, StreamOrDevice s = {});
 
 } // namespace mlx::core

@@ -289,3 +289,489 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
 }
 
 } // namespace mlx::core
+
+// ---------------------------------------------------------------------------------------
+// Joining, splitting, padding, repeating.
+
+#include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/linalg.h"
+#include "mlx_core/ops/reduce.h"
+#include "mlx_core/primitives/concat_pad.h"
+
+namespace mlx::core {
+
+namespace {
+
+// a * b for dimensions, OverflowError beyond 32 bits.
+ShapeElem mul_dims(int64_t a, int64_t b, const char* op) {
+  uint64_t r;
+  bool wrapped = __builtin_mul_overflow(static_cast<uint64_t>(a), static_cast<uint64_t>(b), &r);
+  return checked_dim(r, wrapped, op);
+}
+
+// a[start:stop] along one axis (bounds already inside the axis).
+array slice_axis(const array& a, int axis, int64_t start, int64_t stop, StreamOrDevice s) {
+  Shape st(a.ndim(), 0), sp = a.shape(), str(a.ndim(), 1);
+  st[axis] = static_cast<ShapeElem>(start);
+  sp[axis] = static_cast<ShapeElem>(stop);
+  return slice(a, st, sp, str, s);
+}
+
+} // namespace
+
+array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
+  if (arrays.empty()) throw std::invalid_argument("[concatenate] No arrays provided for concatenation.");
+  int nd = arrays[0].ndim();
+  Dtype dt = arrays[0].dtype();
+  for (auto& x : arrays) {
+    if (x.ndim() != nd) {
+      throw std::invalid_argument(msg("[concatenate] All the input arrays must have the same number of dimensions, "
+                                      "got arrays with dimensions ", nd, " and ", x.ndim(), "."));
+    }
+    dt = promote_types(dt, x.dtype());
+  }
+  int ax = normalize_axis(axis, nd, "concatenate");
+  Shape shape = arrays[0].shape();
+  int64_t total = 0;
+  for (auto& x : arrays) {
+    for (int i = 0; i < nd; ++i) {
+      if (i != ax && x.shape()[i] != shape[i]) {
+        throw std::invalid_argument(msg("[concatenate] All the input array dimensions must match exactly except for "
+                                        "the concatenation axis, got shapes ", shape_str(arrays[0].shape()), " and ",
+                                        shape_str(x.shape()), " with axis ", ax, "."));
+      }
+    }
+    total += x.shape()[ax];
+  }
+  shape[ax] = checked_dim(static_cast<uint64_t>(total), false, "concatenate");
+  if (arrays.size() == 1) return astype(arrays[0], dt, s);
+  for (auto& x : arrays) x = astype(x, dt, s);
+  return array(std::move(shape), dt, std::make_shared<Concatenate>(to_stream(s), ax), std::move(arrays));
+}
+
+array concatenate(std::vector<array> arrays, StreamOrDevice s) {
+  for (auto& x : arrays) x = flatten(x, 0, -1, s);
+  return concatenate(std::move(arrays), 0, s);
+}
+
+array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s) {
+  if (arrays.empty()) throw std::invalid_argument("[stack] No arrays provided for stacking.");
+  for (auto& x : arrays) {
+    if (x.shape() != arrays[0].shape()) {
+      throw std::invalid_argument(msg("[stack] All arrays must have the same shape, got ", shape_str(arrays[0].shape()),
+                                      " and ", shape_str(x.shape()), "."));
+    }
+  }
+  int ax = normalize_axis(axis, arrays[0].ndim() + 1, "stack");
+  std::vector<array> parts;
+  for (auto& x : arrays) parts.push_back(expand_dims(x, {ax}, s));
+  return concatenate(std::move(parts), ax, s);
+}
+
+std::vector<array> split(const array& a, int num_splits, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "split");
+  if (num_splits <= 0) {
+    throw std::invalid_argument(msg("[split] num_splits must be positive and non-zero but got ", num_splits, "."));
+  }
+  int64_t n = a.shape()[ax];
+  if (n % num_splits != 0) {
+    throw std::invalid_argument(msg("[split] Array split does not result in sub arrays with equal size: attempting ",
+                                    num_splits, " splits along axis ", ax, " for shape ", shape_str(a.shape()), "."));
+  }
+  std::vector<int64_t> idx;
+  for (int k = 1; k < num_splits; ++k) idx.push_back(k * (n / num_splits));
+  return split(a, idx, ax, s);
+}
+
+std::vector<array> split(const array& a, const std::vector<int64_t>& indices, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "split");
+  int64_t n = a.shape()[ax];
+  std::vector<array> out;
+  int64_t prev = 0;
+  for (size_t k = 0; k <= indices.size(); ++k) {
+    int64_t stop = k < indices.size() ? indices[k] : n;
+    SliceBounds b = normalize_slice(n, prev, stop, 1, "split");
+    out.push_back(slice_axis(a, ax, b.start, b.stop, s));
+    prev = stop;
+  }
+  return out;
+}
+
+std::vector<array> unstack(const array& a, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "unstack");
+  std::vector<array> out;
+  for (int64_t i = 0; i < a.shape()[ax]; ++i) out.push_back(squeeze(slice_axis(a, ax, i, i + 1, s), {ax}, s));
+  return out;
+}
+
+namespace {
+
+// Pads one axis by mirroring: "edge" repeats the end elements, "reflect" mirrors about
+// them, "symmetric" mirrors including them (as NumPy, large widths mirror repeatedly).
+array pad_mirror(array x, int ax, int64_t lo, int64_t hi, const std::string& mode, StreamOrDevice s) {
+  int64_t n = x.shape()[ax];
+  if (n == 0) {
+    throw std::invalid_argument(msg("[pad] Cannot extend the empty axis ", ax, " with mode '", mode, "'."));
+  }
+  if (mode == "edge" || (mode == "reflect" && n == 1)) {
+    std::vector<array> parts;
+    Shape sh = x.shape();
+    if (lo > 0) {
+      sh[ax] = static_cast<ShapeElem>(lo);
+      parts.push_back(broadcast_to(slice_axis(x, ax, 0, 1, s), sh, s));
+    }
+    parts.push_back(x);
+    if (hi > 0) {
+      sh[ax] = static_cast<ShapeElem>(hi);
+      parts.push_back(broadcast_to(slice_axis(x, ax, n - 1, n, s), sh, s));
+    }
+    return concatenate(std::move(parts), ax, s);
+  }
+  bool refl = mode == "reflect";
+  while (lo > 0 || hi > 0) {
+    int64_t cur = x.shape()[ax];
+    int64_t avail = refl ? cur - 1 : cur;
+    int64_t cl = std::min(lo, avail), ch = std::min(hi, avail);
+    std::vector<array> parts;
+    int64_t first = refl ? 1 : 0;
+    if (cl > 0) parts.push_back(flip(slice_axis(x, ax, first, first + cl, s), {ax}, s));
+    parts.push_back(x);
+    int64_t last = refl ? cur - 1 : cur;
+    if (ch > 0) parts.push_back(flip(slice_axis(x, ax, last - ch, last, s), {ax}, s));
+    x = concatenate(std::move(parts), ax, s);
+    lo -= cl;
+    hi -= ch;
+  }
+  return x;
+}
+
+} // namespace
+
+array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width, const array& pad_value,
+          const std::string& mode, StreamOrDevice s) {
+  if (mode != "constant" && mode != "edge" && mode != "reflect" && mode != "symmetric") {
+    throw std::invalid_argument(msg("[pad] Invalid padding mode (", mode,
+                                    "); expected 'constant', 'edge', 'reflect' or 'symmetric'."));
+  }
+  if (static_cast<int>(pad_width.size()) != a.ndim()) {
+    throw std::invalid_argument(msg("[pad] Invalid number of padding sizes (", pad_width.size(),
+                                    ") passed to pad for an array with ", a.ndim(), " dimensions."));
+  }
+  Shape low, high, shape;
+  bool any = false;
+  for (int i = 0; i < a.ndim(); ++i) {
+    auto [lo, hi] = pad_width[i];
+    if (lo < 0 || hi < 0) {
+      throw std::invalid_argument(msg("[pad] Invalid ", lo < 0 ? "low" : "high", " padding size (", lo < 0 ? lo : hi,
+                                      ") passed to pad for axis ", i, ". Padding sizes must be non-negative."));
+    }
+    uint64_t d = static_cast<uint64_t>(a.shape()[i]);
+    bool wrapped = __builtin_add_overflow(d, static_cast<uint64_t>(lo), &d);
+    wrapped = __builtin_add_overflow(d, static_cast<uint64_t>(hi), &d) || wrapped;
+    shape.push_back(checked_dim(d, wrapped, "pad"));
+    low.push_back(static_cast<ShapeElem>(lo));
+    high.push_back(static_cast<ShapeElem>(hi));
+    any = any || lo > 0 || hi > 0;
+  }
+  if (pad_value.size() != 1) {
+    throw std::invalid_argument(msg("[pad] constant_values must be a scalar, got an array of shape ",
+                                    shape_str(pad_value.shape()), "."));
+  }
+  if (!any) return a;
+  if (mode == "constant") {
+    array v = astype(reshape(pad_value, {}, s), a.dtype(), s);
+    return array(std::move(shape), a.dtype(), std::make_shared<Pad>(to_stream(s), low, high), {a, v});
+  }
+  array x = a;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (low[i] > 0 || high[i] > 0) x = pad_mirror(x, i, low[i], high[i], mode, s);
+  }
+  return x;
+}
+
+array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
+  for (auto r : reps) {
+    if (r < 0) throw std::invalid_argument(msg("[tile] Negative repetitions (", r, ") are not allowed."));
+  }
+  int nd = std::max<int>(a.ndim(), static_cast<int>(reps.size()));
+  reps.insert(reps.begin(), nd - reps.size(), 1);
+  Shape in = a.shape();
+  in.insert(in.begin(), nd - a.ndim(), 1);
+  Shape expanded, target, out;
+  for (int i = 0; i < nd; ++i) {
+    expanded.insert(expanded.end(), {1, in[i]});
+    target.insert(target.end(), {checked_dim(static_cast<uint64_t>(reps[i]), false, "tile"), in[i]});
+    out.push_back(mul_dims(reps[i], in[i], "tile"));
+  }
+  return reshape(broadcast_to(reshape(a, expanded, s), target, s), out, s);
+}
+
+array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "repeat");
+  if (repeats < 0) throw std::invalid_argument("[repeat] Number of repeats cannot be negative.");
+  Shape target = a.shape();
+  target.insert(target.begin() + ax + 1, checked_dim(static_cast<uint64_t>(repeats), false, "repeat"));
+  Shape out = a.shape();
+  out[ax] = mul_dims(a.shape()[ax], repeats, "repeat");
+  return reshape(broadcast_to(expand_dims(a, {ax + 1}, s), target, s), out, s);
+}
+
+array repeat(const array& a, int64_t repeats, StreamOrDevice s) { return repeat(flatten(a, 0, -1, s), repeats, 0, s); }
+
+namespace {
+// shift mod n in [0, n) (n > 0).
+int64_t wrap_shift(int64_t shift, int64_t n) {
+  int64_t k = shift % n;
+  return k < 0 ? k + n : k;
+}
+
+array roll_axis(const array& a, int64_t k, int ax, StreamOrDevice s) {
+  int64_t n = a.shape()[ax];
+  if (n == 0 || k == 0) return a;
+  return concatenate({slice_axis(a, ax, n - k, n, s), slice_axis(a, ax, 0, n - k, s)}, ax, s);
+}
+} // namespace
+
+array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<int>& axes, StreamOrDevice s) {
+  if (shift.empty() || axes.empty()) {
+    if (shift.empty() && axes.empty()) return a;
+    throw std::invalid_argument("[roll] The shift and axis arguments must not be empty.");
+  }
+  std::vector<int64_t> shifts = shift;
+  if (axes.size() == 1 && shift.size() > 1) {
+    shifts = {0};
+    int ax = normalize_axis(axes[0], a.ndim(), "roll");
+    int64_t n = std::max<int64_t>(a.shape()[ax], 1);
+    for (auto v : shift) shifts[0] = wrap_shift(shifts[0] + wrap_shift(v, n), n);
+  } else if (shift.size() == 1) {
+    shifts.assign(axes.size(), shift[0]);
+  } else if (shift.size() != axes.size()) {
+    throw std::invalid_argument(msg("[roll] The shift (", shift.size(), " values) and axis (", axes.size(),
+                                    " values) must have the same length."));
+  }
+  // Shifts along one axis add up.
+  std::vector<int64_t> per(a.ndim(), 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int ax = normalize_axis(axes[i], a.ndim(), "roll");
+    int64_t n = std::max<int64_t>(a.shape()[ax], 1);
+    per[ax] = wrap_shift(per[ax] + wrap_shift(shifts[i], n), n);
+  }
+  array x = a;
+  for (int ax = 0; ax < a.ndim(); ++ax) x = roll_axis(x, per[ax], ax, s);
+  return x;
+}
+
+array roll(const array& a, const std::vector<int64_t>& shift, StreamOrDevice s) {
+  if (a.size() == 0) return a;
+  int64_t n = static_cast<int64_t>(a.size()), k = 0;
+  for (auto v : shift) k = wrap_shift(k + wrap_shift(v, n), n);
+  return reshape(roll_axis(flatten(a, 0, -1, s), k, 0, s), a.shape(), s);
+}
+
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  std::vector<bool> rev(a.ndim(), false);
+  for (int ax : axes) {
+    int n = normalize_axis(ax, a.ndim(), "flip");
+    rev[n] = !rev[n];
+  }
+  Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (rev[i] && a.shape()[i] > 1) {
+      start[i] = a.shape()[i] - 1;
+      stop[i] = -1;
+      step[i] = -1;
+    }
+  }
+  return slice(a, start, stop, step, s);
+}
+
+array flip(const array& a, StreamOrDevice s) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return flip(a, axes, s);
+}
+
+array matrix_transpose(const array& a, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    throw std::invalid_argument(msg("[matrix_transpose] Input array must have at least 2 dimensions, got ", a.ndim(),
+                                    "."));
+  }
+  return swapaxes(a, -1, -2, s);
+}
+
+array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "unflatten");
+  if (shape.empty()) throw std::invalid_argument("[unflatten] Shape to unflatten to cannot be empty.");
+  int infer = -1;
+  uint64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw std::invalid_argument("[unflatten] Can only infer one dimension.");
+      infer = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      throw std::invalid_argument(msg("[unflatten] Invalid dimension ", shape[i], " in shape."));
+    } else if (__builtin_mul_overflow(known, static_cast<uint64_t>(shape[i]), &known)) {
+      known = ~uint64_t(0);
+    }
+  }
+  uint64_t n = static_cast<uint64_t>(a.shape()[ax]);
+  if (infer >= 0 && known != 0 && n % known == 0) {
+    shape[infer] = static_cast<ShapeElem>(n / known);
+    known = n;
+  }
+  if (known != n || (infer >= 0 && shape[infer] < 0)) {
+    throw std::invalid_argument(msg("[unflatten] Cannot unflatten axis ", axis, " with size ", n, " into shape ",
+                                    shape_str(shape), "."));
+  }
+  Shape out(a.shape().begin(), a.shape().begin() + ax);
+  out.insert(out.end(), shape.begin(), shape.end());
+  out.insert(out.end(), a.shape().begin() + ax + 1, a.shape().end());
+  return reshape(a, out, s);
+}
+
+array atleast_1d(const array& a, StreamOrDevice s) { return a.ndim() == 0 ? reshape(a, {1}, s) : a; }
+
+array atleast_2d(const array& a, StreamOrDevice s) {
+  if (a.ndim() == 0) return reshape(a, {1, 1}, s);
+  if (a.ndim() == 1) return reshape(a, {1, a.shape()[0]}, s);
+  return a;
+}
+
+array atleast_3d(const array& a, StreamOrDevice s) {
+  if (a.ndim() == 0) return reshape(a, {1, 1, 1}, s);
+  if (a.ndim() == 1) return reshape(a, {1, a.shape()[0], 1}, s);
+  if (a.ndim() == 2) return reshape(a, {a.shape()[0], a.shape()[1], 1}, s);
+  return a;
+}
+
+array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, StreamOrDevice s) {
+  if (shape.size() != strides.size()) {
+    throw std::invalid_argument(msg("[as_strided] The shape (", shape.size(), " dimensions) and strides (",
+                                    strides.size(), " values) must have the same length."));
+  }
+  uint64_t size = 1;
+  for (auto d : shape) {
+    if (d < 0) throw std::invalid_argument(msg("[as_strided] Invalid dimension ", d, " in shape."));
+    size *= static_cast<uint64_t>(d); // 32-bit factors: no 64-bit wrap before a zero
+    if (size > (uint64_t(1) << 62)) size = uint64_t(1) << 62;
+  }
+  if (size > 0) {
+    // The lowest and highest element offsets the view reads must lie inside a.
+    __int128 lo = offset, hi = offset;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      __int128 span = static_cast<__int128>(shape[i] - 1) * strides[i];
+      (span < 0 ? lo : hi) += span;
+    }
+    if (lo < 0 || hi >= static_cast<__int128>(a.size())) {
+      throw std::invalid_argument(msg("[as_strided] The view with shape ", shape_str(shape), ", strides (",
+                                      [&] {
+                                        std::string r;
+                                        for (size_t i = 0; i < strides.size(); ++i)
+                                          r += (i ? ", " : "") + std::to_string(strides[i]);
+                                        return r;
+                                      }(),
+                                      ") and offset ", offset, " reads outside the array's ", a.size(),
+                                      " elements."));
+    }
+  }
+  return array(shape, a.dtype(), std::make_shared<AsStrided>(to_stream(s), shape, std::move(strides), offset), {a});
+}
+
+array strided_accumulate(const array& a, const Strides& strides, int64_t offset, ShapeElem size, StreamOrDevice s) {
+  return array({size}, a.dtype(), std::make_shared<StridedAccumulate>(to_stream(s), strides, offset, size), {a});
+}
+
+array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), std::make_shared<Contiguous>(to_stream(s), allow_col_major), {a});
+}
+
+array diff(const array& a, int n, int axis, StreamOrDevice s) {
+  if (n < 0) throw std::invalid_argument(msg("[diff] Order `n` must be non-negative, got ", n, "."));
+  if (a.ndim() == 0 || axis < -a.ndim() || axis >= a.ndim()) {
+    throw std::out_of_range(msg("[diff] Axis ", axis, " is out of bounds for an array with ", a.ndim(),
+                                " dimensions."));
+  }
+  int ax = axis < 0 ? axis + a.ndim() : axis;
+  array x = a;
+  for (int i = 0; i < n; ++i) {
+    int64_t len = x.shape()[ax];
+    if (len == 0) break;
+    array hi = slice_axis(x, ax, 1, len, s), lo = slice_axis(x, ax, 0, len - 1, s);
+    x = x.dtype() == bool_ ? not_equal(hi, lo, s) : subtract(hi, lo, s);
+  }
+  return x;
+}
+
+array kron(const array& a, const array& b, StreamOrDevice s) {
+  if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b, s);
+  int nd = std::max(a.ndim(), b.ndim());
+  Shape sa = a.shape(), sb = b.shape();
+  sa.insert(sa.begin(), nd - a.ndim(), 1);
+  sb.insert(sb.begin(), nd - b.ndim(), 1);
+  Shape ea, eb, out;
+  for (int i = 0; i < nd; ++i) {
+    ea.insert(ea.end(), {sa[i], 1});
+    eb.insert(eb.end(), {1, sb[i]});
+    out.push_back(mul_dims(sa[i], sb[i], "kron"));
+  }
+  return reshape(multiply(reshape(a, ea, s), reshape(b, eb, s), s), out, s);
+}
+
+array outer(const array& a, const array& b, StreamOrDevice s) {
+  array fa = reshape(a, {checked_dim(a.size(), false, "outer"), 1}, s);
+  return multiply(fa, flatten(b, 0, -1, s), s);
+}
+
+array inner(const array& a, const array& b, StreamOrDevice s) {
+  if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b, s);
+  if (a.shape().back() != b.shape().back()) {
+    throw std::invalid_argument(msg("[inner] a and b must have the same last dimension, got shapes ",
+                                    shape_str(a.shape()), " and ", shape_str(b.shape()), "."));
+  }
+  ShapeElem k = a.shape().back();
+  auto rows = [&](const array& x) {
+    uint64_t r = 1;
+    for (int i = 0; i + 1 < x.ndim(); ++i) r *= static_cast<uint64_t>(x.shape()[i]);
+    return checked_dim(r, false, "inner");
+  };
+  array m = matmul(reshape(a, {rows(a), k}, s), transpose(reshape(b, {rows(b), k}, s), s), s);
+  Shape out(a.shape().begin(), a.shape().end() - 1);
+  out.insert(out.end(), b.shape().begin(), b.shape().end() - 1);
+  return reshape(m, out, s);
+}
+
+array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    throw std::invalid_argument(msg("[diagonal] Array must have at least two dimensions, but got ", a.ndim(),
+                                    " dimensions."));
+  }
+  int a1 = normalize_axis(axis1, a.ndim(), "diagonal");
+  int a2 = normalize_axis(axis2, a.ndim(), "diagonal");
+  if (a1 == a2) throw std::invalid_argument("[diagonal] axis1 and axis2 cannot be the same axis.");
+  auto p = std::make_shared<Diagonal>(to_stream(s), offset, a1, a2);
+  Shape shape = p->output_shapes({a})[0];
+  return array(std::move(shape), a.dtype(), std::move(p), {a});
+}
+
+array diag(const array& a, int k, StreamOrDevice s) {
+  if (a.ndim() == 2) return diagonal(a, k, 0, 1, s);
+  if (a.ndim() != 1) {
+    throw std::invalid_argument(msg("[diag] array must be 1-D or 2-D, got array with ", a.ndim(), " dimensions."));
+  }
+  int64_t ak = k < 0 ? -static_cast<int64_t>(k) : k;
+  ShapeElem n = checked_dim(static_cast<uint64_t>(a.shape()[0] + ak), false, "diag");
+  array col = pad(a, {{k < 0 ? ak : 0, k < 0 ? 0 : ak}}, array(0, a.dtype()), "constant", s);
+  return where(eye(n, n, k, bool_, s), reshape(col, {n, 1}, s), array(0, a.dtype()), s);
+}
+
+array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtype> dtype, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    throw std::invalid_argument(msg("[trace] Array must have at least two dimensions, but got ", a.ndim(),
+                                    " dimensions."));
+  }
+  array d = diagonal(a, offset, axis1, axis2, s);
+  if (dtype) d = astype(d, *dtype, s);
+  return sum(d, {-1}, false, s);
+}
+
+} // namespace mlx::core

@@ -1,5 +1,8 @@
 // Ops that change shape or layout; most are views of their input.
 #pragma once
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "mlx_core/array.h"
@@ -41,5 +44,66 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
 
 // The shape two shapes broadcast to; std::invalid_argument when they cannot.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
+
+// Joins arrays (promoted to a common dtype) along axis; all other dims must match.
+array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s = {});
+// Joins the flattened arrays.
+array concatenate(std::vector<array> arrays, StreamOrDevice s = {});
+// Joins arrays of one shape along a new axis.
+array stack(const std::vector<array>& arrays, int axis = 0, StreamOrDevice s = {});
+// num_splits equal pieces along axis (ValueError when the size does not divide).
+std::vector<array> split(const array& a, int num_splits, int axis = 0, StreamOrDevice s = {});
+// Pieces a[i_k : i_{k+1}] along axis at the given indices (Python slice semantics).
+std::vector<array> split(const array& a, const std::vector<int64_t>& indices, int axis = 0, StreamOrDevice s = {});
+// The slices of a along axis, with that axis removed.
+std::vector<array> unstack(const array& a, int axis = 0, StreamOrDevice s = {});
+// Pads every axis i with pad_width[i] = (before, after) elements. mode: "constant" (fills
+// with pad_value, cast to a's dtype), "edge", "reflect" or "symmetric".
+array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width, const array& pad_value,
+          const std::string& mode = "constant", StreamOrDevice s = {});
+// a repeated reps[i] times along each axis (NumPy's tile).
+array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s = {});
+// Each element repeated `repeats` times along axis.
+array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s = {});
+// The same over the flattened array.
+array repeat(const array& a, int64_t repeats, StreamOrDevice s = {});
+// Rolls along each axis by the matching shift (a single shift applies to every axis, a
+// single axis takes the sum of the shifts).
+array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<int>& axes, StreamOrDevice s = {});
+// Rolls the flattened array by the sum of shift, keeping the shape.
+array roll(const array& a, const std::vector<int64_t>& shift, StreamOrDevice s = {});
+// Reverses the order along the axes (a view).
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
+// Reverses every axis.
+array flip(const array& a, StreamOrDevice s = {});
+// Swaps the last two axes.
+array matrix_transpose(const array& a, StreamOrDevice s = {});
+// Splits axis into `shape` (one entry may be -1).
+array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s = {});
+array atleast_1d(const array& a, StreamOrDevice s = {});
+array atleast_2d(const array& a, StreamOrDevice s = {});
+array atleast_3d(const array& a, StreamOrDevice s = {});
+// A view of a's elements (in row-major order) with the given shape, element strides and
+// element offset. Raises ValueError when the view would reach outside a.
+array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, StreamOrDevice s = {});
+// The adjoint of as_strided: a flat array of `size` zeros with each element of a added at
+// offset + sum(index * stride) (a has the view's shape).
+array strided_accumulate(const array& a, const Strides& strides, int64_t offset, ShapeElem size, StreamOrDevice s = {});
+// a itself when row-contiguous (or column-contiguous if allowed), else a contiguous copy.
+array contiguous(const array& a, bool allow_col_major = false, StreamOrDevice s = {});
+// The n-th discrete difference along axis (not_equal for bool).
+array diff(const array& a, int n = 1, int axis = -1, StreamOrDevice s = {});
+// The Kronecker product.
+array kron(const array& a, const array& b, StreamOrDevice s = {});
+// The outer product of the flattened inputs.
+array outer(const array& a, const array& b, StreamOrDevice s = {});
+// The sum product over the last axes (a product when one is a scalar).
+array inner(const array& a, const array& b, StreamOrDevice s = {});
+// Diagonal `offset` of the planes spanned by axis1 and axis2, as a new last axis (a view).
+array diagonal(const array& a, int offset = 0, int axis1 = 0, int axis2 = 1, StreamOrDevice s = {});
+// 1-D input: a square matrix with a on diagonal k; 2-D input: its diagonal k.
+array diag(const array& a, int k = 0, StreamOrDevice s = {});
+// The sum along the diagonal (cast to dtype first when given).
+array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtype> dtype, StreamOrDevice s = {});
 
 } // namespace mlx::core

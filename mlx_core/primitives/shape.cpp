@@ -2,6 +2,7 @@
 #include "mlx_core/primitives/shape.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <optional>
 
@@ -186,6 +187,113 @@ std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) {
   Shape shape = inputs[0].shape();
   shape.back() = inputs[1].shape().back();
   return {shape};
+}
+
+} // namespace mlx::core
+
+namespace mlx::core {
+
+std::vector<array> AsStrided::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  const array& x = primals[0];
+  array flat = strided_accumulate(cotangents[0], strides_, offset_, static_cast<ShapeElem>(x.size()));
+  return {reshape(flat, x.shape())};
+}
+std::vector<array> AsStrided::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {as_strided(tangents[0], shape_, strides_, offset_)};
+}
+std::pair<std::vector<array>, std::vector<int>> AsStrided::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  // Each batch element is its own block of the flattened batched input.
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  ShapeElem batch = x.shape()[0];
+  int64_t n = static_cast<int64_t>(x.size()) / std::max<int64_t>(batch, 1);
+  Shape shape = shape_;
+  shape.insert(shape.begin(), batch);
+  Strides strides = strides_;
+  strides.insert(strides.begin(), n);
+  return {{as_strided(x, shape, strides, offset_)}, {0}};
+}
+
+std::vector<array> StridedAccumulate::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                          const std::vector<int>&, const std::vector<array>&) {
+  return {as_strided(cotangents[0], primals[0].shape(), strides_, offset_)};
+}
+std::vector<array> StridedAccumulate::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                          const std::vector<int>&) {
+  return {strided_accumulate(tangents[0], strides_, offset_, size_)};
+}
+std::pair<std::vector<array>, std::vector<int>> StridedAccumulate::vmap(const std::vector<array>& inputs,
+                                                                        const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  ShapeElem batch = x.shape()[0];
+  Strides strides = strides_;
+  strides.insert(strides.begin(), size_);
+  uint64_t total = static_cast<uint64_t>(batch) * static_cast<uint64_t>(size_);
+  if (total > static_cast<uint64_t>(std::numeric_limits<ShapeElem>::max())) {
+    throw std::overflow_error("[as_strided] The batched gradient has more than 2**31 - 1 elements.");
+  }
+  array flat = strided_accumulate(x, strides, offset_, static_cast<ShapeElem>(total));
+  return {{reshape(flat, {batch, size_})}, {0}};
+}
+
+std::vector<array> Contiguous::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                                   const std::vector<int>&, const std::vector<array>&) {
+  return {cotangents[0]};
+}
+std::vector<array> Contiguous::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                   const std::vector<int>&) {
+  return {tangents[0]};
+}
+std::pair<std::vector<array>, std::vector<int>> Contiguous::vmap(const std::vector<array>& inputs,
+                                                                 const std::vector<int>& axes) {
+  return {{contiguous(inputs[0], allow_col_major_)}, {axes[0]}};
+}
+
+std::vector<Shape> Diagonal::output_shapes(const std::vector<array>& inputs) {
+  const Shape& in = inputs[0].shape();
+  Shape shape;
+  for (int i = 0; i < static_cast<int>(in.size()); ++i) {
+    if (i != axis1_ && i != axis2_) shape.push_back(in[i]);
+  }
+  int64_t n = in[axis1_], m = in[axis2_], off = offset_;
+  int64_t d = off >= 0 ? std::min(n, m - off) : std::min(n + off, m);
+  shape.push_back(static_cast<ShapeElem>(std::max<int64_t>(d, 0)));
+  return {shape};
+}
+
+std::vector<array> Diagonal::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                 const std::vector<int>&, const std::vector<array>&) {
+  // Put the cotangent back on the diagonal of zero planes, then restore the axis order.
+  const array& x = primals[0];
+  const array& g = cotangents[0];
+  int nd = x.ndim();
+  ShapeElem n = x.shape()[axis1_], m = x.shape()[axis2_];
+  int64_t d = g.shape().back();
+  if (d == 0) return {zeros_like(x)};
+  int64_t row0 = offset_ >= 0 ? 0 : -static_cast<int64_t>(offset_);
+  std::vector<std::pair<int64_t, int64_t>> widths(g.ndim(), {0, 0});
+  widths.back() = {row0, n - d - row0};
+  array col = expand_dims(pad(g, widths, array(0, g.dtype())), {-1});
+  array planes = where(eye(n, m, offset_, bool_), col, array(0, g.dtype()));
+  std::vector<int> perm(nd);
+  int k = 0;
+  for (int i = 0; i < nd; ++i) {
+    if (i != axis1_ && i != axis2_) perm[i] = k++;
+  }
+  perm[axis1_] = nd - 2;
+  perm[axis2_] = nd - 1;
+  return {transpose(planes, perm)};
+}
+std::vector<array> Diagonal::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                 const std::vector<int>&) {
+  return {diagonal(tangents[0], offset_, axis1_, axis2_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Diagonal::vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  return {{diagonal(x, offset_, axis1_ + 1, axis2_ + 1)}, {0}};
 }
 
 } // namespace mlx::core

@@ -110,3 +110,65 @@ void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 } // namespace mlx::core
+
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/strided.h"
+
+namespace mlx::core {
+
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  // The view indexes the input's elements in row-major order: a row-contiguous input is
+  // used in place, any other is copied first.
+  array in = inputs[0].flags().row_contiguous ? inputs[0] : cpu::contiguous_copy(inputs[0], inputs[0].dtype());
+  Flags f = compute_layout_flags(out.shape(), strides_);
+  size_t ds = f.contiguous ? out.size() : in.size();
+  out.copy_shared_buffer(in, strides_, f, ds, in.offset() + offset_ * static_cast<int64_t>(in.itemsize()));
+}
+
+void StridedAccumulate::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out, strides = strides_, offset = offset_]() mutable {
+    cpu::dispatch_dtype(out.dtype(), [&]<typename T>(T) {
+      T* o = out.data<T>();
+      std::fill(o, o + out.size(), T(0));
+      const T* src = in.data<T>();
+      // Overlapping targets: one thread, in order.
+      cpu::for_each_run<2>(in.shape(), {&in.strides(), &strides}, [&](auto offs, int64_t n, auto inner) {
+        const T* sp = src + offs[0];
+        T* op = o + offset + offs[1];
+        for (int64_t i = 0; i < n; ++i) op[i * inner[1]] = static_cast<T>(op[i * inner[1]] + sp[i * inner[0]]);
+      });
+    });
+  });
+}
+
+void Contiguous::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.flags().row_contiguous || (allow_col_major_ && in.flags().col_contiguous)) {
+    out.copy_shared_buffer(in);
+    return;
+  }
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in, out]() mutable {
+    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+  });
+}
+
+void Diagonal::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  Strides s;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i != axis1_ && i != axis2_) s.push_back(in.strides()[i]);
+  }
+  s.push_back(in.strides()[axis1_] + in.strides()[axis2_]);
+  int64_t offset = in.offset();
+  if (out.size() > 0) {
+    int64_t first = offset_ >= 0 ? static_cast<int64_t>(offset_) * in.strides()[axis2_]
+                                 : -static_cast<int64_t>(offset_) * in.strides()[axis1_];
+    offset += first * static_cast<int64_t>(in.itemsize());
+  }
+  set_view(out, in, std::move(s), offset);
+}
+
+} // namespace mlx::core

@@ -1,0 +1,111 @@
+// Gradient and batching rules of Concatenate and Pad.
+#include "mlx_core/primitives/concat_pad.h"
+
+#include <algorithm>
+
+#include "mlx_core/ops.h"
+#include "mlx_core/primitives/batching.h"
+
+namespace mlx::core {
+
+std::vector<Shape> Concatenate::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  int64_t total = 0;
+  for (auto& x : inputs) total += x.shape()[axis_];
+  shape[axis_] = static_cast<ShapeElem>(total);
+  return {shape};
+}
+
+std::vector<array> Concatenate::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<int64_t> starts{0};
+  for (auto& p : primals) starts.push_back(starts.back() + p.shape()[axis_]);
+  const array& cot = cotangents[0];
+  std::vector<array> out;
+  for (int i : argnums) {
+    Shape start(cot.ndim(), 0), stop = cot.shape(), step(cot.ndim(), 1);
+    start[axis_] = static_cast<ShapeElem>(starts[i]);
+    stop[axis_] = static_cast<ShapeElem>(starts[i + 1]);
+    out.push_back(slice(cot, start, stop, step));
+  }
+  return out;
+}
+
+std::vector<array> Concatenate::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  std::vector<array> parts;
+  for (size_t i = 0; i < primals.size(); ++i) {
+    auto it = std::find(argnums.begin(), argnums.end(), static_cast<int>(i));
+    parts.push_back(it == argnums.end() ? zeros_like(primals[i]) : tangents[it - argnums.begin()]);
+  }
+  return {concatenate(parts, axis_)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Concatenate::vmap(const std::vector<array>& inputs,
+                                                                  const std::vector<int>& axes) {
+  int batch = detail::batch_size(inputs, axes);
+  std::vector<array> parts;
+  for (size_t i = 0; i < inputs.size(); ++i) parts.push_back(detail::batched_at_front(inputs[i], axes[i], batch));
+  return {{concatenate(parts, axis_ + 1)}, {0}};
+}
+
+std::vector<Shape> Pad::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  for (size_t i = 0; i < shape.size(); ++i) shape[i] += low_[i] + high_[i];
+  return {shape};
+}
+
+namespace {
+array make_pad(const array& a, const array& v, const Shape& low, const Shape& high, const Stream& s) {
+  Shape shape = a.shape();
+  for (size_t i = 0; i < shape.size(); ++i) shape[i] += low[i] + high[i];
+  return array(std::move(shape), a.dtype(), std::make_shared<Pad>(s, low, high), {a, astype(v, a.dtype())});
+}
+
+array interior(const array& x, const Shape& low, const Shape& in_shape) {
+  Shape stop(low.size()), step(low.size(), 1);
+  for (size_t i = 0; i < low.size(); ++i) stop[i] = low[i] + in_shape[i];
+  return slice(x, low, stop, step);
+}
+} // namespace
+
+std::vector<array> Pad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                            const std::vector<int>& argnums, const std::vector<array>&) {
+  const array& cot = cotangents[0];
+  array inner = interior(cot, low_, primals[0].shape());
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) out.push_back(inner);
+    else out.push_back(subtract(sum(cot), sum(inner)));
+  }
+  return out;
+}
+
+std::vector<array> Pad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                            const std::vector<int>& argnums) {
+  array ta = zeros_like(primals[0]), tv = zeros_like(primals[1]);
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 0) ta = tangents[k];
+    else tv = tangents[k];
+  }
+  return {make_pad(ta, tv, low_, high_, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Pad::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes) {
+  int batch = detail::batch_size(inputs, axes);
+  array x = detail::batched_at_front(inputs[0], axes[0], batch);
+  Shape low = low_, high = high_;
+  low.insert(low.begin(), 0);
+  high.insert(high.begin(), 0);
+  if (axes[1] < 0) return {{make_pad(x, inputs[1], low, high, stream())}, {0}};
+  // A batched fill value: pad with zeros, then put each batch's value in the border.
+  array padded = make_pad(x, array(0, x.dtype()), low, high, stream());
+  array mask = make_pad(ones(Shape(x.shape().begin() + 1, x.shape().end()), bool_), array(false), low_, high_, stream());
+  Shape vshape(padded.ndim(), 1);
+  vshape[0] = batch;
+  array v = reshape(detail::batch_to_front(inputs[1], axes[1]), vshape);
+  return {{where(mask, padded, v)}, {0}};
+}
+
+} // namespace mlx::core

@@ -1,0 +1,40 @@
+// Primitives that assemble an output from pieces: Concatenate (each input copied into its
+// slice of the output) and Pad (a constant border around the input).
+#pragma once
+#include "mlx_core/primitives/primitive.h"
+
+namespace mlx::core {
+
+// Joins inputs of one dtype (equal shapes except along axis_) along axis_.
+class Concatenate : public UnaryPrimitive {
+ public:
+  Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Concatenate"; }
+  bool is_equivalent(const Primitive& o) const override { return axis_ == static_cast<const Concatenate&>(o).axis_; }
+
+ private:
+  int axis_;
+};
+
+// inputs: (a, value): a with low_[i] elements before and high_[i] after along every axis,
+// filled with the 0-d `value` (of a's dtype).
+class Pad : public UnaryPrimitive {
+ public:
+  Pad(Stream s, Shape low, Shape high) : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Pad"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& p = static_cast<const Pad&>(o);
+    return low_ == p.low_ && high_ == p.high_;
+  }
+
+ private:
+  Shape low_, high_;
+};
+
+} // namespace mlx::core
