@@ -41,6 +41,16 @@ array& current_key(KeyState& st) {
 
 array resolve_key(const std::optional<array>& k) { return k ? *k : next_key(); }
 
+// Raises unless k is a uint32 key of shape (2,).
+void check_key(const array& k) {
+  if (k.dtype() != uint32) {
+    throw std::invalid_argument(msg("[bits] Expected key type uint32 but received ", dtype_name(k.dtype()), "."));
+  }
+  if (k.shape() != Shape{2}) {
+    throw std::invalid_argument(msg("[bits] Expected key shape (2) but received ", shape_str(k.shape()), "."));
+  }
+}
+
 void check_shape(const char* op, const Shape& shape) {
   for (auto d : shape) {
     if (d < 0) throw std::invalid_argument(msg("[", op, "] Negative dimensions not allowed."));
@@ -53,12 +63,23 @@ array below_one(Dtype dtype) {
   return array(1.0 - eps, dtype);
 }
 
-// Uniform values in [0, 1) of dtype: the words as float32 over 2**32 - 1, cast, then
-// kept below one.
+// Uniform values in [0, 1) of dtype: the words as float32 over 2**32 - 1 (kept below one by
+// the kernel), cast, then kept below one in dtype.
 array unit_uniform(const Shape& shape, Dtype dtype, const array& key, StreamOrDevice s) {
-  array w = bits(shape, key, s);
-  array u = divide(astype(w, float32, s), array(4294967295.0f), s);
+  array u = array(shape, float32, std::make_shared<RandomBits>(to_stream(s), shape, true), {key});
+  if (dtype == float32) return u;
   return minimum(astype(u, dtype, s), below_one(dtype), s);
+}
+
+// Whether a is an evaluated constant scalar equal to v (not traced), so that an affine map
+// with it can be skipped without changing a bit.
+bool is_constant(const array& a, double v) {
+  if (a.ndim() != 0 || !a.is_available() || a.is_tracer() || a.has_primitive()) return false;
+  switch (a.dtype().val) {
+    case Dtype::Val::int32: return *a.data<int32_t>() == v;
+    case Dtype::Val::float32: return *a.data<float>() == v;
+    default: return false;
+  }
 }
 
 } // namespace
@@ -100,14 +121,11 @@ void set_global_key(const array& k) {
 array bits(const Shape& shape, const std::optional<array>& key_in, StreamOrDevice s) {
   check_shape("bits", shape);
   array k = resolve_key(key_in);
-  if (k.dtype() != uint32) {
-    throw std::invalid_argument(msg("[bits] Expected key type uint32 but received ", dtype_name(k.dtype()), "."));
-  }
-  if (k.shape() != Shape{2}) {
-    throw std::invalid_argument(msg("[bits] Expected key shape (2) but received ", shape_str(k.shape()), "."));
-  }
+  check_key(k);
   return array(shape, uint32, std::make_shared<RandomBits>(to_stream(s), shape), {k});
 }
+
+
 
 array split(const array& k, int num, StreamOrDevice s) { return bits({num, 2}, k, s); }
 
@@ -124,6 +142,8 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
                                     " from broadcasted shape ", shape_str(bs), "."));
   }
   array k = resolve_key(key_in);
+  check_key(k);
+  if (is_constant(low, 0.0) && is_constant(high, 1.0)) return unit_uniform(shape, dtype, k, s);
   array lo = astype(low, dtype, s);
   array range = subtract(astype(high, dtype, s), lo, s);
   return add(multiply(unit_uniform(shape, dtype, k, s), range, s), lo, s);

@@ -20,7 +20,8 @@ std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(const std::vect
   array keys = detail::batch_to_front(inputs[0], axes[0]);
   Shape out_shape(keys.shape().begin(), keys.shape().end() - 1);
   out_shape.insert(out_shape.end(), shape_.begin(), shape_.end());
-  return {{array(std::move(out_shape), uint32, std::make_shared<RandomBits>(stream(), shape_), {keys})}, {0}};
+  Dtype dt = unit_float_ ? float32 : uint32;
+  return {{array(std::move(out_shape), dt, std::make_shared<RandomBits>(stream(), shape_, unit_float_), {keys})}, {0}};
 }
 
 std::vector<Shape> RandomBits::output_shapes(const std::vector<array>& inputs) {
