@@ -1,8 +1,226 @@
-// The mlx.core.random submodule.
+// The mlx.core.random submodule: keys, the global key state and the distributions.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/vector.h>
+
+#include "mlx_core/ops/random.h"
 #include "python/src/common.h"
+#include "python/src/convert.h"
 
 using namespace nb::literals;
+namespace mr = mlx::core::random;
 
-void init_random(nb::module_& m) {
-  (void)m;
+namespace {
+
+// The global key, reachable as mx.random.state[0] (one entry, as in the reference).
+struct RandomState {};
+
+using OptShape = std::optional<std::vector<int>>;
+
+mx::Shape shape_of(const std::vector<int>& v) { return mx::Shape(v.begin(), v.end()); }
+
+// A bound given as a Python scalar or an array.
+mx::array bound(nb::handle v) { return to_array(v); }
+
+// A randint bound: a Python int takes the output dtype (as in the reference, so -5 for uint8
+// is 251); floats and arrays keep theirs.
+mx::array int_bound(nb::handle v, mx::Dtype dtype) {
+  if (nb::isinstance<nb::int_>(v) && !nb::isinstance<nb::bool_>(v)) return to_array(v, dtype);
+  return to_array(v);
+}
+
+} // namespace
+
+void init_random(nb::module_& parent) {
+  nb::module_ m = parent.def_submodule(
+      "random", "Random number generation with counter-based (threefry) keys.\n\n"
+                "Every sampler takes an optional ``key``; without one it draws the next key from\n"
+                "the global state, which :func:`seed` resets.");
+
+  nb::class_<RandomState>(m, "_RandomState", "The global PRNG state: ``state[0]`` is the current key.")
+      .def("__len__", [](const RandomState&) { return 1; })
+      .def("__getitem__", [](const RandomState&, int i) {
+        if (i != 0 && i != -1) throw nb::index_error("[random.state] Index out of range.");
+        return mr::global_key();
+      })
+      .def("__setitem__", [](const RandomState&, int i, const mx::array& k) {
+        if (i != 0 && i != -1) throw nb::index_error("[random.state] Index out of range.");
+        mr::set_global_key(k);
+      })
+      .def("__iter__", [](const RandomState&) {
+        nb::list l;
+        l.append(nb::cast(mr::global_key()));
+        return l.attr("__iter__")();
+      });
+  m.attr("state") = RandomState{};
+
+  m.def("key", [](uint64_t seed) { return mr::key(seed); }, "seed"_a,
+        R"(Get a PRNG key from a seed.
+
+The key is the uint32 pair ``[seed >> 32, seed & 0xffffffff]``.
+
+Args:
+    seed (int): Seed for the PRNG, an integer in ``[0, 2**64)``.
+
+Returns:
+    array: The PRNG key, a uint32 array of shape ``(2,)``.
+
+Example:
+    >>> mx.random.key(1)
+    array([0, 1], dtype=uint32))");
+
+  m.def("seed", [](uint64_t seed) { mr::seed(seed); }, "seed"_a,
+        R"(Seed the global PRNG.
+
+Resets the global key to ``key(seed)``; the samplers called without a ``key`` then
+reproduce the same sequence.
+
+Args:
+    seed (int): Seed for the global PRNG, an integer in ``[0, 2**64)``.)");
+
+  m.def("split", [](const mx::array& key, int num, mx::StreamOrDevice s) { return mr::split(key, num, s); },
+        "key"_a, "num"_a = 2, "stream"_a = nb::none(),
+        R"(Split a PRNG key into sub keys.
+
+Args:
+    key (array): Input key to split (uint32, shape ``(2,)``).
+    num (int, optional): Number of sub keys. Default: ``2``.
+
+Returns:
+    array: The sub keys, shape ``(num, 2)``.
+
+Example:
+    >>> k1, k2 = mx.random.split(mx.random.key(0)))");
+
+  m.def("uniform",
+        [](nb::handle low, nb::handle high, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
+           std::optional<mx::array> key, mx::StreamOrDevice s) {
+          return mr::uniform(bound(low), bound(high), shape_of(shape), dtype.value_or(mx::float32), key, s);
+        },
+        "low"_a = 0, "high"_a = 1, "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32,
+        "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def uniform(low: scalar | array = 0, high: scalar | array = 1, shape: Sequence[int] = [], "
+                "dtype: Dtype | None = float32, key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate uniformly distributed random numbers.
+
+The values are drawn from the half-open interval ``[low, high)``. ``low`` and
+``high`` may be scalars or arrays; they must broadcast to ``shape``.
+
+Args:
+    low (scalar or array, optional): Lower bound. Default: ``0``.
+    high (scalar or array, optional): Upper bound. Default: ``1``.
+    shape (list(int), optional): Shape of the output. Default: ``()``.
+    dtype (Dtype, optional): A real floating type (float16, bfloat16, float32).
+      Default: ``float32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The random values.
+
+Example:
+    >>> mx.random.uniform(-1, 1, (2, 3), key=mx.random.key(0)))");
+
+  m.def("randint",
+        [](nb::handle low, nb::handle high, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
+           std::optional<mx::array> key, mx::StreamOrDevice s) {
+          mx::Dtype d = dtype.value_or(mx::int32);
+          return mr::randint(int_bound(low, d), int_bound(high, d), shape_of(shape), d, key, s);
+        },
+        "low"_a, "high"_a, "shape"_a = std::vector<int>{}, "dtype"_a = mx::int32, "key"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def randint(low: scalar | array, high: scalar | array, shape: Sequence[int] = [], "
+                "dtype: Dtype | None = int32, key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate random integers from the half-open interval ``[low, high)``.
+
+The bounds may be scalars or arrays that broadcast to ``shape``. The samples come
+from a float32 uniform and are clamped to ``[low, high - 1]``: beyond the ``2**24``
+resolution of float32 not every integer is reachable.
+
+Args:
+    low (scalar or array): Lower bound (inclusive).
+    high (scalar or array): Upper bound (exclusive).
+    shape (list(int), optional): Shape of the output. Default: ``()``.
+    dtype (Dtype, optional): An integer type or bool. Default: ``int32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The random integers.
+
+Example:
+    >>> mx.random.randint(0, 10, (5,), key=mx.random.key(0)))");
+
+  m.def("bernoulli",
+        [](nb::handle p, std::optional<std::vector<int>> shape, std::optional<mx::array> key,
+           mx::StreamOrDevice s) {
+          std::optional<mx::Shape> sh;
+          if (shape) sh = shape_of(*shape);
+          return mr::bernoulli(bound(p), sh, key, s);
+        },
+        "p"_a = 0.5, "shape"_a = nb::none(), "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def bernoulli(p: scalar | array = 0.5, shape: Sequence[int] | None = None, "
+                "key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate Bernoulli random values.
+
+Each value is ``True`` with probability ``p``.
+
+Args:
+    p (float or array, optional): The probability of ``True``; broadcast to
+      ``shape``. Default: ``0.5``.
+    shape (list(int), optional): Shape of the output. Default: ``p.shape``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: A bool array.
+
+Example:
+    >>> mx.random.bernoulli(0.3, (4,), key=mx.random.key(0)))");
+
+  m.def("gumbel",
+        [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, std::optional<mx::array> key,
+           mx::StreamOrDevice s) { return mr::gumbel(shape_of(shape), dtype.value_or(mx::float32), key, s); },
+        "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def gumbel(shape: Sequence[int] = [], dtype: Dtype | None = float32, key: array | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Sample from the standard Gumbel distribution (CDF ``exp(-exp(-x))``).
+
+Computed as ``-log(-log(u))`` with ``u`` uniform in ``[0, 1)``.
+
+Args:
+    shape (list(int), optional): Shape of the output. Default: ``()``.
+    dtype (Dtype, optional): A real floating type. Default: ``float32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The Gumbel samples.)");
+
+  m.def("categorical",
+        [](const mx::array& logits, int axis, std::optional<std::vector<int>> shape,
+           std::optional<int> num_samples, std::optional<mx::array> key, mx::StreamOrDevice s) {
+          std::optional<mx::Shape> sh;
+          if (shape) sh = shape_of(*shape);
+          return mr::categorical(logits, axis, sh, num_samples, key, s);
+        },
+        "logits"_a, "axis"_a = -1, "shape"_a = nb::none(), "num_samples"_a = nb::none(), "key"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def categorical(logits: array, axis: int = -1, shape: Sequence[int] | None = None, "
+                "num_samples: int | None = None, key: array | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Sample from categorical distributions.
+
+``logits`` holds unnormalized log-probabilities along ``axis``; the samples are the
+indices of ``argmax(logits + gumbel)`` (the Gumbel-max trick).
+
+Args:
+    logits (array): The unnormalized distribution(s).
+    axis (int, optional): The axis of the categories. Default: ``-1``.
+    shape (list(int), optional): The output shape; it must broadcast with
+      ``logits.shape`` without ``axis``. Default: ``None``.
+    num_samples (int, optional): Samples per distribution, in a new last axis.
+      At most one of ``shape`` and ``num_samples``. Default: ``None``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: uint32 category indices.
+
+Example:
+    >>> mx.random.categorical(mx.log(mx.array([0.2, 0.8])), num_samples=4))");
 }

@@ -1,0 +1,45 @@
+// Random number generation (mlx.core.random): counter-based threefry keys and the
+// distributions built from their bits with ops.
+#pragma once
+#include <optional>
+
+#include "mlx_core/array.h"
+#include "mlx_core/device.h"
+
+namespace mlx::core::random {
+
+// The key of a seed: uint32 [seed >> 32, seed & 0xffffffff].
+array key(uint64_t seed);
+// Resets the global key to key(seed).
+void seed(uint64_t seed);
+// A fresh key from the global state (which advances: state, out = split(state)).
+array next_key();
+// The global key (seeded from the clock until seed() is called) and its replacement.
+array global_key();
+void set_global_key(const array& k);
+
+// uint32 random words of `shape` from `key` (the next global key when absent).
+array bits(const Shape& shape, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// `num` independent keys, shape (num, 2).
+array split(const array& key, int num = 2, StreamOrDevice s = {});
+
+// Uniform in [low, high) with low/high broadcast to shape; dtype a real floating type.
+array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype = float32,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// Integers in [low, high) of dtype: floor of a float32 uniform between the bounds, clamped
+// to [low, high - 1]. (Python int bounds are cast to dtype first by the binding.)
+array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// Booleans that are true with probability p (broadcast to shape; p's shape when absent).
+array bernoulli(const array& p, const std::optional<Shape>& shape = std::nullopt,
+                const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// Standard Gumbel samples: -log(-log(u)).
+array gumbel(const Shape& shape, Dtype dtype = float32, const std::optional<array>& key = std::nullopt,
+             StreamOrDevice s = {});
+// Indices drawn from the categorical distributions of `logits` along `axis` (Gumbel-max);
+// at most one of shape / num_samples.
+array categorical(const array& logits, int axis = -1, const std::optional<Shape>& shape = std::nullopt,
+                  std::optional<int> num_samples = std::nullopt,
+                  const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+} // namespace mlx::core::random

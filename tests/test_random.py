@@ -1,0 +1,376 @@
+"""mx.random: threefry keys, the global state and the distributions.
+
+The hard-coded values in REF below were printed by Apple's MLX 0.32.4 (the reference
+wheel run through shared/tools/mlx-ref): it is the oracle for bit-exact reproducibility,
+since the whole point is that a seed gives the same numbers on both. The statistics tests
+use NumPy/closed forms instead.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+R = mx.random
+
+# Printed by the reference (see the module docstring). Floats are given as their uint32 bits.
+REF = {
+    "key": [[0, 0], [1, 5], [4294967295, 4294967295]],
+    "split2": [[4146024105, 967050713], [2718843009, 1272950319]],
+    "split3_7": [[276534068, 861967409], [1905761346, 1641862660], [2900896126, 1402713516]],
+    "u7": [1057505279, 1051919930, 1052051786, 1060678597, 1036967468, 1065067386, 1044911029],
+    "u1": [1054228483],
+    "u23": [[1045504924, 1052800749, 1055422760], [1062046379, 1059605408, 1062361253]],
+    "u_lohi": [3215390758, 1057652536, 1068549532, 1084502614, 1080314686, 1084925726],
+    "u_arr": [[1047806777, 1092511256], [1094844276, 1096126843]],
+    "u16": [12937, 13828, 14148, 14956, 14658, 14995],
+    "ubf16": [15953, 16064, 16104, 16206, 16168, 16210],
+    "u16lh_527": 49512,
+    "fp_big": 105286293387095,
+    "fp_big_even": 137986705888291,
+    "ri": [249, 840, 798, 435, -4, -49, 843, 313],
+    "ri8": [-37, 71, 63, -3, -83, -91, 71, -25],
+    "ri64": [262274957312, 12225966080, 666571571200, 368118464512],
+    "ri_rev": [10, 10, 10],
+    "ri_u8": [251, 251, 251],
+    "ri_fl": [4, 5, 5, 7, 6, 8],
+    "be": [False, False, True, False, False, False, False, True,
+           False, False, True, False, False, True, True, False],
+    "be_arr": [[False, True, True], [False, False, True]],
+    "seed5": [[1043760165, 1065277074, 1036130764], [1059855973, 1023451913, 1014167834]],
+    "gumbel": [3203199115, 1018349517, 1047656130, 1069684024, 1063151965, 1070616966],
+    "cat": [2, 0],
+    "cat_ns": [[2, 1, 0, 2, 0], [1, 0, 0, 0, 0]],
+    "cat_sh": [[2, 2], [1, 0], [1, 1]],
+    "cat_ax0": [1, 1, 1],
+    "vmap": [[1057891516, 1060231824, 1050174989], [1063212684, 1038315264, 1049484672]],
+}
+
+
+def bits32(a):
+    return np.array(a.view(mx.uint32)).tolist()
+
+
+def bits16(a):
+    return np.array(a.view(mx.uint16)).tolist()
+
+
+def fingerprint(a):
+    return int(np.array(a.view(mx.uint32)).astype(np.uint64).sum())
+
+
+# An independent model of the bit stream: threefry-2x32 (20 rounds) over counter pairs
+# (i, i + ceil(n/2)), the last pair of an odd n using counter 0 for its dropped second word.
+M32 = 0xFFFFFFFF
+
+
+def _rotl(x, r):
+    return ((x << r) | (x >> (32 - r))) & M32
+
+
+def threefry(k0, k1, x0, x1):
+    rot = [13, 15, 26, 6, 17, 29, 16, 24]
+    ks = [k0, k1, k0 ^ k1 ^ 0x1BD11BDA]
+    x0 = (x0 + ks[0]) & M32
+    x1 = (x1 + ks[1]) & M32
+    for i in range(5):
+        for r in rot[(i % 2) * 4:(i % 2) * 4 + 4]:
+            x0 = (x0 + x1) & M32
+            x1 = _rotl(x1, r) ^ x0
+        x0 = (x0 + ks[(i + 1) % 3]) & M32
+        x1 = (x1 + ks[(i + 2) % 3] + i + 1) & M32
+    return x0, x1
+
+
+def model_bits(key, n):
+    half = (n + 1) // 2
+    out = [0] * (2 * half)
+    for i in range(half):
+        a, b = threefry(key[0], key[1], i, (i + half) % n)
+        out[i], out[i + half] = a, b
+    return np.array(out[:n], dtype=np.uint32)
+
+
+def model_uniform(key, n):
+    u = model_bits(key, n).astype(np.float32) / np.float32(4294967295.0)
+    return np.minimum(u, np.nextafter(np.float32(1), np.float32(0)))
+
+
+# ---------------------------------------------------------------------------
+# keys
+# ---------------------------------------------------------------------------
+
+def test_key_layout():
+    assert np.array(R.key(0)).tolist() == REF["key"][0]
+    assert np.array(R.key(2**32 + 5)).tolist() == REF["key"][1]
+    assert np.array(R.key(2**64 - 1)).tolist() == REF["key"][2]
+    assert R.key(3).dtype == mx.uint32 and R.key(3).shape == (2,)
+
+
+def test_key_bad_seed():
+    for bad in (-1, 2**64):
+        with pytest.raises(TypeError):
+            R.key(bad)
+        with pytest.raises(TypeError):
+            R.seed(bad)
+
+
+def test_split_matches_reference():
+    assert np.array(R.split(R.key(0))).tolist() == REF["split2"]
+    assert np.array(R.split(R.key(7), 3)).tolist() == REF["split3_7"]
+    assert np.array(R.split(R.key(7), num=3)).tolist() == REF["split3_7"]
+    assert R.split(R.key(0), 0).shape == (0, 2)
+
+
+def test_split_deterministic_and_distinct():
+    a = np.array(R.split(R.key(123), 64))
+    b = np.array(R.split(R.key(123), 64))
+    assert np.array_equal(a, b)
+    assert len({tuple(r) for r in a.tolist()}) == 64
+    # Keys of keys: a tree of splits is reproducible.
+    k1, k2 = R.split(R.key(5))
+    assert np.array_equal(np.array(R.split(k2)), np.array(R.split(R.split(R.key(5))[1])))
+
+
+def test_split_bad_inputs():
+    with pytest.raises(ValueError):
+        R.split(R.key(0), -1)
+    with pytest.raises(ValueError):
+        R.split(R.key(0).astype(mx.int32))
+    with pytest.raises(ValueError):
+        R.split(mx.array([1, 2, 3], mx.uint32))
+
+
+# ---------------------------------------------------------------------------
+# the bit stream, through uniform
+# ---------------------------------------------------------------------------
+
+def test_uniform_matches_reference_bits():
+    assert bits32(R.uniform(shape=(7,), key=R.key(0))) == REF["u7"]
+    assert bits32(R.uniform(shape=(1,), key=R.key(0))) == REF["u1"]
+    assert bits32(R.uniform(shape=(2, 3), key=R.key(3))) == REF["u23"]
+    assert bits32(R.uniform(-3.5, 7.25, shape=(6,), key=R.key(3))) == REF["u_lohi"]
+    lo, hi = mx.array([0.0, 10.0]), mx.array([[1.0], [20.0]])
+    assert bits32(R.uniform(lo, hi, shape=(2, 2), key=R.key(3))) == REF["u_arr"]
+
+
+def test_uniform_half_precision_matches_reference():
+    assert bits16(R.uniform(shape=(6,), key=R.key(3), dtype=mx.float16)) == REF["u16"]
+    assert bits16(R.uniform(shape=(6,), key=R.key(3), dtype=mx.bfloat16)) == REF["ubf16"]
+    # A draw that rounds up to 1 in float16 is kept below one before scaling.
+    x = R.uniform(-3.3, 7.7, shape=(600,), key=R.key(11), dtype=mx.float16)
+    assert bits16(x)[527] == REF["u16lh_527"]
+
+
+def test_uniform_large_matches_reference():
+    # Large enough for the thread pool, odd and even sizes.
+    assert fingerprint(R.uniform(shape=(100003,), key=R.key(42))) == REF["fp_big"]
+    assert fingerprint(R.uniform(shape=(65536 * 2 + 2,), key=R.key(43))) == REF["fp_big_even"]
+
+
+@pytest.mark.parametrize("n", list(range(0, 12)) + [31, 64, 257])
+@pytest.mark.parametrize("seed", [0, 1, 2**40 + 17])
+def test_uniform_matches_threefry_model(n, seed):
+    key = (seed >> 32, seed & M32)
+    got = np.array(R.uniform(shape=(n,), key=R.key(seed)))
+    assert np.array_equal(got.view(np.uint32), model_uniform(key, n).view(np.uint32))
+
+
+def test_uniform_multidim_is_flat_stream():
+    a = np.array(R.uniform(shape=(3, 5, 2), key=R.key(9)))
+    b = np.array(R.uniform(shape=(30,), key=R.key(9)))
+    assert np.array_equal(a.reshape(-1), b)
+
+
+def test_uniform_dtypes_shapes_and_range():
+    for dt in (mx.float16, mx.bfloat16, mx.float32):
+        x = R.uniform(shape=(1000,), dtype=dt, key=R.key(1))
+        assert x.dtype == dt and x.shape == (1000,)
+        v = np.array(x.astype(mx.float32))
+        assert v.min() >= 0 and v.max() < 1
+    assert R.uniform(key=R.key(0)).shape == ()
+    assert R.uniform(shape=(0, 3), key=R.key(0)).shape == (0, 3)
+    assert R.uniform(mx.zeros((2, 1)), mx.ones((3,)), shape=(2, 3), key=R.key(0)).shape == (2, 3)
+    x = np.array(R.uniform(2.0, 5.0, shape=(10000,), key=R.key(2)))
+    assert x.min() >= 2.0 and x.max() < 5.0
+
+
+def test_uniform_statistics():
+    x = np.array(R.uniform(shape=(200000,), key=R.key(8)), dtype=np.float64)
+    assert abs(x.mean() - 0.5) < 0.005
+    assert abs(x.var() - 1 / 12) < 0.002
+    # Kolmogorov-Smirnov distance to U(0, 1).
+    xs = np.sort(x)
+    n = len(xs)
+    d = max(np.max(np.arange(1, n + 1) / n - xs), np.max(xs - np.arange(n) / n))
+    assert d < 1.63 / math.sqrt(n) * 1.5
+
+
+def test_uniform_bad_inputs():
+    with pytest.raises(ValueError):
+        R.uniform(shape=(2,), dtype=mx.int32, key=R.key(0))
+    with pytest.raises(ValueError):
+        R.uniform(shape=(-1,), key=R.key(0))
+    with pytest.raises(ValueError):
+        R.uniform(mx.zeros((3,)), 1, shape=(2,), key=R.key(0))
+    with pytest.raises(ValueError):
+        R.uniform(mx.zeros((3,)), 1, key=R.key(0))
+    with pytest.raises(ValueError):
+        R.uniform(shape=(2,), key=mx.array([1, 2]))
+    with pytest.raises(ValueError):
+        R.uniform(shape=(2,), key=mx.array([1, 2, 3], mx.uint32))
+    with pytest.raises(RuntimeError):
+        R.uniform(shape=(2,), dtype=mx.float64, key=R.key(0))
+
+
+def test_uniform_gradient_through_bounds():
+    # d/dlow (low + u (high - low)) = 1 - u; d/dhigh = u.
+    u = R.uniform(shape=(), key=R.key(0)).item()
+    g = mx.grad(lambda lo: R.uniform(lo, 5.0, key=R.key(0)))(mx.array(1.0))
+    assert abs(g.item() - (1 - u)) < 1e-6
+    g = mx.grad(lambda hi: R.uniform(1.0, hi, key=R.key(0)))(mx.array(5.0))
+    assert abs(g.item() - u) < 1e-6
+
+
+def test_vmap_over_keys():
+    keys = R.split(R.key(0), 2)
+    out = mx.vmap(lambda k: R.uniform(shape=(3,), key=k))(keys)
+    assert out.shape == (2, 3)
+    assert [bits32(r) for r in out] == REF["vmap"]
+    # Against a Python loop, with the batch on another axis.
+    keys = R.split(R.key(4), 5)
+    out = mx.vmap(lambda k: R.uniform(shape=(2, 2), key=k), in_axes=1)(keys.T)
+    loop = np.stack([np.array(R.uniform(shape=(2, 2), key=keys[i])) for i in range(5)])
+    assert np.array_equal(np.array(out), loop)
+
+
+# ---------------------------------------------------------------------------
+# the global state
+# ---------------------------------------------------------------------------
+
+def test_seed_reproduces_reference():
+    R.seed(5)
+    a = R.uniform(shape=(3,))
+    b = R.uniform(shape=(3,))
+    assert [bits32(a), bits32(b)] == REF["seed5"]
+    R.seed(5)
+    assert bits32(R.uniform(shape=(3,))) == REF["seed5"][0]
+
+
+def test_global_state_advances_by_split():
+    R.seed(77)
+    a = np.array(R.uniform(shape=(4,)))
+    k1, s1 = R.split(R.key(77))
+    assert np.array_equal(a, np.array(R.uniform(shape=(4,), key=s1)))
+    b = np.array(R.uniform(shape=(4,)))
+    assert not np.array_equal(a, b)
+    _, s2 = R.split(k1)
+    assert np.array_equal(b, np.array(R.uniform(shape=(4,), key=s2)))
+
+
+def test_state_object():
+    R.seed(3)
+    assert np.array(R.state[0]).tolist() == [0, 3]
+    assert len(R.state) == 1
+    R.state[0] = R.key(5)
+    assert bits32(R.uniform(shape=(3,))) == REF["seed5"][0]
+
+
+def test_key_argument_does_not_touch_state():
+    R.seed(5)
+    R.uniform(shape=(3,), key=R.key(1))
+    assert bits32(R.uniform(shape=(3,))) == REF["seed5"][0]
+
+
+# ---------------------------------------------------------------------------
+# randint, bernoulli
+# ---------------------------------------------------------------------------
+
+def test_randint_matches_reference():
+    k = R.key(3)
+    assert np.array(R.randint(-100, 1000, shape=(8,), key=k)).tolist() == REF["ri"]
+    assert np.array(R.randint(-100, 100, shape=(8,), key=k, dtype=mx.int8)).tolist() == REF["ri8"]
+    assert np.array(R.randint(0, 2**40, shape=(4,), key=k, dtype=mx.int64)).tolist() == REF["ri64"]
+    assert np.array(R.randint(10, 0, shape=(3,), key=k)).tolist() == REF["ri_rev"]
+    assert np.array(R.randint(-5, 5, shape=(3,), key=k, dtype=mx.uint8)).tolist() == REF["ri_u8"]
+    got = R.randint(mx.array(2.7), mx.array(9.2), shape=(6,), key=k)
+    assert np.array(got).tolist() == REF["ri_fl"]
+
+
+def test_randint_dtypes_and_statistics():
+    for dt in (mx.int8, mx.uint8, mx.int16, mx.uint16, mx.int32, mx.uint32, mx.int64, mx.uint64):
+        x = R.randint(0, 7, shape=(1000,), dtype=dt, key=R.key(2))
+        assert x.dtype == dt
+        v = np.array(x)
+        assert v.min() == 0 and v.max() == 6
+    x = np.array(R.randint(-3, 5, shape=(80000,), key=R.key(6)))
+    counts = np.bincount(x + 3, minlength=8)
+    assert counts.min() > 9400 and counts.max() < 10600
+    assert R.randint(0, 1, shape=(5,), dtype=mx.bool_, key=R.key(0)).dtype == mx.bool_
+    lo = mx.array([0, 10])
+    hi = mx.array([[50], [200]])
+    x = np.array(R.randint(lo, hi, shape=(2, 2), key=R.key(0)))
+    assert (x >= np.array([0, 10])).all() and (x < np.array([[50], [200]])).all()
+
+
+def test_randint_bad_inputs():
+    with pytest.raises(ValueError):
+        R.randint(0, 10, shape=(2,), dtype=mx.float32, key=R.key(0))
+    with pytest.raises(ValueError):
+        R.randint(mx.array([0, 1]), 10, shape=(3,), key=R.key(0))
+    with pytest.raises(ValueError):
+        R.randint(0, 10, shape=(-2,), key=R.key(0))
+
+
+def test_bernoulli_matches_reference():
+    k = R.key(3)
+    assert np.array(R.bernoulli(0.3, shape=(16,), key=k)).tolist() == REF["be"]
+    got = R.bernoulli(mx.array([0.1, 0.5, 0.9]), shape=(2, 3), key=k)
+    assert np.array(got).tolist() == REF["be_arr"]
+
+
+def test_bernoulli_shapes_and_statistics():
+    assert R.bernoulli(key=R.key(0)).shape == ()
+    assert R.bernoulli(mx.array([0.1, 0.9]), key=R.key(0)).shape == (2,)
+    assert R.bernoulli(key=R.key(0), shape=(3, 4)).dtype == mx.bool_
+    x = np.array(R.bernoulli(0.25, shape=(100000,), key=R.key(1)))
+    assert abs(x.mean() - 0.25) < 0.006
+    assert np.array(R.bernoulli(0.0, shape=(100,), key=R.key(1))).sum() == 0
+    assert np.array(R.bernoulli(1.0, shape=(100,), key=R.key(1))).all()
+    with pytest.raises(ValueError):
+        R.bernoulli(mx.array([0.1, 0.9]), shape=(3,), key=R.key(0))
+
+
+# ---------------------------------------------------------------------------
+# gumbel, categorical
+# ---------------------------------------------------------------------------
+
+def test_gumbel_matches_reference_and_statistics():
+    assert bits32(R.gumbel(shape=(6,), key=R.key(3))) == REF["gumbel"]
+    x = np.array(R.gumbel(shape=(200000,), key=R.key(4)), dtype=np.float64)
+    assert abs(x.mean() - 0.5772156649) < 0.01
+    assert abs(x.var() - math.pi**2 / 6) < 0.03
+    assert R.gumbel(shape=(3,), dtype=mx.float16, key=R.key(0)).dtype == mx.float16
+
+
+def test_categorical_matches_reference():
+    k = R.key(3)
+    lg = mx.log(mx.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))
+    assert np.array(R.categorical(lg, key=k)).tolist() == REF["cat"]
+    assert np.array(R.categorical(lg, num_samples=5, key=k)).tolist() == REF["cat_ns"]
+    assert np.array(R.categorical(lg, shape=(3, 2), key=k)).tolist() == REF["cat_sh"]
+    assert np.array(R.categorical(lg, axis=0, key=k)).tolist() == REF["cat_ax0"]
+
+
+def test_categorical_statistics_and_errors():
+    p = np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32)
+    x = R.categorical(mx.log(mx.array(p)), num_samples=100000, key=R.key(2))
+    assert x.dtype == mx.uint32 and x.shape == (100000,)
+    freq = np.bincount(np.array(x), minlength=4) / 100000
+    assert np.abs(freq - p).max() < 0.01
+    with pytest.raises(ValueError):
+        R.categorical(mx.zeros((2, 3)), shape=(2,), num_samples=3)
+    with pytest.raises(ValueError):
+        R.categorical(mx.zeros((2, 3)), shape=(3,))
