@@ -112,7 +112,8 @@ std::pair<NamedArrays, StringMap> load_safetensors(Reader& r) {
   }
   // No two tensors may share bytes.
   std::vector<const Entry*> order;
-  for (auto& e : entries) order.push_back(&e);
+  for (auto& e : entries)
+    if (e.end > e.begin) order.push_back(&e);
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
   for (size_t k = 1; k < order.size(); ++k) {
     if (order[k]->begin < order[k - 1]->end)

@@ -221,6 +221,10 @@ nb::dict load_npz(nb::handle file) {
       }
       member.attr("close")();
     }
+  } catch (nb::python_error& e) {
+    zf.attr("close")();
+    if (e.matches(PyExc_MemoryError) || e.matches(PyExc_KeyboardInterrupt)) throw;
+    throw std::invalid_argument(std::string("[load_npz] Corrupt archive: ") + e.what());
   } catch (...) {
     zf.attr("close")();
     throw;
