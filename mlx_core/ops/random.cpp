@@ -98,7 +98,7 @@ void seed(uint64_t sd) {
 array next_key() {
   auto& st = state();
   std::lock_guard<std::mutex> lk(st.mutex);
-  array ks = split(current_key(st), 2);
+  array ks = random::split(current_key(st), 2);
   st.key = reshape(slice(ks, {0, 0}, {1, 2}, {1, 1}), {2});
   return reshape(slice(ks, {1, 0}, {2, 2}, {1, 1}), {2});
 }
