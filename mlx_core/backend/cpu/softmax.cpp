@@ -48,27 +48,24 @@ MLX_SIMD_CLONES float row_max(const float* x, int64_t n, bool* nan) {
   return r;
 }
 
-// sum(exp(x - m)); the exponentials are also stored in y when y is not null.
-MLX_SIMD_CLONES float row_sum_exp(const float* x, float* y, int64_t n, float m) {
-  constexpr int W = 16;
-  float acc[W] = {};
-  int64_t i = 0;
-  for (; i + W <= n; i += W) {
-#pragma omp simd
-    for (int j = 0; j < W; ++j) {
-      float e = cpu::fast_expf(x[i + j] - m);
-      if (y) y[i + j] = e;
-      acc[j] += e;
-    }
+// sum(exp(x - m)).
+MLX_SIMD_CLONES float row_sum_exp(const float* x, int64_t n, float m) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) s += cpu::fast_expf(x[i] - m);
+  return s;
+}
+
+// y = exp(x - m), returning the sum.
+MLX_SIMD_CLONES float row_exp_store(const float* x, float* y, int64_t n, float m) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) {
+    float e = cpu::fast_expf(x[i] - m);
+    y[i] = e;
+    s += e;
   }
-  for (int j = 0; i + j < n; ++j) {
-    float e = cpu::fast_expf(x[i + j] - m);
-    if (y) y[i + j] = e;
-    acc[j] += e;
-  }
-  float r = 0;
-  for (int j = 0; j < W; ++j) r += acc[j];
-  return r;
+  return s;
 }
 
 MLX_SIMD_CLONES void row_scale(float* y, int64_t n, float k) {
@@ -106,7 +103,7 @@ LseAcc<C> lse_generic(const C* x, int64_t n) {
 LseAcc<float> lse_float(const float* x, int64_t n) {
   bool nan;
   float m = row_max(x, n, &nan);
-  float s = std::isfinite(m) ? row_sum_exp(x, nullptr, n, m) : 0.0f;
+  float s = std::isfinite(m) ? row_sum_exp(x, n, m) : 0.0f;
   return {m, s, nan};
 }
 
@@ -177,7 +174,7 @@ void softmax_kernel(const T* in, T* out, int64_t rows, int64_t n) {
         bool nan;
         float m = row_max(xf, n, &nan);
         // An infinite maximum gives inf - inf = NaN, as exp(x) / sum(exp(x)) would.
-        float s = row_sum_exp(xf, yf, n, m);
+        float s = row_exp_store(xf, yf, n, m);
         row_scale(yf, n, 1.0f / s);
         if constexpr (is_half_v<T>) {
           for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(yf[i]);
