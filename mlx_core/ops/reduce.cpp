@@ -67,13 +67,19 @@ void check_nonempty(const array& a, const std::vector<int>& axes_in, const char*
 
 } // namespace
 
+// A reduction over no axes (a 0-d input or axis=()) keeps the input's dtype, as the
+// reference does; otherwise small integer types widen.
+static Dtype sum_dtype_for(const array& a, const std::vector<int>& axes) {
+  return axes.empty() ? a.dtype() : sum_dtype(a.dtype());
+}
+
 array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, ReduceType::Sum, axes, keepdims, sum_dtype(a.dtype()), s);
+  return reduce(a, ReduceType::Sum, axes, keepdims, sum_dtype_for(a, axes), s);
 }
 array sum(const array& a, bool keepdims, StreamOrDevice s) { return sum(a, all_axes(a), keepdims, s); }
 
 array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, ReduceType::Prod, axes, keepdims, sum_dtype(a.dtype()), s);
+  return reduce(a, ReduceType::Prod, axes, keepdims, sum_dtype_for(a, axes), s);
 }
 array prod(const array& a, bool keepdims, StreamOrDevice s) { return prod(a, all_axes(a), keepdims, s); }
 
@@ -95,7 +101,7 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOr
   double count = 1;
   for (int ax : norm) count *= a.shape()[ax];
   array total = sum(astype(a, dt, s), norm, keepdims, s);
-  return multiply(total, astype(array(static_cast<float>(1.0 / count)), dt, s), s);
+  return multiply(total, astype(array(1.0 / count), dt, s), s);
 }
 array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, all_axes(a), keepdims, s); }
 
@@ -130,5 +136,43 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
   array r = argmin(reshape(a, {-1}, s), 0, false, s);
   return keepdims ? reshape(r, Shape(a.ndim(), 1), s) : r;
 }
+
+array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(astype(a, bool_, s), ReduceType::Min, axes, keepdims, bool_, s);
+}
+array all(const array& a, bool keepdims, StreamOrDevice s) { return all(a, all_axes(a), keepdims, s); }
+
+array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(astype(a, bool_, s), ReduceType::Max, axes, keepdims, bool_, s);
+}
+array any(const array& a, bool keepdims, StreamOrDevice s) { return any(a, all_axes(a), keepdims, s); }
+
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return astype(sum(astype(a, bool_, s), axes, keepdims, s), int32, s);
+}
+array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, all_axes(a), keepdims, s);
+}
+
+array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  auto norm = normalize_axes(axes, a.ndim());
+  Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
+  Dtype real_dt = dt == complex64 ? float32 : dt;
+  array x = astype(a, dt, s);
+  array centered = subtract(x, mean(x, norm, true, s), s);
+  // |x - mean|^2, real-valued for complex inputs.
+  array sq = dt == complex64 ? square(abs(centered, s), s) : square(centered, s);
+  double count = 1;
+  for (int ax : norm) count *= a.shape()[ax];
+  double denom = std::max(count - ddof, 0.0);
+  array total = sum(sq, norm, keepdims, s);
+  return multiply(total, astype(array(1.0 / denom), real_dt, s), s);
+}
+array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, all_axes(a), keepdims, ddof, s); }
+
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  return sqrt(var(a, axes, keepdims, ddof, s), s);
+}
+array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return std(a, all_axes(a), keepdims, ddof, s); }
 
 } // namespace mlx::core

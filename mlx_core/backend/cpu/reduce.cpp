@@ -88,12 +88,48 @@ using MinReducer = ExtremeReducer<T, cpu::MinimumOp, false>;
 // number of threads.
 constexpr int64_t block_elems = int64_t(1) << 15;
 
+// Largest (IsMax) or smallest element of a float run in a form that vectorizes: NaNs are
+// skipped by the compares and counted on the side; any NaN makes the result NaN.
+template <typename T, bool IsMax>
+MLX_SIMD_CLONES T extreme_contiguous(const T* s, int64_t n) {
+  constexpr int W = 128 / sizeof(T);
+  T acc[W];
+  int nan[W];
+  for (int j = 0; j < W; ++j) acc[j] = IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity(), nan[j] = 0;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+#pragma omp simd
+    for (int j = 0; j < W; ++j) {
+      T v = s[i + j];
+      acc[j] = (IsMax ? v > acc[j] : v < acc[j]) ? v : acc[j];
+      nan[j] |= v != v;
+    }
+  }
+  for (int j = 0; i + j < n; ++j) {
+    T v = s[i + j];
+    acc[j] = (IsMax ? v > acc[j] : v < acc[j]) ? v : acc[j];
+    nan[j] |= v != v;
+  }
+  T r = acc[0];
+  int any_nan = nan[0];
+  for (int j = 1; j < W; ++j) {
+    r = (IsMax ? acc[j] > r : acc[j] < r) ? acc[j] : r;
+    any_nan |= nan[j];
+  }
+  return any_nan ? std::numeric_limits<T>::quiet_NaN() : r;
+}
+
 // Folds a contiguous run of n elements (n <= block_elems for reproducible blocks).
 template <typename T, typename R>
 typename R::Acc reduce_run(const T* s, int64_t n, const R& r) {
   using Acc = typename R::Acc;
-  if constexpr ((std::is_same_v<T, float> || std::is_same_v<T, double>) && std::is_same_v<R, SumReducer<T>>) {
+  constexpr bool is_real = std::is_same_v<T, float> || std::is_same_v<T, double>;
+  if constexpr (is_real && std::is_same_v<R, SumReducer<T>>) {
     return cpu::sum_contiguous(s, n);
+  } else if constexpr (is_real && std::is_same_v<R, MaxReducer<T>>) {
+    return extreme_contiguous<T, true>(s, n);
+  } else if constexpr (is_real && std::is_same_v<R, MinReducer<T>>) {
+    return extreme_contiguous<T, false>(s, n);
   } else {
     // Independent accumulators let the compiler keep several vector registers busy.
     constexpr int W = 16;
