@@ -72,6 +72,8 @@ def test_concatenate_errors():
         mx.concatenate([mx.zeros((1, 1)), mx.zeros((1, 2))], axis=2)
     with pytest.raises(IndexError):
         mx.concatenate([mx.array(1), mx.array(2)])
+    with pytest.raises(IndexError):
+        mx.concatenate([mx.zeros((1, 1))], axis=3)
     with pytest.raises(TypeError):
         mx.concatenate([mx.array([1]), [2]])
 
