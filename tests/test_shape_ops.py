@@ -72,6 +72,8 @@ def test_concatenate_errors():
         mx.concatenate([mx.zeros((1, 1)), mx.zeros((1, 2))], axis=2)
     with pytest.raises(IndexError):
         mx.concatenate([mx.array(1), mx.array(2)])
+    with pytest.raises(IndexError):
+        mx.concatenate([mx.zeros((1, 1))], axis=3)
     with pytest.raises(TypeError):
         mx.concatenate([mx.array([1]), [2]])
 
@@ -353,3 +355,25 @@ def test_tile_repeat_roll_flip_grad_vmap():
         eq(t[0], fn(x * 2))
         b = mx.array(sample((3, 2, 3), "float32"))
         eq(mx.vmap(f)(b), np.stack([fn(to_np(p)) for p in b]))
+
+
+def test_sizes_beyond_32_bits_raise_overflow():
+    big = mx.broadcast_to(mx.array(1.0), (2**30,))
+    with pytest.raises(OverflowError):
+        mx.concatenate([big, big, big])
+    with pytest.raises(OverflowError):
+        mx.tile(mx.zeros((2**16,)), 2**16)
+    with pytest.raises(OverflowError):
+        mx.repeat(mx.zeros((2**16,)), 2**16)
+    with pytest.raises(OverflowError):
+        mx.pad(mx.zeros((4,)), (2**31, 0))
+    with pytest.raises(OverflowError):
+        mx.kron(mx.zeros((2**16,)), mx.zeros((2**16,)))
+
+
+@pytest.mark.parametrize("name", ["concatenate", "concat", "stack", "split", "unstack", "pad", "tile", "repeat",
+                                  "roll", "flip", "permute_dims", "matrix_transpose", "unflatten", "atleast_1d",
+                                  "broadcast_shapes", "as_strided", "contiguous", "diff", "kron", "outer", "inner"])
+def test_docstrings(name):
+    doc = getattr(mx, name).__doc__
+    assert doc and "Returns:" in doc, doc

@@ -213,3 +213,11 @@ def test_kron_outer_inner_grad():
                argnum=0)
     z = sample((4, 2), "float64", seed=4)
     check_grad(lambda p, q: (mx.inner(p, q) ** 2).sum(), lambda p, q: (np.inner(p, q) ** 2).sum(), x, z, argnum=1)
+
+
+def test_output_shapes_of_new_primitives():
+    x = mx.ones((3, 4))
+    for y in [mx.concatenate([x, x], 1), mx.pad(x, ((1, 0), (2, 3))), mx.repeat(x, 3, 1),
+              mx.as_strided(x, (2, 5), (1, 1)), mx.diagonal(x, 1), mx.diagonal(x, -2), mx.contiguous(x.T)]:
+        assert mx._output_shapes(y) == [y.shape]
+        mx.eval(y)

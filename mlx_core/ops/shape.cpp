@@ -509,11 +509,11 @@ array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
 array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "repeat");
   if (repeats < 0) throw std::invalid_argument("[repeat] Number of repeats cannot be negative.");
-  Shape target = a.shape();
-  target.insert(target.begin() + ax + 1, checked_dim(static_cast<uint64_t>(repeats), false, "repeat"));
+  checked_dim(static_cast<uint64_t>(repeats), false, "repeat");
   Shape out = a.shape();
   out[ax] = mul_dims(a.shape()[ax], repeats, "repeat");
-  return reshape(broadcast_to(expand_dims(a, {ax + 1}, s), target, s), out, s);
+  if (repeats == 1) return a;
+  return array(std::move(out), a.dtype(), std::make_shared<Repeat>(to_stream(s), ax, static_cast<int>(repeats)), {a});
 }
 
 array repeat(const array& a, int64_t repeats, StreamOrDevice s) { return repeat(flatten(a, 0, -1, s), repeats, 0, s); }
@@ -771,7 +771,7 @@ array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtyp
   }
   array d = diagonal(a, offset, axis1, axis2, s);
   if (dtype) d = astype(d, *dtype, s);
-  return sum(d, {-1}, false, s);
+  return sum(d, std::vector<int>{-1}, false, s);
 }
 
 } // namespace mlx::core

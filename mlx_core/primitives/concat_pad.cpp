@@ -108,4 +108,27 @@ std::pair<std::vector<array>, std::vector<int>> Pad::vmap(const std::vector<arra
   return {{where(mask, padded, v)}, {0}};
 }
 
+std::vector<Shape> Repeat::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  shape[axis_] *= repeats_;
+  return {shape};
+}
+
+std::vector<array> Repeat::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                               const std::vector<int>&, const std::vector<array>&) {
+  // Sum the cotangent over each element's copies.
+  Shape shape = primals[0].shape();
+  shape.insert(shape.begin() + axis_ + 1, repeats_);
+  return {sum(reshape(cotangents[0], shape), std::vector<int>{axis_ + 1})};
+}
+std::vector<array> Repeat::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                               const std::vector<int>&) {
+  return {repeat(tangents[0], repeats_, axis_)};
+}
+std::pair<std::vector<array>, std::vector<int>> Repeat::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  return {{repeat(x, repeats_, axis_ + 1)}, {0}};
+}
+
 } // namespace mlx::core

@@ -1,5 +1,5 @@
 // Primitives that assemble an output from pieces: Concatenate (each input copied into its
-// slice of the output) and Pad (a constant border around the input).
+// slice of the output), Pad (a constant border around the input) and Repeat.
 #pragma once
 #include "mlx_core/primitives/primitive.h"
 
@@ -35,6 +35,24 @@ class Pad : public UnaryPrimitive {
 
  private:
   Shape low_, high_;
+};
+
+// Each element of the input repeated repeats_ times along axis_.
+class Repeat : public UnaryPrimitive {
+ public:
+  Repeat(Stream s, int axis, int repeats) : UnaryPrimitive(s), axis_(axis), repeats_(repeats) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Repeat"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& r = static_cast<const Repeat&>(o);
+    return axis_ == r.axis_ && repeats_ == r.repeats_;
+  }
+
+ private:
+  int axis_;
+  int repeats_;
 };
 
 } // namespace mlx::core

@@ -175,7 +175,16 @@ Example:
       }, "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def split(self, indices_or_sections: int | Sequence[int], axis: int = 0, *, "
               "stream: Stream | Device | None = None) -> list[array]"),
-      "Split the array along an axis. See :func:`split`.");
+      R"(Split the array along an axis (see :func:`split`).
+
+Args:
+    indices_or_sections (int or list(int)): A number of equal parts, or the indices to
+        split before.
+    axis (int, optional): The axis to split along. Default: ``0``.
+
+Returns:
+    list(array): The pieces (views).
+)");
   m.def("unstack", [](const mx::array& x, int axis, mx::StreamOrDevice s) {
         return to_tuple(mx::unstack(x, axis, s));
       }, "x"_a, nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
@@ -583,7 +592,14 @@ Returns:
 )";
   m.def("diag", diag, "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(), diag_doc);
   def_array_method("diag", diag, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
-                   "Extract a diagonal or build a diagonal matrix. See :func:`diag`.");
+                   R"(Extract a diagonal (2-D array) or build a diagonal matrix (1-D array); see :func:`diag`.
+
+Args:
+    k (int, optional): The diagonal (``0`` main, ``> 0`` above, ``< 0`` below). Default: ``0``.
+
+Returns:
+    array: The diagonal or the matrix.
+)");
   auto diagonal = [](const mx::array& a, int offset, int axis1, int axis2, mx::StreamOrDevice s) {
     return mx::diagonal(a, offset, axis1, axis2, s);
   };
@@ -600,7 +616,16 @@ Returns:
     array: The diagonals, as a new last axis (a view of ``a``).
 )");
   def_array_method("diagonal", diagonal, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "stream"_a = nb::none(),
-                   "The diagonal of the planes spanned by two axes. See :func:`diagonal`.");
+                   R"(The diagonal of the planes spanned by two axes (see :func:`diagonal`).
+
+Args:
+    offset (int, optional): The diagonal. Default: ``0``.
+    axis1 (int, optional): The first axis of the planes. Default: ``0``.
+    axis2 (int, optional): The second axis of the planes. Default: ``1``.
+
+Returns:
+    array: The diagonals, as a new last axis (a view).
+)");
   m.def("trace", [](const mx::array& a, int offset, int axis1, int axis2, std::optional<mx::Dtype> dtype,
                     mx::StreamOrDevice s) { return mx::trace(a, offset, axis1, axis2, dtype, s); },
       "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
@@ -621,7 +646,15 @@ Returns:
   def_array_method("moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
         return mx::moveaxis(a, src, dst, s);
       }, "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
-      "Move axis ``source`` to position ``destination``. See :func:`moveaxis`.");
+      R"(Move an axis to a new position (see :func:`moveaxis`).
+
+Args:
+    source (int): The axis to move.
+    destination (int): Its position in the result.
+
+Returns:
+    array: The array with the axes reordered (a view).
+)");
 
   using WinFn = mx::array (*)(int, mx::StreamOrDevice);
   auto def_window = [&](const char* name, WinFn fn, const char* doc) {

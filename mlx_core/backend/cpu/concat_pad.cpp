@@ -95,3 +95,54 @@ void Pad::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+namespace {
+
+// out[o, i, r, k] = in[o, i, k] for r < reps: in is row-contiguous (outer, n, inner).
+template <typename E>
+void repeat_kernel(const E* src, E* dst, int64_t rows, int64_t inner, int64_t reps) {
+  int64_t block = inner * reps;
+  cpu::parallel_for(rows, [&](int64_t lo, int64_t hi) {
+    if (inner == 1) {
+      E* o = dst + lo * reps;
+      if (reps == 2) {
+        for (int64_t i = lo; i < hi; ++i, o += 2) o[0] = o[1] = src[i];
+      } else {
+        for (int64_t i = lo; i < hi; ++i, o += reps) std::fill(o, o + reps, src[i]);
+      }
+      return;
+    }
+    for (int64_t i = lo; i < hi; ++i) {
+      const E* s = src + i * inner;
+      E* o = dst + i * block;
+      for (int64_t r = 0; r < reps; ++r) std::memcpy(o + r * inner, s, inner * sizeof(E));
+    }
+  }, std::max<int64_t>(1, cpu::parallel_threshold / std::max<int64_t>(block, 1)));
+}
+
+} // namespace
+
+void Repeat::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out, axis = axis_, reps = repeats_]() mutable {
+    if (out.size() == 0) return;
+    array x = in.flags().row_contiguous ? in : cpu::contiguous_copy(in, in.dtype());
+    int64_t inner = 1;
+    for (int i = axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];
+    int64_t rows = static_cast<int64_t>(x.size()) / inner;
+    const void* s = x.raw_data();
+    void* d = out.raw_data();
+    switch (out.itemsize()) {
+      case 1: repeat_kernel(static_cast<const uint8_t*>(s), static_cast<uint8_t*>(d), rows, inner, reps); break;
+      case 2: repeat_kernel(static_cast<const uint16_t*>(s), static_cast<uint16_t*>(d), rows, inner, reps); break;
+      case 4: repeat_kernel(static_cast<const uint32_t*>(s), static_cast<uint32_t*>(d), rows, inner, reps); break;
+      case 8: repeat_kernel(static_cast<const uint64_t*>(s), static_cast<uint64_t*>(d), rows, inner, reps); break;
+      case 16: repeat_kernel(static_cast<const Bytes16*>(s), static_cast<Bytes16*>(d), rows, inner, reps); break;
+      default: throw std::runtime_error("[repeat] Unsupported element size.");
+    }
+  });
+}
+
+} // namespace mlx::core
