@@ -49,7 +49,7 @@ def main():
         trows, tridx, trv = torch.from_numpy(rows), torch.from_numpy(ridx), torch.from_numpy(rv)
 
     def setitem_mx():
-        a = mx.array(ax)
+        a = ax  # mlx arrays are values: this leaves ax as it was (a copy + scatter)
         a[aidx] = av
         mx.eval(a)
 

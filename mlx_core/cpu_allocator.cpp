@@ -1,5 +1,6 @@
 #include "mlx_core/cpu_allocator.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,16 @@ size_t round_size(size_t size) {
 
 void* system_alloc(size_t size) {
   void* p = nullptr;
+  // Large blocks on 2 MiB boundaries, offered to transparent huge pages (as NumPy does):
+  // random access over tens of MB otherwise misses the TLB on nearly every load.
+  constexpr size_t kHuge = size_t(2) << 20;
+  if (size >= 2 * kHuge) {
+    if (posix_memalign(&p, kHuge, size) != 0) return nullptr;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size & ~(kHuge - 1), MADV_HUGEPAGE);
+#endif
+    return p;
+  }
   if (posix_memalign(&p, kAlign, size) != 0) return nullptr;
   return p;
 }

@@ -112,6 +112,21 @@ def test_big_python_indices():
     assert x[2**33:].tolist() == []
     assert x[::2**32].tolist() == [0]
     assert x[::-(2**32)].tolist() == [9]
+    # The same through the gather/scatter paths.
+    for bad in [[2**32], mx.array([2**32]), mx.array([-(2**33)])]:
+        with pytest.raises(IndexError):
+            mx.eval(x[bad])
+    with pytest.raises(IndexError):
+        mx.eval(mx.take(x, 2**32))
+    with pytest.raises(IndexError):
+        x[2**32] = 1
+    with pytest.raises(IndexError):
+        mx.eval(x.at[2**32].add(1))
+    y = mx.arange(10)
+    y[:2**32] = 5
+    y[-(2**40):2] = 1
+    y[2**32:] = 7
+    assert y.tolist() == [1, 1] + [5] * 8
 
 
 def test_bad_index_types():

@@ -254,3 +254,56 @@ def test_errors_do_not_poison_later_work():
         with pytest.raises(IndexError):
             mx.eval(mx.take(a, mx.array([5, -6])))
     assert mx.take(a, mx.array([4, -5])).tolist() == [4, 0]
+
+
+@pytest.mark.parametrize("name", ALL_DTYPE_NAMES)
+def test_setitem_and_put_every_dtype(name):
+    x = sample((4, 3), name)
+    v = sample((2, 3), name, seed=5)
+    a = mx.array(x, dtype=mxdt(name))
+    a[mx.array([3, 1])] = mx.array(v, dtype=mxdt(name))
+    e = x.copy()
+    e[[3, 1]] = v
+    assert a.dtype == mxdt(name)
+    np.testing.assert_array_equal(to_np(a), e)
+    i = np.array([[2, 0, 1]])
+    r = mx.put_along_axis(mx.array(x, dtype=mxdt(name)), mx.array(i), mx.array(v[:1], dtype=mxdt(name)), axis=0)
+    e = x.copy()
+    np.put_along_axis(e, i, v[:1], axis=0)
+    np.testing.assert_array_equal(to_np(r), e)
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_at_add_every_numeric_dtype(name):
+    x = sample((5,), name)
+    v = sample((4,), name, seed=9)
+    idx = np.array([1, 1, 4, -1])
+    r = mx.array(x, dtype=mxdt(name)).at[mx.array(idx)].add(mx.array(v, dtype=mxdt(name)))
+    e = x.astype(np.float64 if name != "complex64" else np.complex128)
+    np.add.at(e, idx, v)
+    tol = 1e-2 if name in ("float16", "bfloat16") else 1e-6
+    if name in ("float16", "bfloat16", "float32", "float64", "complex64"):
+        np.testing.assert_allclose(to_np(r).astype(e.dtype), e, rtol=tol, atol=tol)
+    else:
+        exp = x.copy()
+        np.add.at(exp, idx, v)
+        np.testing.assert_array_equal(to_np(r), exp)
+
+
+def test_out_of_range_in_large_parallel_gather_and_scatter():
+    n = 1 << 20
+    a = mx.arange(n, dtype=mx.float32)
+    idx = np.arange(n, dtype=np.int64)[::-1].copy()
+    idx[n // 2 + 17] = n  # one bad index, deep inside a chunk on another thread
+    with pytest.raises(IndexError):
+        mx.eval(a[mx.array(idx)])
+    with pytest.raises(IndexError):
+        mx.eval(a.at[mx.array(idx)].add(1.0))
+    m = mx.reshape(a, (1024, 1024))
+    ti = np.zeros((1024, 1024), np.int32)
+    ti[1000, 3] = -1025
+    with pytest.raises(IndexError):
+        mx.eval(mx.take_along_axis(m, mx.array(ti), axis=1))
+    idx[n // 2 + 17] = -1
+    r = a[mx.array(idx)]
+    assert r[0].item() == n - 1 and r[n // 2 + 17].item() == n - 1

@@ -83,7 +83,12 @@ void init_ops_indexing(nb::module_& m) {
 
   def_array_method("__setitem__", [](mx::array& a, nb::handle index, nb::handle v) {
     a = scatter_item(a, index, scatter_value(a, v), mx::ScatterReduce::None);
-  }, "index"_a.none(), "value"_a.none());
+  }, "index"_a.none(), "value"_a.none(),
+      "a[index] = value: replaces this array with a copy whose indexed elements are ``value``\n"
+      "(cast to the array's dtype, broadcast to the indexed shape). Any index ``a[index]``\n"
+      "takes works, boolean masks included. Other references to the old array keep its values;\n"
+      "with repeated indices one of the values is kept (the last here). An out-of-range\n"
+      "index raises IndexError.");
 
   m.def("take", [](const mx::array& a, nb::handle indices, std::optional<int> axis, mx::StreamOrDevice s) {
         mx::array idx = indices_arg(indices);

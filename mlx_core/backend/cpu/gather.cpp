@@ -62,13 +62,30 @@ SliceRuns slice_runs(const Shape& slice, const Strides& strides) {
   return r;
 }
 
-std::vector<array> contiguous_indices(const std::vector<array>& inputs, size_t first, size_t n) {
-  std::vector<array> out;
-  for (size_t i = first; i < first + n; ++i) {
-    const array& x = inputs[i];
-    out.push_back(x.flags().row_contiguous ? x : contiguous_copy(x, x.dtype()));
+IndexWalk::IndexWalk(const std::vector<array>& idx) {
+  int k = static_cast<int>(idx.size());
+  inner.assign(k, 0);
+  if (k == 0) return;
+  shape = idx[0].shape();
+  int nb = static_cast<int>(shape.size());
+  last = nb > 0 ? shape[nb - 1] : 1;
+  rows = 1;
+  for (int d = 0; d + 1 < nb; ++d) rows *= shape[d];
+  if (last == 0) rows = 0;
+  strides.resize(k);
+  for (int j = 0; j < k; ++j) {
+    strides[j] = idx[j].strides();
+    if (nb > 0) inner[j] = strides[j][nb - 1];
   }
-  return out;
+}
+
+void IndexWalk::row_offsets(int64_t r, std::vector<int64_t>& offs) const {
+  std::fill(offs.begin(), offs.end(), 0);
+  for (int d = static_cast<int>(shape.size()) - 2; d >= 0; --d) {
+    int64_t c = r % shape[d];
+    r /= shape[d];
+    for (size_t j = 0; j < offs.size(); ++j) offs[j] += c * strides[j][d];
+  }
 }
 
 namespace {
@@ -93,43 +110,83 @@ void gather_kernel(const array& src, const std::vector<array>& idx, const std::v
   }
   if (slice_n == 0) {
     // Nothing to copy, but the indices must still be valid.
-    for (int64_t i = 0; i < n; ++i)
-      for (int j = 0; j < k; ++j) checked_index(ip[j][i], dims[j], sl[j], axes[j], "gather");
+    IndexWalk w(idx);
+    std::vector<int64_t> offs(k);
+    for (int64_t r = 0; r < w.rows; ++r) {
+      w.row_offsets(r, offs);
+      for (int64_t e = 0; e < w.last; ++e)
+        for (int j = 0; j < k; ++j) checked_index(ip[j][offs[j] + e * w.inner[j]], dims[j], sl[j], axes[j], "gather");
+    }
     return;
   }
   SliceRuns runs = slice_runs(slice_sizes, src.strides());
-  int64_t grain = std::max<int64_t>(1, parallel_threshold / 2 / slice_n);
+  int64_t grain = std::max<int64_t>(1, parallel_threshold / 2 / std::max<int64_t>(slice_n, 1));
 
-  if (k == 1 && slice_n == 1) {
+  if (k == 1 && slice_n == 1 && idx[0].flags().row_contiguous) {
     // One index array selecting single elements (take of a 1-d array, a[idx]).
     const IdxT* ix = ip[0];
     int64_t dim = dims[0], st = strides[0];
     int ax = axes[0];
     parallel_for(n, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) op[i] = sp[checked_index(ix[i], dim, 1, ax, "gather") * st];
+      if (st == 1) {
+        for (int64_t i = lo; i < hi; ++i) op[i] = sp[checked_index(ix[i], dim, 1, ax, "gather")];
+      } else {
+        for (int64_t i = lo; i < hi; ++i) op[i] = sp[checked_index(ix[i], dim, 1, ax, "gather") * st];
+      }
     }, grain);
     return;
   }
-  parallel_for(n, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) {
-      int64_t base = 0;
-      for (int j = 0; j < k; ++j) base += checked_index(ip[j][i], dims[j], sl[j], axes[j], "gather") * strides[j];
-      T* o = op + i * slice_n;
-      const T* s = sp + base;
-      if (runs.stride == 1) {
-        for (int64_t off : runs.offsets) {
-          std::memcpy(o, s + off, runs.length * sizeof(T));
-          o += runs.length;
+  // Index arrays of any layout (broadcast ones have zero strides): rows over the last
+  // index dimension, offsets of each index array per row.
+  IndexWalk w(idx);
+  int64_t g2 = std::max<int64_t>(1, grain / std::max<int64_t>(w.last, 1));
+  parallel_for(w.rows, [&](int64_t lo, int64_t hi) {
+    std::vector<int64_t> offs(k);
+    for (int64_t r = lo; r < hi; ++r) {
+      w.row_offsets(r, offs);
+      if (slice_n == 1 && k <= 2) {
+        // Single elements from one or two index arrays (take_along_axis of a matrix, a[i, j]).
+        const IdxT* p0 = ip[0] + offs[0];
+        const IdxT* p1 = k == 2 ? ip[1] + offs[1] : p0;
+        int64_t i0 = w.inner[0], i1 = k == 2 ? w.inner[1] : 0;
+        int64_t d0 = dims[0], d1 = k == 2 ? dims[1] : 1, s0 = strides[0], s1 = k == 2 ? strides[1] : 0;
+        int a0 = axes[0], a1 = k == 2 ? axes[1] : 0;
+        T* o = op + r * w.last;
+        if (k == 1) {
+          for (int64_t e = 0; e < w.last; ++e) o[e] = sp[checked_index(p0[e * i0], d0, 1, a0, "gather") * s0];
+        } else {
+          for (int64_t e = 0; e < w.last; ++e)
+            o[e] = sp[checked_index(p0[e * i0], d0, 1, a0, "gather") * s0 +
+                      checked_index(p1[e * i1], d1, 1, a1, "gather") * s1];
         }
-      } else {
-        for (int64_t off : runs.offsets) {
-          const T* r = s + off;
-          for (int64_t e = 0; e < runs.length; ++e) o[e] = r[e * runs.stride];
-          o += runs.length;
+        continue;
+      }
+      for (int64_t e = 0; e < w.last; ++e) {
+        int64_t base = 0;
+        for (int j = 0; j < k; ++j)
+          base += checked_index(ip[j][offs[j] + e * w.inner[j]], dims[j], sl[j], axes[j], "gather") * strides[j];
+        int64_t i = r * w.last + e;
+        if (slice_n == 1) {
+          op[i] = sp[base];
+          continue;
+        }
+        T* o = op + i * slice_n;
+        const T* s = sp + base;
+        if (runs.stride == 1) {
+          for (int64_t off : runs.offsets) {
+            std::memcpy(o, s + off, runs.length * sizeof(T));
+            o += runs.length;
+          }
+        } else {
+          for (int64_t off : runs.offsets) {
+            const T* rr = s + off;
+            for (int64_t q = 0; q < runs.length; ++q) o[q] = rr[q * runs.stride];
+            o += runs.length;
+          }
         }
       }
     }
-  }, grain);
+  }, g2);
 }
 
 template <typename T>
@@ -150,7 +207,7 @@ void gather_typed(const array& src, const std::vector<array>& idx, const std::ve
 void Gather::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
   cpu::get_command_encoder(stream()).dispatch([inputs, out, axes = axes_, ss = slice_sizes_]() mutable {
-    std::vector<array> idx = cpu::contiguous_indices(inputs, 1, axes.size());
+    std::vector<array> idx(inputs.begin() + 1, inputs.end());
     const array& src = inputs[0];
     switch (src.itemsize()) {
       case 1: cpu::gather_typed<uint8_t>(src, idx, axes, ss, out); break;

@@ -39,7 +39,16 @@ struct SliceRuns {
 };
 SliceRuns slice_runs(const Shape& slice, const Strides& strides);
 
-// Index arrays in row-contiguous layout (copies of the others), and their raw pointers.
-std::vector<array> contiguous_indices(const std::vector<array>& inputs, size_t first, size_t n);
+// Walks index arrays of one shape B in any layout: B is cut into rows over its last axis;
+// row_offsets gives each array's element offset at the start of row r, inner its stride
+// along the row.
+struct IndexWalk {
+  explicit IndexWalk(const std::vector<array>& idx);
+  void row_offsets(int64_t r, std::vector<int64_t>& offs) const;
+  Shape shape;
+  int64_t rows = 1, last = 1;
+  std::vector<Strides> strides;
+  std::vector<int64_t> inner;
+};
 
 } // namespace mlx::core::cpu

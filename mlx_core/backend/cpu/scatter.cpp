@@ -67,7 +67,7 @@ void scatter_kernel(const std::vector<array>& idx, const array& upd, const std::
   }
   T* op = out.data<T>();
   const T* up = upd.data<T>();
-  if (k == 1 && slice_n == 1) {
+  if (k == 1 && slice_n == 1 && idx[0].flags().row_contiguous) {
     const IdxT* ix = ip[0];
     int64_t dim = dims[0], st = strides[0];
     int ax = axes[0];
@@ -75,23 +75,34 @@ void scatter_kernel(const std::vector<array>& idx, const array& upd, const std::
     return;
   }
   SliceRuns runs = slice_runs(slice, out.strides());
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t base = 0;
-    for (int j = 0; j < k; ++j) base += checked_index(ip[j][i], dims[j], sl[j], axes[j], "scatter") * strides[j];
-    if (slice_n == 0) continue;
-    const T* u = up + i * slice_n;
-    T* o = op + base;
-    for (int64_t off : runs.offsets) {
-      T* r = o + off;
-      if constexpr (std::is_same_v<Op, Assign>) {
-        if (runs.stride == 1) {
-          std::memcpy(r, u, runs.length * sizeof(T));
-          u += runs.length;
-          continue;
-        }
+  IndexWalk w(idx);
+  std::vector<int64_t> offs(k);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    w.row_offsets(r, offs);
+    for (int64_t e = 0; e < w.last; ++e) {
+      int64_t base = 0;
+      for (int j = 0; j < k; ++j)
+        base += checked_index(ip[j][offs[j] + e * w.inner[j]], dims[j], sl[j], axes[j], "scatter") * strides[j];
+      if (slice_n == 0) continue;
+      int64_t i = r * w.last + e;
+      const T* u = up + i * slice_n;
+      T* o = op + base;
+      if (slice_n == 1) {
+        Op::apply(*o, *u);
+        continue;
       }
-      for (int64_t e = 0; e < runs.length; ++e) Op::apply(r[e * runs.stride], u[e]);
-      u += runs.length;
+      for (int64_t off : runs.offsets) {
+        T* rr = o + off;
+        if constexpr (std::is_same_v<Op, Assign>) {
+          if (runs.stride == 1) {
+            std::memcpy(rr, u, runs.length * sizeof(T));
+            u += runs.length;
+            continue;
+          }
+        }
+        for (int64_t q = 0; q < runs.length; ++q) Op::apply(rr[q * runs.stride], u[q]);
+        u += runs.length;
+      }
     }
   }
 }
@@ -125,7 +136,7 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
   cpu::get_command_encoder(stream()).dispatch([inputs, out, axes = axes_, reduce = reduce_]() mutable {
     size_t k = axes.size();
-    std::vector<array> idx = cpu::contiguous_indices(inputs, 1, k);
+    std::vector<array> idx(inputs.begin() + 1, inputs.begin() + 1 + k);
     const array& dst = inputs[0];
     array upd = inputs[k + 1];
     if (!upd.flags().row_contiguous) upd = cpu::contiguous_copy(upd, upd.dtype());
