@@ -501,3 +501,27 @@ def test_permutation():
     with pytest.raises(IndexError):
         R.permutation(mx.arange(6).reshape(2, 3), axis=2, key=k)
 
+
+
+def test_no_gradient_through_the_key():
+    # The key is an integer input: its cotangent is zero and the values' tangent ignores it.
+    def f(lo):
+        return R.uniform(lo, 2.0, shape=(3,), key=R.key(1)).sum()
+    v, g = mx.value_and_grad(f)(mx.array(0.5))
+    u = np.array(R.uniform(shape=(3,), key=R.key(1)), dtype=np.float64)
+    assert abs(g.item() - (1 - u).sum()) < 1e-5
+    _, t = mx.jvp(lambda lo: R.uniform(lo, 2.0, shape=(3,), key=R.key(1)), [mx.array(0.5)], [mx.array(1.0)])
+    assert np.allclose(np.array(t[0]), 1 - u, atol=1e-6)
+
+
+def test_vmap_randint_and_bernoulli_over_keys():
+    keys = R.split(R.key(8), 4)
+    out = mx.vmap(lambda k: R.randint(0, 50, shape=(5,), key=k))(keys)
+    loop = np.stack([np.array(R.randint(0, 50, shape=(5,), key=keys[i])) for i in range(4)])
+    assert np.array_equal(np.array(out), loop)
+    out = mx.vmap(lambda k: R.bernoulli(0.5, shape=(7,), key=k))(keys)
+    loop = np.stack([np.array(R.bernoulli(0.5, shape=(7,), key=keys[i])) for i in range(4)])
+    assert np.array_equal(np.array(out), loop)
+    out = mx.vmap(lambda k: R.split(k, 3))(keys)
+    loop = np.stack([np.array(R.split(keys[i], 3)) for i in range(4)])
+    assert np.array_equal(np.array(out), loop)
