@@ -2,6 +2,7 @@
 #pragma once
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/indexing.h"
 #include "mlx_core/ops/linalg.h"
 #include "mlx_core/ops/reduce.h"
 #include "mlx_core/ops/shape.h"
