@@ -1,0 +1,150 @@
+// The Scatter kernel: a copy of the destination, then every update slice combined in at the
+// position its indices give, in index order (so an assignment keeps the last of repeated
+// positions). Assignment moves raw bytes; the reductions are typed.
+#include <cstring>
+
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/gather.h"
+#include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/primitives/indexing.h"
+
+namespace mlx::core {
+
+namespace cpu {
+namespace {
+
+struct Assign {
+  template <typename T>
+  static void apply(T& d, const T& u) { d = u; }
+};
+struct AddOp {
+  template <typename T>
+  static void apply(T& d, const T& u) {
+    if constexpr (std::is_same_v<T, bool>) d = d || u;
+    else d = static_cast<T>(d + u);
+  }
+};
+struct ProdOp {
+  template <typename T>
+  static void apply(T& d, const T& u) {
+    if constexpr (std::is_same_v<T, bool>) d = d && u;
+    else d = static_cast<T>(d * u);
+  }
+};
+// NaN wins in maximum and minimum, as in NumPy's maximum.at.
+struct MaxOp {
+  template <typename T>
+  static void apply(T& d, const T& u) {
+    if (!(d != d) && !(d >= u)) d = u;
+  }
+};
+struct MinOp {
+  template <typename T>
+  static void apply(T& d, const T& u) {
+    if (!(d != d) && !(d <= u)) d = u;
+  }
+};
+
+template <typename Op, typename T, typename IdxT>
+void scatter_kernel(const std::vector<array>& idx, const array& upd, const std::vector<int>& axes, array& out) {
+  int k = static_cast<int>(idx.size());
+  int nd = out.ndim();
+  int bnd = upd.ndim() - nd;
+  int64_t n = 1;
+  for (int d = 0; d < bnd; ++d) n *= upd.shape(d);
+  Shape slice(upd.shape().end() - nd, upd.shape().end());
+  int64_t slice_n = 1;
+  for (auto s : slice) slice_n *= s;
+  if (n == 0) return;
+  std::vector<const IdxT*> ip(k);
+  std::vector<int64_t> dims(k), strides(k), sl(k);
+  for (int j = 0; j < k; ++j) {
+    ip[j] = idx[j].data<IdxT>();
+    dims[j] = out.shape(axes[j]);
+    strides[j] = out.strides()[axes[j]];
+    sl[j] = slice[axes[j]];
+  }
+  T* op = out.data<T>();
+  const T* up = upd.data<T>();
+  if (k == 1 && slice_n == 1) {
+    const IdxT* ix = ip[0];
+    int64_t dim = dims[0], st = strides[0];
+    int ax = axes[0];
+    for (int64_t i = 0; i < n; ++i) Op::apply(op[checked_index(ix[i], dim, 1, ax, "scatter") * st], up[i]);
+    return;
+  }
+  SliceRuns runs = slice_runs(slice, out.strides());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t base = 0;
+    for (int j = 0; j < k; ++j) base += checked_index(ip[j][i], dims[j], sl[j], axes[j], "scatter") * strides[j];
+    if (slice_n == 0) continue;
+    const T* u = up + i * slice_n;
+    T* o = op + base;
+    for (int64_t off : runs.offsets) {
+      T* r = o + off;
+      if constexpr (std::is_same_v<Op, Assign>) {
+        if (runs.stride == 1) {
+          std::memcpy(r, u, runs.length * sizeof(T));
+          u += runs.length;
+          continue;
+        }
+      }
+      for (int64_t e = 0; e < runs.length; ++e) Op::apply(r[e * runs.stride], u[e]);
+      u += runs.length;
+    }
+  }
+}
+
+template <typename Op, typename T>
+void scatter_typed(const std::vector<array>& idx, const array& upd, const std::vector<int>& axes, array& out) {
+  Dtype it = idx.empty() ? int32 : idx[0].dtype();
+  if (it == int32) scatter_kernel<Op, T, int32_t>(idx, upd, axes, out);
+  else if (it == int64) scatter_kernel<Op, T, int64_t>(idx, upd, axes, out);
+  else if (it == uint32) scatter_kernel<Op, T, uint32_t>(idx, upd, axes, out);
+  else if (it == uint64) scatter_kernel<Op, T, uint64_t>(idx, upd, axes, out);
+  else throw std::invalid_argument("[scatter] Unsupported index dtype.");
+}
+
+template <typename Op>
+void scatter_reduce(Dtype dt, const std::vector<array>& idx, const array& upd, const std::vector<int>& axes,
+                    array& out) {
+  dispatch_dtype(dt, [&]<typename T>(T) {
+    if constexpr (std::is_same_v<T, complex64_t> && (std::is_same_v<Op, MaxOp> || std::is_same_v<Op, MinOp>)) {
+      throw std::invalid_argument("[scatter] Maximum and minimum are not supported for complex64.");
+    } else {
+      scatter_typed<Op, T>(idx, upd, axes, out);
+    }
+  });
+}
+
+} // namespace
+} // namespace cpu
+
+void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, axes = axes_, reduce = reduce_]() mutable {
+    size_t k = axes.size();
+    std::vector<array> idx = cpu::contiguous_indices(inputs, 1, k);
+    const array& dst = inputs[0];
+    array upd = inputs[k + 1];
+    if (!upd.flags().row_contiguous) upd = cpu::contiguous_copy(upd, upd.dtype());
+    cpu::copy_strided(dst, out.raw_data(), out.dtype(), out.strides());
+    switch (reduce) {
+      case ScatterReduce::None:
+        switch (out.itemsize()) {
+          case 1: cpu::scatter_typed<cpu::Assign, uint8_t>(idx, upd, axes, out); break;
+          case 2: cpu::scatter_typed<cpu::Assign, uint16_t>(idx, upd, axes, out); break;
+          case 4: cpu::scatter_typed<cpu::Assign, uint32_t>(idx, upd, axes, out); break;
+          default: cpu::scatter_typed<cpu::Assign, uint64_t>(idx, upd, axes, out); break;
+        }
+        break;
+      case ScatterReduce::Add: cpu::scatter_reduce<cpu::AddOp>(out.dtype(), idx, upd, axes, out); break;
+      case ScatterReduce::Prod: cpu::scatter_reduce<cpu::ProdOp>(out.dtype(), idx, upd, axes, out); break;
+      case ScatterReduce::Max: cpu::scatter_reduce<cpu::MaxOp>(out.dtype(), idx, upd, axes, out); break;
+      case ScatterReduce::Min: cpu::scatter_reduce<cpu::MinOp>(out.dtype(), idx, upd, axes, out); break;
+    }
+  });
+}
+
+} // namespace mlx::core
