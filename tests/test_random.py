@@ -525,3 +525,17 @@ def test_vmap_randint_and_bernoulli_over_keys():
     out = mx.vmap(lambda k: R.split(k, 3))(keys)
     loop = np.stack([np.array(R.split(keys[i], 3)) for i in range(4)])
     assert np.array_equal(np.array(out), loop)
+
+
+def test_key_views_and_strided_keys():
+    ks = R.split(R.key(9), 3)
+    # A row of a split (a view with an offset) and a strided column of the transpose.
+    a = np.array(R.uniform(shape=(5,), key=ks[2]))
+    b = np.array(R.uniform(shape=(5,), key=mx.array(np.array(ks[2]))))
+    assert np.array_equal(a, b)
+    col = ks.T[:, 1]
+    c = np.array(R.uniform(shape=(5,), key=col))
+    d = np.array(R.uniform(shape=(5,), key=mx.array(np.array(ks[1]))))
+    assert np.array_equal(c, d)
+    with pytest.raises(ValueError):
+        R.uniform(shape=(2,), key=ks)
