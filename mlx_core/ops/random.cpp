@@ -149,25 +149,6 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
   return add(multiply(unit_uniform(shape, dtype, k, s), range, s), lo, s);
 }
 
-array randint(const array& low, const array& high, const Shape& shape, Dtype dtype,
-              const std::optional<array>& key_in, StreamOrDevice s) {
-  if (!is_integral(dtype) && dtype != bool_) {
-    throw std::invalid_argument("[randint] randint only accepts integer dtypes and bool.");
-  }
-  array lo = astype(low, float32, s);
-  array hi = astype(high, float32, s);
-  array u = uniform(lo, hi, shape, float32, key_in, s);
-  // floor(u) through 64-bit integers (exact: |u| < 2**62 is kept in range, larger floats are
-  // integers already), then clamped to [low, high - 1].
-  constexpr float lim = 0x1p62f;
-  array uc = minimum(maximum(u, array(-lim), s), array(lim), s);
-  array t = astype(astype(uc, int64, s), float32, s);
-  t = where(greater(t, uc, s), subtract(t, array(1.0f), s), t, s);
-  t = where(greater(abs(u, s), array(lim), s), u, t, s);
-  t = maximum(minimum(t, subtract(hi, array(1.0f), s), s), lo, s);
-  return astype(t, dtype, s);
-}
-
 array bernoulli(const array& p, const std::optional<Shape>& shape, const std::optional<array>& key_in,
                 StreamOrDevice s) {
   if (!is_floating_point(p.dtype())) {

@@ -42,4 +42,23 @@ array categorical(const array& logits, int axis = -1, const std::optional<Shape>
                   std::optional<int> num_samples = std::nullopt,
                   const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 
+
+// The samplers below need erf/erfinv/log1p, argsort and take (mlx_core/ops/random_dist.cpp).
+
+// Normal samples loc + scale * N(0, 1) (sqrt(2) erfinv of a uniform in (-1, 1), in float32,
+// cast to dtype); complex64 draws real and imaginary parts of variance 1/2.
+array normal(const Shape& shape, Dtype dtype = float32, const std::optional<array>& loc = std::nullopt,
+             const std::optional<array>& scale = std::nullopt, const std::optional<array>& key = std::nullopt,
+             StreamOrDevice s = {});
+// Normal samples restricted to [lower, upper] (inverse CDF of a uniform between erf(bounds)).
+array truncated_normal(const array& lower, const array& upper, const std::optional<Shape>& shape = std::nullopt,
+                       Dtype dtype = float32, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// Laplace samples with location loc and scale (b).
+array laplace(const Shape& shape, Dtype dtype = float32, float loc = 0.0f, float scale = 1.0f,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+// A random permutation of arange(n) (uint32), or of x along axis.
+array permutation(int n, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array permutation(const array& x, int axis = 0, const std::optional<array>& key = std::nullopt,
+                  StreamOrDevice s = {});
+
 } // namespace mlx::core::random

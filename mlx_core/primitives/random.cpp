@@ -10,10 +10,11 @@ std::vector<array> RandomBits::vjp(const std::vector<array>& primals, const std:
                                    const std::vector<int>&, const std::vector<array>&) {
   return {zeros_like(primals[0])};
 }
-std::vector<array> RandomBits::jvp(const std::vector<array>&, const std::vector<array>&,
+std::vector<array> RandomBits::jvp(const std::vector<array>& primals, const std::vector<array>&,
                                    const std::vector<int>&) {
-  return {zeros(shape_, uint32)};
+  return {zeros(output_shapes(primals)[0], unit_float_ ? float32 : uint32)};
 }
+
 std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(const std::vector<array>& inputs,
                                                                  const std::vector<int>& axes) {
   // The kernel draws once per key of a batch: keys (B, ..., 2) -> outputs (B, ..., *shape).

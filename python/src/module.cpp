@@ -19,6 +19,7 @@ void init_ops_math(nb::module_& m);
 void init_ops_reduce(nb::module_& m);
 void init_ops_shape(nb::module_& m);
 void init_ops_indexing(nb::module_& m);
+void init_ops_sort(nb::module_& m);
 void init_random(nb::module_& m);
 void init_io(nb::module_& m);
 void init_custom_function(nb::module_& m);
@@ -37,6 +38,7 @@ NB_MODULE(core, m) {
   init_ops_reduce(m);
   init_ops_shape(m);
   init_ops_indexing(m);
+  init_ops_sort(m);
   init_random(m);
   init_io(m);
   init_transforms(m);

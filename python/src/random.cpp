@@ -223,4 +223,139 @@ Returns:
 
 Example:
     >>> mx.random.categorical(mx.log(mx.array([0.2, 0.8])), num_samples=4))");
+  m.def("normal",
+        [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, nb::handle loc, nb::handle scale,
+           std::optional<mx::array> key, mx::StreamOrDevice s) {
+          std::optional<mx::array> l, sc;
+          if (!loc.is_none()) l = bound(loc);
+          if (!scale.is_none()) sc = bound(scale);
+          return mr::normal(shape_of(shape), dtype.value_or(mx::float32), l, sc, key, s);
+        },
+        "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "loc"_a = nb::none(), "scale"_a = nb::none(),
+        "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def normal(shape: Sequence[int] = [], dtype: Dtype | None = float32, "
+                "loc: scalar | array | None = None, scale: scalar | array | None = None, "
+                "key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate normally distributed random numbers.
+
+Without ``loc`` and ``scale`` the samples are standard normal, N(0, 1); for complex64
+the real and imaginary parts are each N(0, 1/2). The values are ``sqrt(2) * erfinv(u)``
+for ``u`` uniform in (-1, 1), scaled and shifted: ``loc + scale * x``.
+
+Args:
+    shape (list(int), optional): Shape of the output. Default: ``()``.
+    dtype (Dtype, optional): A floating type or complex64. Default: ``float32``.
+    loc (scalar or array, optional): Mean. Default: ``None`` (0).
+    scale (scalar or array, optional): Standard deviation. Default: ``None`` (1).
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The random values.
+
+Example:
+    >>> mx.random.normal((2, 2), loc=1.0, scale=0.1, key=mx.random.key(0)))");
+
+  m.def("truncated_normal",
+        [](nb::handle lower, nb::handle upper, std::optional<std::vector<int>> shape,
+           std::optional<mx::Dtype> dtype, std::optional<mx::array> key, mx::StreamOrDevice s) {
+          std::optional<mx::Shape> sh;
+          if (shape) sh = shape_of(*shape);
+          return mr::truncated_normal(bound(lower), bound(upper), sh, dtype.value_or(mx::float32), key, s);
+        },
+        "lower"_a, "upper"_a, "shape"_a = nb::none(), "dtype"_a = mx::float32, "key"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def truncated_normal(lower: scalar | array, upper: scalar | array, "
+                "shape: Sequence[int] | None = None, dtype: Dtype | None = float32, "
+                "key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate values from a standard normal distribution truncated to ``(lower, upper)``.
+
+Sampled by inverting the normal CDF on a uniform between ``erf(lower / sqrt(2))``
+and ``erf(upper / sqrt(2))``.
+
+Args:
+    lower (scalar or array): Lower bound of the domain.
+    upper (scalar or array): Upper bound of the domain.
+    shape (list(int), optional): Shape of the output. Default: the broadcast
+      shape of ``lower`` and ``upper``.
+    dtype (Dtype, optional): A real floating type. Default: ``float32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The random values.
+
+Example:
+    >>> mx.random.truncated_normal(-2.0, 2.0, (3,), key=mx.random.key(0)))");
+
+  m.def("laplace",
+        [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, float loc, float scale,
+           std::optional<mx::array> key, mx::StreamOrDevice s) {
+          return mr::laplace(shape_of(shape), dtype.value_or(mx::float32), loc, scale, key, s);
+        },
+        "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "loc"_a = 0.0f, "scale"_a = 1.0f,
+        "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def laplace(shape: Sequence[int] = [], dtype: Dtype | None = float32, loc: float = 0.0, "
+                "scale: float = 1.0, key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Sample from a Laplace distribution (density ``exp(-|x - loc| / scale) / (2 scale)``).
+
+Args:
+    shape (list(int), optional): Shape of the output. Default: ``()``.
+    dtype (Dtype, optional): A real floating type. Default: ``float32``.
+    loc (float, optional): Mean of the distribution. Default: ``0.0``.
+    scale (float, optional): The scale ``b``. Default: ``1.0``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The random values.)");
+
+  m.def("permutation",
+        [](nb::handle x, int axis, std::optional<mx::array> key, mx::StreamOrDevice s) {
+          if (nb::isinstance<nb::int_>(x) && !nb::isinstance<nb::bool_>(x)) {
+            return mr::permutation(nb::cast<int>(x), key, s);
+          }
+          return mr::permutation(to_array(x), axis, key, s);
+        },
+        "x"_a, "axis"_a = 0, "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def permutation(x: int | array, axis: int = 0, key: array | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Generate a random permutation, or randomly permute an array along an axis.
+
+Args:
+    x (int or array): An int ``n`` gives a permutation of ``arange(n)`` (uint32);
+      an array has its entries along ``axis`` shuffled.
+    axis (int, optional): The axis to permute along. Default: ``0``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The permutation or the permuted array.
+
+Example:
+    >>> mx.random.permutation(5, key=mx.random.key(0)))");
+
+  m.def("multivariate_normal",
+        [](const mx::array& mean, const mx::array& cov, const std::vector<int>& shape,
+           std::optional<mx::Dtype> dtype, std::optional<mx::array> key, mx::StreamOrDevice s) -> mx::array {
+          (void)mean, (void)cov, (void)shape, (void)dtype, (void)key, (void)s;
+          throw std::runtime_error(
+              "[multivariate_normal] Not available yet: it factorizes cov with mx.linalg, which this build lacks.");
+        },
+        "mean"_a, "cov"_a, "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "key"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def multivariate_normal(mean: array, cov: array, shape: Sequence[int] = [], "
+                "dtype: Dtype | None = float32, key: array | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Generate jointly normal samples with mean ``mean`` (shape ``(..., n)``) and
+covariance ``cov`` (shape ``(..., n, n)``, positive semi-definite).
+
+Not available yet in this build: it needs the matrix factorizations of ``mx.linalg``
+and raises RuntimeError.
+
+Args:
+    mean (array): The mean.
+    cov (array): The covariance matrix.
+    shape (list(int), optional): Output batch shape. Default: ``[]``.
+    dtype (Dtype, optional): Only ``float32``. Default: ``float32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The samples, shape ``shape + (n,)``.)");
 }

@@ -1,0 +1,233 @@
+// Order-preserving unsigned keys for every dtype, and an LSD radix sort over them.
+// key(a) < key(b) exactly when a sorts before b: ascending, NaN last (all NaNs equal),
+// -0 equal to 0, complex lexicographic on (real, imag). Shared by the sort, searchsorted and
+// unique kernels.
+#pragma once
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/types/half_types.h"
+
+namespace mlx::core::cpu {
+
+template <typename T>
+struct OrderKey;
+
+// Integers: signed ones have their sign bit flipped. Keys are lossless.
+template <typename T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+struct OrderKey<T> {
+  using U = std::make_unsigned_t<T>;
+  static constexpr bool lossy = false;
+  static constexpr U flip = std::is_signed_v<T> ? U(U(1) << (sizeof(T) * 8 - 1)) : U(0);
+  static U key(T v) { return static_cast<U>(static_cast<U>(v) ^ flip); }
+  static T decode(U k) { return static_cast<T>(static_cast<U>(k ^ flip)); }
+  static bool special(T) { return false; }
+};
+
+template <>
+struct OrderKey<bool> {
+  using U = uint8_t;
+  static constexpr bool lossy = false;
+  static U key(bool v) { return v ? 1 : 0; }
+  static bool decode(U k) { return k != 0; }
+  static bool special(bool) { return false; }
+};
+
+// IEEE floats (and bfloat16) of width sizeof(U): negative values have all bits inverted,
+// others their sign bit set. Every NaN maps to the largest key and -0 to the key of +0, so
+// the key is lossy there: special() says which values decode() cannot give back.
+template <typename T, typename UT, UT exp_mask>
+struct FloatOrderKey {
+  using U = UT;
+  static constexpr bool lossy = true;
+  static constexpr U sign = U(U(1) << (sizeof(U) * 8 - 1));
+  static constexpr U nan_key = U(~U(0));
+  static constexpr U zero_key = sign;
+  static U bits(T v) {
+    U b;
+    std::memcpy(&b, &v, sizeof(U));
+    return b;
+  }
+  static U key(T v) {
+    U b = bits(v);
+    U mag = static_cast<U>(b & U(~sign));
+    if (mag > exp_mask) return nan_key;
+    if (mag == 0) return zero_key;
+    return (b & sign) ? U(~b) : U(b | sign);
+  }
+  static T decode(U k) {
+    U b = (k & sign) ? U(k ^ sign) : U(~k);
+    T v;
+    std::memcpy(&v, &b, sizeof(U));
+    return v;
+  }
+  // -0 and NaN (whose bits the key loses).
+  static bool special(T v) {
+    U b = bits(v);
+    return b == sign || static_cast<U>(b & U(~sign)) > exp_mask;
+  }
+};
+
+template <>
+struct OrderKey<float> : FloatOrderKey<float, uint32_t, 0x7f800000u> {};
+template <>
+struct OrderKey<double> : FloatOrderKey<double, uint64_t, 0x7ff0000000000000ull> {};
+template <>
+struct OrderKey<float16_t> : FloatOrderKey<float16_t, uint16_t, 0x7c00u> {};
+template <>
+struct OrderKey<bfloat16_t> : FloatOrderKey<bfloat16_t, uint16_t, 0x7f80u> {};
+
+// complex64: (key(real), key(imag)) in one 64-bit key. No decode: complex values are sorted
+// through their indices.
+template <>
+struct OrderKey<std::complex<float>> {
+  using U = uint64_t;
+  static constexpr bool lossy = true;
+  static U key(std::complex<float> v) {
+    return (uint64_t(OrderKey<float>::key(v.real())) << 32) | OrderKey<float>::key(v.imag());
+  }
+};
+
+// LSD radix sort (stable) of n items by key(item), an unsigned integer of key_bits bits.
+// The items come from load(i), stored into a while the digit histograms are counted; b is
+// scratch of n items. Returns the buffer (a or b) holding the sorted items. Passes in which
+// every item has the same digit are skipped. A long run is shared by the thread pool: each
+// thread counts and scatters one contiguous chunk (stable, as chunks keep their order), and
+// counts its chunk's digits again before each later pass.
+// n < 2**32.
+template <int key_bits, typename Item, typename Load, typename KeyFn>
+Item* radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key) {
+  constexpr int db = key_bits <= 16 ? 8 : 11;
+  constexpr int passes = (key_bits + db - 1) / db;
+  constexpr uint32_t nb = 1u << db;
+  constexpr int64_t per_thread = int64_t(1) << 16;
+  int threads = 1;
+  if (n >= 2 * per_thread && !in_parallel_region()) {
+    threads = static_cast<int>(std::min<int64_t>(thread_count(), n / per_thread));
+  }
+  int64_t chunk = (n + threads - 1) / threads;
+  std::vector<uint32_t> hist(static_cast<size_t>(threads) * passes * nb, 0);
+  auto on_chunks = [&](auto&& f) {
+    parallel_for(threads, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) f(t, t * chunk, std::min(n, (t + 1) * chunk));
+    }, 1);
+  };
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    uint32_t* h = &hist[t * passes * nb];
+    for (int64_t i = lo; i < hi; ++i) {
+      Item it = load(i);
+      a[i] = it;
+      auto k = key(it);
+      for (int p = 0; p < passes; ++p) ++h[p * nb + static_cast<uint32_t>((k >> (p * db)) & (nb - 1))];
+    }
+  });
+  for (int p = 0; p < passes; ++p) {
+    int shift = p * db;
+    if (threads > 1 && p > 0) {
+      // The chunks hold other items since the last pass: count their digits again.
+      on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+        uint32_t* h = &hist[(t * passes + p) * nb];
+        std::fill(h, h + nb, 0u);
+        for (int64_t i = lo; i < hi; ++i) ++h[static_cast<uint32_t>((key(a[i]) >> shift) & (nb - 1))];
+      });
+    }
+    uint32_t d0 = static_cast<uint32_t>((key(a[0]) >> shift) & (nb - 1));
+    uint64_t first = 0;
+    for (int t = 0; t < threads; ++t) first += hist[(t * passes + p) * nb + d0];
+    if (first == static_cast<uint64_t>(n)) continue;
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < nb; ++d) {
+      for (int t = 0; t < threads; ++t) {
+        uint32_t& c = hist[(t * passes + p) * nb + d];
+        uint32_t v = c;
+        c = sum;
+        sum += v;
+      }
+    }
+    on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+      uint32_t* h = &hist[(t * passes + p) * nb];
+      for (int64_t i = lo; i < hi; ++i) {
+        Item it = a[i];
+        b[h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++] = it;
+      }
+    });
+    std::swap(a, b);
+  }
+  return a;
+}
+
+// Scratch memory for runs, left uninitialized and reused while large enough.
+template <typename T>
+struct Scratch {
+  std::unique_ptr<T[]> p;
+  int64_t cap = 0;
+  T* get(int64_t n) {
+    if (n > cap) {
+      p.reset(new T[std::max<int64_t>(n, 1)]);
+      cap = n;
+    }
+    return p.get();
+  }
+};
+
+// Runs shorter than this use a comparison sort.
+inline constexpr int64_t small_run = 256;
+
+// An item of an index sort: the key with the index below it. 32-bit keys and narrower pack
+// into one uint64 (ordering by key then index); 64-bit keys use a pair.
+template <typename U>
+struct IndexItems {
+  using Item = uint64_t;
+  static Item make(U k, uint32_t i) { return (uint64_t(k) << 32) | i; }
+  static uint32_t index(Item it) { return static_cast<uint32_t>(it); }
+  static uint64_t key(Item it) { return it >> 32; }
+  static bool less(Item a, Item b) { return a < b; }
+};
+
+struct KeyIndex64 {
+  uint64_t k;
+  uint32_t i;
+};
+
+template <>
+struct IndexItems<uint64_t> {
+  using Item = KeyIndex64;
+  static Item make(uint64_t k, uint32_t i) { return {k, i}; }
+  static uint32_t index(Item it) { return it.i; }
+  static uint64_t key(Item it) { return it.k; }
+  static bool less(Item a, Item b) { return a.k < b.k || (a.k == b.k && a.i < b.i); }
+};
+
+// Sorts (or, with kth >= 0, partitions) one run's keys with their indices; returns the
+// buffer (a or b) holding the result.
+template <typename T>
+typename IndexItems<typename OrderKey<T>::U>::Item* order_run(
+    const T* in, int64_t step, int64_t n, int64_t kth,
+    Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& a,
+    Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& b) {
+  using U = typename OrderKey<T>::U;
+  using I = IndexItems<U>;
+  auto load = [&](int64_t i) { return I::make(OrderKey<T>::key(in[i * step]), static_cast<uint32_t>(i)); };
+  auto* p = a.get(n);
+  if (kth >= 0 || n < small_run) {
+    for (int64_t i = 0; i < n; ++i) p[i] = load(i);
+  }
+  if (kth >= 0) {
+    std::nth_element(p, p + kth, p + n, I::less);
+    return p;
+  }
+  if (n < small_run) {
+    std::sort(p, p + n, I::less);
+    return p;
+  }
+  return radix_sort<sizeof(U) * 8>(p, b.get(n), n, load, [](const typename I::Item& it) { return I::key(it); });
+}
+
+} // namespace mlx::core::cpu

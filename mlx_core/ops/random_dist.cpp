@@ -1,0 +1,171 @@
+// The samplers built on erf/erfinv/log1p/floor (normal, truncated_normal, laplace, randint) and on
+// argsort/take (permutation). Those ops come from other parts of the op set; until a build
+// has them (their headers), these samplers raise a clear error instead.
+#include <cmath>
+
+#include "mlx_core/errors.h"
+#include "mlx_core/ops.h"
+#include "mlx_core/ops/random.h"
+#include "mlx_core/primitives/view.h"
+
+#if __has_include("mlx_core/ops/math.h")
+#include "mlx_core/ops/math.h"
+#define MLX_RANDOM_HAS_MATH 1
+#endif
+#if __has_include("mlx_core/ops/sort.h") && __has_include("mlx_core/ops/indexing.h")
+#include "mlx_core/ops/indexing.h"
+#include "mlx_core/ops/sort.h"
+#define MLX_RANDOM_HAS_SORT 1
+#endif
+
+namespace mlx::core::random {
+
+namespace {
+
+[[maybe_unused]] void missing(const char* op, const char* what) {
+  throw std::runtime_error(msg("[", op, "] This build has no ", what, " yet."));
+}
+
+// sqrt(2) * erfinv(u) for u uniform in (-1, 1): standard normal float32 values.
+[[maybe_unused]] array erfinv_normal(const array& u, const array& factor, StreamOrDevice s) {
+#ifdef MLX_RANDOM_HAS_MATH
+  return multiply(mlx::core::erfinv(u, s), factor, s);
+#else
+  (void)u, (void)s;
+  missing("normal", "erfinv");
+  return factor;
+#endif
+}
+
+constexpr float kSqrt2 = 1.41421356237309504880f;
+
+} // namespace
+
+array randint(const array& low, const array& high, const Shape& shape, Dtype dtype,
+              const std::optional<array>& key_in, StreamOrDevice s) {
+  if (!is_integral(dtype) && dtype != bool_) {
+    throw std::invalid_argument("[randint] randint only accepts integer dtypes and bool.");
+  }
+  array lo = astype(low, float32, s);
+  array hi = astype(high, float32, s);
+  array u = uniform(lo, hi, shape, float32, key_in, s);
+  // floor(u), clamped to [low, high - 1].
+#ifdef MLX_RANDOM_HAS_MATH
+  array t = mlx::core::floor(u, s);
+#else
+  // floor through 64-bit integers (exact: |u| < 2**62 is kept in range, larger floats are
+  // integers already).
+  constexpr float lim = 0x1p62f;
+  array uc = minimum(maximum(u, array(-lim), s), array(lim), s);
+  array t = astype(astype(uc, int64, s), float32, s);
+  t = where(greater(t, uc, s), subtract(t, array(1.0f), s), t, s);
+  t = where(greater(abs(u, s), array(lim), s), u, t, s);
+#endif
+  t = maximum(minimum(t, subtract(hi, array(1.0f), s), s), lo, s);
+  return astype(t, dtype, s);
+}
+
+
+array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, const std::optional<array>& scale,
+             const std::optional<array>& key, StreamOrDevice s) {
+  if (!is_floating_point(dtype) && dtype != complex64) {
+    throw std::invalid_argument("[normal] Only floating point and complex64 types are supported.");
+  }
+  bool cplx = dtype == complex64;
+  Shape draw = shape;
+  if (cplx) draw.push_back(2);
+  if (!cplx) {
+    // The parameters must broadcast to shape.
+    Shape bs = shape;
+    if (loc) bs = broadcast_shapes(bs, loc->shape());
+    if (scale) bs = broadcast_shapes(bs, scale->shape());
+    if (bs != shape) {
+      throw std::invalid_argument("[normal] The shape of loc or scale does not broadcast to the output shape.");
+    }
+  }
+  // Uniform in (-1, 1), then sqrt(2) erfinv: computed in float32 and cast to dtype.
+  float lo = std::nextafter(-1.0f, 0.0f);
+  array u = uniform(array(lo), array(1.0f), draw, float32, key, s);
+  array factor = array(kSqrt2);
+  if (cplx) {
+    // Each part has variance 1/2.
+    factor = multiply(factor, array(static_cast<float>(M_SQRT1_2)), s);
+  } else if (scale) {
+    factor = multiply(factor, astype(*scale, float32, s), s);
+  }
+  array out = erfinv_normal(u, factor, s);
+  if (cplx) {
+    out = reshape(view(out, complex64, s), shape, s);
+    if (scale) out = multiply(out, astype(*scale, complex64, s), s);
+  }
+  if (loc) out = add(out, astype(*loc, cplx ? complex64 : float32, s), s);
+  return astype(out, dtype, s);
+}
+
+array truncated_normal(const array& lower, const array& upper, const std::optional<Shape>& shape, Dtype dtype,
+                       const std::optional<array>& key, StreamOrDevice s) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument("[trunc_normal] trunc_normal only accepts floating point dtypes.");
+  }
+  Shape sh = shape ? *shape : broadcast_shapes(lower.shape(), upper.shape());
+#ifdef MLX_RANDOM_HAS_MATH
+  array lo = astype(lower, dtype, s), hi = astype(upper, dtype, s);
+  array r2 = array(kSqrt2, dtype);
+  array a = erf(divide(lo, r2, s), s), b = erf(divide(hi, r2, s), s);
+  array u = uniform(a, b, sh, dtype, key, s);
+  array out = multiply(erfinv(u, s), r2, s);
+  return minimum(maximum(out, lo, s), hi, s);
+#else
+  (void)lower, (void)upper, (void)key, (void)s, (void)sh;
+  missing("truncated_normal", "erf/erfinv");
+  return lower;
+#endif
+}
+
+array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std::optional<array>& key,
+              StreamOrDevice s) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument("[laplace] Only real floating point types are supported.");
+  }
+#ifdef MLX_RANDOM_HAS_MATH
+  // u uniform in (-1, 1): sign(u) * log1p(-|u|), in float32, then loc + scale * x.
+  array u = uniform(array(std::nextafter(-1.0f, 0.0f)), array(1.0f), shape, float32, key, s);
+  array x = multiply(sign(u, s), log1p(negative(abs(u, s), s), s), s);
+  x = add(multiply(x, array(scale), s), array(loc), s);
+  return astype(x, dtype, s);
+#else
+  (void)shape, (void)loc, (void)scale, (void)key, (void)s;
+  missing("laplace", "log1p");
+  return array(0.0f);
+#endif
+}
+
+array permutation(int n, const std::optional<array>& key, StreamOrDevice s) {
+  if (n < 0) throw std::invalid_argument("[bits] Negative dimensions not allowed.");
+#ifdef MLX_RANDOM_HAS_SORT
+  // The order of random words: argsort of n words.
+  return astype(argsort(bits({n}, key, s), 0, s), uint32, s);
+#else
+  (void)key, (void)s;
+  missing("permutation", "argsort");
+  return array(0u);
+#endif
+}
+
+array permutation(const array& x, int axis, const std::optional<array>& key, StreamOrDevice s) {
+  int nd = x.ndim();
+  if (axis < -nd || axis >= nd) {
+    throw std::out_of_range(msg("[permutation] Invalid axis ", axis, " for an array with ", nd, " dimensions."));
+  }
+  if (axis < 0) axis += nd;
+#ifdef MLX_RANDOM_HAS_SORT
+  array perm = permutation(static_cast<int>(x.shape(axis)), key, s);
+  return take(x, perm, axis, s);
+#else
+  (void)key, (void)s;
+  missing("permutation", "argsort/take");
+  return x;
+#endif
+}
+
+} // namespace mlx::core::random

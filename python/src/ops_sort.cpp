@@ -1,0 +1,185 @@
+// Sorting and selection: sort, argsort, partition, argpartition, topk, median,
+// searchsorted and unique.
+#include <nanobind/stl/string.h>
+
+#include <string>
+
+#include "mlx_core/ops/sort.h"
+#include "python/src/common.h"
+
+using namespace nb::literals;
+
+void init_ops_sort(nb::module_& m) {
+  m.def("sort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
+        return axis ? mx::sort(a, *axis, s) : mx::sort(a, s);
+      }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def sort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
+      R"(Return a sorted copy of an array.
+
+Elements are sorted in ascending order; NaN sorts after every other value, -0.0 and 0.0
+are equal, and complex numbers sort by real part, then imaginary part.
+
+Args:
+    a (array): Input array.
+    axis (int or None, optional): Axis to sort along. ``None`` sorts the flattened array.
+      Default: ``-1`` (the last axis).
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: The sorted array, with ``a``'s dtype.
+
+Example:
+    >>> mx.sort(mx.array([3, 1, 2]))
+    array([1, 2, 3], dtype=int32)
+)");
+
+  m.def("argsort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
+        return axis ? mx::argsort(a, *axis, s) : mx::argsort(a, s);
+      }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def argsort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
+      R"(Return the indices that sort an array.
+
+The sort is stable: equal elements keep their relative order. The order is that of
+:func:`sort` (NaN last).
+
+Args:
+    a (array): Input array.
+    axis (int or None, optional): Axis to sort along. ``None`` sorts the flattened array.
+      Default: ``-1``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: ``uint32`` indices along ``axis`` such that ``take_along_axis(a, indices, axis)``
+    is sorted.
+
+Example:
+    >>> mx.argsort(mx.array([3, 1, 2]))
+    array([1, 2, 0], dtype=uint32)
+)");
+
+  m.def("partition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
+        return axis ? mx::partition(a, kth, *axis, s) : mx::partition(a, kth, s);
+      }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def partition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
+      R"(Return a partitioned copy of an array.
+
+The element at position ``kth`` is the one that would be there if the array were sorted;
+every element before it is less than or equal to it and every element after it is greater
+than or equal to it. The order within the two sides is unspecified. Runs in linear time.
+
+Args:
+    a (array): Input array.
+    kth (int): The position of the element to put in place; negative counts from the end.
+      It must satisfy ``-n <= kth < n`` for the axis length ``n``.
+    axis (int or None, optional): Axis to partition along. ``None`` partitions the
+      flattened array. Default: ``-1``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: The partitioned array.
+
+Example:
+    >>> mx.partition(mx.array([5, 1, 4, 2]), 1)[1]
+    array(2, dtype=int32)
+)");
+
+  m.def("argpartition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
+        return axis ? mx::argpartition(a, kth, *axis, s) : mx::argpartition(a, kth, s);
+      }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def argpartition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
+      R"(Return the indices that partition an array.
+
+Args:
+    a (array): Input array.
+    kth (int): The position of the element to put in place, as in :func:`partition`.
+    axis (int or None, optional): Axis to partition along. ``None`` partitions the
+      flattened array. Default: ``-1``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: ``uint32`` indices such that ``take_along_axis(a, indices, axis)`` is
+    partitioned around position ``kth``.
+
+Example:
+    >>> a = mx.array([5, 1, 4, 2])
+    >>> a[mx.argpartition(a, 1)[1]]
+    array(2, dtype=int32)
+)");
+
+  m.def("topk", [](const mx::array& a, int k, std::optional<int> axis, mx::StreamOrDevice s) {
+        return axis ? mx::topk(a, k, *axis, s) : mx::topk(a, k, s);
+      }, "a"_a, "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def topk(a: array, /, k: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
+      R"(Return the ``k`` largest elements along an axis.
+
+The elements are not returned in sorted order. Runs in linear time.
+
+Args:
+    a (array): Input array.
+    k (int): How many elements to return, ``0 <= k <= n`` for the axis length ``n``.
+    axis (int or None, optional): Axis to select along. ``None`` selects from the
+      flattened array. Default: ``-1``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: ``a``'s shape with ``k`` in place of the axis length.
+
+Example:
+    >>> mx.sort(mx.topk(mx.array([5, 1, 4, 2]), 2))
+    array([4, 5], dtype=int32)
+)");
+
+  m.def("median", [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims, mx::StreamOrDevice s) {
+        return axis ? mx::median(a, to_axes(*axis), keepdims, s) : mx::median(a, keepdims, s);
+      }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def median(a: array, /, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, "
+              "stream: Stream | Device | None = None) -> array"),
+      R"(Compute the median over the given axes.
+
+For an even number of elements the median is the mean of the two middle ones. A NaN in a
+reduced run makes its median NaN. Integer and boolean inputs give ``float32``.
+
+Args:
+    a (array): Input array.
+    axis (int or Sequence[int] or None, optional): Axes to reduce over. ``None`` reduces
+      over all axes. Default: ``None``.
+    keepdims (bool, optional): Keep the reduced axes with size 1. Default: ``False``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: The medians.
+
+Example:
+    >>> mx.median(mx.array([1, 3, 2, 4]))
+    array(2.5, dtype=float32)
+)");
+
+  m.def("searchsorted", [](const mx::array& sorted, const mx::array& values, const std::string& side,
+                           mx::StreamOrDevice s) {
+        if (side != "left" && side != "right") {
+          throw std::invalid_argument("[searchsorted] Invalid side '" + side + "'. Expected 'left' or 'right'.");
+        }
+        return mx::searchsorted(sorted, values, side == "right", s);
+      }, "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def searchsorted(sorted_sequence: array, values: array, /, side: str = 'left', *, "
+              "stream: Stream | Device | None = None) -> array"),
+      R"(Find the indices that keep a sorted sequence sorted when inserting values.
+
+Both inputs are promoted to a common dtype first. The order is that of :func:`sort`
+(NaN last).
+
+Args:
+    sorted_sequence (array): A 1-D array sorted in ascending order.
+    values (array): The values to insert, of any shape.
+    side (str, optional): ``"left"`` gives the first suitable index (before equal
+      elements), ``"right"`` the last (after them). Default: ``"left"``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array: ``uint32`` indices with the shape of ``values``.
+
+Example:
+    >>> mx.searchsorted(mx.array([1, 2, 2, 3]), mx.array([2, 4]))
+    array([1, 4], dtype=uint32)
+)");
+}
