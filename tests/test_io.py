@@ -415,3 +415,53 @@ def test_lazy_inputs_are_evaluated_before_saving(tmp_path):
     np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / "a.npy"))), expect)
     for f in ["a.safetensors", "a.gguf", "a.npz"]:
         np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / f))["a"]), expect)
+
+
+def test_npy_bfloat16_from_ml_dtypes(tmp_path):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = (np.arange(12) - 5.5).astype(ml_dtypes.bfloat16).reshape(3, 4)
+    np.save(tmp_path / "b.npy", x)
+    b = mx.load(str(tmp_path / "b.npy"))
+    assert b.dtype == mx.bfloat16
+    np.testing.assert_array_equal(np.array(b.astype(mx.float32)), x.astype(np.float32))
+
+
+def test_save_preallocation_does_not_change_the_file(tmp_path):
+    # Large enough for the writer to preallocate; the file must still be exactly the data.
+    a = mx.arange(1 << 19, dtype=mx.float32)
+    mx.save(tmp_path / "a.npy", a)
+    assert (tmp_path / "a.npy").stat().st_size == 128 + a.nbytes
+    mx.save_safetensors(tmp_path / "a", {"a": a})
+    header, data, _ = read_safetensors_header(tmp_path / "a.safetensors")
+    assert len(data) == a.nbytes
+    np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / "a.npy"))), np.array(a))
+
+
+class _Unseekable(io.RawIOBase):
+    """A read-only stream that cannot seek (as a pipe)."""
+
+    def __init__(self, data):
+        self._b = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return False
+
+    def readinto(self, b):
+        return self._b.readinto(b)
+
+
+@pytest.mark.parametrize("fmt", ["npy", "safetensors", "gguf"])
+def test_load_from_a_stream_that_cannot_seek(fmt):
+    a, _ = sample("int32")
+    buf = io.BytesIO()
+    if fmt == "npy":
+        mx.save(buf, a)
+    elif fmt == "safetensors":
+        mx.save_safetensors(buf, {"a": a})
+    else:
+        mx.save_gguf(buf, {"a": a})
+    r = mx.load(io.BufferedReader(_Unseekable(buf.getvalue())), format=fmt)
+    assert_same(r if fmt == "npy" else r["a"], a)

@@ -328,6 +328,7 @@ void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadat
       w.write(s, n);
       pos += n;
     }
+    void reserve(uint64_t n) override { w.reserve(n); }
   } cw(w, pos);
   for (auto& [key, v] : metadata) {
     put_string(cw, key);
@@ -375,6 +376,7 @@ void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadat
     }
   };
   pad();
+  cw.reserve(offset);
   for (auto& [name, a] : arrays) {
     write_row_major(cw, a);
     pad();

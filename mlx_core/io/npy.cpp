@@ -252,6 +252,7 @@ void save_npy(Writer& w, const array& a) {
   uint64_t hlen = h.size();
   uint8_t pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(prefix == 10 ? 1 : 2), 0};
   for (uint64_t k = 0; k < prefix - 8; ++k) pre[8 + k] = static_cast<uint8_t>(hlen >> (8 * k));
+  w.reserve(prefix + hlen + static_cast<uint64_t>(a.nbytes()));
   w.write(pre, prefix);
   w.write(h.data(), hlen);
   if (fortran) write_raw(w, a);

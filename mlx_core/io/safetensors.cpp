@@ -169,6 +169,7 @@ void save_safetensors(Writer& w, const NamedArrays& arrays, const StringMap& met
   h.append((8 - h.size() % 8) % 8, ' ');
   uint8_t lb[8];
   for (int k = 0; k < 8; ++k) lb[k] = static_cast<uint8_t>(static_cast<uint64_t>(h.size()) >> (8 * k));
+  w.reserve(8 + h.size() + offset);
   w.write(lb, 8);
   w.write(h.data(), h.size());
   for (auto& [name, a] : arrays) write_row_major(w, a);

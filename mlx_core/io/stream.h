@@ -25,6 +25,8 @@ class Writer {
  public:
   virtual ~Writer() = default;
   virtual void write(const void* src, uint64_t n) = 0;
+  // A hint that about n more bytes follow (a file preallocates them).
+  virtual void reserve(uint64_t) {}
 };
 
 // Reads a file through pread.
@@ -62,11 +64,13 @@ class FileWriter : public Writer {
   FileWriter(const std::string& path, const char* fn);
   ~FileWriter() override;
   void write(const void* src, uint64_t n) override;
+  void reserve(uint64_t n) override;
   // Flushes and closes; throws on failure (the destructor closes silently).
   void close();
 
  private:
   int fd_ = -1;
+  uint64_t pos_ = 0;
   std::string path_;
 };
 

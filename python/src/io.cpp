@@ -24,6 +24,15 @@ namespace {
 class PyReader : public io::Reader {
  public:
   PyReader(nb::object f, std::optional<uint64_t> known_size = std::nullopt) : f_(std::move(f)) {
+    if (!known_size && nb::hasattr(f_, "seekable") && !nb::cast<bool>(f_.attr("seekable")())) {
+      // A stream that cannot seek (a pipe, a socket) is read whole first.
+      nb::object data = f_.attr("read")();
+      if (!nb::isinstance<nb::bytes>(data))
+        throw std::invalid_argument("[load] Input must be a file-like object opened in binary mode, or string");
+      mem_ = data;
+      size_ = static_cast<uint64_t>(PyBytes_GET_SIZE(mem_.ptr()));
+      return;
+    }
     base_ = nb::cast<uint64_t>(f_.attr("tell")());
     pos_ = 0;
     if (known_size) {
@@ -38,6 +47,10 @@ class PyReader : public io::Reader {
   std::string label() const override { return "<file>"; }
   void read_at(void* dst, uint64_t n, uint64_t offset) override {
     if (offset > size_ || n > size_ - offset) throw std::invalid_argument("[load] Unexpected end of file");
+    if (mem_.is_valid()) {
+      if (n) std::memcpy(dst, PyBytes_AS_STRING(mem_.ptr()) + offset, n);
+      return;
+    }
     try {
       if (offset != pos_) {
         f_.attr("seek")(base_ + offset);
@@ -60,10 +73,13 @@ class PyReader : public io::Reader {
     }
   }
   // Leaves the file just after the first `n` bytes (the next array of a stream of them).
-  void finish(uint64_t n) { f_.attr("seek")(base_ + n); }
+  void finish(uint64_t n) {
+    if (!mem_.is_valid()) f_.attr("seek")(base_ + n);
+  }
 
  private:
   nb::object f_;
+  nb::object mem_; // the whole content of a stream that cannot seek
   uint64_t base_ = 0, size_ = 0, pos_ = 0;
 };
 
