@@ -18,6 +18,8 @@ issubdtype isdtype can_cast result_type set_printoptions get_printoptions printo
 eval async_eval grad value_and_grad vjp jvp vmap
 stream default_device set_default_device default_stream set_default_stream new_stream
 synchronize is_available device_count device_info __array_namespace_info__
+get_active_memory get_peak_memory get_cache_memory get_memory_limit set_memory_limit
+set_cache_limit set_wired_limit depends get_array_buffer_size
 """.split()
 
 METHODS = """
@@ -25,7 +27,7 @@ item tolist astype view reshape transpose swapaxes squeeze flatten sum mean max 
 argmax argmin abs exp log sqrt square sin cos __array_namespace__ to_device __getstate__
 """.split()
 
-CLASSES = ["array", "finfo", "iinfo", "PrintOptions"]
+CLASSES = ["array", "finfo", "iinfo", "PrintOptions", "Dtype"]
 
 
 def body(doc):
