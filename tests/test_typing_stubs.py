@@ -64,3 +64,36 @@ def test_submodule_stubs():
     d = os.path.dirname(stub_path())
     for sub in ("metal",):
         assert os.path.exists(os.path.join(d, sub + ".pyi")), sub
+
+
+def test_annotations_use_only_defined_names():
+    import builtins
+
+    d = os.path.dirname(stub_path())
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".pyi"):
+            continue
+        tree = ast.parse(open(os.path.join(d, f)).read())
+        defined = set(dir(builtins))
+        used = set()
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(n.name)
+            elif isinstance(n, ast.Import):
+                defined.update((a.asname or a.name).split(".")[0] for a in n.names)
+            elif isinstance(n, ast.ImportFrom):
+                defined.update(a.asname or a.name for a in n.names)
+            elif isinstance(n, ast.Assign):
+                defined.update(t.id for t in n.targets if isinstance(t, ast.Name))
+            elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
+                defined.add(n.target.id)
+            anns = []
+            if isinstance(n, ast.arg) and n.annotation is not None:
+                anns.append(n.annotation)
+            if isinstance(n, ast.FunctionDef) and n.returns is not None:
+                anns.append(n.returns)
+            if isinstance(n, ast.AnnAssign):
+                anns.append(n.annotation)
+            for a in anns:
+                used.update(m.id for m in ast.walk(a) if isinstance(m, ast.Name))
+        assert not (used - defined), (f, sorted(used - defined))
