@@ -258,3 +258,18 @@ def test_dtype_argument_errors_name_the_argument():
         a.view("int8")
     assert mx.zeros((2,), dtype=None).dtype == mx.float32
     assert mx.full((2,), 1, None).dtype == mx.int32
+
+
+def test_complex_matmul_overflow_in_part_of_a_larger_product():
+    # One overflowing entry among ordinary ones: the others still match NumPy.
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((6, 7)) + 1j * rng.standard_normal((6, 7))).astype(np.complex64)
+    y = (rng.standard_normal((7, 5)) + 1j * rng.standard_normal((7, 5))).astype(np.complex64)
+    x[2, :] = 1e20
+    y[:, 3] = 1e20
+    got = np.array(mx.array(x) @ mx.array(y))
+    assert np.isposinf(got[2, 3].real) and got[2, 3].imag == 0
+    ok = np.ones(got.shape, bool)
+    ok[2, :] = False
+    ok[:, 3] = False
+    np.testing.assert_allclose(got[ok], (x @ y)[ok], rtol=1e-4, atol=1e-3)

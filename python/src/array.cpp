@@ -211,13 +211,13 @@ void init_array(nb::module_& m) {
         nb::list l;
         for (auto d : a.shape()) l.append(d);
         return nb::tuple(l);
-      }, "The array's dimensions.")
-      .def_prop_ro("ndim", &mx::array::ndim, "The number of dimensions.")
-      .def_prop_ro("size", &mx::array::size, "The number of elements.")
-      .def_prop_ro("dtype", &mx::array::dtype, "The element type.")
-      .def_prop_ro("itemsize", &mx::array::itemsize, "Bytes per element.")
-      .def_prop_ro("nbytes", &mx::array::nbytes, "Bytes of all elements.")
-      .def_prop_ro("T", [](const mx::array& a) { return mx::transpose(a); }, "The transpose.")
+      }, "The array's dimensions, as a tuple of ints.")
+      .def_prop_ro("ndim", &mx::array::ndim, "The number of dimensions (len(shape)).")
+      .def_prop_ro("size", &mx::array::size, "The number of elements (the product of shape).")
+      .def_prop_ro("dtype", &mx::array::dtype, "The element type, an mlx.core.Dtype.")
+      .def_prop_ro("itemsize", &mx::array::itemsize, "The size of one element in bytes.")
+      .def_prop_ro("nbytes", &mx::array::nbytes, "The bytes the elements take (size * itemsize).")
+      .def_prop_ro("T", [](const mx::array& a) { return mx::transpose(a); }, "The array with its axes reversed (transpose()).")
       .def_prop_ro("mT", [](const mx::array& a) {
         if (a.ndim() < 2)
           throw std::invalid_argument("[matrix_transpose] Input array must have at least 2 dimensions.");
@@ -227,8 +227,26 @@ void init_array(nb::module_& m) {
                    "The device the array lives on (Array API standard): the device of the stream\n"
                    "that computes it, or the CPU for arrays made from data.");
 
-  cls.def("item", &item, "The single element as a Python scalar.")
-      .def("tolist", &tolist, "Nested lists of Python scalars.")
+  cls.def("item", &item,
+      "The value of a one-element array as a Python scalar (evaluates the array).\n"
+      "\n"
+      "Returns:\n"
+      "    bool, int, float or complex: The element, by the array's dtype kind.\n"
+      "\n"
+      "Raises:\n"
+      "    ValueError: When the array does not have exactly one element.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.array([[2.5]]).item()  # 2.5\n")
+      .def("tolist", &tolist,
+      "The array as nested Python lists of scalars (evaluates the array).\n"
+      "\n"
+      "Returns:\n"
+      "    list or scalar: Lists nested ndim deep holding bool, int, float or complex values;\n"
+      "    a 0-d array gives its scalar.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.array([[1, 2], [3, 4]]).tolist()  # [[1, 2], [3, 4]]\n")
       .def("__repr__", &array_repr)
       .def("__str__", &array_repr)
       .def("__format__", &array_format, "spec"_a)
@@ -271,9 +289,11 @@ void init_array(nb::module_& m) {
       .def("__deepcopy__", [](const mx::array& a, nb::handle) { return mx::copy(a); }, "memo"_a,
            "A new array with the same values (copy.deepcopy).")
       .def("__getstate__", &getstate,
-           "The pickled state: (NumPy array of the values, dtype code). bfloat16 values are\n"
-           "stored as their uint16 bits. The dtype codes are the reference's, so pickles move\n"
-           "between the two.")
+           "The state pickle stores (evaluates the array).\n\n"
+           "Returns:\n"
+           "    tuple: (NumPy array holding a copy of the values, dtype code). bfloat16 values\n"
+           "    are stored as their uint16 bits. The dtype codes are the reference's, so\n"
+           "    pickles move between the two.")
       .def("__setstate__", [](mx::array& self, const nb::tuple& state) {
         new (&self) mx::array(setstate(state));
       }, "state"_a, "Restores an array from the state __getstate__ returned.")
@@ -377,21 +397,68 @@ void init_array(nb::module_& m) {
       .def("reshape", [](const mx::array& a, nb::args shape, mx::StreamOrDevice s) {
         auto v = varargs_ints(shape, "reshape");
         return mx::reshape(a, mx::Shape(v.begin(), v.end()), s);
-      }, "shape"_a, nb::kw_only(), "stream"_a = nb::none(), "Same data, new shape.")
+      }, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "The same values with a new shape (see mlx.core.reshape).\n"
+      "\n"
+      "Args:\n"
+      "    *shape (int or Sequence[int]): The new shape, as separate ints or one sequence;\n"
+      "        one dimension may be -1.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "\n"
+      "Returns:\n"
+      "    array: The reshaped array.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.arange(6).reshape(2, 3).shape  # (2, 3)\n")
       .def("transpose", [](const mx::array& a, nb::args axes, mx::StreamOrDevice s) {
         if (axes.size() == 0) return mx::transpose(a, s);
         return mx::transpose(a, varargs_ints(axes, "transpose"), s);
-      }, "axes"_a, nb::kw_only(), "stream"_a = nb::none(), "Permutes the axes.")
+      }, "axes"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Permutes the axes (see mlx.core.transpose).\n"
+      "\n"
+      "Args:\n"
+      "    *axes (int or Sequence[int]): The new order, as separate ints or one sequence;\n"
+      "        none reverses the axes.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "\n"
+      "Returns:\n"
+      "    array: A view with permuted axes.\n")
       .def("swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
         return mx::swapaxes(a, a1, a2, s);
-      }, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(), "Swaps two axes.")
+      }, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+      "Swaps two axes (see mlx.core.swapaxes).\n"
+      "\n"
+      "Args:\n"
+      "    axis1 (int): The first axis.\n"
+      "    axis2 (int): The second axis.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "\n"
+      "Returns:\n"
+      "    array: A view with the two axes exchanged.\n")
       .def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
         return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
-      }, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(), "Removes size-1 axes.")
+      }, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      "Removes axes of size 1 (see mlx.core.squeeze).\n"
+      "\n"
+      "Args:\n"
+      "    axis (int or Sequence[int], optional): The axes to remove. Default: None, every\n"
+      "        size-1 axis.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "\n"
+      "Returns:\n"
+      "    array: A view without those axes.\n")
       .def("flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
         return mx::flatten(a, start, end, s);
       }, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
-      "Merges axes start_axis..end_axis.");
+"Merges the axes start_axis through end_axis into one (see mlx.core.flatten).\n"
+      "\n"
+      "Args:\n"
+      "    start_axis (int, optional): The first axis to merge. Default: 0.\n"
+      "    end_axis (int, optional): The last axis to merge. Default: -1.\n"
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
+      "\n"
+      "Returns:\n"
+      "    array: The flattened array.\n");
 
 #define REDUCE_METHOD(NAME)                                                                 \
   cls.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,        \
@@ -401,7 +468,13 @@ void init_array(nb::module_& m) {
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), \
-      "Reduction over axis (all axes when None).");
+      "The " #NAME " of the elements over axis (see mlx.core." #NAME ").\n\n"                    \
+      "Args:\n"                                                                               \
+      "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all.\n"   \
+      "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"    \
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n" \
+      "Returns:\n"                                                                            \
+      "    array: The reduced array.\n");
   REDUCE_METHOD(sum)
   REDUCE_METHOD(mean)
   REDUCE_METHOD(max)
@@ -415,13 +488,24 @@ void init_array(nb::module_& m) {
             [](const mx::array& x, int ax, bool k, mx::StreamOrDevice st) { return mx::NAME(x, ax, k, st); }, \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), \
-      "Index of the extreme value along axis (flattened when None).");
+      "The index (uint32) of the " #NAME " value along axis (see mlx.core." #NAME ").\n\n"  \
+      "Args:\n"                                                                               \
+      "    axis (int, optional): The axis to search. Default: None, the flattened array.\n"    \
+      "    keepdims (bool, optional): Keep the reduced axis with size 1. Default: False.\n"    \
+      "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n" \
+      "Returns:\n"                                                                            \
+      "    array: The indices (the first one on ties).\n");
   ARG_METHOD(argmax)
   ARG_METHOD(argmin)
 #undef ARG_METHOD
 #define UNARY_METHOD(NAME)                                                                  \
   cls.def(#NAME, [](const mx::array& a, mx::StreamOrDevice s) { return mx::NAME(a, s); },   \
-          nb::kw_only(), "stream"_a = nb::none(), "Element-wise " #NAME ".");
+          nb::kw_only(), "stream"_a = nb::none(),                                           \
+          "Element-wise " #NAME " of the array (see mlx.core." #NAME ").\n\n"                 \
+          "Args:\n"                                                                           \
+          "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n" \
+          "Returns:\n"                                                                        \
+          "    array: The result, element by element.\n");
   UNARY_METHOD(abs)
   UNARY_METHOD(exp)
   UNARY_METHOD(log)

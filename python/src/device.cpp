@@ -106,18 +106,66 @@ void init_device(nb::module_& m) {
       .def("__exit__", [](StreamContext& c, nb::args) { c.exit(); });
 
   m.def("stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt}; },
-        "s"_a, "A context manager that makes `s` the default stream (or device) inside a `with` block.");
-  m.def("default_device", &mx::default_device, "Get the default device.");
-  m.def("set_default_device", &mx::set_default_device, "device"_a, "Set the default device.");
-  m.def("default_stream", &mx::default_stream, "device"_a, "Get the device's default stream.");
+        "s"_a,
+        "A context manager that makes s the default stream (or device) inside a with block.\n"
+        "\n"
+        "Args:\n"
+        "    s (Stream or Device): The stream, or a device whose default stream to use.\n"
+        "\n"
+        "Returns:\n"
+        "    StreamContext: The context manager; the previous default is restored on exit.\n"
+        "\n"
+        "Example:\n"
+        "    >>> with mx.stream(mx.cpu):\n"
+        "    ...     y = mx.ones(3) + 1  # computed on the CPU's default stream\n");
+  m.def("default_device", &mx::default_device,
+        "The device ops run on when no stream is given.\n"
+        "\n"
+        "Returns:\n"
+        "    Device: The default device (the CPU in this build).\n");
+  m.def("set_default_device", &mx::set_default_device, "device"_a,
+        "Sets the device ops run on when no stream is given.\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The new default device; it must be available.\n");
+  m.def("default_stream", &mx::default_stream, "device"_a,
+        "The default stream of a device.\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n"
+        "\n"
+        "Returns:\n"
+        "    Stream: Its default stream (for the calling thread).\n");
   m.def("set_default_stream", &mx::set_default_stream, "stream"_a,
-        "Set the default stream (and its device) for the calling thread.");
-  m.def("new_stream", &mx::new_stream, "device"_a, "Make a new stream on the device.");
+"Sets the default stream (and so the default device) for the calling thread.\n"
+        "\n"
+        "Args:\n"
+        "    stream (Stream): The stream ops use when none is given.\n");
+  m.def("new_stream", &mx::new_stream, "device"_a,
+        "Makes a new stream on a device; its work runs in order on its own thread.\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n"
+        "\n"
+        "Returns:\n"
+        "    Stream: The new stream.\n");
   m.def("new_thread_unsafe_stream", &mx::new_stream, "device"_a,
-        "Make a new stream that can be used in any thread.");
+"Makes a new stream that any thread may use (the caller orders the work).\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n"
+        "\n"
+        "Returns:\n"
+        "    Stream: The new stream.\n");
   m.def("new_thread_local_stream", &mx::new_thread_local_stream, "device"_a,
-        "Make a new stream that will be unique per thread.");
-  m.def("clear_streams", &mx::clear_streams, "Destroy all streams created in the current thread.");
+"Makes a stream that is a distinct stream in each thread that uses it.\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n"
+        "\n"
+        "Returns:\n"
+        "    ThreadLocalStream: The thread-local stream.\n");
+  m.def("clear_streams", &mx::clear_streams, "Destroys the streams created in the calling thread (after their work finishes).\n");
   m.def("synchronize", [](std::optional<StreamLike> s) {
     mx::Stream st = !s ? mx::default_stream(mx::default_device())
                        : std::visit([](auto& v) -> mx::Stream {
@@ -128,12 +176,36 @@ void init_device(nb::module_& m) {
     mx::check_stream(st);
     nb::gil_scoped_release nogil;
     mx::synchronize(st);
-  }, "stream"_a = nb::none(), "Wait until the work queued on the stream has finished.");
+  }, "stream"_a = nb::none(),
+    "Waits until the work queued on a stream has finished.\n"
+        "\n"
+        "Args:\n"
+        "    stream (Stream or Device, optional): The stream (or a device's default stream).\n"
+        "        Default: None, the default device's default stream.\n");
   m.def("is_available", &mx::is_available, "device"_a,
-        "Whether the device can run work in this build.");
+"Whether a device can run work in this build.\n"
+        "\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n"
+        "\n"
+        "Returns:\n"
+        "    bool: True for the CPU; False for the GPU in this build.\n");
   m.def("device_count", &mx::device_count, "device_type"_a,
-        "The number of available devices of the given type.");
+"The number of available devices of a type.\n"
+        "\n"
+        "Args:\n"
+        "    device_type (DeviceType): mx.cpu or mx.gpu.\n"
+        "\n"
+        "Returns:\n"
+        "    int: How many such devices this build can use.\n");
   m.def("device_info", [](std::optional<mx::Device> d) {
     return mx::device_info(d ? *d : mx::default_device());
-  }, "d"_a = nb::none(), "Information about a device.");
+  }, "d"_a = nb::none(),
+  "Information about a device.\n"
+        "\n"
+        "Args:\n"
+        "    d (Device, optional): The device. Default: None, the default device.\n"
+        "\n"
+        "Returns:\n"
+        "    dict: Properties of the device (such as its name and memory size).\n");
 }

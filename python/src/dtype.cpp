@@ -107,7 +107,14 @@ bool isdtype_one(mx::Dtype d, nb::handle k) {
 } // namespace
 
 void init_dtype(nb::module_& m) {
-  nb::class_<mx::Dtype>(m, "Dtype", "An object holding the type of an array's elements.")
+  nb::class_<mx::Dtype>(m, "Dtype",
+                        "The type of an array's elements: mx.bool_, the integers mx.int8 ... mx.int64\n"
+                        "and mx.uint8 ... mx.uint64, the floats mx.float16, mx.bfloat16, mx.float32,\n"
+                        "mx.float64, and mx.complex64.\n\n"
+                        "Attributes:\n"
+                        "    size (int): The size of one element in bytes.\n\n"
+                        "Example:\n"
+                        "    >>> mx.array([1, 2]).dtype == mx.int32  # True")
       .def_prop_ro("size", [](const mx::Dtype& d) { return static_cast<int>(d.size); },
                    "Size of the type in bytes.")
       .def("__repr__", [](const mx::Dtype& d) { return "mlx.core." + mx::dtype_name(d); })
@@ -127,7 +134,11 @@ void init_dtype(nb::module_& m) {
   };
   for (const auto& [name, d] : dtypes) m.attr(name) = nb::cast(d);
 
-  nb::enum_<mx::DtypeCategory>(m, "DtypeCategory", "Abstract categories of dtypes.")
+  nb::enum_<mx::DtypeCategory>(m, "DtypeCategory",
+                               "Abstract categories of dtypes, for mx.issubdtype: generic (every\n"
+                               "dtype), number, integer, signedinteger, unsignedinteger, inexact,\n"
+                               "floating and complexfloating. Each is also a module attribute\n"
+                               "(mx.floating is DtypeCategory.floating).")
       .value("complexfloating", mx::DtypeCategory::complexfloating)
       .value("floating", mx::DtypeCategory::floating)
       .value("inexact", mx::DtypeCategory::inexact)

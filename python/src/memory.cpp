@@ -39,28 +39,38 @@ void alias(nb::module_& metal, const char* name, R (*f)(Args...), const Extra&..
 
 void init_memory(nb::module_& m) {
   m.def("get_active_memory", &al::get_active_memory,
-        "The bytes held by live arrays (the blocks they were given).");
+        "The memory held by live arrays, in bytes (the blocks they were given).\n\n"
+        "Returns:\n    int: The active memory in bytes.");
   m.def("get_peak_memory", &al::get_peak_memory,
-        "The largest active memory since the start or since reset_peak_memory.");
-  m.def("reset_peak_memory", &al::reset_peak_memory, "Sets the peak memory to zero.");
+        "The largest active memory since the start or since reset_peak_memory().\n\n"
+        "Returns:\n    int: The peak memory in bytes.");
+  m.def("reset_peak_memory", &al::reset_peak_memory, "Sets the recorded peak memory to zero (get_peak_memory() then counts from now).");
   m.def("get_cache_memory", &al::get_cache_memory,
-        "The bytes of freed blocks kept in the cache for reuse.");
+        "The memory of freed blocks kept in the cache for reuse.\n\n"
+        "Returns:\n    int: The cache size in bytes.");
   m.def("clear_cache", &al::clear_cache,
         "Gives every cached block back to the system; get_cache_memory() is then 0.");
   m.def("set_memory_limit", &al::set_memory_limit, "limit"_a,
-        "Sets the memory limit in bytes and returns the previous one.\n\n"
+        "Sets the memory limit and returns the previous one.\n\n"
+        "Args:\n    limit (int): The new limit in bytes.\n\n"
+        "Returns:\n    int: The previous limit in bytes.\n\n"
         "The limit guides evaluation: an allocation that would take active plus cached memory\n"
         "over it first frees cached blocks, and evaluation waits for running work before going\n"
         "over it. A single array larger than the limit is still allocated when the system has\n"
         "the memory; MemoryError is raised only when the system has none. The default is 80%\n"
         "of the machine's memory.");
-  m.def("get_memory_limit", &al::get_memory_limit, "The memory limit in bytes.");
+  m.def("get_memory_limit", &al::get_memory_limit, "The memory limit (see set_memory_limit).\n\n"
+        "Returns:\n    int: The limit in bytes.");
   m.def("set_cache_limit", &al::set_cache_limit, "limit"_a,
-        "Sets the limit in bytes of the cache of freed blocks and returns the previous one.\n\n"
+        "Sets the limit of the cache of freed blocks and returns the previous one.\n\n"
+        "Args:\n    limit (int): The new limit in bytes.\n\n"
+        "Returns:\n    int: The previous limit in bytes.\n\n"
         "Cached blocks beyond the new limit are freed now; 0 disables the cache. The default\n"
         "is the memory limit.");
   m.def("set_wired_limit", &al::set_wired_limit, "limit"_a,
-        "Sets the limit in bytes of memory kept resident and returns the previous one.\n\n"
+        "Sets the limit of memory kept resident (wired) and returns the previous one.\n\n"
+        "Args:\n    limit (int): The new limit in bytes.\n\n"
+        "Returns:\n    int: The previous limit in bytes.\n\n"
         "CPU memory is never wired: this build keeps no limit and returns 0.");
 
   nb::module_ metal = m.def_submodule("metal", "Metal backend (not available in this build).");

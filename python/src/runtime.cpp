@@ -21,7 +21,14 @@ void init_runtime(nb::module_& m) {
     if (single) return nb::cast(outs[0]);
     return nb::cast(outs);
   }, "inputs"_a, "dependencies"_a,
-  "The inputs, unchanged, but evaluated only after the dependencies.");
+  "Returns the inputs, unchanged, but evaluated only after the dependencies.\n\n"
+  "Args:\n"
+  "    inputs (array or tree of arrays): The arrays to return.\n"
+  "    dependencies (array or tree of arrays): Arrays that are evaluated before the\n"
+  "        returned ones.\n\n"
+  "Returns:\n"
+  "    array or list[array]: Arrays with the values of inputs (a single array when inputs\n"
+  "    is one).");
   m.def("get_array_buffer_size", [](nb::args args) {
     auto arrays = tree_flatten(args, false);
     std::unordered_set<const void*> seen;
@@ -31,5 +38,10 @@ void init_runtime(nb::module_& m) {
       if (seen.insert(a.data_shared_ptr().get()).second) total += a.nbytes();
     }
     return total;
-  }, "args"_a, "The bytes of the buffers behind the arrays (each buffer counted once).");
+  }, "args"_a,
+  "The bytes of the buffers behind arrays, each buffer counted once (evaluates them).\n\n"
+  "Args:\n"
+  "    *args (array or tree of arrays): The arrays.\n\n"
+  "Returns:\n"
+  "    int: The total size in bytes of the distinct buffers.");
 }

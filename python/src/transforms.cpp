@@ -509,13 +509,29 @@ void init_transforms(nb::module_& m) {
       "eval",
       [](nb::args args) { eval_trees(args); },
       nb::arg("args"),
-      "Evaluates the arrays in args (arrays or trees of arrays; other leaves are ignored).");
+"Evaluates arrays: computes their values now and waits for them.\n"
+      "\n"
+      "Arrays are lazy: ops record a graph, and eval runs it. Printing, item(), tolist()\n"
+      "and exports evaluate implicitly.\n"
+      "\n"
+      "Args:\n"
+      "    *args (array or tree of arrays): The arrays to evaluate; lists, tuples and dicts\n"
+      "        are walked, and leaves that are not arrays are ignored.\n"
+      "\n"
+      "Example:\n"
+      "    >>> x = mx.ones(3) * 2\n"
+      "    >>> mx.eval(x)  # x is now computed\n");
   m.def(
       "async_eval",
       [](nb::args args) { async_eval_trees(args); },
       nb::arg("args"),
-      "Schedules the evaluation of the arrays in args and returns at once; eval, item, printing "
-      "and exports wait for the results.");
+"Schedules the evaluation of arrays and returns at once.\n"
+      "\n"
+      "The work runs on the arrays' streams; eval, item(), printing and exports wait for\n"
+      "the results. Use it to overlap building the next graph with computing this one.\n"
+      "\n"
+      "Args:\n"
+      "    *args (array or tree of arrays): The arrays to evaluate; other leaves are ignored.\n");
   m.def(
       "grad",
       [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
@@ -526,9 +542,22 @@ void init_transforms(nb::module_& m) {
       nb::arg("argnames") = std::vector<std::string>{},
       nb::sig("def grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
               "argnames: str | Sequence[str] = []) -> Callable"),
-      "A function computing the gradient of fun (which must return a scalar array) with "
-      "respect to the positional arguments argnums (default 0) and keyword arguments "
-      "argnames.");
+"Returns a function that computes the gradient of fun.\n"
+      "\n"
+      "Args:\n"
+      "    fun (Callable): A function of arrays (or trees of arrays) returning a scalar array.\n"
+      "    argnums (int or Sequence[int], optional): The positional arguments to differentiate\n"
+      "        with respect to. Default: None, meaning 0 unless argnames is given.\n"
+      "    argnames (str or Sequence[str], optional): Keyword arguments to differentiate with\n"
+      "        respect to. Default: [].\n"
+      "\n"
+      "Returns:\n"
+      "    Callable: A function with fun's arguments returning the gradients: one per argnums\n"
+      "    entry (a tuple when argnums is a sequence), each shaped like its argument; with\n"
+      "    argnames, a pair (positional gradients, dict of keyword gradients).\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.grad(lambda x: (x * x).sum())(mx.array([1.0, 2.0]))  # array([2, 4])\n");
   m.def(
       "value_and_grad",
       [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
@@ -539,8 +568,21 @@ void init_transforms(nb::module_& m) {
       nb::arg("argnames") = std::vector<std::string>{},
       nb::sig("def value_and_grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
               "argnames: str | Sequence[str] = []) -> Callable"),
-      "A function returning (value, gradient) of fun; fun returns a scalar array or a tuple "
-      "whose first element is a scalar array (the rest is passed through).");
+"Returns a function that computes both the value and the gradient of fun.\n"
+      "\n"
+      "Args:\n"
+      "    fun (Callable): A function returning a scalar array, or a tuple whose first element\n"
+      "        is a scalar array (the rest is returned as it is, not differentiated).\n"
+      "    argnums (int or Sequence[int], optional): The positional arguments to differentiate\n"
+      "        with respect to. Default: None, meaning 0 unless argnames is given.\n"
+      "    argnames (str or Sequence[str], optional): Keyword arguments to differentiate with\n"
+      "        respect to. Default: [].\n"
+      "\n"
+      "Returns:\n"
+      "    Callable: A function returning (value, gradients), the gradients as grad gives them.\n"
+      "\n"
+      "Example:\n"
+      "    >>> loss, g = mx.value_and_grad(lambda w: (w ** 2).sum())(mx.array([3.0]))\n");
   m.def(
       "vjp",
       &py_vjp,
@@ -549,7 +591,19 @@ void init_transforms(nb::module_& m) {
       nb::arg("cotangents"),
       nb::sig("def vjp(fun: Callable, primals: list[array], cotangents: list[array]) -> "
               "tuple[list[array], list[array]]"),
-      "The outputs of fun(*primals) and the vector-Jacobian products with cotangents.");
+"Computes fun(*primals) and the vector-Jacobian products with cotangents.\n"
+      "\n"
+      "Args:\n"
+      "    fun (Callable): A function of arrays returning an array or a list/tuple of arrays.\n"
+      "    primals (list[array]): The points at which to evaluate fun.\n"
+      "    cotangents (list[array]): One cotangent per output of fun, shaped like it.\n"
+      "\n"
+      "Returns:\n"
+      "    tuple[list[array], list[array]]: The outputs of fun and the products, one per\n"
+      "    primal, shaped like it.\n"
+      "\n"
+      "Example:\n"
+      "    >>> outs, vjps = mx.vjp(mx.sin, [mx.array(0.0)], [mx.array(1.0)])  # vjps [1.0]\n");
   m.def(
       "jvp",
       &py_jvp,
@@ -558,7 +612,19 @@ void init_transforms(nb::module_& m) {
       nb::arg("tangents"),
       nb::sig("def jvp(fun: Callable, primals: list[array], tangents: list[array]) -> "
               "tuple[list[array], list[array]]"),
-      "The outputs of fun(*primals) and the Jacobian-vector products with tangents.");
+"Computes fun(*primals) and the Jacobian-vector products with tangents.\n"
+      "\n"
+      "Args:\n"
+      "    fun (Callable): A function of arrays returning an array or a list/tuple of arrays.\n"
+      "    primals (list[array]): The points at which to evaluate fun.\n"
+      "    tangents (list[array]): One tangent per primal, shaped like it.\n"
+      "\n"
+      "Returns:\n"
+      "    tuple[list[array], list[array]]: The outputs of fun and the products, one per\n"
+      "    output, shaped like it.\n"
+      "\n"
+      "Example:\n"
+      "    >>> outs, jvps = mx.jvp(mx.exp, [mx.array(0.0)], [mx.array(2.0)])  # jvps [2.0]\n");
   m.def(
       "vmap",
       &make_vmap_function,
@@ -566,6 +632,20 @@ void init_transforms(nb::module_& m) {
       nb::arg("in_axes") = 0,
       nb::arg("out_axes") = 0,
       nb::sig("def vmap(fun: Callable, in_axes: object = 0, out_axes: object = 0) -> Callable"),
-      "A vectorized version of fun mapping over axis in_axes of the inputs and placing the "
-      "mapped axis at out_axes of the outputs.");
+"Returns a vectorized version of fun that maps it over an axis of its inputs.\n"
+      "\n"
+      "Args:\n"
+      "    fun (Callable): A function of arrays (or trees of arrays).\n"
+      "    in_axes (int, None or tree, optional): The axis of each input to map over; None\n"
+      "        leaves an input unmapped. A tree matching the arguments sets it per input.\n"
+      "        Default: 0.\n"
+      "    out_axes (int, None or tree, optional): Where the mapped axis goes in each output.\n"
+      "        Default: 0.\n"
+      "\n"
+      "Returns:\n"
+      "    Callable: A function with fun's arguments computing fun for every index along\n"
+      "    the mapped axes at once.\n"
+      "\n"
+      "Example:\n"
+      "    >>> mx.vmap(lambda x: x.sum())(mx.ones((4, 3)))  # array([3, 3, 3, 3])\n");
 }

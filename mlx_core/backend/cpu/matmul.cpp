@@ -49,8 +49,9 @@ void split_planes(const complex64_t* src, int64_t rows, int64_t cols, int64_t ld
 
 // Complex GEMM as four real ones: Re = Ar Br - Ai Bi, Im = Ar Bi + Ai Br. OpenBLAS's cgemm
 // scales its sums by alpha as a complex product, so a sum that overflowed to inf+0j comes
-// out as inf+nanj; real GEMMs (alpha = +-1) keep the product's real semantics, giving
-// inf+0j as NumPy's element-wise product and the reference do.
+// out as inf+nanj (inf * 0 in the imaginary part); real GEMMs (alpha = +-1) keep the
+// product's real semantics, giving inf+0j as NumPy's element-wise product and the
+// reference do.
 void complex_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const complex64_t* a,
                   int64_t lda, const complex64_t* b, int64_t ldb, complex64_t* c, int64_t ldc) {
   int64_t ar = ta ? k : m, ac = ta ? m : k;
@@ -83,7 +84,18 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
   } else {
-    complex_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    // cgemm is the fast path; a NaN in its result may be an artefact of its complex alpha
+    // scaling (see complex_gemm), so those products are recomputed with real GEMMs.
+    complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
+    scipy_cblas_cgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc);
+    bool nan = false;
+    for (int64_t i = 0; i < m && !nan; ++i) {
+      const float* row = reinterpret_cast<const float*>(c + i * ldc);
+      bool any = false;
+      for (int64_t j = 0; j < 2 * n; ++j) any |= row[j] != row[j];
+      nan = any;
+    }
+    if (nan) complex_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
   }
 }
 
