@@ -94,9 +94,12 @@ def test_all_any_non_contiguous():
     assert_array_equal(mx.any(a, axis=0), np.any(xn, axis=0))
 
 
-def test_count_nonzero_is_keyword_only_axis():
+def test_count_nonzero_keepdims_is_keyword_only():
+    a = mx.array([[1, 0], [2, 3]])
+    assert mx.count_nonzero(a, 0).tolist() == [2, 1]
+    assert mx.count_nonzero(a, 1, keepdims=True).tolist() == [[1], [2]]
     with pytest.raises(TypeError):
-        mx.count_nonzero(mx.array([1, 2]), 0)
+        mx.count_nonzero(a, 0, True)
 
 
 # --- var / std ---------------------------------------------------------------------

@@ -58,7 +58,7 @@ Returns:
     array: A bool array. An empty reduction is ``False``.
 )";
 
-constexpr const char* kCountDoc = R"(count_nonzero(a, *, axis=None, keepdims=False, stream=None)
+constexpr const char* kCountDoc = R"(count_nonzero(a, axis=None, *, keepdims=False, stream=None)
 
 Number of nonzero elements over the given axes.
 
@@ -184,7 +184,7 @@ void init_ops_reduce(nb::module_& m) {
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
   m.def("count_nonzero", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::count_nonzero(a, axes_of(a, axis), keepdims, s);
-      }, "a"_a, nb::kw_only(), "axis"_a = nb::none(), "keepdims"_a = false, "stream"_a = nb::none(), kCountDoc);
+      }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "keepdims"_a = false, "stream"_a = nb::none(), kCountDoc);
   m.def("var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::var(a, axes_of(a, axis), keepdims, ddof, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
