@@ -305,3 +305,16 @@ def test_var_std_non_contiguous_and_complex_values():
     r = mx.var(mx.array(z))
     assert r.dtype == mx.float32
     assert r.item() == pytest.approx(np.var(z.astype(np.complex128)), rel=1e-6)
+
+
+def test_var_jvp_and_half_grad():
+    x = sample((3, 4), "float64")
+    t = sample((3, 4), "float64", seed=6)
+    _, (jt,) = mx.jvp(lambda v: mx.var(v, axis=0, ddof=1), [mx.array(x, mx.float64)], [mx.array(t, mx.float64)])
+    eps = 1e-6
+    fd = (np.var(x + eps * t, axis=0, ddof=1) - np.var(x - eps * t, axis=0, ddof=1)) / (2 * eps)
+    assert_allclose(jt, fd, rtol=1e-6, atol=1e-9)
+    g = mx.grad(lambda v: mx.var(v))(mx.array(x, mx.float16))
+    assert g.dtype == mx.float16
+    expected = 2 * (x - x.mean()) / x.size
+    np.testing.assert_allclose(to_np(g).astype(np.float64), expected, rtol=2e-2, atol=2e-3)
