@@ -94,9 +94,12 @@ def test_all_any_non_contiguous():
     assert_array_equal(mx.any(a, axis=0), np.any(xn, axis=0))
 
 
-def test_count_nonzero_is_keyword_only_axis():
+def test_count_nonzero_keepdims_is_keyword_only():
+    a = mx.array([[1, 0], [2, 3]])
+    assert mx.count_nonzero(a, 0).tolist() == [2, 1]
+    assert mx.count_nonzero(a, 1, keepdims=True).tolist() == [[1], [2]]
     with pytest.raises(TypeError):
-        mx.count_nonzero(mx.array([1, 2]), 0)
+        mx.count_nonzero(a, 0, True)
 
 
 # --- var / std ---------------------------------------------------------------------
@@ -278,3 +281,40 @@ def test_vmap_all_var_against_loop():
     assert_allclose(out, expected, rtol=1e-5)
     out = mx.vmap(lambda v: mx.any(v > 0))(a)
     assert_array_equal(out, np.array([np.any(x[i] > 0) for i in range(4)]))
+
+
+def test_vmap_all_count_minmax_against_loop():
+    x = sample((3, 4, 5), "int32", low=-1, high=2)
+    a = mx.array(x)
+    out = mx.vmap(lambda v: mx.all(v, axis=0), in_axes=2)(a)
+    assert_array_equal(out, np.stack([np.all(x[:, :, i], axis=0) for i in range(5)]))
+    out = mx.vmap(lambda v: mx.count_nonzero(v, axis=1), in_axes=0)(a)
+    assert_array_equal(out, np.stack([np.count_nonzero(x[i], axis=1) for i in range(3)]).astype(np.int32))
+    lo, hi = mx.vmap(lambda v: mx.minmax(v), in_axes=1)(a)
+    assert_array_equal(lo, np.array([x[:, i].min() for i in range(4)]))
+    assert_array_equal(hi, np.array([x[:, i].max() for i in range(4)]))
+
+
+def test_var_std_non_contiguous_and_complex_values():
+    x = sample((6, 8), "float32")
+    a = mx.array(x)[1::2, ::-3].T
+    xn = x[1::2, ::-3].T.astype(np.float64)
+    assert_allclose(mx.var(a, axis=1), np.var(xn, axis=1), rtol=1e-5)
+    assert_allclose(mx.std(a, axis=0, ddof=1), np.std(xn, axis=0, ddof=1), rtol=1e-5)
+    z = np.array([1 + 2j, 3 - 1j, -2j], np.complex64)
+    r = mx.var(mx.array(z))
+    assert r.dtype == mx.float32
+    assert r.item() == pytest.approx(np.var(z.astype(np.complex128)), rel=1e-6)
+
+
+def test_var_jvp_and_half_grad():
+    x = sample((3, 4), "float64")
+    t = sample((3, 4), "float64", seed=6)
+    _, (jt,) = mx.jvp(lambda v: mx.var(v, axis=0, ddof=1), [mx.array(x, mx.float64)], [mx.array(t, mx.float64)])
+    eps = 1e-6
+    fd = (np.var(x + eps * t, axis=0, ddof=1) - np.var(x - eps * t, axis=0, ddof=1)) / (2 * eps)
+    assert_allclose(jt, fd, rtol=1e-6, atol=1e-9)
+    g = mx.grad(lambda v: mx.var(v))(mx.array(x, mx.float16))
+    assert g.dtype == mx.float16
+    expected = 2 * (x - x.mean()) / x.size
+    np.testing.assert_allclose(to_np(g).astype(np.float64), expected, rtol=2e-2, atol=2e-3)

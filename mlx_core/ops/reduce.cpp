@@ -39,7 +39,7 @@ array reduce(const array& a, ReduceType type, const std::vector<int>& axes_in, b
   Shape kept = a.shape();
   for (int ax : axes) kept[ax] = 1;
   // Half types accumulate in float32.
-  bool widen = (type == ReduceType::Sum || type == ReduceType::Prod) &&
+  bool widen = (type == ReduceType::Sum || type == ReduceType::Prod || type == ReduceType::SumSquares) &&
                (out_dtype == float16 || out_dtype == bfloat16);
   Dtype work = widen ? float32 : out_dtype;
   array in = astype(a, work, s);
@@ -160,12 +160,12 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   Dtype real_dt = dt == complex64 ? float32 : dt;
   array x = astype(a, dt, s);
   array centered = subtract(x, mean(x, norm, true, s), s);
-  // |x - mean|^2, real-valued for complex inputs.
-  array sq = dt == complex64 ? square(abs(centered, s), s) : square(centered, s);
+  // sum of |x - mean|^2 in one pass (real-valued for complex inputs).
+  array dev = dt == complex64 ? abs(centered, s) : centered;
   double count = 1;
   for (int ax : norm) count *= a.shape()[ax];
   double denom = std::max(count - ddof, 0.0);
-  array total = sum(sq, norm, keepdims, s);
+  array total = reduce(dev, ReduceType::SumSquares, norm, keepdims, real_dt, s);
   return multiply(total, astype(array(1.0 / denom), real_dt, s), s);
 }
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, all_axes(a), keepdims, ddof, s); }

@@ -85,6 +85,8 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals, const std::vec
   switch (type_) {
     case ReduceType::Sum:
       return {broadcast_to(cot, x.shape())};
+    case ReduceType::SumSquares:
+      return {multiply(broadcast_to(cot, x.shape()), add(x, x))};
     case ReduceType::Prod: {
       auto r = reduced_last(x, axes_);
       return {multiply(broadcast_to(cot, x.shape()), restore_layout(product_of_others(r.flat), r))};
@@ -107,6 +109,8 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals, const std::vec
   switch (type_) {
     case ReduceType::Sum:
       return {sum(t, axes_, true)};
+    case ReduceType::SumSquares:
+      return {sum(multiply(t, add(x, x)), axes_, true)};
     case ReduceType::Prod: {
       auto r = reduced_last(x, axes_);
       return {sum(multiply(t, restore_layout(product_of_others(r.flat), r)), axes_, true)};

@@ -4,7 +4,8 @@
 
 namespace mlx::core {
 
-enum class ReduceType { Sum, Prod, Max, Min };
+// SumSquares: the sum of x * x (float types only; the variance uses it).
+enum class ReduceType { Sum, Prod, Max, Min, SumSquares };
 
 class Reduce : public UnaryPrimitive {
  public:

@@ -58,7 +58,7 @@ Returns:
     array: A bool array. An empty reduction is ``False``.
 )";
 
-constexpr const char* kCountDoc = R"(count_nonzero(a, *, axis=None, keepdims=False, stream=None)
+constexpr const char* kCountDoc = R"(count_nonzero(a, axis=None, *, keepdims=False, stream=None)
 
 Number of nonzero elements over the given axes.
 
@@ -184,7 +184,7 @@ void init_ops_reduce(nb::module_& m) {
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
   m.def("count_nonzero", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::count_nonzero(a, axes_of(a, axis), keepdims, s);
-      }, "a"_a, nb::kw_only(), "axis"_a = nb::none(), "keepdims"_a = false, "stream"_a = nb::none(), kCountDoc);
+      }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "keepdims"_a = false, "stream"_a = nb::none(), kCountDoc);
   m.def("var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::var(a, axes_of(a, axis), keepdims, ddof, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
@@ -244,36 +244,42 @@ void init_ops_reduce(nb::module_& m) {
   SCAN_FN(cummin, cummin_doc.c_str())
   SCAN_FN(logcumsumexp, lcse_doc.c_str())
 #undef SCAN_FN
+  static const std::string cumsum_method_doc = scan_doc("cumsum", "sum", "0", false);
+  static const std::string cumprod_method_doc = scan_doc("cumprod", "product", "1", false);
   def_array_method("cumsum", [](const mx::array& a, std::optional<int> axis, bool reverse, bool inclusive,
                                 mx::StreamOrDevice s) {
         return run_scan(mx::cumsum, mx::cumsum, a, axis, reverse, inclusive, s);
       }, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
-      "stream"_a = nb::none(), "See :func:`cumsum`.");
+      "stream"_a = nb::none(), cumsum_method_doc.c_str());
   def_array_method("cumprod", [](const mx::array& a, std::optional<int> axis, bool reverse, bool inclusive,
                                  mx::StreamOrDevice s) {
         return run_scan(mx::cumprod, mx::cumprod, a, axis, reverse, inclusive, s);
       }, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
-      "stream"_a = nb::none(), "See :func:`cumprod`.");
+      "stream"_a = nb::none(), cumprod_method_doc.c_str());
 
-  // Reduction methods.
+  // Reduction methods (the methods of var / std also take the Array API's `correction`).
+  static const std::string var_method_doc =
+      std::string(kVarDoc) + "\ncorrection (int, optional, keyword-only): When given, replaces ``ddof``.\n";
+  static const std::string std_method_doc =
+      std::string(kStdDoc) + "\ncorrection (int, optional, keyword-only): When given, replaces ``ddof``.\n";
   def_array_method("all", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::all(a, axes_of(a, axis), keepdims, s);
-      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), "See :func:`all`.");
+      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAllDoc);
   def_array_method("any", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::any(a, axes_of(a, axis), keepdims, s);
-      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), "See :func:`any`.");
+      }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
   def_array_method("logsumexp", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::logsumexp(a, axes_of(a, axis), keepdims, s);
       }, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(),
-      "See :func:`logsumexp`.");
+      kLseDoc);
   def_array_method("var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, std::optional<int> correction,
                              mx::StreamOrDevice s) {
         return mx::var(a, axes_of(a, axis), keepdims, pick_ddof(ddof, correction), s);
       }, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(), "correction"_a = nb::none(),
-      "stream"_a = nb::none(), "See :func:`var`; ``correction``, when given, replaces ``ddof``.");
+      "stream"_a = nb::none(), var_method_doc.c_str());
   def_array_method("std", [](const mx::array& a, Axis axis, bool keepdims, int ddof, std::optional<int> correction,
                              mx::StreamOrDevice s) {
         return mx::std(a, axes_of(a, axis), keepdims, pick_ddof(ddof, correction), s);
       }, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(), "correction"_a = nb::none(),
-      "stream"_a = nb::none(), "See :func:`std`; ``correction``, when given, replaces ``ddof``.");
+      "stream"_a = nb::none(), std_method_doc.c_str());
 }

@@ -71,6 +71,32 @@ struct ProdReducer {
   T store(Acc a) const { return static_cast<T>(a); }
 };
 
+template <typename T>
+struct SumSquaresReducer {
+  using Acc = std::conditional_t<is_half_v<T>, float, T>;
+  Acc init() const { return Acc(0); }
+  Acc load(T v) const { return static_cast<Acc>(v) * static_cast<Acc>(v); }
+  Acc operator()(Acc a, Acc b) const { return a + b; }
+  T store(Acc a) const { return static_cast<T>(a); }
+};
+
+// sum of s[i] * s[i] with several independent partial sums, as cpu::sum_contiguous.
+template <typename T>
+MLX_SIMD_CLONES T sum_squares_contiguous(const T* s, int64_t n) {
+  constexpr int W = 128 / sizeof(T);
+  T acc[W] = {};
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+#pragma omp simd
+    for (int j = 0; j < W; ++j) acc[j] += s[i + j] * s[i + j];
+  }
+  for (int j = 0; i + j < n; ++j) acc[j] += s[i + j] * s[i + j];
+  for (int w = W / 2; w > 0; w /= 2) {
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  }
+  return acc[0];
+}
+
 template <typename T, typename Op, bool IsMax>
 struct ExtremeReducer {
   using Acc = T;
@@ -126,6 +152,8 @@ typename R::Acc reduce_run(const T* s, int64_t n, const R& r) {
   constexpr bool is_real = std::is_same_v<T, float> || std::is_same_v<T, double>;
   if constexpr (is_real && std::is_same_v<R, SumReducer<T>>) {
     return cpu::sum_contiguous(s, n);
+  } else if constexpr (is_real && std::is_same_v<R, SumSquaresReducer<T>>) {
+    return sum_squares_contiguous(s, n);
   } else if constexpr (is_real && std::is_same_v<R, MaxReducer<T>>) {
     return extreme_contiguous<T, true>(s, n);
   } else if constexpr (is_real && std::is_same_v<R, MinReducer<T>>) {
@@ -357,6 +385,7 @@ void arg_reduce_kernel(const array& in, array& out, int axis, bool is_max) {
 const char* Reduce::name() const {
   switch (type_) {
     case ReduceType::Sum: return "Sum";
+    case ReduceType::SumSquares: return "SumSquares";
     case ReduceType::Prod: return "Prod";
     case ReduceType::Max: return "Max";
     case ReduceType::Min: return "Min";
@@ -370,6 +399,9 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
     cpu::dispatch_dtype(in.dtype(), [&]<typename T>(T) {
       switch (type) {
         case ReduceType::Sum: return reduce_kernel<T>(in, out, SumReducer<T>{});
+        case ReduceType::SumSquares:
+          if constexpr (std::is_floating_point_v<T> || is_half_v<T>) return reduce_kernel<T>(in, out, SumSquaresReducer<T>{});
+          else throw std::invalid_argument("[SumSquares] Float inputs only.");
         case ReduceType::Prod: return reduce_kernel<T>(in, out, ProdReducer<T>{});
         case ReduceType::Max: return reduce_kernel<T>(in, out, MaxReducer<T>{});
         case ReduceType::Min: return reduce_kernel<T>(in, out, MinReducer<T>{});
