@@ -539,3 +539,11 @@ def test_key_views_and_strided_keys():
     assert np.array_equal(c, d)
     with pytest.raises(ValueError):
         R.uniform(shape=(2,), key=ks)
+
+
+def test_vmap_large_odd_draws_cross_thread_chunks():
+    # Work split over the thread pool crosses key boundaries; each draw must match its own.
+    keys = R.split(R.key(12), 3)
+    out = np.array(mx.vmap(lambda k: R.uniform(shape=(40001,), key=k))(keys))
+    for i in range(3):
+        assert np.array_equal(out[i], np.array(R.uniform(shape=(40001,), key=keys[i])))
