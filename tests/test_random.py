@@ -547,3 +547,12 @@ def test_vmap_large_odd_draws_cross_thread_chunks():
     out = np.array(mx.vmap(lambda k: R.uniform(shape=(40001,), key=k))(keys))
     for i in range(3):
         assert np.array_equal(out[i], np.array(R.uniform(shape=(40001,), key=keys[i])))
+
+
+def test_bernoulli_draws_float32_for_any_p_dtype():
+    # The reference compares a float32 uniform with p whatever p's type.
+    k = R.key(0)
+    u = R.uniform(shape=(5000,), key=k)
+    for dt in (mx.float16, mx.bfloat16, mx.float32):
+        p = R.uniform(shape=(5000,), key=R.key(1)).astype(dt)
+        assert np.array_equal(np.array(R.bernoulli(p, key=k)), np.array(u < p))
