@@ -556,3 +556,12 @@ def test_bernoulli_draws_float32_for_any_p_dtype():
     for dt in (mx.float16, mx.bfloat16, mx.float32):
         p = R.uniform(shape=(5000,), key=R.key(1)).astype(dt)
         assert np.array_equal(np.array(R.bernoulli(p, key=k)), np.array(u < p))
+
+
+def test_gumbel_half_precision_matches_reference():
+    # Reference values (mlx-ref): gumbel computed in the requested dtype.
+    k = R.key(0)
+    g16 = R.gumbel(shape=(5000,), key=k, dtype=mx.float16)
+    assert bits16(g16[:8]) == [15069, 45580, 16514, 15134, 11730, 47624, 16567, 45685]
+    gbf = R.gumbel(shape=(5000,), key=k, dtype=mx.bfloat16)
+    assert bits16(gbf[:8]) == [16217, 48708, 16402, 16228, 15800, 48961, 16407, 48715]
