@@ -565,3 +565,19 @@ def test_gumbel_half_precision_matches_reference():
     assert bits16(g16[:8]) == [15069, 45580, 16514, 15134, 11730, 47624, 16567, 45685]
     gbf = R.gumbel(shape=(5000,), key=k, dtype=mx.bfloat16)
     assert bits16(gbf[:8]) == [16217, 48708, 16402, 16228, 15800, 48961, 16407, 48715]
+
+
+def test_vmap_permutation_and_categorical_over_keys():
+    _needs(lambda: R.permutation(2, key=R.key(0)))
+    keys = R.split(R.key(3), 3)
+    out = mx.vmap(lambda k: R.permutation(6, key=k))(keys)
+    # Printed by the reference for these keys.
+    assert np.array(out).tolist() == [[1, 5, 0, 2, 3, 4], [2, 1, 3, 5, 0, 4], [4, 2, 1, 0, 5, 3]]
+    x = mx.arange(10) * 3
+    out = np.array(mx.vmap(lambda k: R.permutation(x, key=k))(keys))
+    loop = np.stack([np.array(R.permutation(x, key=keys[i])) for i in range(3)])
+    assert np.array_equal(out, loop)
+    lg = mx.log(mx.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]]))
+    out = np.array(mx.vmap(lambda k: R.categorical(lg, key=k))(keys))
+    loop = np.stack([np.array(R.categorical(lg, key=keys[i])) for i in range(3)])
+    assert np.array_equal(out, loop)
