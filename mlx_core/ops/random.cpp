@@ -1,3 +1,4 @@
+// mx.random: keys, the global key state, and the samplers built from threefry bits with ops.
 #include "mlx_core/ops/random.h"
 
 #include <chrono>
@@ -124,8 +125,6 @@ array bits(const Shape& shape, const std::optional<array>& key_in, StreamOrDevic
   check_key(k);
   return array(shape, uint32, std::make_shared<RandomBits>(to_stream(s), shape), {k});
 }
-
-
 
 array split(const array& k, int num, StreamOrDevice s) { return bits({num, 2}, k, s); }
 
