@@ -67,7 +67,6 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   return astype(t, dtype, s);
 }
 
-
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, const std::optional<array>& scale,
              const std::optional<array>& key, StreamOrDevice s) {
   if (!is_floating_point(dtype) && dtype != complex64) {
