@@ -11,7 +11,7 @@ array unary_op(UnaryOp op, const array& a, StreamOrDevice s) {
   if (!in_set(unary_op_dtypes(op), a.dtype())) {
     throw std::invalid_argument(msg("[", unary_op_name(op), "] Not supported for ", dtype_name(a.dtype()), "."));
   }
-  return array(a.shape(), a.dtype(), std::make_shared<Unary>(to_stream(s), op), {a});
+  return array(a.shape(), unary_out_dtype(op, a.dtype()), std::make_shared<Unary>(to_stream(s), op), {a});
 }
 
 array binary_op(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {

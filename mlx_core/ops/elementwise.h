@@ -48,3 +48,4 @@ array right_shift(const array& a, const array& b, StreamOrDevice s = {});
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s = {});
 
 } // namespace mlx::core
+#include "mlx_core/ops/math.h"

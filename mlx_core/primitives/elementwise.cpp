@@ -12,7 +12,8 @@ namespace mlx::core {
 
 namespace {
 
-array scalar_like(double v, const array& a) { return astype(array(static_cast<float>(v)), a.dtype()); }
+// A constant of a's dtype, rounded once from double (float64 rules keep full precision).
+array scalar_like(double v, const array& a) { return astype(array(v), a.dtype()); }
 
 // d(op(x))/dx times t, or nullopt where the op is not differentiable (its derivative is
 // zero wherever it exists).
@@ -28,9 +29,40 @@ std::optional<array> unary_partial(UnaryOp op, const array& t, const array& x, c
     case UnaryOp::Cos: return negative(multiply(t, sin(x)));
     case UnaryOp::Tanh: return multiply(t, subtract(scalar_like(1, out), square(out)));
     case UnaryOp::Sigmoid: return multiply(t, multiply(out, subtract(scalar_like(1, out), out)));
+    case UnaryOp::Erf: // 2 / sqrt(pi) exp(-x^2)
+      return multiply(t, multiply(scalar_like(1.1283791670955126, x), exp(negative(square(x)))));
+    case UnaryOp::ErfInv: // sqrt(pi) / 2 exp(erfinv(x)^2)
+      return multiply(t, multiply(scalar_like(0.88622692545275801, out), exp(square(out))));
+    case UnaryOp::Tan: return divide(t, square(cos(x)));
+    case UnaryOp::ArcSin: return divide(t, sqrt(subtract(scalar_like(1, x), square(x))));
+    case UnaryOp::ArcCos: return negative(divide(t, sqrt(subtract(scalar_like(1, x), square(x)))));
+    case UnaryOp::ArcTan: return divide(t, add(scalar_like(1, x), square(x)));
+    case UnaryOp::Sinh: return multiply(t, cosh(x));
+    case UnaryOp::Cosh: return multiply(t, sinh(x));
+    case UnaryOp::ArcSinh: return divide(t, sqrt(add(square(x), scalar_like(1, x))));
+    case UnaryOp::ArcCosh: return divide(t, sqrt(subtract(square(x), scalar_like(1, x))));
+    case UnaryOp::ArcTanh: return divide(t, subtract(scalar_like(1, x), square(x)));
+    case UnaryOp::Expm1: return multiply(t, add(out, scalar_like(1, out)));
+    case UnaryOp::Log1p: return divide(t, add(x, scalar_like(1, x)));
+    case UnaryOp::Log2: return divide(t, multiply(x, scalar_like(0.69314718055994531, x)));
+    case UnaryOp::Log10: return divide(t, multiply(x, scalar_like(2.3025850929940457, x)));
+    case UnaryOp::Rsqrt: // -x^(-3/2) / 2
+      return multiply(t, multiply(scalar_like(-0.5, out), multiply(out, square(out))));
+    case UnaryOp::Conjugate: return conjugate(t);
+    case UnaryOp::Real: return real(t);
+    case UnaryOp::Imag: return imag(t);
     case UnaryOp::Sign:
     case UnaryOp::LogicalNot:
     case UnaryOp::BitwiseInvert:
+    case UnaryOp::Floor:
+    case UnaryOp::Ceil:
+    case UnaryOp::Trunc:
+    case UnaryOp::Round:
+    case UnaryOp::IsNan:
+    case UnaryOp::IsInf:
+    case UnaryOp::IsFinite:
+    case UnaryOp::IsPosInf:
+    case UnaryOp::IsNegInf:
       return std::nullopt;
   }
   throw std::logic_error("[unary_partial] Unknown op.");
@@ -55,6 +87,12 @@ std::optional<array> binary_partial(BinaryOp op, int i, const array& t, const ar
       array zero = zeros_like(out);
       return multiply(t, where(equal(out, zero), zero, multiply(out, log(a))));
     }
+    case BinaryOp::ArcTan2: { // d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+      array den = add(square(a), square(b));
+      return i == 0 ? divide(multiply(t, b), den) : negative(divide(multiply(t, a), den));
+    }
+    case BinaryOp::LogAddExp: // exp(a - out), exp(b - out)
+      return multiply(t, exp(subtract(i == 0 ? a : b, out)));
     case BinaryOp::Remainder:
       return i == 0 ? t : negative(multiply(t, floor_divide(a, b)));
     case BinaryOp::Maximum:
@@ -97,6 +135,12 @@ std::vector<Shape> same_shape(const std::vector<array>& inputs, const char* name
 
 std::vector<array> Unary::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                               const std::vector<int>&, const std::vector<array>& outputs) {
+  // The parts of a complex number are not holomorphic: the cotangent of real(z) comes back
+  // as a real cotangent of z, that of imag(z) as i times it (the reference's convention).
+  if (op_ == UnaryOp::Real) return {astype(cotangents[0], primals[0].dtype())};
+  if (op_ == UnaryOp::Imag) {
+    return {multiply(astype(cotangents[0], complex64), array(complex64_t(0.0f, 1.0f)))};
+  }
   auto g = unary_partial(op_, cotangents[0], primals[0], outputs[0]);
   return {g ? *g : zeros_like(primals[0])};
 }

@@ -47,7 +47,43 @@ inline constexpr DtypeSet kNotBool = kAll & ~kBool;
   X(Cos, kInexact, Same)      \
   X(Tanh, kInexact, Same)     \
   X(Sigmoid, kRealFloat, Same)
-#define MLX_UNARY_OPS(X) MLX_UNARY_ARITH_OPS(X) MLX_UNARY_MATH_OPS(X)
+// Trigonometric and hyperbolic functions not in the math family (unary_trig.cpp).
+#define MLX_UNARY_TRIG_OPS(X) \
+  X(Tan, kInexact, Same)      \
+  X(ArcSin, kInexact, Same)   \
+  X(ArcCos, kInexact, Same)   \
+  X(ArcTan, kInexact, Same)   \
+  X(Sinh, kInexact, Same)     \
+  X(Cosh, kInexact, Same)     \
+  X(ArcSinh, kInexact, Same)  \
+  X(ArcCosh, kInexact, Same)  \
+  X(ArcTanh, kInexact, Same)
+// Special functions and logarithms/exponentials near zero (unary_special.cpp).
+#define MLX_UNARY_SPECIAL_OPS(X) \
+  X(Erf, kRealFloat, Same)       \
+  X(ErfInv, kRealFloat, Same)    \
+  X(Expm1, kRealFloat, Same)     \
+  X(Log1p, kInexact, Same)       \
+  X(Log2, kInexact, Same)        \
+  X(Log10, kInexact, Same)       \
+  X(Rsqrt, kInexact, Same)
+// Rounding, complex parts and floating-point predicates (unary_round.cpp). Real/Imag give
+// the real dtype of a complex input (float32).
+#define MLX_UNARY_ROUND_OPS(X)                     \
+  X(Floor, kRealFloat, Same)                       \
+  X(Ceil, kRealFloat, Same)                        \
+  X(Trunc, kRealFloat, Same)                       \
+  X(Round, kInexact, Same)                         \
+  X(Conjugate, dtype_bit(complex64), Same)         \
+  X(Real, dtype_bit(complex64), Real)              \
+  X(Imag, dtype_bit(complex64), Real)              \
+  X(IsNan, kInexact, Bool)                         \
+  X(IsInf, kInexact, Bool)                         \
+  X(IsFinite, kInexact, Bool)                      \
+  X(IsPosInf, kRealFloat, Bool)                    \
+  X(IsNegInf, kRealFloat, Bool)
+#define MLX_UNARY_OPS(X) \
+  MLX_UNARY_ARITH_OPS(X) MLX_UNARY_MATH_OPS(X) MLX_UNARY_TRIG_OPS(X) MLX_UNARY_SPECIAL_OPS(X) MLX_UNARY_ROUND_OPS(X)
 
 #define MLX_BINARY_ARITH_OPS(X) \
   X(Add, kAll, Same)            \
@@ -76,9 +112,13 @@ inline constexpr DtypeSet kNotBool = kAll & ~kBool;
   X(BitwiseXor, kIntegral, Same)  \
   X(LeftShift, kInteger, Same)    \
   X(RightShift, kInteger, Same)
+// Transcendental binary functions (binary_math.cpp).
+#define MLX_BINARY_MATH_OPS(X) \
+  X(ArcTan2, kRealFloat, Same) \
+  X(LogAddExp, kInexact, Same)
 #define MLX_BINARY_OPS(X)                                                              \
   MLX_BINARY_ARITH_OPS(X) MLX_BINARY_DIVISION_OPS(X) MLX_BINARY_COMPARE_OPS(X) \
-  MLX_BINARY_MINMAX_OPS(X) MLX_BINARY_LOGIC_OPS(X)
+  MLX_BINARY_MINMAX_OPS(X) MLX_BINARY_LOGIC_OPS(X) MLX_BINARY_MATH_OPS(X)
 
 #define MLX_OP_ENUM(Name, Dtypes, Out) Name,
 enum class UnaryOp { MLX_UNARY_OPS(MLX_OP_ENUM) };
@@ -110,6 +150,21 @@ constexpr DtypeSet binary_op_dtypes(BinaryOp op) {
   switch (op) { MLX_BINARY_OPS(MLX_OP_CASE) }
   return 0;
 }
+#undef MLX_OP_CASE
+
+// The output dtype of a unary op for input dtype d: d itself, bool, or the real dtype of
+// a complex input.
+#define MLX_OP_CASE(Name, Dtypes, Out) case UnaryOp::Name: return mlx_unary_out_##Out;
+#define mlx_unary_out_Same d
+#define mlx_unary_out_Bool bool_
+#define mlx_unary_out_Real (d == complex64 ? float32 : d)
+inline Dtype unary_out_dtype(UnaryOp op, Dtype d) {
+  switch (op) { MLX_UNARY_OPS(MLX_OP_CASE) }
+  return d;
+}
+#undef mlx_unary_out_Same
+#undef mlx_unary_out_Bool
+#undef mlx_unary_out_Real
 #undef MLX_OP_CASE
 
 // Whether the binary op returns bool whatever its input dtype.

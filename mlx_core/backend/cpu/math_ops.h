@@ -1,5 +1,7 @@
 // Scalar functors for the element-wise kernels. Half types compute in float.
 #pragma once
+#include "mlx_core/backend/cpu/vector_math.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -19,6 +21,13 @@ inline constexpr bool is_int_like = std::is_integral_v<T>; // bool included
 // The type arithmetic is done in: float for half types, the type itself otherwise.
 template <typename T>
 using compute_t = std::conditional_t<is_half_v<T>, float, std::conditional_t<std::is_integral_v<T>, double, T>>;
+
+template <typename T>
+inline bool is_nan_value(T x) {
+  if constexpr (is_cplx<T>) return std::isnan(x.real()) || std::isnan(x.imag());
+  else if constexpr (std::is_integral_v<T>) return false;
+  else return std::isnan(static_cast<compute_t<T>>(x));
+}
 
 // Evaluates a floating expression of v (a compute_t) and converts back to T.
 #define MLX_FLOAT_UNARY(Name, EXPR)                     \
@@ -91,6 +100,98 @@ struct SigmoidOp {
     }
   }
 };
+// Real floating types only (complex has its own functor or is rejected by the op).
+#define MLX_REAL_UNARY(Name, EXPR)                      \
+  struct Name {                                         \
+    template <typename T>                               \
+    T operator()(T x) const {                           \
+      using C = compute_t<T>;                           \
+      C v = static_cast<C>(x);                          \
+      return static_cast<T>(EXPR);                      \
+    }                                                   \
+  };
+MLX_FLOAT_UNARY(TanOp, std::tan(v))
+MLX_FLOAT_UNARY(ArcSinOp, std::asin(v))
+MLX_FLOAT_UNARY(ArcCosOp, std::acos(v))
+MLX_FLOAT_UNARY(ArcTanOp, std::atan(v))
+MLX_FLOAT_UNARY(SinhOp, std::sinh(v))
+MLX_FLOAT_UNARY(CoshOp, std::cosh(v))
+MLX_FLOAT_UNARY(ArcSinhOp, std::asinh(v))
+MLX_FLOAT_UNARY(ArcCoshOp, std::acosh(v))
+MLX_FLOAT_UNARY(ArcTanhOp, std::atanh(v))
+MLX_REAL_UNARY(Expm1Op, std::expm1(v))
+MLX_FLOAT_UNARY(Log10Op, std::log10(v))
+MLX_FLOAT_UNARY(RsqrtOp, C(1) / std::sqrt(v))
+MLX_REAL_UNARY(FloorOp, std::floor(v))
+MLX_REAL_UNARY(CeilOp, std::ceil(v))
+MLX_REAL_UNARY(TruncOp, std::trunc(v))
+struct Log1pOp {
+  template <typename T>
+  T operator()(T x) const {
+    using C = compute_t<T>;
+    C v = static_cast<C>(x);
+    if constexpr (is_cplx<T>) return std::log(C(1) + v);
+    else return static_cast<T>(std::log1p(v));
+  }
+};
+struct Log2Op {
+  template <typename T>
+  T operator()(T x) const {
+    using C = compute_t<T>;
+    C v = static_cast<C>(x);
+    if constexpr (is_cplx<T>) return std::log(v) * 1.44269504088896341f;
+    else return static_cast<T>(std::log2(v));
+  }
+};
+// Half to even, as NumPy's round.
+struct RoundOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T>) return T(std::rint(x.real()), std::rint(x.imag()));
+    else return static_cast<T>(std::rint(static_cast<compute_t<T>>(x)));
+  }
+};
+struct ConjugateOp {
+  complex64_t operator()(complex64_t x) const { return std::conj(x); }
+};
+struct RealOp {
+  float operator()(complex64_t x) const { return x.real(); }
+};
+struct ImagOp {
+  float operator()(complex64_t x) const { return x.imag(); }
+};
+struct IsNanOp {
+  template <typename T>
+  bool operator()(T x) const { return is_nan_value(x); }
+};
+struct IsInfOp {
+  template <typename T>
+  bool operator()(T x) const {
+    if constexpr (is_cplx<T>) return std::isinf(x.real()) || std::isinf(x.imag());
+    else return std::isinf(static_cast<compute_t<T>>(x));
+  }
+};
+struct IsFiniteOp {
+  template <typename T>
+  bool operator()(T x) const {
+    if constexpr (is_cplx<T>) return std::isfinite(x.real()) && std::isfinite(x.imag());
+    else return std::isfinite(static_cast<compute_t<T>>(x));
+  }
+};
+struct IsPosInfOp {
+  template <typename T>
+  bool operator()(T x) const {
+    return static_cast<compute_t<T>>(x) == std::numeric_limits<compute_t<T>>::infinity();
+  }
+};
+struct IsNegInfOp {
+  template <typename T>
+  bool operator()(T x) const {
+    return static_cast<compute_t<T>>(x) == -std::numeric_limits<compute_t<T>>::infinity();
+  }
+};
+#undef MLX_REAL_UNARY
+
 #undef MLX_FLOAT_UNARY
 
 // Integer arithmetic wraps as NumPy's does: it is done in an unsigned type at least as wide
@@ -271,12 +372,6 @@ struct PowerOp {
   }
 };
 
-template <typename T>
-inline bool is_nan_value(T x) {
-  if constexpr (is_cplx<T>) return std::isnan(x.real()) || std::isnan(x.imag());
-  else if constexpr (std::is_integral_v<T>) return false;
-  else return std::isnan(static_cast<compute_t<T>>(x));
-}
 
 // Ordering used by comparisons, max and min; complex numbers compare lexicographically.
 template <typename T>
@@ -361,18 +456,39 @@ template <typename T>
 inline constexpr bool simd_gain<FloorDivideOp, T> = std::is_floating_point_v<T> || is_half_v<T>;
 template <typename T>
 inline constexpr bool simd_gain<RemainderOp, T> = false;
+// Loops over libm calls vectorize where glibc's vector variants are declared (vector_math.h).
+#ifdef OPENMLX_VECTOR_MATH
+inline constexpr bool kVectorMath = true;
+#else
+inline constexpr bool kVectorMath = false;
+#endif
 template <typename T>
-inline constexpr bool simd_gain<PowerOp, T> = false;
+inline constexpr bool libm_simd = kVectorMath && (std::is_floating_point_v<T> || is_half_v<T>);
+#define MLX_LIBM_SIMD(Op) \
+  template <typename T>   \
+  inline constexpr bool simd_gain<Op, T> = libm_simd<T>;
+MLX_LIBM_SIMD(LogOp)
+MLX_LIBM_SIMD(SinOp)
+MLX_LIBM_SIMD(CosOp)
+MLX_LIBM_SIMD(TanhOp)
+MLX_LIBM_SIMD(TanOp)
+MLX_LIBM_SIMD(ArcSinOp)
+MLX_LIBM_SIMD(ArcCosOp)
+MLX_LIBM_SIMD(ArcTanOp)
+MLX_LIBM_SIMD(SinhOp)
+MLX_LIBM_SIMD(CoshOp)
+MLX_LIBM_SIMD(ArcSinhOp)
+MLX_LIBM_SIMD(ArcCoshOp)
+MLX_LIBM_SIMD(ArcTanhOp)
+MLX_LIBM_SIMD(Expm1Op)
+MLX_LIBM_SIMD(Log1pOp)
+MLX_LIBM_SIMD(Log2Op)
+MLX_LIBM_SIMD(Log10Op)
+#undef MLX_LIBM_SIMD
 template <typename T>
-inline constexpr bool simd_gain<LogOp, T> = false;
+inline constexpr bool simd_gain<PowerOp, T> = libm_simd<T>;
 template <typename T>
-inline constexpr bool simd_gain<SinOp, T> = false;
-template <typename T>
-inline constexpr bool simd_gain<CosOp, T> = false;
-template <typename T>
-inline constexpr bool simd_gain<TanhOp, T> = false;
-template <typename T>
-inline constexpr bool simd_gain<ExpOp, T> = std::is_same_v<T, float> || is_half_v<T>;
+inline constexpr bool simd_gain<ExpOp, T> = std::is_same_v<T, float> || is_half_v<T> || libm_simd<T>;
 template <typename T>
 inline constexpr bool simd_gain<SigmoidOp, T> = std::is_same_v<T, float> || is_half_v<T>;
 
