@@ -539,3 +539,45 @@ def test_key_views_and_strided_keys():
     assert np.array_equal(c, d)
     with pytest.raises(ValueError):
         R.uniform(shape=(2,), key=ks)
+
+
+def test_vmap_large_odd_draws_cross_thread_chunks():
+    # Work split over the thread pool crosses key boundaries; each draw must match its own.
+    keys = R.split(R.key(12), 3)
+    out = np.array(mx.vmap(lambda k: R.uniform(shape=(40001,), key=k))(keys))
+    for i in range(3):
+        assert np.array_equal(out[i], np.array(R.uniform(shape=(40001,), key=keys[i])))
+
+
+def test_bernoulli_draws_float32_for_any_p_dtype():
+    # The reference compares a float32 uniform with p whatever p's type.
+    k = R.key(0)
+    u = R.uniform(shape=(5000,), key=k)
+    for dt in (mx.float16, mx.bfloat16, mx.float32):
+        p = R.uniform(shape=(5000,), key=R.key(1)).astype(dt)
+        assert np.array_equal(np.array(R.bernoulli(p, key=k)), np.array(u < p))
+
+
+def test_gumbel_half_precision_matches_reference():
+    # Reference values (mlx-ref): gumbel computed in the requested dtype.
+    k = R.key(0)
+    g16 = R.gumbel(shape=(5000,), key=k, dtype=mx.float16)
+    assert bits16(g16[:8]) == [15069, 45580, 16514, 15134, 11730, 47624, 16567, 45685]
+    gbf = R.gumbel(shape=(5000,), key=k, dtype=mx.bfloat16)
+    assert bits16(gbf[:8]) == [16217, 48708, 16402, 16228, 15800, 48961, 16407, 48715]
+
+
+def test_vmap_permutation_and_categorical_over_keys():
+    _needs(lambda: R.permutation(2, key=R.key(0)))
+    keys = R.split(R.key(3), 3)
+    out = mx.vmap(lambda k: R.permutation(6, key=k))(keys)
+    # Printed by the reference for these keys.
+    assert np.array(out).tolist() == [[1, 5, 0, 2, 3, 4], [2, 1, 3, 5, 0, 4], [4, 2, 1, 0, 5, 3]]
+    x = mx.arange(10) * 3
+    out = np.array(mx.vmap(lambda k: R.permutation(x, key=k))(keys))
+    loop = np.stack([np.array(R.permutation(x, key=keys[i])) for i in range(3)])
+    assert np.array_equal(out, loop)
+    lg = mx.log(mx.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]]))
+    out = np.array(mx.vmap(lambda k: R.categorical(lg, key=k))(keys))
+    loop = np.stack([np.array(R.categorical(lg, key=keys[i])) for i in range(3)])
+    assert np.array_equal(out, loop)

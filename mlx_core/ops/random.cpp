@@ -1,3 +1,4 @@
+// mx.random: keys, the global key state, and the samplers built from threefry bits with ops.
 #include "mlx_core/ops/random.h"
 
 #include <chrono>
@@ -125,8 +126,6 @@ array bits(const Shape& shape, const std::optional<array>& key_in, StreamOrDevic
   return array(shape, uint32, std::make_shared<RandomBits>(to_stream(s), shape), {k});
 }
 
-
-
 array split(const array& k, int num, StreamOrDevice s) { return bits({num, 2}, k, s); }
 
 array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype,
@@ -161,8 +160,8 @@ array bernoulli(const array& p, const std::optional<Shape>& shape, const std::op
     throw std::invalid_argument(msg("[bernoulli] Cannot draw values of shape ", shape_str(sh),
                                     " from probabilities of shape ", shape_str(p.shape()), "."));
   }
-  Dtype d = p.dtype() == float64 ? float32 : p.dtype();
-  return less(uniform(array(0.0f), array(1.0f), sh, d, key_in, s), p, s);
+  // A float32 uniform whatever p's type (so that a seed gives the same draws for any p).
+  return less(uniform(array(0.0f), array(1.0f), sh, float32, key_in, s), p, s);
 }
 
 array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key_in, StreamOrDevice s) {

@@ -1,6 +1,8 @@
 // The samplers built on erf/erfinv/log1p/floor (normal, truncated_normal, laplace, randint) and on
 // argsort/take (permutation). Those ops come from other parts of the op set; until a build
-// has them (their headers), these samplers raise a clear error instead.
+// has them (their headers), these samplers raise a clear error instead. Note: ccache's direct
+// mode does not notice a header that __has_include starts to find; ops.h includes the op
+// headers, so the edit that adds them there rebuilds this file (else clear the cache).
 #include <cmath>
 
 #include "mlx_core/errors.h"
@@ -64,7 +66,6 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   t = maximum(minimum(t, subtract(hi, array(1.0f), s), s), lo, s);
   return astype(t, dtype, s);
 }
-
 
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, const std::optional<array>& scale,
              const std::optional<array>& key, StreamOrDevice s) {
