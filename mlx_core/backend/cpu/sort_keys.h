@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mlx_core/array.h"
 #include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/types/half_types.h"
 
@@ -102,9 +103,8 @@ struct OrderKey<std::complex<float>> {
 // skipped. A long run is shared by the thread pool: each thread counts and scatters one
 // contiguous chunk (stable, as chunks keep their order), and counts its chunk's digits again
 // before each later pass. n < 2**32.
-template <int key_bits, typename Item, typename Load, typename KeyFn, typename Store>
-void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
-  constexpr int db = key_bits <= 16 ? 8 : 11;
+template <int key_bits, int db, typename Item, typename Load, typename KeyFn, typename Store>
+void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   constexpr int passes = (key_bits + db - 1) / db;
   constexpr uint32_t nb = 1u << db;
   constexpr int64_t per_thread = int64_t(1) << 16;
@@ -169,16 +169,18 @@ void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) 
     }
     bool final_pass = p == last;
     on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
-      uint32_t* h = &hist[(t * passes + p) * nb];
+      uint32_t* __restrict h = &hist[(t * passes + p) * nb];
+      const Item* __restrict src = a;
+      Item* __restrict dst = b;
       if (final_pass) {
         for (int64_t i = lo; i < hi; ++i) {
-          Item it = a[i];
+          Item it = src[i];
           store(h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++, it);
         }
       } else {
         for (int64_t i = lo; i < hi; ++i) {
-          Item it = a[i];
-          b[h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++] = it;
+          Item it = src[i];
+          dst[h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++] = it;
         }
       }
     });
@@ -186,17 +188,34 @@ void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) 
   }
 }
 
-// Scratch memory for runs, left uninitialized and reused while large enough.
+// radix_sort with digits of 8 bits for keys of 16 bits or less; 16 bits for longer runs of
+// wider keys (fewer passes; the 65536-entry histograms pay off from about 2**18 items);
+// 11 bits otherwise.
+template <int key_bits, typename Item, typename Load, typename KeyFn, typename Store>
+void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
+  if constexpr (key_bits <= 16) {
+    radix_sort_digits<key_bits, 8>(a, b, n, load, key, store);
+  } else {
+    if (n >= (int64_t(1) << 18)) {
+      radix_sort_digits<key_bits, 16>(a, b, n, load, key, store);
+    } else {
+      radix_sort_digits<key_bits, 11>(a, b, n, load, key, store);
+    }
+  }
+}
+
+// Scratch memory for runs, left uninitialized and reused while large enough. It comes from
+// the allocator, whose buffer cache spares large sorts fresh pages (and their page faults).
 template <typename T>
 struct Scratch {
-  std::unique_ptr<T[]> p;
+  std::shared_ptr<Data> data;
   int64_t cap = 0;
   T* get(int64_t n) {
     if (n > cap) {
-      p.reset(new T[std::max<int64_t>(n, 1)]);
+      data = std::make_shared<Data>(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T));
       cap = n;
     }
-    return p.get();
+    return static_cast<T*>(data->ptr);
   }
 };
 
