@@ -8,6 +8,7 @@
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/indexing.h"
 #include "mlx_core/ops/reduce.h"
 #include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/sort.h"
@@ -150,6 +151,38 @@ array searchsorted(const array& sorted, const array& values, bool right, StreamO
   Dtype dt = promote_types(sorted.dtype(), values.dtype());
   return array(values.shape(), uint32, std::make_shared<SearchSorted>(to_stream(s), right, 0),
                {astype(sorted, dt, s), astype(values, dt, s)});
+}
+
+std::vector<array> unique(const array& a, int64_t size, const std::optional<array>& fill_value, StreamOrDevice s) {
+  if (size < 0) throw std::invalid_argument(msg("[unique] Received negative size ", size, "."));
+  if (size > static_cast<int64_t>(std::numeric_limits<ShapeElem>::max())) {
+    throw std::invalid_argument(msg("[unique] Size ", size, " is too large."));
+  }
+  int64_t n = static_cast<int64_t>(a.size());
+  if (n > static_cast<int64_t>(std::numeric_limits<uint32_t>::max())) {
+    throw std::invalid_argument(msg("[unique] The input has ", n, " elements; at most 2**32 - 1 are supported."));
+  }
+  std::optional<array> fill;
+  if (fill_value) {
+    if (fill_value->size() != 1) {
+      throw std::invalid_argument(msg("[unique] Fill value must have one element, but got shape ",
+                                      shape_str(fill_value->shape()), "."));
+    }
+    fill = astype(reshape(*fill_value, {}, s), a.dtype(), s);
+  }
+  if (n == 0 && size > 0 && !fill) {
+    throw std::invalid_argument("[unique] A fill value is required for an empty input with a non-zero size.");
+  }
+  array x = flat(a, s);
+  ShapeElem sz = static_cast<ShapeElem>(size);
+  auto outs = array::make_arrays({{sz}, {static_cast<ShapeElem>(n)}, {sz}}, {uint32, uint32, int32},
+                                 std::make_shared<Unique>(to_stream(s), size), {x});
+  array index = outs[0], inverse = reshape(outs[1], a.shape(), s), counts = outs[2];
+  // The values are gathered from x so that their gradient reaches the first occurrences
+  // (and, without a fill value, the first unique element for every padding entry).
+  array values = n > 0 ? take(x, index, 0, s) : size == 0 ? x : broadcast_to(*fill, {sz}, s);
+  if (fill && n > 0) values = where(greater(counts, array(0, int32), s), values, *fill, s);
+  return {values, index, inverse, counts};
 }
 
 namespace detail {

@@ -101,4 +101,31 @@ std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(const std::ve
           {0}};
 }
 
+// Unique's outputs are integers: constants for differentiation.
+std::vector<array> Unique::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                               const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0])};
+}
+
+std::vector<array> Unique::jvp(const std::vector<array>& primals, const std::vector<array>&,
+                               const std::vector<int>&) {
+  auto shapes = output_shapes(primals);
+  return {zeros(shapes[0], uint32), zeros(shapes[1], uint32), zeros(shapes[2], int32)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Unique::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  auto shapes = output_shapes({x});
+  auto outs = array::make_arrays(shapes, {uint32, uint32, int32}, std::make_shared<Unique>(stream(), size_), {x});
+  return {outs, {0, 0, 0}};
+}
+
+std::vector<Shape> Unique::output_shapes(const std::vector<array>& inputs) {
+  Shape s = inputs[0].shape();
+  Shape inv = s;
+  s.back() = static_cast<ShapeElem>(size_);
+  return {s, inv, s};
+}
+
 } // namespace mlx::core

@@ -68,4 +68,22 @@ class SearchSorted : public UnaryPrimitive {
   int batch_dims_;
 };
 
+// The groups of equal elements of each run along the last axis of x (batch..., n), in
+// ascending order, `size` of them: outputs index of each group's first element
+// (batch..., size; uint32), inverse (batch..., n; uint32: the group of each element, clamped
+// to size - 1) and counts (batch..., size; int32). Past the last group come the first
+// group's index and count 0. NaNs are each their own group; -0 and 0 are one.
+class Unique : public Primitive {
+ public:
+  Unique(Stream s, int64_t size) : Primitive(s), size_(size) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Unique"; }
+  bool is_equivalent(const Primitive& o) const override { return size_ == static_cast<const Unique&>(o).size_; }
+
+ private:
+  int64_t size_;
+};
+
 } // namespace mlx::core

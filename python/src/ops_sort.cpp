@@ -6,6 +6,7 @@
 
 #include "mlx_core/ops/sort.h"
 #include "python/src/common.h"
+#include "python/src/convert.h"
 
 using namespace nb::literals;
 
@@ -181,5 +182,83 @@ Returns:
 Example:
     >>> mx.searchsorted(mx.array([1, 2, 2, 3]), mx.array([2, 4]))
     array([1, 4], dtype=uint32)
+)");
+
+  m.def("unique", [](const mx::array& a, std::optional<int64_t> size, bool return_index, bool return_inverse,
+                     bool return_counts, nb::object fill_value, mx::StreamOrDevice s) -> nb::object {
+        std::optional<mx::array> fill;
+        if (!fill_value.is_none()) fill = to_array(fill_value);
+        std::vector<mx::array> r;
+        if (size) {
+          r = mx::unique(a, *size, fill, s);
+        } else {
+          // Beyond the reference: without a size the array is evaluated and the output has
+          // as many entries as there are unique elements.
+          if (a.is_tracer()) {
+            throw std::invalid_argument(
+                "[unique] Without `size` the number of unique elements depends on the values of the array, which "
+                "are not known inside a transformation (vmap, grad, compile); pass `size`.");
+          }
+          int64_t n = static_cast<int64_t>(a.size());
+          r = mx::unique(a, n, fill, s);
+          mx::array k_arr = mx::sum(mx::greater(r[3], mx::array(0, mx::int32), s), false, s);
+          int64_t k = k_arr.item<int32_t>();
+          for (int i : {0, 1, 3}) {
+            r[i] = mx::slice(r[i], {0}, {static_cast<mx::ShapeElem>(k)}, {1}, s);
+          }
+        }
+        if (!return_index && !return_inverse && !return_counts) return nb::cast(r[0]);
+        nb::list out;
+        out.append(nb::cast(r[0]));
+        if (return_index) out.append(nb::cast(r[1]));
+        if (return_inverse) out.append(nb::cast(r[2]));
+        if (return_counts) out.append(nb::cast(r[3]));
+        return nb::tuple(out);
+      }, "a"_a, "size"_a.none() = nb::none(), "return_index"_a = false, "return_inverse"_a = false,
+      "return_counts"_a = false, "fill_value"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def unique(a: array, /, size: int | None = None, return_index: bool = False, "
+              "return_inverse: bool = False, return_counts: bool = False, "
+              "fill_value: bool | int | float | complex | array | None = None, *, "
+              "stream: Stream | Device | None = None) -> array | tuple[array, ...]"),
+      R"(Return the sorted unique elements of the flattened array.
+
+Elements compare as in :func:`sort`: -0.0 equals 0.0, and each NaN is its own unique
+element (NaNs come last).
+
+With ``size`` the output has exactly ``size`` entries whatever the values of ``a`` (so
+``a`` is not evaluated, and the op works inside ``vmap`` and ``grad``). Entries past the
+last unique element hold ``fill_value`` and have count ``0``; if ``size`` is smaller than
+the number of unique elements, the smallest ``size`` are kept, and the ``inverse`` index of
+every dropped element is ``size - 1``.
+
+Without ``size`` (not in the reference) ``a`` is evaluated and the output has one entry per
+unique element, as in NumPy. This needs the values of ``a``, so it raises ``ValueError``
+inside ``vmap``, ``grad`` and ``compile``.
+
+Args:
+    a (array): Input array (flattened).
+    size (int or None, optional): The number of entries of the output. Default: ``None``
+      (as many as there are unique elements; evaluates ``a``).
+    return_index (bool, optional): Also return the index in the flattened ``a`` of the first
+      occurrence of each unique element (``uint32``; padding entries repeat the first).
+      Default: ``False``.
+    return_inverse (bool, optional): Also return, for each element of ``a``, the index of its
+      unique element (``uint32``, ``a``'s shape). Default: ``False``.
+    return_counts (bool, optional): Also return how many times each unique element occurs
+      (``int32``). Default: ``False``.
+    fill_value (scalar or array or None, optional): The value of the padding entries, cast
+      to ``a``'s dtype. ``None`` repeats the first (smallest) unique element; it is required
+      when ``a`` is empty and ``size`` is not zero. Default: ``None``.
+    stream (Stream or Device, optional): Where to run the operation.
+
+Returns:
+    array or tuple(array, ...): The unique elements, or a tuple of values, index, inverse and
+    counts (only those requested, in that order).
+
+Example:
+    >>> mx.unique(mx.array([2, 1, 2, 3, 1]), 4, fill_value=0)
+    array([1, 2, 3, 0], dtype=int32)
+    >>> mx.unique(mx.array([2, 1, 2]))
+    array([1, 2], dtype=int32)
 )");
 }

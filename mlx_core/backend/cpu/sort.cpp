@@ -64,21 +64,34 @@ void sort_values_run(const T* in, int64_t is, T* out, int64_t os, int64_t n, cpu
                      cpu::Scratch<typename OrderKey<T>::U>& b) {
   using K = OrderKey<T>;
   using U = typename K::U;
-  U* r = a.get(n);
   if (n < small_run) {
+    U* r = a.get(n);
     for (int64_t i = 0; i < n; ++i) r[i] = K::key(in[i * is]);
     std::sort(r, r + n);
+    for (int64_t i = 0; i < n; ++i) out[i * os] = K::decode(r[i]);
   } else {
-    r = cpu::radix_sort<sizeof(U) * 8>(r, b.get(n), n, [&](int64_t i) { return K::key(in[i * is]); },
-                                       [](U k) { return k; });
+    cpu::radix_sort<sizeof(U) * 8>(a.get(n), b.get(n), n, [&](int64_t i) { return K::key(in[i * is]); },
+                                   [](U k) { return k; }, [&](int64_t pos, U k) { out[pos * os] = K::decode(k); });
   }
-  for (int64_t i = 0; i < n; ++i) out[i * os] = K::decode(r[i]);
   if constexpr (K::lossy) {
     // The runs of zeros and NaNs hold equal keys: refill them from the input in order, so
     // that -0 and NaN payloads come back as they were (ties keep their input order).
+    auto first_key_above = [&](U k, bool or_equal) {
+      int64_t lo = 0, hi = n;
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        U km = K::key(out[mid * os]);
+        if (or_equal ? km < k : km <= k) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    };
     for (U sk : {K::zero_key, K::nan_key}) {
-      int64_t j = std::lower_bound(r, r + n, sk) - r;
-      int64_t end = std::upper_bound(r + j, r + n, sk) - r;
+      int64_t j = first_key_above(sk, true);
+      int64_t end = first_key_above(sk, false);
       for (int64_t i = 0; j < end; ++i) {
         if (K::key(in[i * is]) == sk) out[(j++) * os] = in[i * is];
       }
@@ -109,13 +122,15 @@ void sort_kernel(const array& in, array& out, SortKind kind, int axis, int kth) 
           continue;
         }
       }
-      Item* res = order_run<T>(src, runs.step[0], n, partition ? kth : -1, a, b);
+      int64_t is = runs.step[0], os = runs.step[1];
       if (want_index) {
         uint32_t* dst = out.data<uint32_t>() + o[1];
-        for (int64_t i = 0; i < n; ++i) dst[i * runs.step[1]] = IndexItems<U>::index(res[i]);
+        order_run<T>(src, is, n, partition ? kth : -1, a, b,
+                     [&](int64_t pos, const Item& it) { dst[pos * os] = IndexItems<U>::index(it); });
       } else {
         T* dst = out.data<T>() + o[1];
-        for (int64_t i = 0; i < n; ++i) dst[i * runs.step[1]] = src[IndexItems<U>::index(res[i]) * runs.step[0]];
+        order_run<T>(src, is, n, partition ? kth : -1, a, b,
+                     [&](int64_t pos, const Item& it) { dst[pos * os] = src[IndexItems<U>::index(it) * is]; });
       }
     }
   });

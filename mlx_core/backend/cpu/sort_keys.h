@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mlx_core/array.h"
 #include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/types/half_types.h"
 
@@ -97,14 +98,13 @@ struct OrderKey<std::complex<float>> {
 
 // LSD radix sort (stable) of n items by key(item), an unsigned integer of key_bits bits.
 // The items come from load(i), stored into a while the digit histograms are counted; b is
-// scratch of n items. Returns the buffer (a or b) holding the sorted items. Passes in which
-// every item has the same digit are skipped. A long run is shared by the thread pool: each
-// thread counts and scatters one contiguous chunk (stable, as chunks keep their order), and
-// counts its chunk's digits again before each later pass.
-// n < 2**32.
-template <int key_bits, typename Item, typename Load, typename KeyFn>
-Item* radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key) {
-  constexpr int db = key_bits <= 16 ? 8 : 11;
+// scratch of n items. The sorted items go to store(position, item), from the last pass
+// (which saves a pass over the output). Passes in which every item has the same digit are
+// skipped. A long run is shared by the thread pool: each thread counts and scatters one
+// contiguous chunk (stable, as chunks keep their order), and counts its chunk's digits again
+// before each later pass. n < 2**32.
+template <int key_bits, int db, typename Item, typename Load, typename KeyFn, typename Store>
+void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   constexpr int passes = (key_bits + db - 1) / db;
   constexpr uint32_t nb = 1u << db;
   constexpr int64_t per_thread = int64_t(1) << 16;
@@ -128,9 +128,28 @@ Item* radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key) {
       for (int p = 0; p < passes; ++p) ++h[p * nb + static_cast<uint32_t>((k >> (p * db)) & (nb - 1))];
     }
   });
+  // The passes that move items: those where the items' digits differ (the totals over the
+  // chunks are right for every pass, whatever order later passes leave the items in).
+  int last = -1;
+  bool moves[passes];
   for (int p = 0; p < passes; ++p) {
+    uint32_t d0 = static_cast<uint32_t>((key(a[0]) >> (p * db)) & (nb - 1));
+    uint64_t first = 0;
+    for (int t = 0; t < threads; ++t) first += hist[(t * passes + p) * nb + d0];
+    moves[p] = first != static_cast<uint64_t>(n);
+    if (moves[p]) last = p;
+  }
+  if (last < 0) {
+    on_chunks([&](int64_t, int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) store(i, a[i]);
+    });
+    return;
+  }
+  bool recount = false;
+  for (int p = 0; p <= last; ++p) {
+    if (!moves[p]) continue;
     int shift = p * db;
-    if (threads > 1 && p > 0) {
+    if (threads > 1 && recount) {
       // The chunks hold other items since the last pass: count their digits again.
       on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
         uint32_t* h = &hist[(t * passes + p) * nb];
@@ -138,10 +157,7 @@ Item* radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key) {
         for (int64_t i = lo; i < hi; ++i) ++h[static_cast<uint32_t>((key(a[i]) >> shift) & (nb - 1))];
       });
     }
-    uint32_t d0 = static_cast<uint32_t>((key(a[0]) >> shift) & (nb - 1));
-    uint64_t first = 0;
-    for (int t = 0; t < threads; ++t) first += hist[(t * passes + p) * nb + d0];
-    if (first == static_cast<uint64_t>(n)) continue;
+    recount = true;
     uint32_t sum = 0;
     for (uint32_t d = 0; d < nb; ++d) {
       for (int t = 0; t < threads; ++t) {
@@ -151,29 +167,55 @@ Item* radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key) {
         sum += v;
       }
     }
+    bool final_pass = p == last;
     on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
-      uint32_t* h = &hist[(t * passes + p) * nb];
-      for (int64_t i = lo; i < hi; ++i) {
-        Item it = a[i];
-        b[h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++] = it;
+      uint32_t* __restrict h = &hist[(t * passes + p) * nb];
+      const Item* __restrict src = a;
+      Item* __restrict dst = b;
+      if (final_pass) {
+        for (int64_t i = lo; i < hi; ++i) {
+          Item it = src[i];
+          store(h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++, it);
+        }
+      } else {
+        for (int64_t i = lo; i < hi; ++i) {
+          Item it = src[i];
+          dst[h[static_cast<uint32_t>((key(it) >> shift) & (nb - 1))]++] = it;
+        }
       }
     });
     std::swap(a, b);
   }
-  return a;
 }
 
-// Scratch memory for runs, left uninitialized and reused while large enough.
+// radix_sort with digits of 8 bits for keys of 16 bits or less; 16 bits for longer runs of
+// wider keys (fewer passes; the 65536-entry histograms pay off from about 2**18 items);
+// 11 bits otherwise.
+template <int key_bits, typename Item, typename Load, typename KeyFn, typename Store>
+void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
+  if constexpr (key_bits <= 16) {
+    radix_sort_digits<key_bits, 8>(a, b, n, load, key, store);
+  } else {
+    if (n >= (int64_t(1) << 18)) {
+      radix_sort_digits<key_bits, 16>(a, b, n, load, key, store);
+    } else {
+      radix_sort_digits<key_bits, 11>(a, b, n, load, key, store);
+    }
+  }
+}
+
+// Scratch memory for runs, left uninitialized and reused while large enough. It comes from
+// the allocator, whose buffer cache spares large sorts fresh pages (and their page faults).
 template <typename T>
 struct Scratch {
-  std::unique_ptr<T[]> p;
+  std::shared_ptr<Data> data;
   int64_t cap = 0;
   T* get(int64_t n) {
     if (n > cap) {
-      p.reset(new T[std::max<int64_t>(n, 1)]);
+      data = std::make_shared<Data>(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T));
       cap = n;
     }
-    return p.get();
+    return static_cast<T*>(data->ptr);
   }
 };
 
@@ -205,29 +247,27 @@ struct IndexItems<uint64_t> {
   static bool less(Item a, Item b) { return a.k < b.k || (a.k == b.k && a.i < b.i); }
 };
 
-// Sorts (or, with kth >= 0, partitions) one run's keys with their indices; returns the
-// buffer (a or b) holding the result.
-template <typename T>
-typename IndexItems<typename OrderKey<T>::U>::Item* order_run(
-    const T* in, int64_t step, int64_t n, int64_t kth,
-    Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& a,
-    Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& b) {
+// Sorts (or, with kth >= 0, partitions) one run's keys with their indices, and hands the
+// ordered items to store(position, item).
+template <typename T, typename Store>
+void order_run(const T* in, int64_t step, int64_t n, int64_t kth,
+               Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& a,
+               Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& b, Store store) {
   using U = typename OrderKey<T>::U;
   using I = IndexItems<U>;
   auto load = [&](int64_t i) { return I::make(OrderKey<T>::key(in[i * step]), static_cast<uint32_t>(i)); };
   auto* p = a.get(n);
   if (kth >= 0 || n < small_run) {
     for (int64_t i = 0; i < n; ++i) p[i] = load(i);
+    if (kth >= 0) {
+      std::nth_element(p, p + kth, p + n, I::less);
+    } else {
+      std::sort(p, p + n, I::less);
+    }
+    for (int64_t i = 0; i < n; ++i) store(i, p[i]);
+    return;
   }
-  if (kth >= 0) {
-    std::nth_element(p, p + kth, p + n, I::less);
-    return p;
-  }
-  if (n < small_run) {
-    std::sort(p, p + n, I::less);
-    return p;
-  }
-  return radix_sort<sizeof(U) * 8>(p, b.get(n), n, load, [](const typename I::Item& it) { return I::key(it); });
+  radix_sort<sizeof(U) * 8>(p, b.get(n), n, load, [](const typename I::Item& it) { return I::key(it); }, store);
 }
 
 } // namespace mlx::core::cpu
