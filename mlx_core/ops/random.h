@@ -43,7 +43,7 @@ array categorical(const array& logits, int axis = -1, const std::optional<Shape>
                   const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 
 
-// The samplers below need erf/erfinv/log1p, argsort and take (mlx_core/ops/random_dist.cpp).
+// Samplers built on erf/erfinv/log1p, argsort and take (mlx_core/ops/random_dist.cpp).
 
 // Normal samples loc + scale * N(0, 1) (sqrt(2) erfinv of a uniform in (-1, 1), in float32,
 // cast to dtype); complex64 draws real and imaginary parts of variance 1/2.

@@ -1,42 +1,22 @@
 // The samplers built on erf/erfinv/log1p/floor (normal, truncated_normal, laplace, randint) and on
-// argsort/take (permutation). Those ops come from other parts of the op set; until a build
-// has them (their headers), these samplers raise a clear error instead. Note: ccache's direct
-// mode does not notice a header that __has_include starts to find; ops.h includes the op
-// headers, so the edit that adds them there rebuilds this file (else clear the cache).
+// argsort/take (permutation).
 #include <cmath>
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
-#include "mlx_core/ops/random.h"
-#include "mlx_core/primitives/view.h"
-
-#if __has_include("mlx_core/ops/math.h")
-#include "mlx_core/ops/math.h"
-#define MLX_RANDOM_HAS_MATH 1
-#endif
-#if __has_include("mlx_core/ops/sort.h") && __has_include("mlx_core/ops/indexing.h")
 #include "mlx_core/ops/indexing.h"
+#include "mlx_core/ops/math.h"
+#include "mlx_core/ops/random.h"
 #include "mlx_core/ops/sort.h"
-#define MLX_RANDOM_HAS_SORT 1
-#endif
+#include "mlx_core/primitives/view.h"
 
 namespace mlx::core::random {
 
 namespace {
 
-[[maybe_unused]] void missing(const char* op, const char* what) {
-  throw std::runtime_error(msg("[", op, "] This build has no ", what, " yet."));
-}
-
 // sqrt(2) * erfinv(u) for u uniform in (-1, 1): standard normal float32 values.
-[[maybe_unused]] array erfinv_normal(const array& u, const array& factor, StreamOrDevice s) {
-#ifdef MLX_RANDOM_HAS_MATH
+array erfinv_normal(const array& u, const array& factor, StreamOrDevice s) {
   return multiply(mlx::core::erfinv(u, s), factor, s);
-#else
-  (void)u, (void)s;
-  missing("normal", "erfinv");
-  return factor;
-#endif
 }
 
 constexpr float kSqrt2 = 1.41421356237309504880f;
@@ -52,17 +32,7 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   array hi = astype(high, float32, s);
   array u = uniform(lo, hi, shape, float32, key_in, s);
   // floor(u), clamped to [low, high - 1].
-#ifdef MLX_RANDOM_HAS_MATH
   array t = mlx::core::floor(u, s);
-#else
-  // floor through 64-bit integers (exact: |u| < 2**62 is kept in range, larger floats are
-  // integers already).
-  constexpr float lim = 0x1p62f;
-  array uc = minimum(maximum(u, array(-lim), s), array(lim), s);
-  array t = astype(astype(uc, int64, s), float32, s);
-  t = where(greater(t, uc, s), subtract(t, array(1.0f), s), t, s);
-  t = where(greater(abs(u, s), array(lim), s), u, t, s);
-#endif
   t = maximum(minimum(t, subtract(hi, array(1.0f), s), s), lo, s);
   return astype(t, dtype, s);
 }
@@ -109,18 +79,12 @@ array truncated_normal(const array& lower, const array& upper, const std::option
     throw std::invalid_argument("[trunc_normal] trunc_normal only accepts floating point dtypes.");
   }
   Shape sh = shape ? *shape : broadcast_shapes(lower.shape(), upper.shape());
-#ifdef MLX_RANDOM_HAS_MATH
   array lo = astype(lower, dtype, s), hi = astype(upper, dtype, s);
   array r2 = array(kSqrt2, dtype);
   array a = erf(divide(lo, r2, s), s), b = erf(divide(hi, r2, s), s);
   array u = uniform(a, b, sh, dtype, key, s);
   array out = multiply(erfinv(u, s), r2, s);
   return minimum(maximum(out, lo, s), hi, s);
-#else
-  (void)lower, (void)upper, (void)key, (void)s, (void)sh;
-  missing("truncated_normal", "erf/erfinv");
-  return lower;
-#endif
 }
 
 array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std::optional<array>& key,
@@ -128,29 +92,17 @@ array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std
   if (!is_floating_point(dtype)) {
     throw std::invalid_argument("[laplace] Only real floating point types are supported.");
   }
-#ifdef MLX_RANDOM_HAS_MATH
   // u uniform in (-1, 1): sign(u) * log1p(-|u|), in float32, then loc + scale * x.
   array u = uniform(array(std::nextafter(-1.0f, 0.0f)), array(1.0f), shape, float32, key, s);
   array x = multiply(sign(u, s), log1p(negative(abs(u, s), s), s), s);
   x = add(multiply(x, array(scale), s), array(loc), s);
   return astype(x, dtype, s);
-#else
-  (void)shape, (void)loc, (void)scale, (void)key, (void)s;
-  missing("laplace", "log1p");
-  return array(0.0f);
-#endif
 }
 
 array permutation(int n, const std::optional<array>& key, StreamOrDevice s) {
   if (n < 0) throw std::invalid_argument("[bits] Negative dimensions not allowed.");
-#ifdef MLX_RANDOM_HAS_SORT
   // The order of random words: argsort of n words.
   return astype(argsort(bits({n}, key, s), 0, s), uint32, s);
-#else
-  (void)key, (void)s;
-  missing("permutation", "argsort");
-  return array(0u);
-#endif
 }
 
 array permutation(const array& x, int axis, const std::optional<array>& key, StreamOrDevice s) {
@@ -159,14 +111,8 @@ array permutation(const array& x, int axis, const std::optional<array>& key, Str
     throw std::out_of_range(msg("[permutation] Invalid axis ", axis, " for an array with ", nd, " dimensions."));
   }
   if (axis < 0) axis += nd;
-#ifdef MLX_RANDOM_HAS_SORT
   array perm = permutation(static_cast<int>(x.shape(axis)), key, s);
   return take(x, perm, axis, s);
-#else
-  (void)key, (void)s;
-  missing("permutation", "argsort/take");
-  return x;
-#endif
 }
 
 } // namespace mlx::core::random
