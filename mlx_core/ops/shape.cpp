@@ -7,6 +7,10 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/linalg.h"
+#include "mlx_core/ops/reduce.h"
+#include "mlx_core/primitives/concat_pad.h"
 #include "mlx_core/primitives/shape.h"
 #include "mlx_core/utils.h"
 
@@ -293,10 +297,6 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
 // ---------------------------------------------------------------------------------------
 // Joining, splitting, padding, repeating.
 
-#include "mlx_core/ops/elementwise.h"
-#include "mlx_core/ops/linalg.h"
-#include "mlx_core/ops/reduce.h"
-#include "mlx_core/primitives/concat_pad.h"
 
 namespace mlx::core {
 
@@ -482,12 +482,25 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_wi
     array v = astype(reshape(pad_value, {}, s), a.dtype(), s);
     return array(std::move(shape), a.dtype(), std::make_shared<Pad>(to_stream(s), low, high), {a, v});
   }
+  int m = mode == "edge" ? 0 : mode == "reflect" ? 1 : 2;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape()[i] == 0 && (low[i] > 0 || high[i] > 0)) {
+      throw std::invalid_argument(msg("[pad] Cannot extend the empty axis ", i, " with mode '", mode, "'."));
+    }
+  }
+  return array(std::move(shape), a.dtype(), std::make_shared<PadMirror>(to_stream(s), low, high, m), {a});
+}
+
+namespace detail {
+array pad_mirror_ops(const array& a, const Shape& low, const Shape& high, int mode, StreamOrDevice s) {
+  static const char* names[] = {"edge", "reflect", "symmetric"};
   array x = a;
   for (int i = 0; i < a.ndim(); ++i) {
-    if (low[i] > 0 || high[i] > 0) x = pad_mirror(x, i, low[i], high[i], mode, s);
+    if (low[i] > 0 || high[i] > 0) x = pad_mirror(x, i, low[i], high[i], names[mode], s);
   }
   return x;
 }
+} // namespace detail
 
 array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
   for (auto r : reps) {

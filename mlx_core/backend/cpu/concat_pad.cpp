@@ -146,3 +146,88 @@ void Repeat::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+namespace {
+
+// For each output position along an axis, the input position it copies (n > 0).
+std::vector<int64_t> mirror_table(int64_t n, int64_t lo, int64_t len, int mode) {
+  std::vector<int64_t> t(len);
+  for (int64_t o = 0; o < len; ++o) {
+    int64_t i = o - lo;
+    if (mode == 0 || (mode == 1 && n == 1)) {
+      i = std::clamp<int64_t>(i, 0, n - 1);
+    } else if (mode == 1) {
+      int64_t p = 2 * (n - 1);
+      i %= p;
+      if (i < 0) i += p;
+      if (i >= n) i = p - i;
+    } else {
+      int64_t p = 2 * n;
+      i %= p;
+      if (i < 0) i += p;
+      if (i >= n) i = p - 1 - i;
+    }
+    t[o] = i;
+  }
+  return t;
+}
+
+// One pass over the row-contiguous output: the source row of each output row comes from
+// the tables of the outer axes; inside a row, the interior is one run of the input.
+template <typename E>
+void mirror_kernel(const array& in, array& out, const Shape& low, int mode) {
+  int nd = out.ndim();
+  const Shape& os = out.shape();
+  const Shape& is = in.shape();
+  std::vector<std::vector<int64_t>> tables(nd);
+  for (int d = 0; d < nd; ++d) tables[d] = mirror_table(is[d], low[d], os[d], mode);
+  const E* src = in.data<E>();
+  E* o = out.data<E>();
+  int64_t L = os[nd - 1];
+  int64_t rows = static_cast<int64_t>(out.size()) / L;
+  int64_t lo_last = low[nd - 1], n_last = is[nd - 1], s_last = in.strides()[nd - 1];
+  const std::vector<int64_t>& last = tables[nd - 1];
+  int64_t want = int64_t(cpu::worker_count()) * 4;
+  int64_t pieces = rows >= want ? 1 : std::max<int64_t>(1, std::min((want + rows - 1) / rows, L / 16384));
+  int64_t piece = (L + pieces - 1) / pieces;
+  pieces = (L + piece - 1) / piece;
+  cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      int64_t r = it / pieces, p = it % pieces;
+      int64_t c0 = p * piece, c1 = std::min(L, c0 + piece);
+      int64_t soff = 0, rem = r;
+      for (int d = nd - 2; d >= 0; --d) {
+        soff += tables[d][rem % os[d]] * in.strides()[d];
+        rem /= os[d];
+      }
+      E* row = o + r * L;
+      const E* sp = src + soff;
+      int64_t a = std::clamp(lo_last, c0, c1), z = std::clamp(lo_last + n_last, c0, c1);
+      for (int64_t c = c0; c < a; ++c) row[c] = sp[last[c] * s_last];
+      if (s_last == 1) std::memcpy(row + a, sp + (a - lo_last), (z - a) * sizeof(E));
+      else for (int64_t c = a; c < z; ++c) row[c] = sp[(c - lo_last) * s_last];
+      for (int64_t c = z; c < c1; ++c) row[c] = sp[last[c] * s_last];
+    }
+  }, std::max<int64_t>(1, cpu::parallel_threshold / std::max<int64_t>(piece, 1)));
+}
+
+} // namespace
+
+void PadMirror::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out, low = low_, mode = mode_]() mutable {
+    if (out.size() == 0) return;
+    switch (out.itemsize()) {
+      case 1: mirror_kernel<uint8_t>(in, out, low, mode); break;
+      case 2: mirror_kernel<uint16_t>(in, out, low, mode); break;
+      case 4: mirror_kernel<uint32_t>(in, out, low, mode); break;
+      case 8: mirror_kernel<uint64_t>(in, out, low, mode); break;
+      case 16: mirror_kernel<Bytes16>(in, out, low, mode); break;
+      default: throw std::runtime_error("[pad] Unsupported element size.");
+    }
+  });
+}
+
+} // namespace mlx::core
