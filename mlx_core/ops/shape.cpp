@@ -538,11 +538,6 @@ int64_t wrap_shift(int64_t shift, int64_t n) {
   return k < 0 ? k + n : k;
 }
 
-array roll_axis(const array& a, int64_t k, int ax, StreamOrDevice s) {
-  int64_t n = a.shape()[ax];
-  if (n == 0 || k == 0) return a;
-  return concatenate({slice_axis(a, ax, n - k, n, s), slice_axis(a, ax, 0, n - k, s)}, ax, s);
-}
 } // namespace
 
 array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<int>& axes, StreamOrDevice s) {
@@ -569,16 +564,15 @@ array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<
     int64_t n = std::max<int64_t>(a.shape()[ax], 1);
     per[ax] = wrap_shift(per[ax] + wrap_shift(shifts[i], n), n);
   }
-  array x = a;
-  for (int ax = 0; ax < a.ndim(); ++ax) x = roll_axis(x, per[ax], ax, s);
-  return x;
+  if (a.size() == 0 || std::all_of(per.begin(), per.end(), [](int64_t k) { return k == 0; })) return a;
+  return array(a.shape(), a.dtype(), std::make_shared<Roll>(to_stream(s), per), {a});
 }
 
 array roll(const array& a, const std::vector<int64_t>& shift, StreamOrDevice s) {
   if (a.size() == 0) return a;
   int64_t n = static_cast<int64_t>(a.size()), k = 0;
   for (auto v : shift) k = wrap_shift(k + wrap_shift(v, n), n);
-  return reshape(roll_axis(flatten(a, 0, -1, s), k, 0, s), a.shape(), s);
+  return reshape(roll(flatten(a, 0, -1, s), {k}, {0}, s), a.shape(), s);
 }
 
 array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s) {

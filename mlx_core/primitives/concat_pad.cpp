@@ -143,6 +143,32 @@ std::pair<std::vector<array>, std::vector<int>> PadMirror::vmap(const std::vecto
   return {{array(std::move(shape), x.dtype(), std::make_shared<PadMirror>(stream(), low, high, mode_), {x})}, {0}};
 }
 
+namespace {
+array make_roll(const array& x, std::vector<int64_t> shift, const Stream& s) {
+  return array(x.shape(), x.dtype(), std::make_shared<Roll>(s, std::move(shift)), {x});
+}
+} // namespace
+
+std::vector<array> Roll::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  std::vector<int64_t> back(shift_.size());
+  for (size_t d = 0; d < shift_.size(); ++d) {
+    int64_t n = primals[0].shape()[d];
+    back[d] = shift_[d] == 0 ? 0 : n - shift_[d];
+  }
+  return {make_roll(cotangents[0], back, stream())};
+}
+std::vector<array> Roll::jvp(const std::vector<array>&, const std::vector<array>& tangents, const std::vector<int>&) {
+  return {make_roll(tangents[0], shift_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Roll::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  std::vector<int64_t> shift = shift_;
+  shift.insert(shift.begin(), 0);
+  return {{make_roll(x, shift, stream())}, {0}};
+}
+
 std::vector<Shape> Repeat::output_shapes(const std::vector<array>& inputs) {
   Shape shape = inputs[0].shape();
   shape[axis_] *= repeats_;

@@ -57,6 +57,20 @@ class PadMirror : public UnaryPrimitive {
   int mode_;
 };
 
+// The input rolled by shift_[d] (in [0, n_d)) along every axis d: out[o] = in[o - shift].
+class Roll : public UnaryPrimitive {
+ public:
+  Roll(Stream s, std::vector<int64_t> shift) : UnaryPrimitive(s), shift_(std::move(shift)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  const char* name() const override { return "Roll"; }
+  bool is_equivalent(const Primitive& o) const override { return shift_ == static_cast<const Roll&>(o).shift_; }
+
+ private:
+  std::vector<int64_t> shift_;
+};
+
 // Each element of the input repeated repeats_ times along axis_.
 class Repeat : public UnaryPrimitive {
  public:
