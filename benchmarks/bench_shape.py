@@ -49,6 +49,9 @@ def cases():
     def tc(f):
         return None if torch is None else f
 
+    x3 = x.reshape(100, 100, 1000)
+    m3 = mx.array(x3)
+    t3 = None if torch is None else torch.from_numpy(x3)
     h2 = x2[:, :2000]
     mh2 = m2[:, :2000]
     th2 = None if torch is None else t2[:, :2000]
@@ -61,6 +64,10 @@ def cases():
          tc(lambda: torch.nn.functional.pad(t2, (8, 8, 8, 8)))),
         ("pad 1-D by 1000", ev(lambda: mx.pad(m, 1000)), lambda: np.pad(x, 1000),
          tc(lambda: torch.nn.functional.pad(t, (1000, 1000)))),
+        ("pad reflect 100x100x1000 by 2", ev(lambda: mx.pad(m3, 2, mode="reflect")),
+         lambda: np.pad(x3, 2, mode="reflect"), None),
+        ("pad edge 100x100x1000 by 2", ev(lambda: mx.pad(m3, 2, mode="edge")), lambda: np.pad(x3, 2, mode="edge"),
+         tc(lambda: torch.nn.functional.pad(t3[None], (2, 2, 2, 2, 2, 2), mode="replicate")[0])),
         ("tile 5M x2", ev(lambda: mx.tile(mh, 2)), lambda: np.tile(half, 2), tc(lambda: th.repeat(2))),
         ("tile 2500x2000 (1,2)", ev(lambda: mx.tile(mh2, (1, 2))), lambda: np.tile(h2, (1, 2)),
          tc(lambda: th2.repeat(1, 2))),

@@ -7,6 +7,10 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/elementwise.h"
+#include "mlx_core/ops/linalg.h"
+#include "mlx_core/ops/reduce.h"
+#include "mlx_core/primitives/concat_pad.h"
 #include "mlx_core/primitives/shape.h"
 #include "mlx_core/utils.h"
 
@@ -293,10 +297,6 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
 // ---------------------------------------------------------------------------------------
 // Joining, splitting, padding, repeating.
 
-#include "mlx_core/ops/elementwise.h"
-#include "mlx_core/ops/linalg.h"
-#include "mlx_core/ops/reduce.h"
-#include "mlx_core/primitives/concat_pad.h"
 
 namespace mlx::core {
 
@@ -482,12 +482,25 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_wi
     array v = astype(reshape(pad_value, {}, s), a.dtype(), s);
     return array(std::move(shape), a.dtype(), std::make_shared<Pad>(to_stream(s), low, high), {a, v});
   }
+  int m = mode == "edge" ? 0 : mode == "reflect" ? 1 : 2;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape()[i] == 0 && (low[i] > 0 || high[i] > 0)) {
+      throw std::invalid_argument(msg("[pad] Cannot extend the empty axis ", i, " with mode '", mode, "'."));
+    }
+  }
+  return array(std::move(shape), a.dtype(), std::make_shared<PadMirror>(to_stream(s), low, high, m), {a});
+}
+
+namespace detail {
+array pad_mirror_ops(const array& a, const Shape& low, const Shape& high, int mode, StreamOrDevice s) {
+  static const char* names[] = {"edge", "reflect", "symmetric"};
   array x = a;
   for (int i = 0; i < a.ndim(); ++i) {
-    if (low[i] > 0 || high[i] > 0) x = pad_mirror(x, i, low[i], high[i], mode, s);
+    if (low[i] > 0 || high[i] > 0) x = pad_mirror(x, i, low[i], high[i], names[mode], s);
   }
   return x;
 }
+} // namespace detail
 
 array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
   for (auto r : reps) {
@@ -525,11 +538,6 @@ int64_t wrap_shift(int64_t shift, int64_t n) {
   return k < 0 ? k + n : k;
 }
 
-array roll_axis(const array& a, int64_t k, int ax, StreamOrDevice s) {
-  int64_t n = a.shape()[ax];
-  if (n == 0 || k == 0) return a;
-  return concatenate({slice_axis(a, ax, n - k, n, s), slice_axis(a, ax, 0, n - k, s)}, ax, s);
-}
 } // namespace
 
 array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<int>& axes, StreamOrDevice s) {
@@ -556,16 +564,15 @@ array roll(const array& a, const std::vector<int64_t>& shift, const std::vector<
     int64_t n = std::max<int64_t>(a.shape()[ax], 1);
     per[ax] = wrap_shift(per[ax] + wrap_shift(shifts[i], n), n);
   }
-  array x = a;
-  for (int ax = 0; ax < a.ndim(); ++ax) x = roll_axis(x, per[ax], ax, s);
-  return x;
+  if (a.size() == 0 || std::all_of(per.begin(), per.end(), [](int64_t k) { return k == 0; })) return a;
+  return array(a.shape(), a.dtype(), std::make_shared<Roll>(to_stream(s), per), {a});
 }
 
 array roll(const array& a, const std::vector<int64_t>& shift, StreamOrDevice s) {
   if (a.size() == 0) return a;
   int64_t n = static_cast<int64_t>(a.size()), k = 0;
   for (auto v : shift) k = wrap_shift(k + wrap_shift(v, n), n);
-  return reshape(roll_axis(flatten(a, 0, -1, s), k, 0, s), a.shape(), s);
+  return reshape(roll(flatten(a, 0, -1, s), {k}, {0}, s), a.shape(), s);
 }
 
 array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s) {

@@ -61,6 +61,11 @@ std::vector<array> unstack(const array& a, int axis = 0, StreamOrDevice s = {});
 // with pad_value, cast to a's dtype), "edge", "reflect" or "symmetric".
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width, const array& pad_value,
           const std::string& mode = "constant", StreamOrDevice s = {});
+namespace detail {
+// pad in mode "edge", "reflect" or "symmetric" written with slices, flips and
+// concatenations (the PadMirror primitive's gradient is this function's).
+array pad_mirror_ops(const array& a, const Shape& low, const Shape& high, int mode, StreamOrDevice s = {});
+} // namespace detail
 // a repeated reps[i] times along each axis (NumPy's tile).
 array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s = {});
 // Each element repeated `repeats` times along axis.

@@ -5,6 +5,7 @@
 
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/batching.h"
+#include "mlx_core/transforms/autodiff.h"
 
 namespace mlx::core {
 
@@ -106,6 +107,66 @@ std::pair<std::vector<array>, std::vector<int>> Pad::vmap(const std::vector<arra
   vshape[0] = batch;
   array v = reshape(detail::batch_to_front(inputs[1], axes[1]), vshape);
   return {{where(mask, padded, v)}, {0}};
+}
+
+std::vector<Shape> PadMirror::output_shapes(const std::vector<array>& inputs) {
+  Shape shape = inputs[0].shape();
+  for (size_t i = 0; i < shape.size(); ++i) shape[i] += low_[i] + high_[i];
+  return {shape};
+}
+
+std::vector<array> PadMirror::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  // The op is linear: its adjoint is the one of the same padding written with slices,
+  // flips and concatenations.
+  Shape low = low_, high = high_;
+  int mode = mode_;
+  auto fn = [low, high, mode](const std::vector<array>& in) {
+    return std::vector<array>{detail::pad_mirror_ops(in[0], low, high, mode)};
+  };
+  return {mlx::core::vjp(fn, {primals[0]}, {cotangents[0]}).second[0]};
+}
+std::vector<array> PadMirror::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  const array& t = tangents[0];
+  auto shape = output_shapes({t})[0];
+  return {array(std::move(shape), t.dtype(), std::make_shared<PadMirror>(stream(), low_, high_, mode_), {t})};
+}
+std::pair<std::vector<array>, std::vector<int>> PadMirror::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  Shape low = low_, high = high_;
+  low.insert(low.begin(), 0);
+  high.insert(high.begin(), 0);
+  Shape shape = x.shape();
+  for (size_t i = 0; i < shape.size(); ++i) shape[i] += low[i] + high[i];
+  return {{array(std::move(shape), x.dtype(), std::make_shared<PadMirror>(stream(), low, high, mode_), {x})}, {0}};
+}
+
+namespace {
+array make_roll(const array& x, std::vector<int64_t> shift, const Stream& s) {
+  return array(x.shape(), x.dtype(), std::make_shared<Roll>(s, std::move(shift)), {x});
+}
+} // namespace
+
+std::vector<array> Roll::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  std::vector<int64_t> back(shift_.size());
+  for (size_t d = 0; d < shift_.size(); ++d) {
+    int64_t n = primals[0].shape()[d];
+    back[d] = shift_[d] == 0 ? 0 : n - shift_[d];
+  }
+  return {make_roll(cotangents[0], back, stream())};
+}
+std::vector<array> Roll::jvp(const std::vector<array>&, const std::vector<array>& tangents, const std::vector<int>&) {
+  return {make_roll(tangents[0], shift_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Roll::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes) {
+  array x = detail::batch_to_front(inputs[0], axes[0]);
+  std::vector<int64_t> shift = shift_;
+  shift.insert(shift.begin(), 0);
+  return {{make_roll(x, shift, stream())}, {0}};
 }
 
 std::vector<Shape> Repeat::output_shapes(const std::vector<array>& inputs) {

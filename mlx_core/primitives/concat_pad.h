@@ -37,6 +37,40 @@ class Pad : public UnaryPrimitive {
   Shape low_, high_;
 };
 
+// inputs: (a): a padded by low_/high_ along every axis with mirrored values: mode 0
+// "edge", 1 "reflect", 2 "symmetric" (every padded axis of a is non-empty).
+class PadMirror : public UnaryPrimitive {
+ public:
+  PadMirror(Stream s, Shape low, Shape high, int mode)
+      : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)), mode_(mode) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "PadMirror"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& p = static_cast<const PadMirror&>(o);
+    return low_ == p.low_ && high_ == p.high_ && mode_ == p.mode_;
+  }
+
+ private:
+  Shape low_, high_;
+  int mode_;
+};
+
+// The input rolled by shift_[d] (in [0, n_d)) along every axis d: out[o] = in[o - shift].
+class Roll : public UnaryPrimitive {
+ public:
+  Roll(Stream s, std::vector<int64_t> shift) : UnaryPrimitive(s), shift_(std::move(shift)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  const char* name() const override { return "Roll"; }
+  bool is_equivalent(const Primitive& o) const override { return shift_ == static_cast<const Roll&>(o).shift_; }
+
+ private:
+  std::vector<int64_t> shift_;
+};
+
 // Each element of the input repeated repeats_ times along axis_.
 class Repeat : public UnaryPrimitive {
  public:

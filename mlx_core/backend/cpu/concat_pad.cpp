@@ -146,3 +146,128 @@ void Repeat::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+namespace {
+
+// The input position that output position o copies along an axis of n > 0 elements
+// padded by lo in front.
+int64_t mirror_index(int64_t o, int64_t n, int64_t lo, int mode) {
+  int64_t i = o - lo;
+  if (mode == 0 || (mode == 1 && n == 1)) return std::clamp<int64_t>(i, 0, n - 1);
+  int64_t p = mode == 1 ? 2 * (n - 1) : 2 * n;
+  i %= p;
+  if (i < 0) i += p;
+  if (i >= n) i = mode == 1 ? p - i : p - 1 - i;
+  return i;
+}
+
+std::vector<int64_t> mirror_table(int64_t n, int64_t lo, int64_t len, int mode) {
+  std::vector<int64_t> t(len);
+  for (int64_t o = 0; o < len; ++o) t[o] = mirror_index(o, n, lo, mode);
+  return t;
+}
+
+// The last axis as runs: output positions [start[k], start[k + 1]) copy the input from
+// position src[k] on (start ends with the axis length).
+struct Runs {
+  std::vector<int64_t> start, src;
+  void add(int64_t c, int64_t from) {
+    if (!start.empty() && from == src.back() + (c - start.back())) return; // extends the last run
+    start.push_back(c);
+    src.push_back(from);
+  }
+};
+
+// out[o] = in[tables[0][o0], ..., tables[nd-1][o_last]] in one pass over the row-contiguous
+// output. The source row of each output row comes from the tables of the outer axes;
+// inside a row, runs where the last table counts up by one are copied whole.
+template <typename E>
+void gather_tables(const array& in, array& out, const std::vector<std::vector<int64_t>>& tables, const Runs& runs) {
+  int nd = out.ndim();
+  const Shape& os = out.shape();
+  const E* src = in.data<E>();
+  E* o = out.data<E>();
+  int64_t L = os[nd - 1];
+  int64_t rows = static_cast<int64_t>(out.size()) / L;
+  int64_t s_last = in.strides()[nd - 1];
+  std::vector<int64_t> run_start = runs.start;
+  run_start.push_back(L);
+  int64_t want = int64_t(cpu::worker_count()) * 4;
+  int64_t pieces = rows >= want ? 1 : std::max<int64_t>(1, std::min((want + rows - 1) / rows, L / 16384));
+  int64_t piece = (L + pieces - 1) / pieces;
+  pieces = (L + piece - 1) / piece;
+  cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      int64_t r = it / pieces, p = it % pieces;
+      int64_t c0 = p * piece, c1 = std::min(L, c0 + piece);
+      int64_t soff = 0, rem = r;
+      for (int d = nd - 2; d >= 0; --d) {
+        soff += tables[d][rem % os[d]] * in.strides()[d];
+        rem /= os[d];
+      }
+      E* row = o + r * L;
+      const E* sp = src + soff;
+      size_t k = std::upper_bound(run_start.begin(), run_start.end(), c0) - run_start.begin() - 1;
+      for (int64_t c = c0; c < c1; ++k) {
+        int64_t end = std::min(run_start[k + 1], c1);
+        const E* from = sp + (runs.src[k] + (c - run_start[k])) * s_last;
+        if (s_last == 1 && end - c >= 16) std::memcpy(row + c, from, (end - c) * sizeof(E));
+        else for (int64_t j = 0; j < end - c; ++j) row[c + j] = from[j * s_last];
+        c = end;
+      }
+    }
+  }, std::max<int64_t>(1, cpu::parallel_threshold / std::max<int64_t>(piece, 1)));
+}
+
+void gather_tables_any(size_t itemsize, const array& in, array& out, const std::vector<std::vector<int64_t>>& t,
+                       const Runs& r) {
+  switch (itemsize) {
+    case 1: gather_tables<uint8_t>(in, out, t, r); break;
+    case 2: gather_tables<uint16_t>(in, out, t, r); break;
+    case 4: gather_tables<uint32_t>(in, out, t, r); break;
+    case 8: gather_tables<uint64_t>(in, out, t, r); break;
+    case 16: gather_tables<Bytes16>(in, out, t, r); break;
+    default: throw std::runtime_error("[gather_tables] Unsupported element size.");
+  }
+}
+
+} // namespace
+
+void PadMirror::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out, low = low_, mode = mode_]() mutable {
+    if (out.size() == 0) return;
+    int nd = out.ndim();
+    std::vector<std::vector<int64_t>> tables(nd - 1);
+    for (int d = 0; d + 1 < nd; ++d) tables[d] = mirror_table(in.shape()[d], low[d], out.shape()[d], mode);
+    int64_t n = in.shape()[nd - 1], lo = low[nd - 1], len = out.shape()[nd - 1];
+    Runs runs;
+    for (int64_t c = 0; c < lo; ++c) runs.add(c, mirror_index(c, n, lo, mode));
+    runs.add(lo, 0);
+    for (int64_t c = lo + n; c < len; ++c) runs.add(c, mirror_index(c, n, lo, mode));
+    gather_tables_any(out.itemsize(), in, out, tables, runs);
+  });
+}
+
+void Roll::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out, shift = shift_]() mutable {
+    if (out.size() == 0) return;
+    int nd = out.ndim();
+    std::vector<std::vector<int64_t>> tables(nd - 1);
+    for (int d = 0; d + 1 < nd; ++d) {
+      int64_t n = out.shape()[d];
+      tables[d].resize(n);
+      for (int64_t o = 0; o < n; ++o) tables[d][o] = o >= shift[d] ? o - shift[d] : o - shift[d] + n;
+    }
+    int64_t n = out.shape()[nd - 1], k = shift[nd - 1];
+    Runs runs;
+    if (k > 0) runs.add(0, n - k);
+    runs.add(k, 0);
+    gather_tables_any(out.itemsize(), in, out, tables, runs);
+  });
+}
+
+} // namespace mlx::core
