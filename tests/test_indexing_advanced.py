@@ -297,3 +297,23 @@ def test_getitem_vmap_and_grad():
     e = np.zeros_like(x)
     np.add.at(e, (np.array([0, 0, 2]), 1), 2.0)
     np.testing.assert_allclose(np.array(g), e)
+
+
+@pytest.mark.parametrize("idx", [
+    [], [[]], ([], []), (0, []), np.array([], dtype=np.int64), np.array(True), np.False_,
+    [True, False], np.array(1), np.int64(-1),
+], ids=repr)
+def test_edge_indices_like_numpy(idx):
+    x = np.arange(6).reshape(2, 3).astype(np.int32)
+    r = mx.array(x)[idx]
+    np.testing.assert_array_equal(np.array(r), x[idx])
+    assert r.shape == x[idx].shape
+
+
+def test_zero_d_masks():
+    a = mx.arange(6).reshape(2, 3)
+    assert a[mx.array(True)].shape == (1, 2, 3)
+    assert a[mx.array(False), 0].shape == (0, 3)
+    b = mx.arange(6)
+    b[[]] = 1
+    assert b.tolist() == list(range(6))
