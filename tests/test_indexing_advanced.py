@@ -297,3 +297,80 @@ def test_getitem_vmap_and_grad():
     e = np.zeros_like(x)
     np.add.at(e, (np.array([0, 0, 2]), 1), 2.0)
     np.testing.assert_allclose(np.array(g), e)
+
+
+@pytest.mark.parametrize("idx", [
+    [], [[]], ([], []), (0, []), np.array([], dtype=np.int64), np.array(True), np.False_,
+    [True, False], np.array(1), np.int64(-1),
+], ids=repr)
+def test_edge_indices_like_numpy(idx):
+    x = np.arange(6).reshape(2, 3).astype(np.int32)
+    r = mx.array(x)[idx]
+    np.testing.assert_array_equal(np.array(r), x[idx])
+    assert r.shape == x[idx].shape
+
+
+def test_zero_d_masks():
+    a = mx.arange(6).reshape(2, 3)
+    assert a[mx.array(True)].shape == (1, 2, 3)
+    assert a[mx.array(False), 0].shape == (0, 3)
+    b = mx.arange(6)
+    b[[]] = 1
+    assert b.tolist() == list(range(6))
+
+
+def _random_index(rng, ndim, shape):
+    items = []
+    axis = 0
+    used_ellipsis = False
+    while axis < ndim:
+        r = rng.integers(0, 6)
+        n = shape[axis]
+        if r == 0:
+            items.append(int(rng.integers(-n, n)))
+        elif r == 1:
+            a, b = sorted(rng.integers(-n - 2, n + 2, size=2))
+            items.append(slice(int(a), int(b), int(rng.choice([1, 2, -1, 3]))))
+        elif r == 2:
+            items.append(rng.integers(-n, n, size=(2,)))
+        elif r == 3:
+            items.append(rng.integers(-n, n, size=(3, 1)))
+        elif r == 4:
+            items.append(None)
+            continue
+        else:
+            if not used_ellipsis and rng.integers(0, 2):
+                items.append(Ellipsis)
+                used_ellipsis = True
+                axis = ndim - (ndim - axis) // 2
+                continue
+            items.append(slice(None))
+        axis += 1
+        if rng.integers(0, 4) == 0:
+            break
+    return tuple(items)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_random_mixed_indices(seed):
+    rng = np.random.default_rng(seed)
+    shape = (4, 5, 3, 6)
+    x = np.arange(np.prod(shape), dtype=np.int32).reshape(shape)
+    idx = _random_index(rng, len(shape), shape)
+    exp = x[idx]
+    mi = tuple(mx.array(i) if isinstance(i, np.ndarray) else i for i in idx)
+    r = mx.array(x)[mi]
+    assert r.shape == exp.shape, idx
+    np.testing.assert_array_equal(np.array(r), exp)
+    # Assignment of distinct values: where positions repeat, NumPy and mlx both keep the last.
+    y = x.copy()
+    val = -np.arange(exp.size, dtype=np.int32).reshape(exp.shape) - 1
+    y[idx] = val
+    a = mx.array(x)
+    a[mi] = mx.array(val)
+    np.testing.assert_array_equal(np.array(a), y)
+    z = x.copy()
+    z[idx] = 0
+    b = mx.array(x)
+    b[mi] = 0
+    np.testing.assert_array_equal(np.array(b), z)

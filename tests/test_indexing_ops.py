@@ -307,3 +307,28 @@ def test_out_of_range_in_large_parallel_gather_and_scatter():
     idx[n // 2 + 17] = -1
     r = a[mx.array(idx)]
     assert r[0].item() == n - 1 and r[n // 2 + 17].item() == n - 1
+
+
+def test_setitem_vmap_and_fd_grad_mixed():
+    x = RNG.normal(size=(3, 4, 5)).astype(np.float32)
+    v = RNG.normal(size=(3, 2, 2)).astype(np.float32)
+
+    def f(a, u):
+        a = a * 1
+        a[mx.array([2, 0]), 1:5:2] = u
+        return a
+
+    out = mx.vmap(f)(mx.array(x), mx.array(v))
+    exp = x.copy()
+    for b in range(3):
+        exp[b][np.array([2, 0]), 1:5:2] = v[b]
+    np.testing.assert_array_equal(np.array(out), exp)
+
+    w = np.arange(1, 21, dtype=np.float64).reshape(4, 5)
+
+    def f_np(a, u):
+        a = a.copy()
+        a[np.array([2, 0]), 1:5:2] = u
+        return (a ** 2 * w).sum()
+    check_grad(lambda a, u: (f(a, u) ** 2 * mx.array(w)).sum(), f_np, x[0], v[0], argnum=0)
+    check_grad(lambda a, u: (f(a, u) ** 2 * mx.array(w)).sum(), f_np, x[0], v[0], argnum=1)

@@ -1,5 +1,7 @@
 #include "python/src/indexing.h"
 
+#include <nanobind/stl/string.h>
+
 #include <limits>
 #include <optional>
 #include <string>
@@ -32,9 +34,9 @@ std::optional<int64_t> as_int(nb::handle v) {
     }
     return a.item<int64_t>();
   }
-  if (!PyLong_Check(v.ptr()) && PyIndex_Check(v.ptr()) && nb::hasattr(v, "ndim") &&
-      nb::cast<int>(v.attr("ndim")) > 0) {
-    return std::nullopt; // a NumPy array: an array index
+  if (!PyLong_Check(v.ptr()) && PyIndex_Check(v.ptr()) && nb::hasattr(v, "ndim") && nb::hasattr(v, "dtype") &&
+      (nb::cast<int>(v.attr("ndim")) > 0 || nb::cast<std::string>(v.attr("dtype").attr("kind")) == "b")) {
+    return std::nullopt; // a NumPy array or boolean: an array index
   }
   if (PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr())) {
     // 64-bit indices; beyond them the index is out of range of any array.
@@ -48,7 +50,13 @@ std::optional<int64_t> as_int(nb::handle v) {
 // An array index (mx.array, NumPy array, nested list), if `v` is one.
 std::optional<mx::array> as_array(nb::handle v) {
   if (nb::isinstance<mx::array>(v)) return nb::cast<mx::array>(v);
-  if (PyList_Check(v.ptr()) || PyObject_CheckBuffer(v.ptr()) || nb::hasattr(v, "__array__") ||
+  if (PyList_Check(v.ptr())) {
+    // An empty list (or lists of them) indexes nothing, as in NumPy: integer indices.
+    mx::array r = to_array(v);
+    if (r.size() == 0 && !mx::is_integral(r.dtype()) && r.dtype() != mx::bool_) r = mx::astype(r, mx::int32);
+    return r;
+  }
+  if (PyObject_CheckBuffer(v.ptr()) || nb::hasattr(v, "__array__") ||
       nb::hasattr(v, "__dlpack__")) {
     return to_array(v);
   }

@@ -154,6 +154,14 @@ void gather_kernel(const array& src, const std::vector<array>& idx, const std::v
         T* o = op + r * w.last;
         if (k == 1) {
           for (int64_t e = 0; e < w.last; ++e) o[e] = sp[checked_index(p0[e * i0], d0, 1, a0, "gather") * s0];
+        } else if (i0 == 0 && w.last > 0) {
+          // The first index is constant along the row (take_along_axis's arange): once per row.
+          const T* row = sp + checked_index(p0[0], d0, 1, a0, "gather") * s0;
+          if (s1 == 1) {
+            for (int64_t e = 0; e < w.last; ++e) o[e] = row[checked_index(p1[e * i1], d1, 1, a1, "gather")];
+          } else {
+            for (int64_t e = 0; e < w.last; ++e) o[e] = row[checked_index(p1[e * i1], d1, 1, a1, "gather") * s1];
+          }
         } else {
           for (int64_t e = 0; e < w.last; ++e)
             o[e] = sp[checked_index(p0[e * i0], d0, 1, a0, "gather") * s0 +
