@@ -230,6 +230,7 @@ def test_gguf_valid_baseline(tmp_path):
     (gguf(magic=b"GGML"), "magic"),
     (gguf(version=1), "version"),
     (gguf(version=99), "version"),
+    (gguf(version=0x03000000), "Big-endian"),
     (gguf(n_kv=2**63), "Metadata count"),
     (gguf(n_kv=10**6), "Metadata count"),
     (gguf(n_t=2**64 - 1), "Tensor count"),

@@ -146,7 +146,6 @@ GGUFValue read_value(Cursor& c, uint32_t type, const std::string& key) {
   if (et == STRING) {
     if (count > c.remaining() / 8) fail(msg("Metadata '", key, "': array length runs past the end of the file"));
     std::vector<std::string> out;
-    out.reserve(count);
     for (uint64_t k = 0; k < count; ++k) out.push_back(c.string());
     return out;
   }
@@ -173,6 +172,7 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
   c.read(magic, 4);
   if (std::memcmp(magic, "GGUF", 4) != 0) fail("Not a GGUF file (bad magic)");
   uint32_t version = c.get<uint32_t>();
+  if (version == 0x02000000u || version == 0x03000000u) fail("Big-endian GGUF files are not supported");
   if (version != 2 && version != 3) fail(msg("Unsupported GGUF version ", version, " (2 and 3 are supported)"));
   uint64_t n_tensors = c.get<uint64_t>();
   uint64_t n_kv = c.get<uint64_t>();
