@@ -12,7 +12,7 @@ namespace mlx::core::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw std::invalid_argument("[load_gguf] " + what);
+  throw std::runtime_error("[load_gguf] " + what);
 }
 
 // Metadata value types of the format.
@@ -293,16 +293,16 @@ void check_gguf(const NamedArrays& arrays, const GGUFMetadata& metadata) {
   for (auto& [name, a] : arrays) {
     uint32_t t;
     if (!tensor_type_of(a.dtype(), t))
-      throw std::invalid_argument(msg("[save_gguf] Array '", name, "' has dtype ", dtype_name(a.dtype()),
+      throw std::runtime_error(msg("[save_gguf] Array '", name, "' has dtype ", dtype_name(a.dtype()),
                                       ", which GGUF cannot store (float32, float16, bfloat16, float64, int8, "
                                       "int16, int32 and int64 can)"));
-    if (a.ndim() > 16) throw std::invalid_argument(msg("[save_gguf] Array '", name, "' has more than 16 dimensions"));
+    if (a.ndim() > 16) throw std::runtime_error(msg("[save_gguf] Array '", name, "' has more than 16 dimensions"));
   }
   for (auto& [key, v] : metadata) {
     if (auto* a = std::get_if<array>(&v)) {
       uint32_t t;
       if (a->ndim() > 1)
-        throw std::invalid_argument(msg("[save_gguf] Metadata '", key, "' must be a scalar or 1-D array, got ", a->ndim(), " dimensions"));
+        throw std::runtime_error(msg("[save_gguf] Metadata '", key, "' must be a scalar or 1-D array, got ", a->ndim(), " dimensions"));
       if (!meta_type_of(a->dtype(), t))
         throw std::invalid_argument(msg("[save_gguf] Metadata '", key, "' has dtype ", dtype_name(a->dtype()),
                                         ", which GGUF metadata cannot store"));
