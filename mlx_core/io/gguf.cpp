@@ -12,7 +12,7 @@ namespace mlx::core::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw std::invalid_argument("[load_gguf] " + what);
+  throw std::runtime_error("[load_gguf] " + what);
 }
 
 // Metadata value types of the format.
@@ -146,7 +146,6 @@ GGUFValue read_value(Cursor& c, uint32_t type, const std::string& key) {
   if (et == STRING) {
     if (count > c.remaining() / 8) fail(msg("Metadata '", key, "': array length runs past the end of the file"));
     std::vector<std::string> out;
-    out.reserve(count);
     for (uint64_t k = 0; k < count; ++k) out.push_back(c.string());
     return out;
   }
@@ -173,6 +172,7 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
   c.read(magic, 4);
   if (std::memcmp(magic, "GGUF", 4) != 0) fail("Not a GGUF file (bad magic)");
   uint32_t version = c.get<uint32_t>();
+  if (version == 0x02000000u || version == 0x03000000u) fail("Big-endian GGUF files are not supported");
   if (version != 2 && version != 3) fail(msg("Unsupported GGUF version ", version, " (2 and 3 are supported)"));
   uint64_t n_tensors = c.get<uint64_t>();
   uint64_t n_kv = c.get<uint64_t>();
@@ -293,16 +293,16 @@ void check_gguf(const NamedArrays& arrays, const GGUFMetadata& metadata) {
   for (auto& [name, a] : arrays) {
     uint32_t t;
     if (!tensor_type_of(a.dtype(), t))
-      throw std::invalid_argument(msg("[save_gguf] Array '", name, "' has dtype ", dtype_name(a.dtype()),
+      throw std::runtime_error(msg("[save_gguf] Array '", name, "' has dtype ", dtype_name(a.dtype()),
                                       ", which GGUF cannot store (float32, float16, bfloat16, float64, int8, "
                                       "int16, int32 and int64 can)"));
-    if (a.ndim() > 16) throw std::invalid_argument(msg("[save_gguf] Array '", name, "' has more than 16 dimensions"));
+    if (a.ndim() > 16) throw std::runtime_error(msg("[save_gguf] Array '", name, "' has more than 16 dimensions"));
   }
   for (auto& [key, v] : metadata) {
     if (auto* a = std::get_if<array>(&v)) {
       uint32_t t;
       if (a->ndim() > 1)
-        throw std::invalid_argument(msg("[save_gguf] Metadata '", key, "' must be a scalar or 1-D array, got ", a->ndim(), " dimensions"));
+        throw std::runtime_error(msg("[save_gguf] Metadata '", key, "' must be a scalar or 1-D array, got ", a->ndim(), " dimensions"));
       if (!meta_type_of(a->dtype(), t))
         throw std::invalid_argument(msg("[save_gguf] Metadata '", key, "' has dtype ", dtype_name(a->dtype()),
                                         ", which GGUF metadata cannot store"));

@@ -34,7 +34,7 @@ struct Parser {
   size_t i = 0;
 
   [[noreturn]] void fail(const char* what) {
-    throw std::invalid_argument(msg("[", fn, "] Invalid JSON header: ", what, " at byte ", i));
+    throw std::runtime_error(msg("[", fn, "] Invalid JSON header: ", what, " at byte ", i));
   }
   void ws() {
     while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;

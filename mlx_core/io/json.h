@@ -21,7 +21,7 @@ struct Json {
   bool as_u64(uint64_t& out) const;
 };
 
-// Parses a complete JSON text; throws std::invalid_argument("[fn] ...") on malformed input,
+// Parses a complete JSON text; throws std::runtime_error("[fn] ...") on malformed input,
 // invalid UTF-8, duplicate object keys or nesting deeper than 64.
 Json parse_json(const std::string& text, const char* fn);
 

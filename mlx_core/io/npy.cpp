@@ -15,7 +15,7 @@ namespace mlx::core::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw std::invalid_argument("[load_npy] " + what);
+  throw std::runtime_error("[load_npy] " + what);
 }
 
 // The header is a Python dict literal; this reads the subset NumPy writes.

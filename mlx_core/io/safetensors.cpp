@@ -16,7 +16,7 @@ constexpr const char* fn = "load_safetensors";
 constexpr uint64_t max_header = 100ull << 20;
 
 [[noreturn]] void fail(const std::string& what) {
-  throw std::invalid_argument(std::string("[load_safetensors] ") + what);
+  throw std::runtime_error(std::string("[load_safetensors] ") + what);
 }
 
 const struct {
@@ -140,7 +140,7 @@ void check_safetensors(const NamedArrays& arrays) {
   for (auto& [name, a] : arrays) {
     if (name == "__metadata__") throw std::invalid_argument("[save_safetensors] '__metadata__' is reserved and cannot name an array");
     if (!dtype_name_of(a.dtype()))
-      throw std::invalid_argument(msg("[save_safetensors] Array '", name, "' has unsupported dtype ", dtype_name(a.dtype())));
+      throw std::runtime_error(msg("[save_safetensors] Array '", name, "' has unsupported dtype ", dtype_name(a.dtype())));
   }
 }
 

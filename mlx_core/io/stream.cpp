@@ -145,13 +145,13 @@ void write_row_major(Writer& w, const array& a) {
 
 uint64_t checked_mul(uint64_t a, uint64_t b, const char* m) {
   uint64_t r;
-  if (__builtin_mul_overflow(a, b, &r)) throw std::invalid_argument(m);
+  if (__builtin_mul_overflow(a, b, &r)) throw std::runtime_error(m);
   return r;
 }
 
 uint64_t checked_add(uint64_t a, uint64_t b, const char* m) {
   uint64_t r;
-  if (__builtin_add_overflow(a, b, &r)) throw std::invalid_argument(m);
+  if (__builtin_add_overflow(a, b, &r)) throw std::runtime_error(m);
   return r;
 }
 

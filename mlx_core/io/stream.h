@@ -79,7 +79,7 @@ void write_row_major(Writer& w, const array& a);
 // Writes the elements in column-major order; the array must be column-contiguous.
 void write_raw(Writer& w, const array& a);
 
-// a * b, throwing std::invalid_argument(msg) on uint64 overflow.
+// a * b, throwing std::runtime_error(msg) on uint64 overflow (as the other parse errors).
 uint64_t checked_mul(uint64_t a, uint64_t b, const char* msg);
 uint64_t checked_add(uint64_t a, uint64_t b, const char* msg);
 

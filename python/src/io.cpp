@@ -46,7 +46,7 @@ class PyReader : public io::Reader {
   uint64_t size() const override { return size_; }
   std::string label() const override { return "<file>"; }
   void read_at(void* dst, uint64_t n, uint64_t offset) override {
-    if (offset > size_ || n > size_ - offset) throw std::invalid_argument("[load] Unexpected end of file");
+    if (offset > size_ || n > size_ - offset) throw std::runtime_error("[load] Unexpected end of file");
     if (mem_.is_valid()) {
       if (n) std::memcpy(dst, PyBytes_AS_STRING(mem_.ptr()) + offset, n);
       return;
@@ -63,13 +63,13 @@ class PyReader : public io::Reader {
         if (!mv.is_valid()) throw nb::python_error();
         nb::object got = f_.attr("readinto")(mv);
         uint64_t k = got.is_none() ? 0 : nb::cast<uint64_t>(got);
-        if (k == 0 || k > chunk) throw std::invalid_argument("[load] Unexpected end of file");
+        if (k == 0 || k > chunk) throw std::runtime_error("[load] Unexpected end of file");
         p += k;
         n -= k;
         pos_ += k;
       }
     } catch (nb::python_error& e) {
-      throw std::invalid_argument(std::string("[load] Failed to read the file: ") + e.what());
+      throw std::runtime_error(std::string("[load] Failed to read the file: ") + e.what());
     }
   }
   // Leaves the file just after the first `n` bytes (the next array of a stream of them).
@@ -226,7 +226,7 @@ nb::dict load_npz(nb::handle file) {
       uint64_t csize = nb::cast<uint64_t>(info.attr("compress_size"));
       // Deflate expands at most ~1032x: a bigger claim is a lie (and would be allocated).
       if (nb::cast<int>(info.attr("compress_type")) != 0 && size / 1100 > csize + 1024)
-        throw std::invalid_argument(mx::msg("[load_npz] Member '", name, "' claims an impossible size ", size));
+        throw std::runtime_error(mx::msg("[load_npz] Member '", name, "' claims an impossible size ", size));
       nb::object member = zf.attr("open")(info);
       try {
         PyReader r(member, size);
@@ -240,7 +240,7 @@ nb::dict load_npz(nb::handle file) {
   } catch (nb::python_error& e) {
     zf.attr("close")();
     if (e.matches(PyExc_MemoryError) || e.matches(PyExc_KeyboardInterrupt)) throw;
-    throw std::invalid_argument(std::string("[load_npz] Corrupt archive: ") + e.what());
+    throw std::runtime_error(std::string("[load_npz] Corrupt archive: ") + e.what());
   } catch (...) {
     zf.attr("close")();
     throw;
@@ -465,7 +465,7 @@ Args:
         R"(Load array(s) from a ``.npy``, ``.npz``, ``.safetensors`` or ``.gguf`` file.
 
 The file is read and checked completely: a malformed, truncated or inconsistent file
-raises ``ValueError`` (``RuntimeError`` when it cannot be opened) and nothing is
+raises ``RuntimeError`` (as does a file that cannot be opened) and nothing is
 allocated beyond what the file can hold.
 
 Args:
@@ -483,7 +483,7 @@ Returns:
     formats; ``(arrays, metadata)`` when ``return_metadata`` is ``True``.
 
 GGUF tensors of the types F32, F16, BF16, F64, I8, I16, I32 and I64 load; quantized
-types raise ``ValueError``.
+types raise ``RuntimeError``.
 
 Example:
     >>> weights = mx.load("model.safetensors")
