@@ -428,11 +428,56 @@ void init_ops(nb::module_& m) {
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
       "stream"_a = nb::none(), DOC);
-  REDUCE_FN(sum, "Sum over axis (all axes when None).")
-  REDUCE_FN(mean, "Mean over axis (all axes when None).")
-  REDUCE_FN(max, "Maximum over axis (all axes when None).")
-  REDUCE_FN(min, "Minimum over axis (all axes when None).")
-  REDUCE_FN(prod, "Product over axis (all axes when None).")
+  REDUCE_FN(sum, "The sum of the elements over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.sum(mx.array([[1, 2], [3, 4]]), axis=0)  # array([4, 6], dtype=int32)\n")
+  REDUCE_FN(mean, "The mean of the elements (integer inputs give float32) over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.mean(mx.array([1, 2, 3, 4]))  # array(2.5, dtype=float32)\n")
+  REDUCE_FN(max, "The largest element over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.max(mx.array([[1, 5], [3, 2]]), axis=1)  # array([5, 3], dtype=int32)\n")
+  REDUCE_FN(min, "The smallest element over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.min(mx.array([3, 1, 2]))  # array(1, dtype=int32)\n")
+  REDUCE_FN(prod, "The product of the elements over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.prod(mx.array([1, 2, 3, 4]))  # array(24, dtype=int32)\n")
 #undef REDUCE_FN
 #define ARG_FN(NAME, DOC)                                                                   \
   m.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,               \
@@ -442,8 +487,26 @@ void init_ops(nb::module_& m) {
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
       "stream"_a = nb::none(), DOC);
-  ARG_FN(argmax, "Index (uint32) of the maximum along axis (flattened when None).")
-  ARG_FN(argmin, "Index (uint32) of the minimum along axis (flattened when None).")
+  ARG_FN(argmax, "The index (uint32) of the largest value along an axis; the first on ties.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int, optional): The axis to search. Default: None, the flattened array.\n"
+  "    keepdims (bool, optional): Keep the reduced axis with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The indices.\n\n"
+  "Example:\n"
+  "    >>> mx.argmax(mx.array([1, 3, 2]))  # array(1, dtype=uint32)\n")
+  ARG_FN(argmin, "The index (uint32) of the smallest value along an axis; the first on ties.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int, optional): The axis to search. Default: None, the flattened array.\n"
+  "    keepdims (bool, optional): Keep the reduced axis with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The indices.\n\n"
+  "Example:\n"
+  "    >>> mx.argmin(mx.array([[4, 1], [0, 5]]), axis=1)  # array([1, 0], dtype=uint32)\n")
 #undef ARG_FN
 
   // Shapes.
