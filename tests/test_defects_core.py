@@ -286,3 +286,22 @@ def test_complex_matmul_overflow_in_part_of_a_larger_product():
     with np.errstate(over="ignore", invalid="ignore"):
         expected = x @ y
     np.testing.assert_allclose(got[ok], expected[ok], rtol=1e-4, atol=1e-3)
+
+
+def test_axis_argument_errors_name_the_argument():
+    a = mx.zeros((2, 3))
+    with pytest.raises(TypeError, match=r"\[sum\] Expected axis"):
+        mx.sum(a, axis=1.5)
+    with pytest.raises(TypeError, match=r"\[mean\] Expected axis.*str"):
+        a.mean(axis="0")
+    with pytest.raises(TypeError, match=r"\[squeeze\]"):
+        mx.squeeze(a, axis=[0.0])
+    with pytest.raises(TypeError, match=r"\[expand_dims\]"):
+        mx.expand_dims(a, "0")
+    with pytest.raises(IndexError, match=r"\[max\]"):
+        mx.max(a, axis=2**40)
+    # Valid forms still work.
+    assert mx.sum(a, axis=np.int64(1)).shape == (2,)
+    assert mx.sum(a, axis=(0, 1)).shape == ()
+    assert a.sum(axis=[1], keepdims=True).shape == (2, 1)
+    assert mx.expand_dims(a, (0, 3)).shape == (1, 2, 3, 1)

@@ -439,8 +439,8 @@ void init_array(nb::module_& m) {
       "\n"
       "Returns:\n"
       "    array: A view with the two axes exchanged.\n")
-      .def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
-        return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
+      .def("squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
+        return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
       }, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1 (see mlx.core.squeeze).\n"
       "\n"
@@ -465,9 +465,9 @@ void init_array(nb::module_& m) {
       "    array: The flattened array.\n");
 
 #define REDUCE_METHOD(NAME)                                                                 \
-  cls.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,        \
+  cls.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,         \
                     mx::StreamOrDevice s) {                                                 \
-        return reduce_arg(a, axis, keepdims, s,                                             \
+        return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \

@@ -420,9 +420,9 @@ void init_ops(nb::module_& m) {
 
   // Reductions.
 #define REDUCE_FN(NAME, DOC)                                                                \
-  m.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,          \
+  m.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,           \
                   mx::StreamOrDevice s) {                                                   \
-        return reduce_arg(a, axis, keepdims, s,                                             \
+        return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
@@ -568,8 +568,8 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
-  m.def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
-        return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
+  m.def("squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
+        return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1.\n"
       "\n"
@@ -580,8 +580,8 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
       "Returns:\n"
       "    array: A view without those axes.\n");
-  m.def("expand_dims", [](const mx::array& a, const IntOrVec& axis, mx::StreamOrDevice s) {
-        return mx::expand_dims(a, to_axes(axis), s);
+  m.def("expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
+        return mx::expand_dims(a, to_axes(axis, "expand_dims"), s);
       }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Inserts axes of size 1.\n"
       "\n"
