@@ -13,7 +13,7 @@ stop_gradient abs negative sign exp log sqrt square sin cos tanh sigmoid logical
 bitwise_invert add subtract multiply divide floor_divide remainder power maximum minimum
 equal not_equal less less_equal greater greater_equal logical_and logical_or bitwise_and
 bitwise_or bitwise_xor left_shift right_shift divmod where matmul reshape transpose swapaxes
-moveaxis squeeze expand_dims broadcast_to broadcast_arrays flatten
+moveaxis squeeze expand_dims broadcast_to broadcast_arrays flatten sum mean max min prod argmax argmin
 issubdtype isdtype can_cast result_type set_printoptions get_printoptions printoptions
 eval async_eval grad value_and_grad vjp jvp vmap
 stream default_device set_default_device default_stream set_default_stream new_stream
@@ -27,7 +27,7 @@ item tolist astype view reshape transpose swapaxes squeeze flatten sum mean max 
 argmax argmin abs exp log sqrt square sin cos __array_namespace__ to_device __getstate__
 """.split()
 
-CLASSES = ["array", "finfo", "iinfo", "PrintOptions", "Dtype"]
+CLASSES = ["array", "finfo", "iinfo", "PrintOptions", "Dtype", "Device", "Stream"]
 
 
 def body(doc):

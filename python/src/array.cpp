@@ -158,8 +158,10 @@ mx::Dtype dtype_from_pickle_code(int code) {
 
 nb::tuple getstate(const mx::array& a) {
   mx::array x = a.dtype() == mx::bfloat16 ? mx::view(a, mx::uint16) : a;
-  // A NumPy copy: the state must not alias this array's memory.
-  nb::object values = nb::cast(x).attr("__array__")().attr("copy")();
+  // A read-only NumPy view of the memory: pickle copies it once, and the view cannot be
+  // used to change this array.
+  nb::object values = nb::cast(x).attr("__array__")();
+  values.attr("setflags")("write"_a = false);
   return nb::make_tuple(values, pickle_code(a.dtype()));
 }
 
@@ -167,8 +169,10 @@ mx::array setstate(const nb::tuple& state) {
   if (state.size() != 2)
     throw std::invalid_argument("[array.__setstate__] Expected a (values, dtype code) tuple.");
   mx::Dtype d = dtype_from_pickle_code(nb::cast<int>(state[1]));
-  if (d == mx::bfloat16) return mx::view(to_array(state[0], mx::uint16), mx::bfloat16);
-  return to_array(state[0], d);
+  // The values NumPy unpickled belong to nobody else: share their memory (asarray), cast
+  // only when the codes disagree with their dtype.
+  if (d == mx::bfloat16) return mx::view(asarray(state[0], mx::uint16, std::nullopt), mx::bfloat16);
+  return asarray(state[0], d, std::nullopt);
 }
 
 mx::Device array_device(const mx::array& a) {
@@ -291,7 +295,7 @@ void init_array(nb::module_& m) {
       .def("__getstate__", &getstate,
            "The state pickle stores (evaluates the array).\n\n"
            "Returns:\n"
-           "    tuple: (NumPy array holding a copy of the values, dtype code). bfloat16 values\n"
+           "    tuple: (read-only NumPy view of the values, dtype code). bfloat16 values\n"
            "    are stored as their uint16 bits. The dtype codes are the reference's, so\n"
            "    pickles move between the two.")
       .def("__setstate__", [](mx::array& self, const nb::tuple& state) {
@@ -435,8 +439,8 @@ void init_array(nb::module_& m) {
       "\n"
       "Returns:\n"
       "    array: A view with the two axes exchanged.\n")
-      .def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
-        return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
+      .def("squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
+        return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
       }, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1 (see mlx.core.squeeze).\n"
       "\n"
@@ -461,9 +465,9 @@ void init_array(nb::module_& m) {
       "    array: The flattened array.\n");
 
 #define REDUCE_METHOD(NAME)                                                                 \
-  cls.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,        \
+  cls.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,         \
                     mx::StreamOrDevice s) {                                                 \
-        return reduce_arg(a, axis, keepdims, s,                                             \
+        return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \

@@ -162,3 +162,61 @@ void def_array_property(const char* name, Func&& f, const char* doc) {
   nb::object prop = nb::module_::import_("builtins").attr("property")(getter, nb::none(), nb::none(), doc);
   nb::setattr(cls, name, prop);
 }
+
+// An `axis` argument (an int or a sequence of ints) taking any Python object, so that
+// to_axes(v, op) can say what is wrong with a bad one.
+struct AxisArg {
+  nb::object obj;
+};
+
+namespace nanobind::detail {
+template <>
+struct type_caster<AxisArg> {
+  NB_TYPE_CASTER(AxisArg, const_name("int | collections.abc.Sequence[int]"))
+  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
+    value.obj = borrow(src);
+    return true;
+  }
+  static handle from_cpp(const AxisArg& v, rv_policy, cleanup_list*) noexcept {
+    return v.obj.inc_ref();
+  }
+};
+} // namespace nanobind::detail
+
+// One axis: an int (or an object with __index__) in the int range; TypeError naming the
+// argument otherwise.
+inline int axis_value(nb::handle d, const char* op, const char* name) {
+  if (PyFloat_Check(d.ptr()) || !PyIndex_Check(d.ptr()))
+    throw mx::type_error(op_prefix(op) + "Expected " + name +
+                         " to be an int or a sequence of ints, but got " +
+                         (PyLong_Check(d.ptr()) ? "int" : arg_type_name(d)) + ".");
+  nb::object i = nb::steal(PyNumber_Index(d.ptr()));
+  if (!i.is_valid()) throw nb::python_error();
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow != 0 || v < INT_MIN || v > INT_MAX)
+    throw std::out_of_range(op_prefix(op) + "The " + name + " " + nb::cast<std::string>(nb::str(i)) +
+                            " is out of range for an axis.");
+  return static_cast<int>(v);
+}
+
+// The axes an `axis` argument holds.
+inline std::vector<int> to_axes(const AxisArg& v, const char* op, const char* name = "axis") {
+  nb::handle h = v.obj;
+  if (PyLong_Check(h.ptr()) || (PyIndex_Check(h.ptr()) && !PySequence_Check(h.ptr())))
+    return {axis_value(h, op, name)};
+  if (!PySequence_Check(h.ptr()) || PyUnicode_Check(h.ptr()) || PyBytes_Check(h.ptr()))
+    throw mx::type_error(op_prefix(op) + "Expected " + name +
+                         " to be an int or a sequence of ints, but got " + arg_type_name(h) + ".");
+  std::vector<int> out;
+  for (nb::handle d : nb::borrow<nb::sequence>(h)) out.push_back(axis_value(d, op, name));
+  return out;
+}
+
+// reduce_arg for an AxisArg (see above); None reduces all axes.
+template <typename FAxes, typename FAll>
+mx::array reduce_arg(const mx::array& a, const std::optional<AxisArg>& axis, bool keepdims,
+                     mx::StreamOrDevice s, const char* op, FAxes f_axes, FAll f_all) {
+  if (!axis || axis->obj.is_none()) return f_all(a, keepdims, s);
+  return f_axes(a, to_axes(*axis, op), keepdims, s);
+}

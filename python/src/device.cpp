@@ -52,13 +52,22 @@ std::variant<mx::Stream, mx::Device> to_target(const StreamLike& s) {
 } // namespace
 
 void init_device(nb::module_& m) {
-  nb::enum_<mx::Device::DeviceType>(m, "DeviceType")
+  nb::enum_<mx::Device::DeviceType>(m, "DeviceType",
+                                    "The kind of a device: cpu or gpu (also mx.cpu and mx.gpu).")
       .value("cpu", mx::Device::cpu)
       .value("gpu", mx::Device::gpu);
   m.attr("cpu") = m.attr("DeviceType").attr("cpu");
   m.attr("gpu") = m.attr("DeviceType").attr("gpu");
 
-  nb::class_<mx::Device>(m, "Device")
+  nb::class_<mx::Device>(m, "Device",
+                         "A device that computes: its type and index.\n\n"
+                         "Device(type, index=0)\n\n"
+                         "Args:\n"
+                         "    type (DeviceType): mx.cpu or mx.gpu.\n"
+                         "    index (int, optional): Which device of that type. Default: 0.\n\n"
+                         "A DeviceType is accepted wherever a Device is expected.\n\n"
+                         "Example:\n"
+                         "    >>> mx.Device(mx.cpu) == mx.cpu  # True")
       .def(nb::init<mx::Device::DeviceType, int>(), "type"_a, "index"_a = 0)
       .def_ro("type", &mx::Device::type)
       .def_ro("index", &mx::Device::index)
@@ -82,7 +91,12 @@ void init_device(nb::module_& m) {
         return "ThreadLocalStream(" + device_repr(s.device) + ", " + std::to_string(s.id) + ")";
       });
 
-  nb::class_<mx::Stream>(m, "Stream", "An ordered queue of work on a device.")
+  nb::class_<mx::Stream>(m, "Stream",
+                         "An ordered queue of work on a device. Ops take one through their stream\n"
+                         "argument; make them with mx.new_stream(device).\n\n"
+                         "Attributes:\n"
+                         "    device (Device): The device the work runs on.\n"
+                         "    index (int): The stream's number.")
       // Only for the implicit conversion of a thread-local stream (the calling thread's).
       .def(nb::init_implicit<mx::ThreadLocalStream>(), "stream"_a)
       .def_ro("device", &mx::Stream::device)

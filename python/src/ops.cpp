@@ -420,19 +420,64 @@ void init_ops(nb::module_& m) {
 
   // Reductions.
 #define REDUCE_FN(NAME, DOC)                                                                \
-  m.def(#NAME, [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims,          \
+  m.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,           \
                   mx::StreamOrDevice s) {                                                   \
-        return reduce_arg(a, axis, keepdims, s,                                             \
+        return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
       "stream"_a = nb::none(), DOC);
-  REDUCE_FN(sum, "Sum over axis (all axes when None).")
-  REDUCE_FN(mean, "Mean over axis (all axes when None).")
-  REDUCE_FN(max, "Maximum over axis (all axes when None).")
-  REDUCE_FN(min, "Minimum over axis (all axes when None).")
-  REDUCE_FN(prod, "Product over axis (all axes when None).")
+  REDUCE_FN(sum, "The sum of the elements over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.sum(mx.array([[1, 2], [3, 4]]), axis=0)  # array([4, 6], dtype=int32)\n")
+  REDUCE_FN(mean, "The mean of the elements (integer inputs give float32) over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.mean(mx.array([1, 2, 3, 4]))  # array(2.5, dtype=float32)\n")
+  REDUCE_FN(max, "The largest element over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.max(mx.array([[1, 5], [3, 2]]), axis=1)  # array([5, 3], dtype=int32)\n")
+  REDUCE_FN(min, "The smallest element over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.min(mx.array([3, 1, 2]))  # array(1, dtype=int32)\n")
+  REDUCE_FN(prod, "The product of the elements over the given axes.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int or Sequence[int], optional): The axes to reduce. Default: None, all axes.\n"
+  "    keepdims (bool, optional): Keep the reduced axes with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The reduced array.\n\n"
+  "Example:\n"
+  "    >>> mx.prod(mx.array([1, 2, 3, 4]))  # array(24, dtype=int32)\n")
 #undef REDUCE_FN
 #define ARG_FN(NAME, DOC)                                                                   \
   m.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,               \
@@ -442,8 +487,26 @@ void init_ops(nb::module_& m) {
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
       "stream"_a = nb::none(), DOC);
-  ARG_FN(argmax, "Index (uint32) of the maximum along axis (flattened when None).")
-  ARG_FN(argmin, "Index (uint32) of the minimum along axis (flattened when None).")
+  ARG_FN(argmax, "The index (uint32) of the largest value along an axis; the first on ties.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int, optional): The axis to search. Default: None, the flattened array.\n"
+  "    keepdims (bool, optional): Keep the reduced axis with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The indices.\n\n"
+  "Example:\n"
+  "    >>> mx.argmax(mx.array([1, 3, 2]))  # array(1, dtype=uint32)\n")
+  ARG_FN(argmin, "The index (uint32) of the smallest value along an axis; the first on ties.\n\n"
+  "Args:\n"
+  "    a (array): The input.\n"
+  "    axis (int, optional): The axis to search. Default: None, the flattened array.\n"
+  "    keepdims (bool, optional): Keep the reduced axis with size 1. Default: False.\n"
+  "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
+  "Returns:\n"
+  "    array: The indices.\n\n"
+  "Example:\n"
+  "    >>> mx.argmin(mx.array([[4, 1], [0, 5]]), axis=1)  # array([1, 0], dtype=uint32)\n")
 #undef ARG_FN
 
   // Shapes.
@@ -505,8 +568,8 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
-  m.def("squeeze", [](const mx::array& a, std::optional<IntOrVec> axis, mx::StreamOrDevice s) {
-        return axis ? mx::squeeze(a, to_axes(*axis), s) : mx::squeeze(a, s);
+  m.def("squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
+        return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1.\n"
       "\n"
@@ -517,8 +580,8 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
       "Returns:\n"
       "    array: A view without those axes.\n");
-  m.def("expand_dims", [](const mx::array& a, const IntOrVec& axis, mx::StreamOrDevice s) {
-        return mx::expand_dims(a, to_axes(axis), s);
+  m.def("expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
+        return mx::expand_dims(a, to_axes(axis, "expand_dims"), s);
       }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Inserts axes of size 1.\n"
       "\n"
