@@ -212,3 +212,16 @@ def test_long_runs_shared_by_threads(dt):
     np.testing.assert_array_equal(np.array(mx.argsort(a)), np.argsort(x, kind="stable"))
     y = np.stack([x[:150_000], x[150_000:]], axis=1)
     np.testing.assert_array_equal(to_np(mx.sort(mx_from_np(y, dt), axis=0)), np.sort(y, axis=0, kind="stable"))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_large_array_strided_axis(axis):
+    # Large enough that strided runs are sorted through a copy with the axis last.
+    x = sample((4, 200, 100), "float32", seed=20)
+    a = mx.array(x)
+    np.testing.assert_array_equal(np.array(mx.sort(a, axis=axis)), np.sort(x, axis=axis))
+    np.testing.assert_array_equal(np.array(mx.argsort(a, axis=axis)), np.argsort(x, axis=axis, kind="stable"))
+    xt = x.transpose(2, 0, 1)
+    np.testing.assert_array_equal(np.array(mx.sort(a.transpose(2, 0, 1), axis=axis + 1)), np.sort(xt, axis=axis + 1))
+    p = np.array(mx.partition(a, 2, axis=axis))
+    np.testing.assert_array_equal(np.take(p, 2, axis=axis), np.take(np.sort(x, axis=axis), 2, axis=axis))

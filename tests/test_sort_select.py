@@ -249,3 +249,15 @@ def test_vmap_searchsorted():
 def test_docstrings():
     for f in (mx.partition, mx.argpartition, mx.topk, mx.median, mx.searchsorted):
         assert "Args:" in f.__doc__ and "Returns:" in f.__doc__
+
+
+def test_partition_gradient_follows_argpartition():
+    x = sample((3, 40), "float32", seed=16)
+    w = sample((3, 40), "float32", seed=17)
+    a, wm = mx.array(x), mx.array(w)
+    g = np.array(mx.grad(lambda v: (mx.partition(v, 7, axis=1) * wm).sum())(a))
+    idx = np.array(mx.argpartition(a, 7, axis=1)).astype(np.int64)
+    exp = np.zeros_like(w)
+    np.put_along_axis(exp, idx, w, axis=1)
+    np.testing.assert_array_equal(g, exp)
+    np.testing.assert_array_equal(np.array(mx.partition(a, 7, axis=1)), np.take_along_axis(x, idx, axis=1))

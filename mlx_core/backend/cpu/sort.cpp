@@ -104,6 +104,31 @@ void sort_kernel(const array& in, array& out, SortKind kind, int axis, int kth) 
   Runs<2> runs(in.shape(), axis, {&in.strides(), &out.strides()});
   int64_t n = runs.len;
   if (n == 0 || runs.count == 0) return;
+  if (runs.step[0] != 1 && runs.count > 1 && static_cast<int64_t>(in.size()) >= cpu::parallel_threshold) {
+    // Strided runs of a large array: sort a copy with the axis last (runs contiguous and
+    // cache-friendly), then copy the result back into place.
+    int nd = in.ndim();
+    std::vector<int> perm;
+    for (int d = 0; d < nd; ++d) if (d != axis) perm.push_back(d);
+    perm.push_back(axis);
+    Shape pshape(nd);
+    Strides to_tmp(nd), to_out(nd);
+    int64_t st = 1;
+    for (int j = nd - 1; j >= 0; --j) {
+      pshape[j] = in.shape()[perm[j]];
+      to_tmp[perm[j]] = st;
+      to_out[j] = out.strides()[perm[j]];
+      st *= pshape[j];
+    }
+    array tmp(pshape, in.dtype(), nullptr, {});
+    cpu::allocate_output(tmp);
+    cpu::copy_strided(in, tmp.raw_data(), in.dtype(), to_tmp);
+    array tmp_out(pshape, out.dtype(), nullptr, {});
+    cpu::allocate_output(tmp_out);
+    sort_kernel<T>(tmp, tmp_out, kind, nd - 1, kth);
+    cpu::copy_strided(tmp_out, out.raw_data(), out.dtype(), to_out);
+    return;
+  }
   const T* pi = in.data<T>();
   using U = typename OrderKey<T>::U;
   using Item = typename IndexItems<U>::Item;
@@ -128,6 +153,7 @@ void sort_kernel(const array& in, array& out, SortKind kind, int axis, int kth) 
         order_run<T>(src, is, n, partition ? kth : -1, a, b,
                      [&](int64_t pos, const Item& it) { dst[pos * os] = IndexItems<U>::index(it); });
       } else {
+        // Partitioned values follow argpartition's order exactly, which the gradient relies on.
         T* dst = out.data<T>() + o[1];
         order_run<T>(src, is, n, partition ? kth : -1, a, b,
                      [&](int64_t pos, const Item& it) { dst[pos * os] = src[IndexItems<U>::index(it) * is]; });

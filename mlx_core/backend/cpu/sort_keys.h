@@ -188,9 +188,9 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
   }
 }
 
-// radix_sort with digits of 8 bits for keys of 16 bits or less; 16 bits for longer runs of
-// wider keys (fewer passes; the 65536-entry histograms pay off from about 2**18 items);
-// 11 bits otherwise.
+// radix_sort with digits of 8 bits for keys of 16 bits or less and for short runs; 16 bits
+// for long runs of wider keys (fewer passes; the 65536-entry histograms pay off from about
+// 2**18 items); 11 bits otherwise.
 template <int key_bits, typename Item, typename Load, typename KeyFn, typename Store>
 void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   if constexpr (key_bits <= 16) {
@@ -198,6 +198,8 @@ void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) 
   } else {
     if (n >= (int64_t(1) << 18)) {
       radix_sort_digits<key_bits, 16>(a, b, n, load, key, store);
+    } else if (n < (int64_t(1) << 13)) {
+      radix_sort_digits<key_bits, 8>(a, b, n, load, key, store);
     } else {
       radix_sort_digits<key_bits, 11>(a, b, n, load, key, store);
     }
