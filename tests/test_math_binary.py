@@ -110,7 +110,8 @@ def test_vmap():
     for fn in (mx.arctan2, mx.logaddexp, mx.logical_xor, mx.isclose):
         out = mx.vmap(fn, in_axes=(1, None))(x, y)
         expected = np.stack([to_np(fn(x[:, i], y)) for i in range(4)])
-        np.testing.assert_array_equal(to_np(out), expected)
+        # Strided columns and contiguous runs may take libm's scalar and vector variants.
+        np.testing.assert_allclose(to_np(out), expected, rtol=5e-7, atol=1e-7)
     out = mx.vmap(lambda a: mx.clip(a, -1.0, 1.0))(x)
     np.testing.assert_array_equal(to_np(out), np.clip(to_np(x), -1, 1))
 

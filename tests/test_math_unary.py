@@ -349,7 +349,8 @@ def test_vmap(op):
     x = mx.array(data("float32", lo, hi, shape=(3, 4)))
     out = mx.vmap(fn, in_axes=1)(x)
     expected = np.stack([to_np(fn(x[:, i])) for i in range(4)])
-    np.testing.assert_array_equal(to_np(out), expected)
+    # Strided columns and contiguous runs may take libm's scalar and vector variants.
+    np.testing.assert_allclose(to_np(out), expected, rtol=5e-7, atol=1e-7)
 
 
 def test_bad_inputs():

@@ -11,12 +11,12 @@
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)) && !defined(__FAST_MATH__) &&  \
     !defined(OPENMLX_NO_VECTOR_MATH)
 #define OPENMLX_VECTOR_MATH 1
-#define MLX_VM_DECL1(f) \
-  __attribute__((simd("notinbranch"))) float f##f(float) noexcept; \
-  __attribute__((simd("notinbranch"))) double f(double) noexcept;
-#define MLX_VM_DECL2(f) \
-  __attribute__((simd("notinbranch"))) float f##f(float, float) noexcept; \
-  __attribute__((simd("notinbranch"))) double f(double, double) noexcept;
+#define MLX_VM_DECL1(fn) \
+  __attribute__((simd("notinbranch"))) float fn##f(float) noexcept; \
+  __attribute__((simd("notinbranch"))) double fn(double) noexcept;
+#define MLX_VM_DECL2(fn) \
+  __attribute__((simd("notinbranch"))) float fn##f(float, float) noexcept; \
+  __attribute__((simd("notinbranch"))) double fn(double, double) noexcept;
 extern "C" {
 MLX_VM_DECL1(sin)
 MLX_VM_DECL1(cos)
