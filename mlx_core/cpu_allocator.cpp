@@ -26,7 +26,8 @@ size_t round_size(size_t size) {
 void* system_alloc(size_t size) {
   void* p = nullptr;
   // Large blocks on 2 MiB boundaries, offered to transparent huge pages (as NumPy does):
-  // random access over tens of MB otherwise misses the TLB on nearly every load.
+  // random access over tens of MB otherwise misses the TLB on nearly every load, and
+  // streaming kernels run faster too (a 10M-element float32 sum about 1.5x).
   constexpr size_t kHuge = size_t(2) << 20;
   if (size >= 2 * kHuge) {
     if (posix_memalign(&p, kHuge, size) != 0) return nullptr;
@@ -36,15 +37,6 @@ void* system_alloc(size_t size) {
     return p;
   }
   if (posix_memalign(&p, kAlign, size) != 0) return nullptr;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  // Large blocks ask for transparent huge pages, as NumPy's do: kernels that stream through
-  // them then miss the TLB far less (a 10M-element float32 sum runs about 1.5x faster).
-  if (size >= (size_t(4) << 20)) {
-    uintptr_t b = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~uintptr_t(kPage - 1);
-    uintptr_t e = (reinterpret_cast<uintptr_t>(p) + size) & ~uintptr_t(kPage - 1);
-    if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
-  }
-#endif
   return p;
 }
 
