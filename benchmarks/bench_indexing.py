@@ -8,11 +8,11 @@ a[idx] = v (scatter), a.at[idx].add(v) (np.add.at / torch.index_add_), put_along
 Ratios above 1 mean mlx is slower. Times are best-of-5 per call, in ms.
 """
 
-import time
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time as timeit
 
 try:
     import torch
@@ -20,15 +20,6 @@ try:
 except ImportError:  # PyTorch is optional
     torch = None
 
-
-def timeit(fn, repeats=5):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main():

@@ -9,11 +9,12 @@ PyTorch (< 1 means openmlx is faster). The files go to a temporary directory.
 import argparse
 import os
 import tempfile
-import time
+
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time
 
 try:
     import torch
@@ -22,12 +23,7 @@ except ImportError:  # optional
 
 
 def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return best_time(fn, repeat, warmup=False)
 
 
 def main():

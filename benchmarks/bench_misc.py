@@ -3,26 +3,17 @@ PyTorch when installed) in the same run: complex64 matmul (four real GEMMs), pic
 array creation from bytes. Prints each time and the ratio to the faster competitor."""
 
 import pickle
-import time
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time as best
 
 try:
     import torch
 except ImportError:
     torch = None
 
-
-def best(fn, reps=5):
-    fn()
-    t = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        t = min(t, time.perf_counter() - t0)
-    return t
 
 
 def row(name, t_mx, others):

@@ -9,26 +9,17 @@ NumPy's generator one.
 """
 
 import argparse
-import time
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time
 
 try:
     import torch
 except ImportError:  # PyTorch is optional
     torch = None
 
-
-def best_time(fn, repeats=7):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main():

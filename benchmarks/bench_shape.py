@@ -9,26 +9,17 @@ slower; the target is within 1.25x of the faster of NumPy and PyTorch.
 
 import argparse
 import json
-import time
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time as timeit
 
 try:
     import torch
 except ImportError:  # PyTorch is optional
     torch = None
 
-
-def timeit(fn, repeats=7):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def cases():

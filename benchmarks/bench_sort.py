@@ -6,11 +6,11 @@ Times sort/argsort of 1M and 10M float32, topk, partition and median, and prints
 ratio of openmlx to the faster of the others (lower is better; the target is <= 1.25)."""
 
 import argparse
-import time
 
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time
 
 try:
     import torch
@@ -20,13 +20,7 @@ except ImportError:  # torch is optional
 
 
 def best(f, repeat):
-    f()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times) * 1e3
+    return best_time(f, repeat) * 1e3
 
 
 def main():

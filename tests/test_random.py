@@ -348,7 +348,13 @@ def test_bernoulli_shapes_and_statistics():
 # ---------------------------------------------------------------------------
 
 def test_gumbel_matches_reference_and_statistics():
-    assert bits32(R.gumbel(shape=(6,), key=R.key(3))) == REF["gumbel"]
+    # Within a few ulp of the terms, as the issue asks of the distributions built on log:
+    # -log(-log(u)) cancels near u = 1/e, where an ulp of the inner log (ours is glibc's
+    # vector log, not the reference's) is many ulps of a result close to 0.
+    got = np.array(R.gumbel(shape=(6,), key=R.key(3)))
+    ref = np.array(REF["gumbel"], dtype=np.uint32).view(np.float32)
+    eps = np.finfo(np.float32).eps
+    assert np.allclose(got, ref, rtol=4 * eps, atol=4 * eps)
     x = np.array(R.gumbel(shape=(200000,), key=R.key(4)), dtype=np.float64)
     assert abs(x.mean() - 0.5772156649) < 0.01
     assert abs(x.var() - math.pi**2 / 6) < 0.03

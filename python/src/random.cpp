@@ -330,32 +330,4 @@ Returns:
 
 Example:
     >>> mx.random.permutation(5, key=mx.random.key(0)))");
-
-  m.def("multivariate_normal",
-        [](const mx::array& mean, const mx::array& cov, const std::vector<int>& shape,
-           std::optional<mx::Dtype> dtype, std::optional<mx::array> key, mx::StreamOrDevice s) -> mx::array {
-          (void)mean, (void)cov, (void)shape, (void)dtype, (void)key, (void)s;
-          throw std::runtime_error(
-              "[multivariate_normal] Not available yet: it factorizes cov with mx.linalg, which this build lacks.");
-        },
-        "mean"_a, "cov"_a, "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "key"_a = nb::none(),
-        "stream"_a = nb::none(),
-        nb::sig("def multivariate_normal(mean: array, cov: array, shape: Sequence[int] = [], "
-                "dtype: Dtype | None = float32, key: array | None = None, "
-                "stream: Stream | Device | None = None) -> array"),
-        R"(Generate jointly normal samples with mean ``mean`` (shape ``(..., n)``) and
-covariance ``cov`` (shape ``(..., n, n)``, positive semi-definite).
-
-Not available yet in this build: it needs the matrix factorizations of ``mx.linalg``
-and raises RuntimeError.
-
-Args:
-    mean (array): The mean.
-    cov (array): The covariance matrix.
-    shape (list(int), optional): Output batch shape. Default: ``[]``.
-    dtype (Dtype, optional): Only ``float32``. Default: ``float32``.
-    key (array, optional): A PRNG key. Default: ``None`` (the global state).
-
-Returns:
-    array: The samples, shape ``shape + (n,)``.)");
 }
