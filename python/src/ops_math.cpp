@@ -276,6 +276,43 @@ Returns:
     array: 0-d bool array.
 )");
 
+  m.def("to_fp8", [](const mx::array& x, mx::StreamOrDevice s) { return mx::to_fp8(x, s); },
+        "x"_a, nb::kw_only(), "stream"_a = nb::none(),
+        R"(Encodes x as float8 E4M3 ("fn": no infinities) codes stored in uint8.
+
+Each value is rounded to the nearest E4M3 value (ties to even); magnitudes beyond 448,
+infinities and NaN saturate to +-448 (NaN to +448), as in the reference.
+
+Args:
+    x (array): A real floating-point array (float16, bfloat16, float32 or float64).
+    stream (Stream | Device | None): Where to run the op (default: the default stream).
+
+Returns:
+    array: The uint8 codes, of x's shape.
+
+Example:
+    >>> mx.to_fp8(mx.array([1.0, 0.3, 1000.0])).tolist()
+    [56, 42, 126]
+)");
+  m.def("from_fp8", [](const mx::array& x, mx::Dtype dtype, mx::StreamOrDevice s) {
+          return mx::from_fp8(x, dtype, s);
+        },
+        "x"_a, "dtype"_a = mx::bfloat16, nb::kw_only(), "stream"_a = nb::none(),
+        R"(Decodes float8 E4M3 codes (uint8, as made by :func:`to_fp8`) to a floating dtype.
+
+Args:
+    x (array): The uint8 codes.
+    dtype (Dtype): The result's real floating dtype (default bfloat16).
+    stream (Stream | Device | None): Where to run the op (default: the default stream).
+
+Returns:
+    array: The values, of x's shape. Codes 0x7f and 0xff are NaN.
+
+Example:
+    >>> mx.from_fp8(mx.array([56, 42], mx.uint8), mx.float32).tolist()
+    [1.0, 0.3125]
+)");
+
   // Aliases, as in the reference.
   for (auto [alias, name] : {std::pair{"asin", "arcsin"}, {"acos", "arccos"}, {"atan", "arctan"},
                              {"asinh", "arcsinh"}, {"acosh", "arccosh"}, {"atanh", "arctanh"},
