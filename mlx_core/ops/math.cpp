@@ -50,11 +50,6 @@ array predicate(UnaryOp op, const array& a, bool on_integers, StreamOrDevice s) 
   return full(a.shape(), array(on_integers), bool_, s);
 }
 
-// True when every element of the bool array x is (true for an empty x).
-array all_true(const array& x, StreamOrDevice s) {
-  if (x.size() == 0) return array(true);
-  return equal(min(astype(x, uint8, s), false, s), array(uint8_t(1)), s);
-}
 
 } // namespace
 
@@ -187,7 +182,7 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
 }
 
 array allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
-  return all_true(isclose(a, b, rtol, atol, equal_nan, s), s);
+  return all(isclose(a, b, rtol, atol, equal_nan, s), false, s);
 }
 
 array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
@@ -196,7 +191,7 @@ array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice
   array x = astype(a, t, s), y = astype(b, t, s);
   array eq = equal(x, y, s);
   if (equal_nan && is_inexact(t)) eq = logical_or(eq, logical_and(isnan(x, s), isnan(y, s), s), s);
-  return all_true(eq, s);
+  return all(eq, false, s);
 }
 
 } // namespace mlx::core
