@@ -4,6 +4,7 @@
 #include <numeric>
 #include <set>
 
+#include "mlx_core/ops/axes.h"
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
@@ -14,28 +15,9 @@ namespace mlx::core {
 
 namespace {
 
-std::vector<int> all_axes(const array& a) {
-  std::vector<int> axes(a.ndim());
-  std::iota(axes.begin(), axes.end(), 0);
-  return axes;
-}
-
-// Sorted, non-negative, unique axes.
-std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim) {
-  std::set<int> seen;
-  for (int ax : axes) {
-    int n = ax < 0 ? ax + ndim : ax;
-    if (n < 0 || n >= ndim) {
-      throw std::out_of_range(msg("Invalid axis ", ax, " for array with ", ndim, " dimensions."));
-    }
-    if (!seen.insert(n).second) throw std::invalid_argument("Duplicate axes detected in reduction.");
-  }
-  return {seen.begin(), seen.end()};
-}
-
 array reduce(const array& a, ReduceType type, const std::vector<int>& axes_in, bool keepdims, Dtype out_dtype,
              StreamOrDevice s) {
-  auto axes = normalize_axes(axes_in, a.ndim());
+  auto axes = detail::reduction_axes(axes_in, a.ndim());
   Shape kept = a.shape();
   for (int ax : axes) kept[ax] = 1;
   // Half types accumulate in float32.
@@ -57,7 +39,7 @@ Dtype sum_dtype(Dtype d) {
 }
 
 void check_nonempty(const array& a, const std::vector<int>& axes_in, const char* op) {
-  auto axes = normalize_axes(axes_in, a.ndim());
+  auto axes = detail::reduction_axes(axes_in, a.ndim());
   for (int ax : axes) {
     if (a.shape()[ax] == 0) {
       throw std::invalid_argument(msg("[", op, "] Cannot ", op, " reduce over axis ", ax, " with size 0."));
@@ -76,34 +58,34 @@ static Dtype sum_dtype_for(const array& a, const std::vector<int>& axes) {
 array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, ReduceType::Sum, axes, keepdims, sum_dtype_for(a, axes), s);
 }
-array sum(const array& a, bool keepdims, StreamOrDevice s) { return sum(a, all_axes(a), keepdims, s); }
+array sum(const array& a, bool keepdims, StreamOrDevice s) { return sum(a, detail::every_axis(a), keepdims, s); }
 
 array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, ReduceType::Prod, axes, keepdims, sum_dtype_for(a, axes), s);
 }
-array prod(const array& a, bool keepdims, StreamOrDevice s) { return prod(a, all_axes(a), keepdims, s); }
+array prod(const array& a, bool keepdims, StreamOrDevice s) { return prod(a, detail::every_axis(a), keepdims, s); }
 
 array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   check_nonempty(a, axes, "max");
   return reduce(a, ReduceType::Max, axes, keepdims, a.dtype(), s);
 }
-array max(const array& a, bool keepdims, StreamOrDevice s) { return max(a, all_axes(a), keepdims, s); }
+array max(const array& a, bool keepdims, StreamOrDevice s) { return max(a, detail::every_axis(a), keepdims, s); }
 
 array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   check_nonempty(a, axes, "min");
   return reduce(a, ReduceType::Min, axes, keepdims, a.dtype(), s);
 }
-array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, all_axes(a), keepdims, s); }
+array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, detail::every_axis(a), keepdims, s); }
 
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  auto norm = normalize_axes(axes, a.ndim());
+  auto norm = detail::reduction_axes(axes, a.ndim());
   Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
   double count = 1;
   for (int ax : norm) count *= a.shape()[ax];
   array total = sum(astype(a, dt, s), norm, keepdims, s);
   return multiply(total, astype(array(1.0 / count), dt, s), s);
 }
-array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, all_axes(a), keepdims, s); }
+array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, detail::every_axis(a), keepdims, s); }
 
 namespace {
 array arg_reduce(const array& a, ArgReduceType type, int axis, bool keepdims, StreamOrDevice s, const char* op) {
@@ -140,22 +122,22 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
 array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return reduce(astype(a, bool_, s), ReduceType::Min, axes, keepdims, bool_, s);
 }
-array all(const array& a, bool keepdims, StreamOrDevice s) { return all(a, all_axes(a), keepdims, s); }
+array all(const array& a, bool keepdims, StreamOrDevice s) { return all(a, detail::every_axis(a), keepdims, s); }
 
 array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return reduce(astype(a, bool_, s), ReduceType::Max, axes, keepdims, bool_, s);
 }
-array any(const array& a, bool keepdims, StreamOrDevice s) { return any(a, all_axes(a), keepdims, s); }
+array any(const array& a, bool keepdims, StreamOrDevice s) { return any(a, detail::every_axis(a), keepdims, s); }
 
 array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return astype(sum(astype(a, bool_, s), axes, keepdims, s), int32, s);
 }
 array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
-  return count_nonzero(a, all_axes(a), keepdims, s);
+  return count_nonzero(a, detail::every_axis(a), keepdims, s);
 }
 
 array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
-  auto norm = normalize_axes(axes, a.ndim());
+  auto norm = detail::reduction_axes(axes, a.ndim());
   Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
   Dtype real_dt = dt == complex64 ? float32 : dt;
   array x = astype(a, dt, s);
@@ -168,11 +150,11 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   array total = reduce(dev, ReduceType::SumSquares, norm, keepdims, real_dt, s);
   return multiply(total, astype(array(1.0 / denom), real_dt, s), s);
 }
-array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, all_axes(a), keepdims, ddof, s); }
+array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, detail::every_axis(a), keepdims, ddof, s); }
 
 array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   return sqrt(var(a, axes, keepdims, ddof, s), s);
 }
-array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return std(a, all_axes(a), keepdims, ddof, s); }
+array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return std(a, detail::every_axis(a), keepdims, ddof, s); }
 
 } // namespace mlx::core

@@ -3,6 +3,7 @@
 #include <numeric>
 #include <set>
 
+#include "mlx_core/ops/axes.h"
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
@@ -12,25 +13,6 @@
 namespace mlx::core {
 
 namespace {
-
-std::vector<int> every_axis(const array& a) {
-  std::vector<int> axes(a.ndim());
-  std::iota(axes.begin(), axes.end(), 0);
-  return axes;
-}
-
-// Sorted, non-negative, unique axes (IndexError / ValueError as the reductions).
-std::vector<int> checked_axes(const std::vector<int>& axes, int ndim) {
-  std::set<int> seen;
-  for (int ax : axes) {
-    int n = ax < 0 ? ax + ndim : ax;
-    if (n < 0 || n >= ndim) {
-      throw std::out_of_range(msg("Invalid axis ", ax, " for array with ", ndim, " dimensions."));
-    }
-    if (!seen.insert(n).second) throw std::invalid_argument("Duplicate axes detected in reduction.");
-  }
-  return {seen.begin(), seen.end()};
-}
 
 // a with `axes` moved to the end and merged into one axis, and how to undo it.
 struct Flattened {
@@ -71,7 +53,7 @@ void check_not_scalar(const array& a, const std::vector<int>& axes, const char* 
 
 array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, StreamOrDevice s) {
   check_not_scalar(a, axes_in, "logsumexp");
-  auto axes = checked_axes(axes_in, a.ndim());
+  auto axes = detail::reduction_axes(axes_in, a.ndim());
   array x = astype(a, float_dtype(a.dtype()), s);
   if (axes.empty()) return x;
   if (a.size() == 0) throw std::invalid_argument("[logsumexp] Received empty array.");
@@ -85,12 +67,12 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
   return keepdims ? out : squeeze(out, axes, s);
 }
 array logsumexp(const array& a, bool keepdims, StreamOrDevice s) {
-  return logsumexp(a, every_axis(a), keepdims, s);
+  return logsumexp(a, detail::every_axis(a), keepdims, s);
 }
 
 array softmax(const array& a, const std::vector<int>& axes_in, bool precise, StreamOrDevice s) {
   check_not_scalar(a, axes_in, "softmax");
-  auto axes = checked_axes(axes_in, a.ndim());
+  auto axes = detail::reduction_axes(axes_in, a.ndim());
   if (axes.empty()) {
     // Each element is its own group: 1 (NaN where x - x is NaN), in the input's dtype.
     if (!is_inexact(a.dtype())) return ones_like(a, s);
@@ -107,6 +89,6 @@ array softmax(const array& a, const std::vector<int>& axes_in, bool precise, Str
   for (size_t i = 0; i < f.perm.size(); ++i) inverse[f.perm[i]] = static_cast<int>(i);
   return transpose(out, inverse, s);
 }
-array softmax(const array& a, bool precise, StreamOrDevice s) { return softmax(a, every_axis(a), precise, s); }
+array softmax(const array& a, bool precise, StreamOrDevice s) { return softmax(a, detail::every_axis(a), precise, s); }
 
 } // namespace mlx::core
