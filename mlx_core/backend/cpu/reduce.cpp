@@ -10,6 +10,7 @@
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/extreme_values.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
@@ -20,24 +21,6 @@
 namespace mlx::core {
 
 namespace {
-
-template <typename T>
-T lowest_value() {
-  if constexpr (std::is_same_v<T, bool>) return false;
-  else if constexpr (cpu::is_cplx<T>) return T(-std::numeric_limits<float>::infinity(), 0.0f);
-  else if constexpr (is_half_v<T>) return T(-std::numeric_limits<float>::infinity());
-  else if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-
-template <typename T>
-T highest_value() {
-  if constexpr (std::is_same_v<T, bool>) return true;
-  else if constexpr (cpu::is_cplx<T>) return T(std::numeric_limits<float>::infinity(), 0.0f);
-  else if constexpr (is_half_v<T>) return T(std::numeric_limits<float>::infinity());
-  else if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::max();
-}
 
 // Integer sums and products wrap around as NumPy's do: they run in an unsigned type at
 // least as wide as int (so that nothing promotes to a signed int) and convert back.
@@ -100,7 +83,7 @@ MLX_SIMD_CLONES T sum_squares_contiguous(const T* s, int64_t n) {
 template <typename T, typename Op, bool IsMax>
 struct ExtremeReducer {
   using Acc = T;
-  Acc init() const { return IsMax ? lowest_value<T>() : highest_value<T>(); }
+  Acc init() const { return IsMax ? cpu::lowest_value<T>() : cpu::highest_value<T>(); }
   Acc load(T v) const { return v; }
   Acc operator()(Acc a, Acc b) const { return Op{}(a, b); }
   T store(Acc a) const { return a; }

@@ -9,6 +9,7 @@
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/extreme_values.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
@@ -36,34 +37,16 @@ struct ProdScan {
 };
 
 template <typename T>
-T lowest() {
-  if constexpr (std::is_same_v<T, bool>) return false;
-  else if constexpr (cpu::is_cplx<T>) return T(-std::numeric_limits<float>::infinity(), 0.0f);
-  else if constexpr (is_half_v<T>) return T(-std::numeric_limits<float>::infinity());
-  else if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-
-template <typename T>
-T highest() {
-  if constexpr (std::is_same_v<T, bool>) return true;
-  else if constexpr (cpu::is_cplx<T>) return T(std::numeric_limits<float>::infinity(), 0.0f);
-  else if constexpr (is_half_v<T>) return T(std::numeric_limits<float>::infinity());
-  else if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::max();
-}
-
-template <typename T>
 struct MaxScan {
   using Acc = T;
-  Acc init() const { return lowest<T>(); }
+  Acc init() const { return cpu::lowest_value<T>(); }
   Acc operator()(Acc a, Acc b) const { return cpu::MaximumOp{}(a, b); }
 };
 
 template <typename T>
 struct MinScan {
   using Acc = T;
-  Acc init() const { return highest<T>(); }
+  Acc init() const { return cpu::highest_value<T>(); }
   Acc operator()(Acc a, Acc b) const { return cpu::MinimumOp{}(a, b); }
 };
 
