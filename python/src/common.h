@@ -31,30 +31,25 @@ struct DtypeArg {
   nb::object obj;
 };
 
-namespace nanobind::detail {
-template <>
-struct type_caster<ShapeArg> {
-  NB_TYPE_CASTER(ShapeArg, const_name("int | collections.abc.Sequence[int]"))
-  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
-    value.obj = borrow(src);
-    return true;
+// Casters for the argument wrappers: they accept any Python object as it is (the op's
+// to_* function checks it); `name` is what signatures and stubs show.
+#define OPENMLX_OBJECT_ARG_CASTER(Type, name)                                         \
+  namespace nanobind::detail {                                                        \
+  template <>                                                                         \
+  struct type_caster<Type> {                                                          \
+    NB_TYPE_CASTER(Type, const_name(name))                                            \
+    bool from_python(handle src, uint8_t, cleanup_list*) noexcept {                   \
+      value.obj = borrow(src);                                                        \
+      return true;                                                                    \
+    }                                                                                 \
+    static handle from_cpp(const Type& v, rv_policy, cleanup_list*) noexcept {        \
+      return v.obj.inc_ref();                                                         \
+    }                                                                                 \
+  };                                                                                  \
   }
-  static handle from_cpp(const ShapeArg& v, rv_policy, cleanup_list*) noexcept {
-    return v.obj.inc_ref();
-  }
-};
-template <>
-struct type_caster<DtypeArg> {
-  NB_TYPE_CASTER(DtypeArg, const_name("mlx.core.Dtype"))
-  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
-    value.obj = borrow(src);
-    return true;
-  }
-  static handle from_cpp(const DtypeArg& v, rv_policy, cleanup_list*) noexcept {
-    return v.obj.inc_ref();
-  }
-};
-} // namespace nanobind::detail
+
+OPENMLX_OBJECT_ARG_CASTER(ShapeArg, "int | collections.abc.Sequence[int]")
+OPENMLX_OBJECT_ARG_CASTER(DtypeArg, "mlx.core.Dtype")
 
 // The Python type name of v, for messages.
 inline std::string arg_type_name(nb::handle v) {
@@ -169,19 +164,7 @@ struct AxisArg {
   nb::object obj;
 };
 
-namespace nanobind::detail {
-template <>
-struct type_caster<AxisArg> {
-  NB_TYPE_CASTER(AxisArg, const_name("int | collections.abc.Sequence[int]"))
-  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
-    value.obj = borrow(src);
-    return true;
-  }
-  static handle from_cpp(const AxisArg& v, rv_policy, cleanup_list*) noexcept {
-    return v.obj.inc_ref();
-  }
-};
-} // namespace nanobind::detail
+OPENMLX_OBJECT_ARG_CASTER(AxisArg, "int | collections.abc.Sequence[int]")
 
 // One axis: an int (or an object with __index__) in the int range; TypeError naming the
 // argument otherwise.
