@@ -72,15 +72,36 @@ inline double erfinv_ratio(double w) {
   return w < 5.0 ? estrin15(small, u) : estrin15(tail, v);
 }
 
-// erfinv of a float32 (or half) value, branch-free so that loops over it vectorize: one log
-// and two polynomials in double.
-inline float erfinv_float(float yf) {
-  double y = yf;
-  double ay = std::abs(y);
-  double w = -std::log((1.0 - ay) * (1.0 + ay)); // 1 - |y| and 1 + |y| are exact
-  double x = erfinv_ratio(w) * y;
-  x = ay == 1.0 ? std::copysign(std::numeric_limits<double>::infinity(), y) : x;
-  return static_cast<float>(x); // |y| > 1 or NaN: NaN from the log
+// erfinv of a float32 (or half) value, branch-free so that loops over it vectorize (8 lanes
+// for most of the work): erfinv(y) / y as a polynomial of degree 10 in w = -log(1 - y^2) or in
+// sqrt(w) (as erfinv_ratio, fitted again at that degree), the high-order terms in float, the
+// last two and the product with y in double. Within 2 ulp of the exact value, and correctly
+// rounded for more than 80% of inputs.
+inline float erfinv_float(float y) {
+  static constexpr float small_hi[] = {2.75797993e-06f, -3.38115206e-05f, 2.84500711e-05f,
+                                       0.000285054586f, -0.000839177577f, -0.000485020137f,
+                                       0.00852683652f, -0.0195740275f, -0.0261083841f};
+  static constexpr float tail_hi[] = {-1.28352413e-05f, 5.18061897e-05f, -4.17158844e-05f,
+                                      -0.000177542315f, 0.000703547674f, -0.0014875608f,
+                                      0.0024317475f, -0.00376675534f, 0.00556668639f};
+  float ay = std::abs(y);
+  float w = -std::log((1.0f - ay) * (1.0f + ay)); // 1 - |y| is exact where it matters
+  bool tail = w >= 5.0f;
+  float us = w * 0.4f - 1.0f;                       // [0, 5] onto [-1, 1]
+  float ut = std::sqrt(w) * 1.09531951f - 3.44920888f; // sqrt(w) in [sqrt(5), sqrt(16.5)]
+  float qs = small_hi[0], qt = tail_hi[0];
+  for (int i = 1; i < 9; ++i) {
+    qs = qs * us + small_hi[i];
+    qt = qt * ut + tail_hi[i];
+  }
+  double u = tail ? ut : us;
+  double q = tail ? qt : qs;
+  double c1 = tail ? 0.91667188413562339 : 0.61660071242685566;
+  double c0 = tail ? 2.9824571508985946 : 1.5014093536175104;
+  double x = ((q * u + c1) * u + c0) * y;
+  x = ay == 1.0f ? std::copysign(std::numeric_limits<double>::infinity(), static_cast<double>(y)) : x;
+  x = ay > 1.0f ? std::numeric_limits<double>::quiet_NaN() : x;
+  return static_cast<float>(x); // NaN stays NaN
 }
 
 // The inverse error function in double precision (about 1 ulp): a starting value refined by
