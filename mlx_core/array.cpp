@@ -91,6 +91,11 @@ array::ArrayDesc::~ArrayDesc() {
   }
 }
 
+bool array::is_donatable() const {
+  const auto& d = desc_->data;
+  return desc_.use_count() == 1 && d && d.use_count() == 1 && !d->release && !d->readonly;
+}
+
 array::array(const void* src, Shape shape, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   auto d = std::make_shared<Data>(std::max<size_t>(nbytes(), 1));

@@ -149,6 +149,9 @@ class array {
   uintptr_t id() const { return reinterpret_cast<uintptr_t>(desc_.get()); }
   bool is_same(const array& o) const { return desc_ == o.desc_; }
   long use_count() const { return desc_.use_count(); }
+  // Whether an op may write its output into this array's buffer: no other handle, view or
+  // export holds the array or its buffer, and the buffer came from the allocator.
+  bool is_donatable() const;
 
  private:
   struct ArrayDesc {

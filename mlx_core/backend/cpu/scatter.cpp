@@ -133,14 +133,14 @@ void scatter_reduce(Dtype dt, const std::vector<array>& idx, const array& upd, c
 } // namespace cpu
 
 void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
-  cpu::allocate_output(out);
-  cpu::get_command_encoder(stream()).dispatch([inputs, out, axes = axes_, reduce = reduce_]() mutable {
+  bool in_place = cpu::donate_or_allocate(inputs[0], out);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, axes = axes_, reduce = reduce_, in_place]() mutable {
     size_t k = axes.size();
     std::vector<array> idx(inputs.begin() + 1, inputs.begin() + 1 + k);
     const array& dst = inputs[0];
     array upd = inputs[k + 1];
     if (!upd.flags().row_contiguous) upd = cpu::contiguous_copy(upd, upd.dtype());
-    cpu::copy_strided(dst, out.raw_data(), out.dtype(), out.strides());
+    if (!in_place) cpu::copy_strided(dst, out.raw_data(), out.dtype(), out.strides());
     switch (reduce) {
       case ScatterReduce::None:
         switch (out.itemsize()) {

@@ -96,8 +96,7 @@ void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
 void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& src = inputs[0];
   const array& upd = inputs[1];
-  cpu::allocate_output(out);
-  cpu::copy_strided(src, out.raw_data(), out.dtype(), out.strides());
+  if (!cpu::donate_or_allocate(src, out)) cpu::copy_strided(src, out.raw_data(), out.dtype(), out.strides());
   if (upd.size() == 0) return;
   int64_t offset = 0;
   Strides s(out.ndim());
