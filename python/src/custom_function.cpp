@@ -162,7 +162,7 @@ void init_custom_function(nb::module_& m) {
            "Sets the vmap rule ``f(inputs, axes, **kwargs)`` returning ``(outputs, out_axes)``;\n"
            "an axis is None for an input that is not batched. Usable as a decorator.");
 
-  m.def("checkpoint", [](nb::callable fun) { return CustomFunction(fun); }, "fun"_a,
+  def_op(m, "checkpoint", [](nb::callable fun) { return CustomFunction(fun); }, "fun"_a,
         nb::sig("def checkpoint(fun: Callable) -> Callable"),
         "Returns a function computing what fun computes whose gradient recomputes fun's\n"
         "forward pass instead of keeping its intermediate values: less memory held between\n"

@@ -13,6 +13,7 @@
 #include "mlx_core/array.h"
 #include "mlx_core/dtype.h"
 #include "mlx_core/errors.h"
+#include "python/src/common.h"
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
@@ -152,9 +153,8 @@ void init_dtype(nb::module_& m) {
     m.attr(c) = m.attr("DtypeCategory").attr(c);
   }
 
-  using DtypeOrCat = std::variant<mx::Dtype, mx::DtypeCategory>;
-  m.def(
-      "issubdtype",
+  using DtypeOrCat = DtypeOrCategory;
+  def_op(m, "issubdtype",
       [](const DtypeOrCat& a, const DtypeOrCat& b) {
         return std::visit([](auto x, auto y) { return mx::issubdtype(x, y); }, a, b);
       },
@@ -170,7 +170,7 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.issubdtype(mx.int8, mx.signedinteger)  # True");
 
-  m.def("isdtype", [](const mx::Dtype& d, nb::handle kind) {
+  def_op(m, "isdtype", [](const mx::Dtype& d, nb::handle kind) {
         if (nb::isinstance<nb::tuple>(kind)) {
           for (nb::handle k : nb::borrow<nb::tuple>(kind))
             if (isdtype_one(d, k)) return true;
@@ -190,7 +190,7 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.isdtype(mx.float16, (\"integral\", \"real floating\"))  # True");
 
-  m.def("can_cast", [](nb::handle from, const mx::Dtype& to) {
+  def_op(m, "can_cast", [](nb::handle from, const mx::Dtype& to) {
         return mx::promote_types(dtype_of_input(from, "can_cast"), to) == to;
       }, "from_"_a, "to"_a,
       nb::sig("def can_cast(from_: array | Dtype, to: Dtype) -> bool"),
@@ -204,7 +204,7 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.can_cast(mx.int8, mx.int16)  # True");
 
-  m.def("result_type", [](nb::args args) {
+  def_op(m, "result_type", [](nb::args args) {
         if (args.size() == 0)
           throw std::invalid_argument("[result_type] At least one array or dtype is required.");
         mx::Dtype out = dtype_of_input(args[0], "result_type");

@@ -1,0 +1,249 @@
+"""A wrongly typed argument raises an error that names the op and the argument (issue 7):
+"[op] Expected <argument> to be ..., but got <type>.", never nanobind's generic
+"incompatible function arguments" text. The exception types are the reference's."""
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+A = mx.ones((2, 3))
+V = mx.arange(6)
+K = mx.random.key(0)
+F = lambda x: x  # noqa: E731
+
+# (op shown in brackets, argument named, exception type, call)
+CASES = [
+    # creation
+    ("zeros", "shape", TypeError, lambda: mx.zeros("x")),
+    ("zeros", "dtype", TypeError, lambda: mx.zeros((2,), dtype="float32")),
+    ("zeros", "stream", TypeError, lambda: mx.zeros((2,), stream="cpu")),
+    ("ones", "shape", TypeError, lambda: mx.ones(1.5)),
+    ("full", "shape", TypeError, lambda: mx.full("x", 1.0)),
+    ("zeros_like", "a", TypeError, lambda: mx.zeros_like("x")),
+    ("zeros_like", "dtype", TypeError, lambda: mx.zeros_like(A, dtype=3)),
+    ("ones_like", "a", TypeError, lambda: mx.ones_like([1, 2])),
+    ("arange", "stop", TypeError, lambda: mx.arange(0, "x")),
+    ("linspace", "num", TypeError, lambda: mx.linspace(0, 1, num="x")),
+    ("linspace", "num", TypeError, lambda: mx.linspace(0, 1, num=2.5)),
+    ("linspace", "start", TypeError, lambda: mx.linspace("a", 1)),
+    ("linspace", "endpoint", TypeError, lambda: mx.linspace(0, 1, endpoint="yes")),
+    ("eye", "n", TypeError, lambda: mx.eye("x")),
+    ("eye", "n", TypeError, lambda: mx.eye(2**40)),
+    ("eye", "m", TypeError, lambda: mx.eye(2, m=1.5)),
+    ("eye", "k", TypeError, lambda: mx.eye(2, k="x")),
+    ("identity", "n", TypeError, lambda: mx.identity(2.0)),
+    ("tri", "n", TypeError, lambda: mx.tri("x")),
+    ("empty", "shape", TypeError, lambda: mx.empty("x")),
+    ("hanning", "M", TypeError, lambda: mx.hanning("x")),
+    # element-wise
+    ("exp", "stream", TypeError, lambda: mx.exp(A, stream=[])),
+    ("add", "stream", TypeError, lambda: mx.add(A, A, stream="x")),
+    ("where", "stream", TypeError, lambda: mx.where(A, A, A, stream=3)),
+    ("clip", "stream", TypeError, lambda: mx.clip(A, 0, 1, stream=3)),
+    ("isclose", "rtol", TypeError, lambda: mx.isclose(A, A, rtol="x")),
+    ("isclose", "equal_nan", TypeError, lambda: mx.isclose(A, A, equal_nan="x")),
+    ("allclose", "atol", TypeError, lambda: mx.allclose(A, A, atol="x")),
+    ("array_equal", "equal_nan", TypeError, lambda: mx.array_equal(A, A, equal_nan=[1])),
+    ("nan_to_num", "nan", TypeError, lambda: mx.nan_to_num(A, nan="x")),
+    ("round", "decimals", TypeError, lambda: mx.round(A, decimals=1.5)),
+    # reductions and scans
+    ("sum", "a", TypeError, lambda: mx.sum("x")),
+    ("sum", "a", TypeError, lambda: mx.sum([1, 2])),
+    ("sum", "axis", TypeError, lambda: mx.sum(A, axis="x")),
+    ("sum", "axis", TypeError, lambda: mx.sum(A, axis=[0, "x"])),
+    ("sum", "keepdims", TypeError, lambda: mx.sum(A, keepdims=1)),
+    ("sum", "stream", TypeError, lambda: mx.sum(A, stream="x")),
+    ("mean", "axis", TypeError, lambda: mx.mean(A, axis=1.0)),
+    ("max", "keepdims", TypeError, lambda: mx.max(A, keepdims="no")),
+    ("all", "axis", TypeError, lambda: mx.all(A, axis="x")),
+    ("any", "keepdims", TypeError, lambda: mx.any(A, keepdims=2)),
+    ("var", "ddof", TypeError, lambda: mx.var(A, ddof=1.5)),
+    ("std", "axis", TypeError, lambda: mx.std(A, axis="x")),
+    ("logsumexp", "axis", TypeError, lambda: mx.logsumexp(A, axis="x")),
+    ("argmax", "axis", TypeError, lambda: mx.argmax(A, axis=[0])),
+    ("argmin", "keepdims", TypeError, lambda: mx.argmin(A, keepdims="x")),
+    ("cumsum", "axis", TypeError, lambda: mx.cumsum(A, axis=1.5)),
+    ("cumsum", "reverse", TypeError, lambda: mx.cumsum(A, reverse="x")),
+    ("cumprod", "inclusive", TypeError, lambda: mx.cumprod(A, inclusive="x")),
+    ("cummax", "axis", TypeError, lambda: mx.cummax(A, axis="x")),
+    ("logcumsumexp", "axis", TypeError, lambda: mx.logcumsumexp(A, axis="x")),
+    ("softmax", "axis", TypeError, lambda: mx.softmax(A, axis="x")),
+    ("softmax", "precise", TypeError, lambda: mx.softmax(A, precise="x")),
+    ("count_nonzero", "axis", TypeError, lambda: mx.count_nonzero(A, axis="x")),
+    # shapes
+    ("reshape", "a", TypeError, lambda: mx.reshape("x", (2,))),
+    ("reshape", "shape", TypeError, lambda: mx.reshape(A, "x")),
+    ("flatten", "start_axis", TypeError, lambda: mx.flatten(A, start_axis="x")),
+    ("squeeze", "axis", TypeError, lambda: mx.squeeze(A, axis="x")),
+    ("expand_dims", "axis", TypeError, lambda: mx.expand_dims(A, axis="x")),
+    ("transpose", "axes", TypeError, lambda: mx.transpose(A, axes=(0, "x"))),
+    ("swapaxes", "axis1", TypeError, lambda: mx.swapaxes(A, "x", 1)),
+    ("moveaxis", "destination", TypeError, lambda: mx.moveaxis(A, 0, "x")),
+    ("concatenate", "arrays", TypeError, lambda: mx.concatenate("x")),
+    ("concatenate", "arrays", TypeError, lambda: mx.concatenate([A, "x"])),
+    ("concatenate", "axis", TypeError, lambda: mx.concatenate([A, A], axis="x")),
+    ("stack", "arrays", TypeError, lambda: mx.stack((A, 1))),
+    ("stack", "axis", TypeError, lambda: mx.stack([A, A], axis=1.5)),
+    ("broadcast_to", "shape", TypeError, lambda: mx.broadcast_to(A, "x")),
+    ("tile", "reps", TypeError, lambda: mx.tile(A, "x")),
+    ("repeat", "repeats", TypeError, lambda: mx.repeat(A, "x")),
+    ("repeat", "axis", TypeError, lambda: mx.repeat(A, 2, axis="x")),
+    ("roll", "shift", TypeError, lambda: mx.roll(A, "x")),
+    ("split", "axis", TypeError, lambda: mx.split(A, 2, axis="x")),
+    ("flip", "axis", TypeError, lambda: mx.flip(A, axis="x")),
+    ("diagonal", "offset", TypeError, lambda: mx.diagonal(A, offset="x")),
+    ("diag", "k", TypeError, lambda: mx.diag(A, k="x")),
+    ("tril", "k", TypeError, lambda: mx.tril(A, k="x")),
+    ("triu", "k", TypeError, lambda: mx.triu(A, k=1.5)),
+    ("trace", "offset", TypeError, lambda: mx.trace(A, offset="x")),
+    ("unflatten", "axis", TypeError, lambda: mx.unflatten(A, "x", (1, 2))),
+    ("atleast_1d", "stream", TypeError, lambda: mx.atleast_1d(A, stream="x")),
+    ("as_strided", "shape", TypeError, lambda: mx.as_strided(A, shape="x")),
+    ("view", "dtype", TypeError, lambda: mx.view(A, "int32")),
+    ("astype", "dtype", TypeError, lambda: mx.astype(A, "int32")),
+    ("pad", "pad_width", TypeError, lambda: mx.pad(A, "x")),
+    # indexing, sorting
+    ("take", "axis", TypeError, lambda: mx.take(A, V, axis="x")),
+    ("take_along_axis", "axis", TypeError, lambda: mx.take_along_axis(A, V, axis="x")),
+    ("put_along_axis", "axis", TypeError, lambda: mx.put_along_axis(A, V, 1.0, axis="x")),
+    ("sort", "axis", TypeError, lambda: mx.sort(A, axis="x")),
+    ("argsort", "axis", TypeError, lambda: mx.argsort(A, axis=1.5)),
+    ("partition", "kth", TypeError, lambda: mx.partition(A, "x")),
+    ("argpartition", "kth", TypeError, lambda: mx.argpartition(A, 1.5)),
+    ("topk", "k", TypeError, lambda: mx.topk(A, "x")),
+    ("topk", "axis", TypeError, lambda: mx.topk(A, 1, axis="x")),
+    # random
+    ("seed", "seed", TypeError, lambda: mx.random.seed("x")),
+    ("key", "seed", TypeError, lambda: mx.random.key("x")),
+    ("split", "num", TypeError, lambda: mx.random.split(K, num="x")),
+    ("normal", "shape", TypeError, lambda: mx.random.normal("x")),
+    ("normal", "dtype", TypeError, lambda: mx.random.normal((2,), dtype="float32")),
+    ("normal", "key", TypeError, lambda: mx.random.normal((2,), key="x")),
+    ("uniform", "shape", TypeError, lambda: mx.random.uniform(shape="x")),
+    ("uniform", "key", TypeError, lambda: mx.random.uniform(key=3)),
+    ("randint", "shape", TypeError, lambda: mx.random.randint(0, 5, shape="x")),
+    ("bernoulli", "key", TypeError, lambda: mx.random.bernoulli(key="x")),
+    ("categorical", "axis", TypeError, lambda: mx.random.categorical(A, axis="x")),
+    ("categorical", "num_samples", TypeError, lambda: mx.random.categorical(A, num_samples="x")),
+    ("gumbel", "shape", TypeError, lambda: mx.random.gumbel(shape="x")),
+    ("permutation", "axis", TypeError, lambda: mx.random.permutation(V, axis="x")),
+    ("truncated_normal", "shape", TypeError, lambda: mx.random.truncated_normal(-1, 1, shape="x")),
+    ("laplace", "dtype", TypeError, lambda: mx.random.laplace(dtype="x")),
+    # transforms, devices, memory, files
+    ("grad", "fun", TypeError, lambda: mx.grad("x")),
+    ("grad", "argnums", TypeError, lambda: mx.grad(F, argnums="x")),
+    ("grad", "argnames", TypeError, lambda: mx.grad(F, argnames=[1])),
+    ("value_and_grad", "argnums", TypeError, lambda: mx.value_and_grad(F, argnums=1.5)),
+    ("checkpoint", "fun", TypeError, lambda: mx.checkpoint(3)),
+    ("default_stream", "device", TypeError, lambda: mx.default_stream("cpu")),
+    ("new_stream", "device", TypeError, lambda: mx.new_stream("gpu")),
+    ("device_count", "device_type", TypeError, lambda: mx.device_count("cpu")),
+    ("is_available", "device", TypeError, lambda: mx.is_available("cpu")),
+    ("set_memory_limit", "limit", TypeError, lambda: mx.set_memory_limit("x")),
+    ("set_cache_limit", "limit", TypeError, lambda: mx.set_cache_limit(1.5)),
+    ("set_wired_limit", "limit", TypeError, lambda: mx.set_wired_limit("x")),
+    ("issubdtype", "arg1", ValueError, lambda: mx.issubdtype("x", mx.floating)),
+    ("issubdtype", "arg2", ValueError, lambda: mx.issubdtype(mx.float32, "x")),
+    ("isdtype", "dtype", TypeError, lambda: mx.isdtype("x", "bool")),
+    ("can_cast", "to", TypeError, lambda: mx.can_cast(mx.int8, "x")),
+    ("from_dlpack", "copy", TypeError, lambda: mx.from_dlpack(A, copy="x")),
+    ("set_printoptions", "precision", TypeError, lambda: mx.set_printoptions(precision="x")),
+    # array methods
+    ("reshape", "shape", TypeError, lambda: A.reshape("x")),
+    ("reshape", "shape", TypeError, lambda: A.reshape(2, "x")),
+    ("transpose", "axes", TypeError, lambda: A.transpose("x")),
+    ("transpose", "axes", TypeError, lambda: A.transpose(1, 0.5)),
+    ("astype", "dtype", TypeError, lambda: A.astype("nope")),
+    ("astype", "stream", TypeError, lambda: A.astype(mx.int32, stream="x")),
+    ("view", "dtype", TypeError, lambda: A.view(1)),
+    ("swapaxes", "axis2", TypeError, lambda: A.swapaxes(0, "x")),
+    ("squeeze", "axis", TypeError, lambda: A.squeeze("x")),
+    ("flatten", "end_axis", TypeError, lambda: A.flatten(end_axis=1.5)),
+    ("sum", "axis", TypeError, lambda: A.sum("x")),
+    ("sum", "keepdims", TypeError, lambda: A.sum(keepdims="x")),
+    ("mean", "stream", TypeError, lambda: A.mean(stream=2.5)),
+    ("argmax", "axis", TypeError, lambda: A.argmax(axis="x")),
+    ("var", "ddof", TypeError, lambda: A.var(ddof="x")),
+    ("cumsum", "axis", TypeError, lambda: A.cumsum(axis="x")),
+    ("split", "axis", TypeError, lambda: A.split(2, axis="x")),
+    ("moveaxis", "source", TypeError, lambda: A.moveaxis("x", 0)),
+    ("diagonal", "offset", TypeError, lambda: A.diagonal(offset="x")),
+    ("round", "decimals", TypeError, lambda: A.round("x")),
+    ("exp", "stream", TypeError, lambda: A.exp(stream="x")),
+    ("to_device", "device", TypeError, lambda: A.to_device("cpu")),
+]
+
+
+def case_id(case):
+    return f"{case[0]}-{case[1]}"
+
+
+@pytest.mark.parametrize("op,name,exc,call", CASES, ids=[case_id(c) for c in CASES])
+def test_bad_argument_names_op_and_argument(op, name, exc, call):
+    with pytest.raises(exc) as info:
+        call()
+    msg = str(info.value)
+    assert f"[{op}]" in msg, msg
+    assert name in msg, msg
+    assert "incompatible function arguments" not in msg, msg
+    assert "Invoked with types" not in msg, msg
+
+
+def test_bad_element_is_named():
+    with pytest.raises(TypeError, match=r"\[concatenate\] .*arrays.*element of type str"):
+        mx.concatenate([A, "x"])
+    with pytest.raises(TypeError, match=r"\[sum\] .*axis.*element of type str"):
+        mx.sum(A, axis=(0, "x"))
+
+
+def test_numpy_bool_is_not_a_bool_argument():
+    # As the reference, a bool argument takes only True / False; the message shows the type.
+    with pytest.raises(TypeError, match=r"\[sum\] Expected keepdims to be a bool, but got numpy\.bool"):
+        mx.sum(A, keepdims=np.bool_(True))
+
+
+def test_out_of_range_int_says_so():
+    with pytest.raises(TypeError, match=r"\[eye\] Expected n to be an int in the range"):
+        mx.eye(2**40)
+
+
+def test_array_like_str_stays_value_error():
+    # As the reference: an array-like operand that is a str is a ValueError.
+    for call in (lambda: mx.exp("x"), lambda: mx.add(A, "x")):
+        with pytest.raises(ValueError):
+            call()
+
+
+@pytest.mark.parametrize(
+    "call,expected",
+    [
+        (lambda: mx.eye(np.int64(2), k=np.int32(1)).tolist(), [[0.0, 1.0], [0.0, 0.0]]),
+        (lambda: mx.sum(A, axis=np.int64(1)).tolist(), [3.0, 3.0]),
+        (lambda: mx.sum(A, axis=None, keepdims=True).shape, (1, 1)),
+        (lambda: mx.cumsum(V, axis=None, reverse=True).tolist(), [15, 15, 14, 12, 9, 5]),
+        (lambda: mx.linspace(0, 1, num=np.int16(3)).tolist(), [0.0, 0.5, 1.0]),
+        (lambda: mx.linspace(0, 1, num=None).shape, (50,)),
+        (lambda: mx.topk(V, np.int64(2)).tolist(), [4, 5]),
+        (lambda: A.reshape(np.int64(3), 2).shape, (3, 2)),
+        (lambda: A.reshape([np.int32(6)]).shape, (6,)),
+        (lambda: A.transpose(np.int64(1), 0).shape, (3, 2)),
+        (lambda: A.transpose().shape, (3, 2)),
+        (lambda: A.swapaxes(np.int8(0), 1).shape, (3, 2)),
+        (lambda: mx.concatenate((A, A), axis=None).shape, (12,)),
+        (lambda: mx.random.split(K, num=np.int64(3)).shape, (3, 2)),
+        (lambda: mx.random.normal((2,), key=None, stream=mx.cpu).shape, (2,)),
+        (lambda: mx.var(A, ddof=True).shape, ()),
+        (lambda: mx.exp(A, stream=mx.default_stream(mx.cpu)).shape, (2, 3)),
+    ],
+)
+def test_correct_calls_still_work(call, expected):
+    assert call() == expected
+
+
+def test_signatures_unchanged_by_checking():
+    # The checked parameters show their own types (None only where the argument takes it).
+    sig = mx.sum.__nb_signature__[0][0]
+    assert "keepdims: bool = " in sig
+    assert "stream: mlx.core.Stream | mlx.core.Device | None" in sig
+    assert "None | None" not in mx.eye.__nb_signature__[0][0]
