@@ -208,11 +208,38 @@ def test_out_of_range_int_says_so():
         mx.eye(2**40)
 
 
-def test_array_like_str_stays_value_error():
-    # As the reference: an array-like operand that is a str is a ValueError.
-    for call in (lambda: mx.exp("x"), lambda: mx.add(A, "x")):
-        with pytest.raises(ValueError):
-            call()
+@pytest.mark.parametrize(
+    "op,name,call",
+    [
+        ("exp", "a", lambda: mx.exp("x")),
+        ("add", "b", lambda: mx.add(A, "x")),
+        ("where", "condition", lambda: mx.where("x", A, A)),
+        ("clip", "a_min", lambda: mx.clip(A, "x", 1)),
+        ("full", "vals", lambda: mx.full((2,), "x")),
+        ("permutation", "x", lambda: mx.random.permutation("x")),
+        ("can_cast", "from_", lambda: mx.can_cast("x", mx.int8)),
+    ],
+)
+def test_array_like_str_stays_value_error(op, name, call):
+    # As the reference: an array-like argument that is a str is a ValueError; the message
+    # names the op and the argument.
+    with pytest.raises(ValueError) as info:
+        call()
+    assert f"[{op}]" in str(info.value) and name in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "op,call",
+    [
+        ("atleast_1d", lambda: mx.atleast_1d(A, object())),
+        ("atleast_3d", lambda: mx.atleast_3d([1, 2])),
+        ("meshgrid", lambda: mx.meshgrid(A, "x")),
+    ],
+)
+def test_varargs_arrays_raise_type_error(op, call):
+    # The reference raises RuntimeError (std::bad_cast) here; a TypeError names the op.
+    with pytest.raises(TypeError, match=rf"\[{op}\] Expected each of \*\w+ to be an array"):
+        call()
 
 
 @pytest.mark.parametrize(

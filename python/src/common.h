@@ -18,6 +18,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/mlx.h"
+#include "python/src/convert.h"
 #include "python/src/device.h"
 
 namespace nb = nanobind;
@@ -72,6 +73,15 @@ inline std::string arg_type_name(nb::handle v) {
 // "[op] " or "" when op is null.
 inline std::string op_prefix(const char* op) {
   return op ? std::string("[") + op + "] " : std::string();
+}
+
+// An argument (or an element of *args) that must be an mlx.core.array; TypeError naming it
+// otherwise.
+inline const mx::array& array_arg(nb::handle h, const char* op, const char* name) {
+  if (!nb::isinstance<mx::array>(h))
+    throw mx::type_error(op_prefix(op) + "Expected " + name + " to be an array, but got " +
+                         arg_type_name(h) + ".");
+  return nb::cast<const mx::array&>(h);
 }
 
 // One shape dimension: an int (or object with __index__, bools excluded) in the 32-bit range.
@@ -328,12 +338,43 @@ struct fn_sig<R (C::*)(A...)> { using type = R (*)(A...); };
 template <typename R, typename... A>
 struct fn_sig<R (*)(A...)> { using type = R (*)(A...); };
 
+template <typename P>
+constexpr bool is_object_arg = std::is_base_of_v<nb::handle, arg_value_t<P>> && !is_checked_arg<P>;
+
+// The object a parameter received when it takes any object (nullptr otherwise).
+template <typename P>
+PyObject* object_of(const param_t<P>& v) {
+  if constexpr (is_object_arg<P>) return v.ptr();
+  else return nullptr;
+}
+
+// Rethrows an array_init_error from an array-like argument with the op and the argument
+// named (still a ValueError, as the reference's).
+[[noreturn]] inline void rethrow_array_init(const array_init_error& e, const char* op,
+                                            const char* name) {
+  std::string msg = e.what();
+  if (!msg.empty() && msg.back() == '.') msg.pop_back();
+  throw std::invalid_argument(op_prefix(op) + msg + (name ? std::string(" (argument ") + name + ")." : "."));
+}
+
 template <typename F, typename R, typename... P, size_t... I>
 auto wrap(const char* op, std::array<const char*, sizeof...(P)> names, F f, R (*)(P...),
           std::index_sequence<I...>) {
   return [op, names, f = std::move(f)](param_t<P>... args) -> R {
     (check<P>(args, op, names[I]), ...);
-    return f(take<P>(args)...);
+    if constexpr ((is_object_arg<P> || ...)) {
+      PyObject* objs[] = {object_of<P>(args)...};  // before take() moves them
+      try {
+        return f(take<P>(args)...);
+      } catch (const array_init_error& e) {
+        const char* name = nullptr;
+        for (size_t i = 0; i < sizeof...(P) && !name; ++i)
+          if (objs[i] == e.value) name = names[i];
+        rethrow_array_init(e, op, name);
+      }
+    } else {
+      return f(take<P>(args)...);
+    }
   };
 }
 

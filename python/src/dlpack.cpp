@@ -447,7 +447,7 @@ void init_dlpack(nb::module_& m) {
       [](nb::object x, std::optional<bool> copy) {
         auto a = array_from_dlpack(x, copy);
         if (!a) {
-          throw nb::type_error("[from_dlpack] The input does not implement __dlpack__.");
+          throw mx::type_error("[from_dlpack] Expected x to implement __dlpack__, but got " + arg_type_name(x) + ".");
         }
         return *a;
       },

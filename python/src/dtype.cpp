@@ -81,10 +81,11 @@ std::string g6(double v) {
 }
 
 // The dtype of a result_type / can_cast input: a Dtype or an array's dtype.
-mx::Dtype dtype_of_input(nb::handle h, const char* op) {
+mx::Dtype dtype_of_input(nb::handle h, const char* op, const char* name) {
   if (nb::isinstance<mx::Dtype>(h)) return nb::cast<mx::Dtype>(h);
   if (nb::isinstance<mx::array>(h)) return nb::cast<mx::array&>(h).dtype();
-  throw std::invalid_argument(std::string("[") + op + "] Inputs must be arrays or dtypes.");
+  throw std::invalid_argument(op_prefix(op) + "Inputs must be arrays or dtypes: " + name +
+                              " is a " + arg_type_name(h) + ".");
 }
 
 // Whether d is of the Array API kind named `kind`.
@@ -191,7 +192,7 @@ void init_dtype(nb::module_& m) {
       "    >>> mx.isdtype(mx.float16, (\"integral\", \"real floating\"))  # True");
 
   def_op(m, "can_cast", [](nb::handle from, const mx::Dtype& to) {
-        return mx::promote_types(dtype_of_input(from, "can_cast"), to) == to;
+        return mx::promote_types(dtype_of_input(from, "can_cast", "from_"), to) == to;
       }, "from_"_a, "to"_a,
       nb::sig("def can_cast(from_: array | Dtype, to: Dtype) -> bool"),
       "Whether values of a dtype can be cast to another without loss under the type\n"
@@ -207,9 +208,9 @@ void init_dtype(nb::module_& m) {
   def_op(m, "result_type", [](nb::args args) {
         if (args.size() == 0)
           throw std::invalid_argument("[result_type] At least one array or dtype is required.");
-        mx::Dtype out = dtype_of_input(args[0], "result_type");
+        mx::Dtype out = dtype_of_input(args[0], "result_type", "arrays_and_dtypes");
         for (size_t i = 1; i < args.size(); ++i)
-          out = mx::promote_types(out, dtype_of_input(args[i], "result_type"));
+          out = mx::promote_types(out, dtype_of_input(args[i], "result_type", "arrays_and_dtypes"));
         return out;
       }, "arrays_and_dtypes"_a,
       nb::sig("def result_type(*arrays_and_dtypes: array | Dtype) -> Dtype"),

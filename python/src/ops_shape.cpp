@@ -94,9 +94,9 @@ std::vector<mx::array> split_arg(const mx::array& a, nb::handle sections, int ax
 }
 
 template <typename F>
-nb::object atleast(nb::args arys, mx::StreamOrDevice s, F f) {
+nb::object atleast(nb::args arys, mx::StreamOrDevice s, const char* op, F f) {
   std::vector<mx::array> out;
-  for (nb::handle h : arys) out.push_back(f(nb::cast<mx::array>(h), s));
+  for (nb::handle h : arys) out.push_back(f(array_arg(h, op, "each of *arys"), s));
   if (out.size() == 1) return nb::cast(out[0]);
   return to_list(out);
 }
@@ -342,21 +342,21 @@ Example:
     >>> mx.unflatten(mx.zeros((6, 4)), 0, (2, -1)).shape  # (2, 3, 4)
 )");
   def_op(m, "atleast_1d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_1d(a, st); });
+        return atleast(arys, s, "atleast_1d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_1d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_1d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least one dimension (a 0-d array becomes shape (1,)).\n\nArgs:\n"
       "    *arys (array): The input arrays.\n\nReturns:\n    array or list(array): The array when one is given, "
       "else a list.\n");
   def_op(m, "atleast_2d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_2d(a, st); });
+        return atleast(arys, s, "atleast_2d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_2d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_2d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least two dimensions (shape (n,) becomes (1, n)).\n\nArgs:\n"
       "    *arys (array): The input arrays.\n\nReturns:\n    array or list(array): The array when one is given, "
       "else a list.\n");
   def_op(m, "atleast_3d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_3d(a, st); });
+        return atleast(arys, s, "atleast_3d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_3d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_3d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least three dimensions ((n,) becomes (1, n, 1), (m, n) becomes (m, n, 1)).\n\nArgs:\n"
@@ -559,7 +559,7 @@ Returns:
   def_op(m, "meshgrid", [](nb::args arrays, std::optional<bool> sparse, std::optional<std::string> indexing,
                        mx::StreamOrDevice s) {
         std::vector<mx::array> in;
-        for (nb::handle h : arrays) in.push_back(nb::cast<mx::array>(h));
+        for (nb::handle h : arrays) in.push_back(array_arg(h, "meshgrid", "each of *arrays"));
         return to_tuple(mx::meshgrid(in, sparse.value_or(false), indexing.value_or("xy"), s));
       }, "arrays"_a, "sparse"_a = false, "indexing"_a = "xy", "stream"_a = nb::none(),
       nb::sig("def meshgrid(*arrays: array, sparse: bool | None = False, indexing: str | None = 'xy', "
