@@ -149,6 +149,15 @@ CASES = [
     ("can_cast", "to", TypeError, lambda: mx.can_cast(mx.int8, "x")),
     ("from_dlpack", "copy", TypeError, lambda: mx.from_dlpack(A, copy="x")),
     ("set_printoptions", "precision", TypeError, lambda: mx.set_printoptions(precision="x")),
+    # constructors and context managers
+    ("array", "dtype", TypeError, lambda: mx.array([1], dtype="x")),
+    ("Device", "type", TypeError, lambda: mx.Device("x")),
+    ("Device", "index", TypeError, lambda: mx.Device(mx.cpu, "x")),
+    ("finfo", "dtype", TypeError, lambda: mx.finfo("x")),
+    ("iinfo", "dtype", TypeError, lambda: mx.iinfo(3)),
+    ("stream", "s", TypeError, lambda: mx.stream("x")),
+    ("synchronize", "stream", TypeError, lambda: mx.synchronize("x")),
+    ("custom_function", "f", TypeError, lambda: mx.custom_function("x")),
     # array methods
     ("reshape", "shape", TypeError, lambda: A.reshape("x")),
     ("reshape", "shape", TypeError, lambda: A.reshape(2, "x")),
@@ -218,6 +227,7 @@ def test_out_of_range_int_says_so():
         ("full", "vals", lambda: mx.full((2,), "x")),
         ("permutation", "x", lambda: mx.random.permutation("x")),
         ("can_cast", "from_", lambda: mx.can_cast("x", mx.int8)),
+        ("array", "val", lambda: mx.array(object())),
     ],
 )
 def test_array_like_str_stays_value_error(op, name, call):
@@ -262,6 +272,10 @@ def test_varargs_arrays_raise_type_error(op, call):
         (lambda: mx.random.normal((2,), key=None, stream=mx.cpu).shape, (2,)),
         (lambda: mx.var(A, ddof=True).shape, ()),
         (lambda: mx.exp(A, stream=mx.default_stream(mx.cpu)).shape, (2, 3)),
+        (lambda: mx.array([1, 2], dtype=None).tolist(), [1, 2]),
+        (lambda: mx.Device(mx.cpu, np.int64(0)) == mx.cpu, True),
+        (lambda: mx.iinfo(mx.int8).max, 127),
+        (lambda: mx.custom_function(lambda x: x * 2)(V).tolist(), [0, 2, 4, 6, 8, 10]),
     ],
 )
 def test_correct_calls_still_work(call, expected):

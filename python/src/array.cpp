@@ -199,7 +199,7 @@ void init_array(nb::module_& m) {
 
   nb::class_<mx::array> cls(m, "array", nb::type_slots(array_buffer_slots()),
                             nb::is_weak_referenceable(), kArrayDoc);
-  cls.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
+  checked_defs{cls, "array"}.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
         new (self) mx::array(to_array(val, dtype));
       }, "val"_a.none(), "dtype"_a = nb::none(),
       nb::sig("def __init__(self, val: scalar | list | tuple | DLPackCompatible | array, "

@@ -203,8 +203,7 @@ OPENMLX_ARG_EXPECT(std::vector<int>, "a sequence of ints")
 OPENMLX_ARG_EXPECT(StrOrVec, "a str or a sequence of strs")
 OPENMLX_ARG_EXPECT(std::vector<mx::array>, "a list of arrays")
 OPENMLX_ARG_EXPECT(nb::callable, "a callable")
-#undef OPENMLX_ARG_EXPECT
-#undef OPENMLX_ARG_EXPECT_AS
+// (OPENMLX_ARG_EXPECT stays defined: a binding file adds its own argument types with it.)
 template <typename T>
 struct arg_expect<std::optional<T>> {
   static constexpr bool checked = arg_expect<T>::checked;
@@ -407,18 +406,22 @@ auto checked_fn(const char* op, F&& f, const Extra&... extra) {
 }
 
 // `target.def` (a module or a class) with checked arguments (see checked_fn), chainable:
-// checked_defs{cls}.def("a", ...).def("b", ...).
+// checked_defs{cls}.def("a", ...).def("b", ...). Messages show the function's name, or
+// `op` when given (the class name, for "__init__").
 template <typename Target>
 struct checked_defs {
   Target& target;
+  const char* op = nullptr;
   template <typename F, typename... Extra>
   checked_defs& def(const char* name, F&& f, const Extra&... extra) {
-    target.def(name, checked_fn(name, std::forward<F>(f), extra...), extra...);
+    target.def(name, checked_fn(op ? op : name, std::forward<F>(f), extra...), extra...);
     return *this;
   }
 };
 template <typename Target>
 checked_defs(Target&) -> checked_defs<Target>;
+template <typename Target>
+checked_defs(Target&, const char*) -> checked_defs<Target>;
 
 // Defines the module function `name` (see checked_fn); extra as for module_::def.
 template <typename F, typename... Extra>

@@ -144,7 +144,9 @@ void init_custom_function(nb::module_& m) {
       "    def f_vjp(primals, cotangent, output):\n"
       "        x, y = primals\n"
       "        return cotangent * mx.cos(x) * y, cotangent * mx.sin(x)\n")
-      .def(nb::init<nb::callable>(), "f"_a)
+      .def("__init__", checked_fn("custom_function", [](CustomFunction* self, nb::callable f) {
+             new (self) CustomFunction(f);
+           }, "f"_a), "f"_a)
       .def("__call__", &CustomFunction::call, "args"_a, "kwargs"_a,
            "Calls the wrapped function (its outputs carry the custom rules).")
       .def("vjp", [](CustomFunction& self, nb::callable f) { return self.with_rule(&PyHeld::vjp, f); },

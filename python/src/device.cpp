@@ -52,6 +52,8 @@ std::variant<mx::Stream, mx::Device> to_target(const StreamLike& s) {
 
 } // namespace
 
+OPENMLX_ARG_EXPECT(StreamLike, "a Stream or a Device")
+
 void init_device(nb::module_& m) {
   nb::enum_<mx::Device::DeviceType>(m, "DeviceType",
                                     "The kind of a device: cpu or gpu (also mx.cpu and mx.gpu).")
@@ -69,7 +71,9 @@ void init_device(nb::module_& m) {
                          "A DeviceType is accepted wherever a Device is expected.\n\n"
                          "Example:\n"
                          "    >>> mx.Device(mx.cpu) == mx.cpu  # True")
-      .def(nb::init<mx::Device::DeviceType, int>(), "type"_a, "index"_a = 0)
+      .def("__init__", checked_fn("Device", [](mx::Device* self, mx::Device::DeviceType t, int index) {
+             new (self) mx::Device(t, index);
+           }, "type"_a, "index"_a = 0), "type"_a, "index"_a = 0)
       .def_ro("type", &mx::Device::type)
       .def_ro("index", &mx::Device::index)
       .def("__repr__", &device_repr)

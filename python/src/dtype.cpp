@@ -238,7 +238,8 @@ void init_dtype(nb::module_& m) {
                     "    dtype (Dtype): The dtype described.\n\n"
                     "Example:\n"
                     "    >>> mx.finfo(mx.float16).max  # 65504.0")
-      .def("__init__", [](FInfo* self, const mx::Dtype& d) { new (self) FInfo(finfo_of(d)); }, "dtype"_a)
+      .def("__init__", checked_fn("finfo", [](FInfo* self, const mx::Dtype& d) { new (self) FInfo(finfo_of(d)); },
+                                  "dtype"_a), "dtype"_a)
       .def_ro("min", &FInfo::min, "The most negative finite value.")
       .def_ro("max", &FInfo::max, "The largest finite value.")
       .def_ro("eps", &FInfo::eps, "The difference between 1 and the next representable value.")
@@ -262,7 +263,8 @@ void init_dtype(nb::module_& m) {
                     "    dtype (Dtype): The dtype described.\n\n"
                     "Example:\n"
                     "    >>> mx.iinfo(mx.uint8).max  # 255")
-      .def("__init__", [](IInfo* self, const mx::Dtype& d) { new (self) IInfo(iinfo_of(d)); }, "dtype"_a)
+      .def("__init__", checked_fn("iinfo", [](IInfo* self, const mx::Dtype& d) { new (self) IInfo(iinfo_of(d)); },
+                                  "dtype"_a), "dtype"_a)
       .def_ro("min", &IInfo::min, "The smallest value.")
       .def_ro("max", &IInfo::max, "The largest value.")
       .def_prop_ro("bits", [](const IInfo& i) { return 8 * static_cast<int>(i.dtype.size); },
