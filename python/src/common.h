@@ -84,19 +84,28 @@ inline const mx::array& array_arg(nb::handle h, const char* op, const char* name
   return nb::cast<const mx::array&>(h);
 }
 
-// One shape dimension: an int (or object with __index__, bools excluded) in the 32-bit range.
-inline mx::ShapeElem shape_dim(nb::handle d, const char* op, const char* name) {
+// One element of an int-or-sequence argument (an int or an object with __index__, floats
+// excluded) as a long long; `overflow` is set when it does not fit. TypeError naming the
+// argument for anything else.
+inline long long index_element(nb::handle d, const char* op, const char* name, int& overflow) {
+  overflow = 0;
+  if (PyLong_CheckExact(d.ptr())) return PyLong_AsLongLongAndOverflow(d.ptr(), &overflow);
   if (PyFloat_Check(d.ptr()) || !PyIndex_Check(d.ptr()))
     throw mx::type_error(op_prefix(op) + "Expected " + name +
                          " to be an int or a sequence of ints, but got an element of type " +
                          arg_type_name(d) + ".");
   nb::object i = nb::steal(PyNumber_Index(d.ptr()));
   if (!i.is_valid()) throw nb::python_error();
+  return PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+}
+
+// One shape dimension: an int (or object with __index__, bools excluded) in the 32-bit range.
+inline mx::ShapeElem shape_dim(nb::handle d, const char* op, const char* name) {
   int overflow = 0;
-  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  long long v = index_element(d, op, name, overflow);
   if (overflow != 0 || v < INT32_MIN || v > INT32_MAX)
     throw std::overflow_error(op_prefix(op) + "The " + name + " dimension " +
-                              nb::cast<std::string>(nb::str(i)) +
+                              nb::cast<std::string>(nb::str(nb::steal(PyNumber_Index(d.ptr())))) +
                               " is outside the supported range [-2147483648, 2147483647]: shape "
                               "dimensions are 32-bit integers.");
   return static_cast<mx::ShapeElem>(v);
@@ -461,16 +470,11 @@ OPENMLX_OBJECT_ARG_CASTER(AxisArg, "int | collections.abc.Sequence[int]")
 // One axis: an int (or an object with __index__) in the int range; TypeError naming the
 // argument otherwise.
 inline int axis_value(nb::handle d, const char* op, const char* name) {
-  if (PyFloat_Check(d.ptr()) || !PyIndex_Check(d.ptr()))
-    throw mx::type_error(op_prefix(op) + "Expected " + name +
-                         " to be an int or a sequence of ints, but got an element of type " +
-                         arg_type_name(d) + ".");
-  nb::object i = nb::steal(PyNumber_Index(d.ptr()));
-  if (!i.is_valid()) throw nb::python_error();
   int overflow = 0;
-  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  long long v = index_element(d, op, name, overflow);
   if (overflow != 0 || v < INT_MIN || v > INT_MAX)
-    throw std::out_of_range(op_prefix(op) + "The " + name + " " + nb::cast<std::string>(nb::str(i)) +
+    throw std::out_of_range(op_prefix(op) + "The " + name + " " +
+                            nb::cast<std::string>(nb::str(nb::steal(PyNumber_Index(d.ptr())))) +
                             " is out of range for an axis.");
   return static_cast<int>(v);
 }
