@@ -288,3 +288,126 @@ def test_signatures_unchanged_by_checking():
     assert "keepdims: bool = " in sig
     assert "stream: mlx.core.Stream | mlx.core.Device | None" in sig
     assert "None | None" not in mx.eye.__nb_signature__[0][0]
+
+
+# ---- A sweep over the public surface --------------------------------------------------
+# For every function of mlx.core and mlx.core.random and every method of mlx.core.array:
+# a call with plausible values for each parameter (from the signature's types) must work;
+# then each parameter in turn gets an object of a type nothing accepts, and the error must
+# name the op in brackets and never be nanobind's generic text.
+
+class _Unusable:
+    pass
+
+
+SQ = mx.ones((3, 3))
+
+
+def _good_value(ann):
+    ann = ann.replace("mlx.core.", "").replace("collections.abc.", "")
+    if "Dtype" in ann and "array" not in ann:
+        return mx.float32
+    if "Stream" in ann or "Device" in ann:
+        return mx.cpu
+    if "list[array]" in ann or "Sequence[array]" in ann:
+        return [SQ, SQ]
+    if "array" in ann or ann == "object":
+        return SQ
+    if "Sequence[int]" in ann:
+        return (3, 3)
+    if ann.startswith("int"):
+        return 0
+    if ann.startswith("bool"):
+        return False
+    if ann.startswith("float"):
+        return 0.5
+    if "Callable" in ann:
+        return lambda *args: args[0]
+    return None
+
+
+def _split_params(sig):
+    inner = sig[sig.index("(") + 1 : sig.rindex(") ->")] if ") ->" in sig else ""
+    depth, cur, out = 0, "", []
+    for ch in inner:
+        depth += ch in "[(" and 1 or (ch in "])" and -1 or 0)
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    params, kw_only = [], False
+    for p in out:
+        if p == "*":
+            kw_only = True
+        elif p in ("/", "self") or p.startswith("*"):
+            if p.startswith("*") and p != "*":
+                return None  # *args / **kwargs: not swept
+        else:
+            name, _, rest = p.partition(":")
+            ann, _, default = rest.partition("=")
+            params.append((name.strip(), ann.strip(), bool(default.strip()), kw_only))
+    return params
+
+
+# Not swept: they take any object (eval, to_device's ignored stream), check lazily when the
+# result is called (vmap's axes), write files, or change process-wide state.
+_NOT_SWEPT = {"eval", "async_eval", "vmap", "save", "savez", "savez_compressed", "save_gguf",
+              "save_safetensors", "load", "set_default_device", "set_default_stream",
+              "set_memory_limit", "set_cache_limit", "set_wired_limit", "set_printoptions",
+              "seed", "clear_cache", "synchronize", "stream", "from_dlpack", "depends",
+              "to_device"}
+
+
+def _sweep_targets():
+    out = []
+    for prefix, mod in (("mx", mx), ("mx.random", mx.random)):
+        for name in sorted(dir(mod)):
+            f = getattr(mod, name)
+            if name.startswith("_") or name in _NOT_SWEPT or isinstance(f, type):
+                continue
+            if hasattr(f, "__nb_signature__"):
+                out.append((f"{prefix}.{name}", f, None))
+    for name in sorted(dir(mx.array)):
+        f = getattr(mx.array, name)
+        if not name.startswith("_") and name not in _NOT_SWEPT and hasattr(f, "__nb_signature__"):
+            out.append((f"array.{name}", f, SQ))
+    return out
+
+
+@pytest.mark.parametrize("qualname,fn,self_", _sweep_targets(), ids=lambda x: x if isinstance(x, str) else "")
+def test_sweep_no_generic_message(qualname, fn, self_):
+    sig = fn.__nb_signature__[-1][0]
+    params = _split_params(sig)
+    if not params:
+        return
+    call = (lambda *a, **k: fn(self_, *a, **k)) if self_ is not None else fn
+
+    def build(bad_index):
+        args, kwargs = [], {}
+        for i, (name, ann, has_default, kw_only) in enumerate(params):
+            if i != bad_index and has_default:
+                continue
+            value = _Unusable() if i == bad_index else _good_value(ann)
+            if kw_only or has_default:
+                kwargs[name] = value
+            else:
+                args.append(value)
+        return args, kwargs
+
+    args, kwargs = build(-1)
+    try:
+        call(*args, **kwargs)
+    except Exception:
+        # The plausible values do not fit this op (a value error of its own): nothing to
+        # compare against.
+        return
+    for i, (name, _, _, _) in enumerate(params):
+        args, kwargs = build(i)
+        with pytest.raises((TypeError, ValueError)) as info:
+            call(*args, **kwargs)
+        msg = str(info.value)
+        assert "incompatible function arguments" not in msg, f"{qualname}({name}): {msg}"
+        assert "[" in msg and name in msg, f"{qualname}({name}): {msg}"
