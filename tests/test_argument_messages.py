@@ -228,6 +228,8 @@ def test_out_of_range_int_says_so():
         ("permutation", "x", lambda: mx.random.permutation("x")),
         ("can_cast", "from_", lambda: mx.can_cast("x", mx.int8)),
         ("array", "val", lambda: mx.array(object())),
+        ("array", "val", lambda: mx.array([[1], ["x"]])),
+        ("add", "b", lambda: mx.add(A, [1, "x"])),
     ],
 )
 def test_array_like_str_stays_value_error(op, name, call):

@@ -365,6 +365,25 @@ PyObject* object_of(const param_t<P>& v) {
   throw std::invalid_argument(op_prefix(op) + msg + (name ? std::string(" (argument ") + name + ")." : "."));
 }
 
+// Whether `v` is `obj` or, for a list or tuple (*args included), one of its elements at
+// any depth.
+inline bool holds(PyObject* obj, PyObject* v, int depth = 0) {
+  if (obj == v) return true;
+  if (depth > 32 || !(PyList_Check(obj) || PyTuple_Check(obj))) return false;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
+  PyObject** items = PySequence_Fast_ITEMS(obj);
+  for (Py_ssize_t i = 0; i < n; ++i)
+    if (holds(items[i], v, depth + 1)) return true;
+  return false;
+}
+
+// The name of the parameter whose object holds `v`, or nullptr.
+inline const char* holder_name(PyObject* const* objs, const char* const* names, size_t n, PyObject* v) {
+  for (size_t i = 0; i < n; ++i)
+    if (objs[i] && holds(objs[i], v)) return names[i];
+  return nullptr;
+}
+
 template <typename F, typename R, typename... P, size_t... I>
 auto wrap(const char* op, std::array<const char*, sizeof...(P)> names, F f, R (*)(P...),
           std::index_sequence<I...>) {
@@ -375,10 +394,7 @@ auto wrap(const char* op, std::array<const char*, sizeof...(P)> names, F f, R (*
       try {
         return f(take<P>(args)...);
       } catch (const array_init_error& e) {
-        const char* name = nullptr;
-        for (size_t i = 0; i < sizeof...(P) && !name; ++i)
-          if (objs[i] == e.value) name = names[i];
-        rethrow_array_init(e, op, name);
+        rethrow_array_init(e, op, holder_name(objs, names.data(), sizeof...(P), e.value));
       }
     } else {
       return f(take<P>(args)...);
