@@ -573,3 +573,97 @@ def test_vmap_permutation_and_categorical_over_keys():
     out = np.array(mx.vmap(lambda k: R.categorical(lg, key=k))(keys))
     loop = np.stack([np.array(R.categorical(lg, key=keys[i])) for i in range(3)])
     assert np.array_equal(out, loop)
+
+
+# ---- multivariate_normal ---------------------------------------------------------------
+
+MVN_MEAN = [1.0, -2.0, 0.5]
+MVN_COV = [[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]]
+# Printed by the reference: multivariate_normal(MVN_MEAN, MVN_COV, (4,), key=key(3)).
+MVN_REF = [[2.6954207, -1.9041067, 2.172837], [0.94808185, -1.6646996, 1.4055328],
+           [1.9865744, -2.516958, 0.39299595], [0.86839443, -3.2382536, 0.651665]]
+
+
+def sqrtm_psd(c):
+    w, v = np.linalg.eigh(np.asarray(c, np.float64))
+    return (v * np.sqrt(np.maximum(w, 0))) @ v.T
+
+
+def test_multivariate_normal_matches_reference():
+    x = R.multivariate_normal(mx.array(MVN_MEAN), mx.array(MVN_COV), (4,), key=R.key(3))
+    assert x.dtype == mx.float32 and x.shape == (4, 3)
+    np.testing.assert_allclose(np.array(x), MVN_REF, rtol=2e-6, atol=2e-6)
+
+
+def test_multivariate_normal_is_mean_plus_z_times_the_symmetric_root():
+    k = R.key(11)
+    cov = np.array([[1.0, 0.9, 0.0, 0.2], [0.9, 1.5, 0.1, 0.0], [0.0, 0.1, 0.3, 0.05], [0.2, 0.0, 0.05, 2.0]])
+    mean = np.array([0.5, 0.0, -1.0, 3.0])
+    x = np.array(R.multivariate_normal(mx.array(mean), mx.array(cov), (6, 2), key=k))
+    z = np.array(R.normal((6, 2, 4), key=k)).astype(np.float64)
+    np.testing.assert_allclose(x, mean + z @ sqrtm_psd(cov), rtol=1e-5, atol=1e-5)
+
+
+def test_multivariate_normal_statistics():
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]])
+    x = np.array(R.multivariate_normal(mx.array(MVN_MEAN), mx.array(cov), (200_000,), key=R.key(5)))
+    np.testing.assert_allclose(x.mean(0), MVN_MEAN, atol=0.02)
+    np.testing.assert_allclose(np.cov(x.T), cov, atol=0.03)
+    # A singular (rank one) covariance: the samples lie on a line.
+    v = np.array([1.0, 2.0, -1.0])
+    y = np.array(R.multivariate_normal(mx.zeros(3), mx.array(np.outer(v, v)), (1000,), key=R.key(6)))
+    np.testing.assert_allclose(np.cross(y, v), 0, atol=1e-2)  # float32 roots of the zero eigenvalues: ~3e-4
+
+
+def test_multivariate_normal_shapes():
+    k = R.key(0)
+    cov = mx.array(MVN_COV)
+    assert R.multivariate_normal(mx.array(MVN_MEAN), cov, key=k).shape == (3,)
+    assert R.multivariate_normal(mx.array(MVN_MEAN), cov, (5, 2), key=k).shape == (5, 2, 3)
+    assert R.multivariate_normal(mx.zeros((2, 3)), cov, key=k).shape == (2, 3)
+    assert R.multivariate_normal(mx.zeros((2, 3)), cov, (4, 2), key=k).shape == (4, 2, 3)
+    assert R.multivariate_normal(mx.zeros((2, 3)), mx.broadcast_to(cov, (5, 1, 3, 3)), key=k).shape == (5, 2, 3)
+    assert R.multivariate_normal(mx.zeros(0), mx.zeros((0, 0)), key=k).shape == (0,)
+    assert R.multivariate_normal(mx.array(MVN_MEAN), cov, (0,), key=k).shape == (0, 3)
+    # Other input dtypes are converted; the output is float32.
+    x = R.multivariate_normal(mx.array(MVN_MEAN, mx.float16), mx.array([[2, 0, 0], [0, 1, 0], [0, 0, 1]]), key=k)
+    assert x.dtype == mx.float32
+    # A batch of covariances: each batch entry uses its own root with the shared draw.
+    covs = np.stack([np.eye(3), np.diag([4.0, 1.0, 0.25])])
+    xb = np.array(R.multivariate_normal(mx.zeros(3), mx.array(covs), key=k))
+    z = np.array(R.normal((2, 3), key=k))
+    np.testing.assert_allclose(xb, np.stack([z[0], z[1] * [2.0, 1.0, 0.5]]), rtol=1e-6, atol=1e-6)
+
+
+def test_multivariate_normal_bad_inputs():
+    mean, cov, k = mx.array(MVN_MEAN), mx.array(MVN_COV), R.key(0)
+    with pytest.raises(ValueError, match="dtype must be float32"):
+        R.multivariate_normal(mean, cov, dtype=mx.float16, key=k)
+    with pytest.raises(ValueError, match="mean must have at least one dimension"):
+        R.multivariate_normal(mx.array(1.0), cov, key=k)
+    with pytest.raises(ValueError, match="cov must have at least two dimensions"):
+        R.multivariate_normal(mean, cov[0], key=k)
+    with pytest.raises(ValueError, match="last two dimensions of cov must be equal"):
+        R.multivariate_normal(mean, cov[:, :2], key=k)
+    with pytest.raises(ValueError, match="compatible shapes"):
+        R.multivariate_normal(mx.zeros(4), cov, key=k)
+    with pytest.raises(ValueError):
+        R.multivariate_normal(mx.zeros((2, 3)), cov, (4,), key=k)
+
+
+def test_multivariate_normal_transforms():
+    mean, cov, k = mx.array(MVN_MEAN), mx.array(MVN_COV), R.key(2)
+    g = mx.grad(lambda m: R.multivariate_normal(m, cov, (5,), key=k).sum())(mean)
+    np.testing.assert_array_equal(np.array(g), [5.0, 5.0, 5.0])
+    with pytest.raises(ValueError):
+        mx.grad(lambda c: R.multivariate_normal(mean, c, key=k).sum())(cov)
+    covs = mx.array(np.stack([np.eye(3), np.array(MVN_COV), np.diag([1.0, 2.0, 3.0])]))
+    f = lambda c: R.multivariate_normal(mean, c, key=k)
+    out = mx.vmap(f)(covs)
+    np.testing.assert_allclose(np.array(out), np.stack([np.array(f(covs[i])) for i in range(3)]), rtol=1e-6, atol=1e-6)
+
+
+def test_multivariate_normal_nan_cov_raises_at_eval():
+    x = R.multivariate_normal(mx.zeros(3), mx.full((3, 3), float("nan")), key=R.key(0))
+    with pytest.raises(RuntimeError, match="cov must be finite"):
+        mx.eval(x)

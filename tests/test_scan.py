@@ -220,3 +220,25 @@ def test_scan_bad_axis(op):
         f(mx.array(1.0), axis=0)
     with pytest.raises(TypeError):
         f(mx.zeros((2, 3)), axis=0.5)
+
+
+@pytest.mark.parametrize("op,reverse", [("cummax", False), ("cummax", True), ("cummin", False), ("cummin", True)])
+def test_cumextreme_grad_and_jvp_long_axis(op, reverse):
+    # The rules route each cotangent to the input position that holds the running extreme
+    # (and each tangent from it) in linear memory: an axis of 200,000 must not need an
+    # n x n table (160 GB).
+    n = 200_000
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(n).astype(np.float32)
+    w = rng.standard_normal(n).astype(np.float32)
+    acc = np.maximum.accumulate if op == "cummax" else np.minimum.accumulate
+    xs = x[::-1] if reverse else x
+    run = acc(xs)
+    src = np.maximum.accumulate(np.where(xs == run, np.arange(n), 0))
+    if reverse:
+        src = (n - 1 - src)[::-1]
+    f = getattr(mx, op)
+    g = mx.grad(lambda a: (f(a, reverse=reverse) * mx.array(w)).sum())(mx.array(x))
+    np.testing.assert_allclose(np.array(g), np.bincount(src, weights=w.astype(np.float64), minlength=n), rtol=1e-4, atol=1e-4)
+    _, (t,) = mx.jvp(lambda a: f(a, reverse=reverse), [mx.array(x)], [mx.array(w)])
+    np.testing.assert_array_equal(np.array(t), w[src])

@@ -158,9 +158,12 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
   return reshape(g, out, s);
 }
 
-array put_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s) {
-  axis = normalize_axis(axis, a.ndim(), "put_along_axis");
-  std::vector<array> idx = along_axis_indices(a, indices, axis, "put_along_axis", s);
+namespace {
+// put_along_axis with the values combined in by `reduce`.
+array scatter_along_axis(const array& a, const array& indices, const array& values, int axis,
+                         ScatterReduce reduce, const char* op, StreamOrDevice s) {
+  axis = normalize_axis(axis, a.ndim(), op);
+  std::vector<array> idx = along_axis_indices(a, indices, axis, op, s);
   idx = broadcast_arrays(idx, s);
   std::vector<int> axes(a.ndim());
   for (int d = 0; d < a.ndim(); ++d) axes[d] = d;
@@ -168,7 +171,16 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   array v = broadcast_to(values, b, s);
   Shape us = b;
   for (int d = 0; d < a.ndim(); ++d) us.push_back(1);
-  return scatter(a, idx, reshape(v, us, s), axes, ScatterReduce::None, s);
+  return scatter(a, idx, reshape(v, us, s), axes, reduce, s);
+}
+} // namespace
+
+array put_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s) {
+  return scatter_along_axis(a, indices, values, axis, ScatterReduce::None, "put_along_axis", s);
+}
+
+array scatter_add_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s) {
+  return scatter_along_axis(a, indices, values, axis, ScatterReduce::Add, "scatter_add_along_axis", s);
 }
 
 namespace {

@@ -31,6 +31,9 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
 // A copy of `a` with values written at `indices` along `axis` (values broadcast to indices).
 array put_along_axis(const array& a, const array& indices, const array& values, int axis,
                      StreamOrDevice s = {});
+// A copy of `a` with values added at `indices` along `axis` (repeated indices accumulate).
+array scatter_add_along_axis(const array& a, const array& indices, const array& values, int axis,
+                             StreamOrDevice s = {});
 
 // The slice of `a` of size slice_size starting at start_indices (a 0-d or 1-d integer array,
 // one start per axis of `axes`; a value read when evaluated).

@@ -50,6 +50,11 @@ array categorical(const array& logits, int axis = -1, const std::optional<Shape>
 array normal(const Shape& shape, Dtype dtype = float32, const std::optional<array>& loc = std::nullopt,
              const std::optional<array>& scale = std::nullopt, const std::optional<array>& key = std::nullopt,
              StreamOrDevice s = {});
+// Jointly normal samples with the given mean (..., n) and positive semi-definite covariance
+// (..., n, n): mean + z A, z standard normal of shape `shape` (or the broadcast batch shape of
+// mean and cov) + (n,), A the symmetric square root of cov. float32 only.
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape = {}, Dtype dtype = float32,
+                          const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 // Normal samples restricted to [lower, upper] (inverse CDF of a uniform between erf(bounds)).
 array truncated_normal(const array& lower, const array& upper, const std::optional<Shape>& shape = std::nullopt,
                        Dtype dtype = float32, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});

@@ -8,6 +8,8 @@
 #include "mlx_core/ops/math.h"
 #include "mlx_core/ops/random.h"
 #include "mlx_core/ops/sort.h"
+#include "mlx_core/primitives/psd_sqrt.h"
+#include "mlx_core/utils.h"
 #include "mlx_core/primitives/view.h"
 
 namespace mlx::core::random {
@@ -71,6 +73,34 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, c
   }
   if (loc) out = add(out, astype(*loc, cplx ? complex64 : float32, s), s);
   return astype(out, dtype, s);
+}
+
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
+                          const std::optional<array>& key, StreamOrDevice s) {
+  if (dtype != float32) throw std::invalid_argument("[multivariate_normal] dtype must be float32.");
+  if (mean.ndim() < 1) throw std::invalid_argument("[multivariate_normal] mean must have at least one dimension.");
+  if (cov.ndim() < 2) throw std::invalid_argument("[multivariate_normal] cov must have at least two dimensions.");
+  int n = mean.shape().back();
+  if (cov.shape()[cov.ndim() - 1] != cov.shape()[cov.ndim() - 2]) {
+    throw std::invalid_argument("[multivariate_normal] last two dimensions of cov must be equal.");
+  }
+  if (cov.shape().back() != n) {
+    throw std::invalid_argument("[multivariate_normal] mean and cov must have compatible shapes.");
+  }
+  Shape batch = broadcast_shapes(Shape(mean.shape().begin(), mean.shape().end() - 1),
+                                 Shape(cov.shape().begin(), cov.shape().end() - 2));
+  Shape draw = shape.empty() ? batch : shape;
+  if (!shape.empty() && broadcast_shapes(shape, batch) != shape) {
+    throw std::invalid_argument(msg("[multivariate_normal] The shape ", shape_str(shape),
+                                    " does not broadcast with the batch shape ", shape_str(batch), " of mean and cov."));
+  }
+  draw.push_back(n);
+  // mean + z A with z standard normal and A the symmetric square root of cov (A A = cov).
+  array z = normal(draw, float32, std::nullopt, std::nullopt, key, s);
+  array c = astype(cov, float32, s);
+  array a = array(c.shape(), float32, std::make_shared<PsdSqrt>(to_stream(s)), {c});
+  array za = squeeze(matmul(expand_dims(z, {-2}, s), a, s), {-2}, s);
+  return add(astype(mean, float32, s), za, s);
 }
 
 array truncated_normal(const array& lower, const array& upper, const std::optional<Shape>& shape, Dtype dtype,

@@ -31,25 +31,13 @@ array positions(int n, int axis, int ndim, Dtype dtype) {
   return reshape(arange(0, n, 1, dtype), shape);
 }
 
-// sum_i g_i [idx_i == j] along `axis` (idx holds positions along it): an n x n one-hot.
+// sum_i g_i [idx_i == j] along `axis` (idx holds positions along it).
 array scatter_by_index(const array& g, const array& idx, int axis) {
-  int n = g.shape()[axis];
-  array gl = moveaxis(g, axis, -1);
-  array il = moveaxis(idx, axis, -1);
-  array onehot = equal(expand_dims(il, {il.ndim()}), arange(0, n, 1, idx.dtype())); // (..., i, j)
-  array picked = sum(multiply(astype(onehot, g.dtype()), expand_dims(gl, {gl.ndim()})), std::vector<int>{gl.ndim() - 1});
-  return moveaxis(picked, -1, axis);
+  return scatter_add_along_axis(zeros_like(g), idx, g, axis);
 }
 
-// t_{idx_i} along `axis`: the same one-hot, summed the other way.
-array gather_by_index(const array& t, const array& idx, int axis) {
-  int n = t.shape()[axis];
-  array tl = moveaxis(t, axis, -1);
-  array il = moveaxis(idx, axis, -1);
-  array onehot = equal(expand_dims(il, {il.ndim()}), arange(0, n, 1, idx.dtype()));
-  array picked = sum(multiply(astype(onehot, t.dtype()), expand_dims(tl, {tl.ndim() - 1})), std::vector<int>{tl.ndim()});
-  return moveaxis(picked, -1, axis);
-}
+// t_{idx_i} along `axis`.
+array gather_by_index(const array& t, const array& idx, int axis) { return take_along_axis(t, idx, axis); }
 
 } // namespace
 

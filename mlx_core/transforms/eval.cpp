@@ -126,6 +126,19 @@ void eval(std::vector<array> outputs) {
   for (auto& out : outputs) out.wait();
 }
 
+bool eval_inline_if_small(const array& a, size_t max_size) {
+  if (a.is_available()) return true;
+  if (a.size() > max_size || !ready_inline(a)) return false;
+  if (scheduler::pending_tasks() > 0 && allocator::over_memory_limit()) return false;
+  {
+    std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());
+    if (!a.try_claim()) return false;
+  }
+  run_node(a, a.is_tracer());
+  a.wait(); // rethrows the node's error
+  return true;
+}
+
 void async_eval(std::vector<array> outputs) {
   throttle();
   std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());

@@ -15,6 +15,12 @@ namespace mlx::core {
 // raised by a kernel is rethrown here; failed nodes stay unevaluated.
 void eval(std::vector<array> outputs);
 
+// Evaluates `a` at once in the calling thread when that is cheap and cannot wait on other
+// threads: a node on the default CPU stream with at most `max_size` elements, every input
+// evaluated, not claimed by another evaluation, and no memory throttling due. Returns false
+// (having done nothing) otherwise. Lets the bindings skip releasing the GIL for tiny evals.
+bool eval_inline_if_small(const array& a, size_t max_size);
+
 // Schedules the evaluation of `outputs` on their streams' workers and returns at once.
 // eval, item, printing and exports wait for what they need.
 void async_eval(std::vector<array> outputs);

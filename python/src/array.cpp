@@ -197,8 +197,10 @@ void init_array(nb::module_& m) {
         return get_item(it.a, nb::int_(it.i++));
       });
 
+  // Pooled: freed array objects are kept (up to 1024) and reused, which spares every new array
+  // an allocation and nanobind's instance-table insert (the eval round trip makes several).
   nb::class_<mx::array> cls(m, "array", nb::type_slots(array_buffer_slots()),
-                            nb::is_weak_referenceable(), kArrayDoc);
+                            nb::is_weak_referenceable(), nb::pooled(1024), kArrayDoc);
   checked_defs{cls, "array"}.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
         new (self) mx::array(to_array(val, dtype));
       }, "val"_a.none(), "dtype"_a = nb::none(),

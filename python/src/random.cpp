@@ -286,6 +286,42 @@ Returns:
 Example:
     >>> mx.random.truncated_normal(-2.0, 2.0, (3,), key=mx.random.key(0)))");
 
+  def_op(m, "multivariate_normal",
+        [](const mx::array& mean, const mx::array& cov, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
+           std::optional<mx::array> key, mx::StreamOrDevice s) {
+          return mr::multivariate_normal(mean, cov, shape_of(shape), dtype.value_or(mx::float32), key, s);
+        },
+        "mean"_a, "cov"_a, "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "key"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def multivariate_normal(mean: array, cov: array, shape: Sequence[int] = [], "
+                "dtype: Dtype | None = float32, key: array | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Generate jointly normal samples with a given mean and covariance.
+
+A sample is ``mean + z @ A``, where ``z`` is standard normal and ``A`` is the symmetric
+square root of ``cov`` (``A @ A == cov``, from its singular value decomposition), so the
+samples have covariance ``cov``. ``cov`` must be symmetric positive semi-definite; for
+other matrices the result is unspecified. There is no gradient with respect to ``cov``.
+
+Args:
+    mean (array): The mean, of shape ``(..., n)``.
+    cov (array): The covariance, of shape ``(..., n, n)``; its batch shape ``...`` must
+      broadcast with that of ``mean``.
+    shape (list(int), optional): The batch shape of the output, which must broadcast with
+      ``mean.shape[:-1]`` and ``cov.shape[:-2]``; the output has shape ``shape + (n,)``.
+      Default: ``[]``, the broadcast batch shape of ``mean`` and ``cov``.
+    dtype (Dtype, optional): The output type; only ``float32`` is supported.
+      Default: ``float32``.
+    key (array, optional): A PRNG key. Default: ``None`` (the global state).
+
+Returns:
+    array: The samples, of shape ``shape + (n,)``.
+
+Example:
+    >>> cov = mx.array([[1.0, 0.5], [0.5, 2.0]])
+    >>> mx.random.multivariate_normal(mx.zeros(2), cov, (3,), key=mx.random.key(0)).shape
+    (3, 2))");
+
   def_op(m, "laplace",
         [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, float loc, float scale,
            std::optional<mx::array> key, mx::StreamOrDevice s) {

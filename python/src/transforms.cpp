@@ -26,6 +26,7 @@
 #include "mlx_core/transforms/eval.h"
 #include "mlx_core/transforms/vmap.h"
 #include "python/src/common.h"
+#include "python/src/eval_util.h"
 #include "python/src/trees.h"
 
 namespace {
@@ -78,6 +79,7 @@ void eval_trees(const nb::args& args) {
   bool done = true;
   for (auto& a : arrays) done = done && a.is_available();
   if (done) return;
+  if (arrays.size() == 1 && mx::eval_inline_if_small(arrays[0], kEvalHoldingGil)) return;
   nb::gil_scoped_release nogil;
   mx::eval(std::move(arrays));
 }

@@ -6,6 +6,7 @@
 extern "C" {
 using blas_int = int64_t;
 enum { MLX_CblasRowMajor = 101, MLX_CblasNoTrans = 111, MLX_CblasTrans = 112 };
+enum { MLX_LapackRowMajor = 101 };
 
 void scipy_cblas_sgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           float alpha, const float* a, blas_int lda, const float* b, blas_int ldb,
@@ -16,4 +17,7 @@ void scipy_cblas_dgemm64_(int layout, int transa, int transb, blas_int m, blas_i
 void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           const void* alpha, const void* a, blas_int lda, const void* b, blas_int ldb,
                           const void* beta, void* c, blas_int ldc);
+// LAPACKE's singular value decomposition a = u diag(s) vt (a is overwritten). 0: success.
+blas_int scipy_LAPACKE_sgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, float* a, blas_int lda,
+                                 float* s, float* u, blas_int ldu, float* vt, blas_int ldvt, float* superb);
 }
