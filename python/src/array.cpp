@@ -111,18 +111,12 @@ mx::array size1_check(const mx::array& a) {
   return a;
 }
 
-// Shape given either as several ints or as one sequence.
-std::vector<int> varargs_ints(const nb::args& args, const char* what) {
+// Ints given either as several arguments or as one sequence (reshape's shape, transpose's
+// axes); TypeError naming the argument for anything else.
+std::vector<int> varargs_ints(const nb::args& args, const char* what, const char* name) {
+  if (args.size() == 1) return to_axes(AxisArg{nb::borrow(args[0])}, what, name);
   std::vector<int> out;
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
-    for (nb::handle h : nb::borrow<nb::sequence>(args[0])) out.push_back(nb::cast<int>(h));
-    return out;
-  }
-  for (nb::handle h : args) {
-    if (!PyLong_Check(h.ptr()) && !PyIndex_Check(h.ptr()))
-      throw mx::type_error(std::string("[") + what + "] Expected ints, got " + type_name_of(h) + ".");
-    out.push_back(nb::cast<int>(h));
-  }
+  for (nb::handle h : args) out.push_back(axis_value(h, what, name));
   return out;
 }
 
@@ -207,7 +201,7 @@ void init_array(nb::module_& m) {
   // an allocation and nanobind's instance-table insert (the eval round trip makes several).
   nb::class_<mx::array> cls(m, "array", nb::type_slots(array_buffer_slots()),
                             nb::is_weak_referenceable(), nb::pooled(1024), kArrayDoc);
-  cls.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
+  checked_defs{cls, "array"}.def("__init__", [](mx::array* self, nb::handle val, std::optional<mx::Dtype> dtype) {
         new (self) mx::array(to_array(val, dtype));
       }, "val"_a.none(), "dtype"_a = nb::none(),
       nb::sig("def __init__(self, val: scalar | list | tuple | DLPackCompatible | array, "
@@ -312,7 +306,8 @@ void init_array(nb::module_& m) {
       "    api_version (str, optional): The requested version of the standard; ignored.\n\n"
       "Returns:\n"
       "    module: mlx.core, whose __array_namespace_info__() describes devices and dtypes.")
-      .def("to_device", [](nb::handle self, const mx::Device& d, nb::handle) {
+      ;
+  checked_defs{cls}.def("to_device", [](nb::handle self, const mx::Device& d, nb::handle) {
         if (d.type != mx::Device::cpu)
           throw std::invalid_argument("[to_device] Only the CPU device is available in this build.");
         return nb::borrow(self);
@@ -379,7 +374,7 @@ void init_array(nb::module_& m) {
       .def("__invert__", [](const mx::array& a) { return mx::bitwise_invert(a); });
 
   // Methods mirroring ops.
-  cls.def("astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
+  checked_defs{cls}.def("astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
         return mx::astype(a, to_dtype(d, "astype"), s);
       }, "dtype"_a, "stream"_a = nb::none(),
       "A copy of the array cast to dtype (floats to integers round toward zero).\n\n"
@@ -401,7 +396,7 @@ void init_array(nb::module_& m) {
       "Returns:\n"
       "    array: The reinterpreted array.")
       .def("reshape", [](const mx::array& a, nb::args shape, mx::StreamOrDevice s) {
-        auto v = varargs_ints(shape, "reshape");
+        auto v = varargs_ints(shape, "reshape", "shape");
         return mx::reshape(a, mx::Shape(v.begin(), v.end()), s);
       }, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "The same values with a new shape (see mlx.core.reshape).\n"
@@ -418,7 +413,7 @@ void init_array(nb::module_& m) {
       "    >>> mx.arange(6).reshape(2, 3).shape  # (2, 3)\n")
       .def("transpose", [](const mx::array& a, nb::args axes, mx::StreamOrDevice s) {
         if (axes.size() == 0) return mx::transpose(a, s);
-        return mx::transpose(a, varargs_ints(axes, "transpose"), s);
+        return mx::transpose(a, varargs_ints(axes, "transpose", "axes"), s);
       }, "axes"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Permutes the axes (see mlx.core.transpose).\n"
       "\n"
@@ -467,7 +462,7 @@ void init_array(nb::module_& m) {
       "    array: The flattened array.\n");
 
 #define REDUCE_METHOD(NAME)                                                                 \
-  cls.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,         \
+  checked_defs{cls}.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,         \
                     mx::StreamOrDevice s) {                                                 \
         return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
@@ -488,7 +483,7 @@ void init_array(nb::module_& m) {
   REDUCE_METHOD(prod)
 #undef REDUCE_METHOD
 #define ARG_METHOD(NAME)                                                                    \
-  cls.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,             \
+  checked_defs{cls}.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,             \
                     mx::StreamOrDevice s) {                                                 \
         return arg_reduce(a, axis, keepdims, s,                                             \
             [](const mx::array& x, int ax, bool k, mx::StreamOrDevice st) { return mx::NAME(x, ax, k, st); }, \
@@ -505,7 +500,7 @@ void init_array(nb::module_& m) {
   ARG_METHOD(argmin)
 #undef ARG_METHOD
 #define UNARY_METHOD(NAME)                                                                  \
-  cls.def(#NAME, [](const mx::array& a, mx::StreamOrDevice s) { return mx::NAME(a, s); },   \
+  checked_defs{cls}.def(#NAME, [](const mx::array& a, mx::StreamOrDevice s) { return mx::NAME(a, s); },   \
           nb::kw_only(), "stream"_a = nb::none(),                                           \
           "Element-wise " #NAME " of the array (see mlx.core." #NAME ").\n\n"                 \
           "Args:\n"                                                                           \

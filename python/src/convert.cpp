@@ -20,7 +20,7 @@ std::string py_type_name(nb::handle v) {
 }
 
 [[noreturn]] void invalid_type(nb::handle v) {
-  throw std::invalid_argument("Invalid type " + py_type_name(v) + " received in array initialization.");
+  throw array_init_error("Invalid type " + py_type_name(v) + " received in array initialization.", v.ptr());
 }
 
 // numpy.generic if NumPy has been imported (never imports it ourselves).

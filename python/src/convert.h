@@ -3,6 +3,8 @@
 #include <nanobind/nanobind.h>
 
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -12,6 +14,13 @@
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
+
+// The ValueError to_array raises for a value of a type it cannot convert; `value` is that
+// value (the argument itself or an element of it), so that a binding can name the argument.
+struct array_init_error : std::invalid_argument {
+  PyObject* value;
+  array_init_error(const std::string& msg, PyObject* v) : std::invalid_argument(msg), value(v) {}
+};
 
 // mx.array(val, dtype): scalars, nested sequences, arrays, buffer / DLPack / __array__
 // producers. Always a new array (never shares the producer's memory).

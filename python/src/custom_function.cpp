@@ -144,7 +144,9 @@ void init_custom_function(nb::module_& m) {
       "    def f_vjp(primals, cotangent, output):\n"
       "        x, y = primals\n"
       "        return cotangent * mx.cos(x) * y, cotangent * mx.sin(x)\n")
-      .def(nb::init<nb::callable>(), "f"_a)
+      .def("__init__", checked_fn("custom_function", [](CustomFunction* self, nb::callable f) {
+             new (self) CustomFunction(f);
+           }, "f"_a), "f"_a)
       .def("__call__", &CustomFunction::call, "args"_a, "kwargs"_a,
            "Calls the wrapped function (its outputs carry the custom rules).")
       .def("vjp", [](CustomFunction& self, nb::callable f) { return self.with_rule(&PyHeld::vjp, f); },
@@ -162,7 +164,7 @@ void init_custom_function(nb::module_& m) {
            "Sets the vmap rule ``f(inputs, axes, **kwargs)`` returning ``(outputs, out_axes)``;\n"
            "an axis is None for an input that is not batched. Usable as a decorator.");
 
-  m.def("checkpoint", [](nb::callable fun) { return CustomFunction(fun); }, "fun"_a,
+  def_op(m, "checkpoint", [](nb::callable fun) { return CustomFunction(fun); }, "fun"_a,
         nb::sig("def checkpoint(fun: Callable) -> Callable"),
         "Returns a function computing what fun computes whose gradient recomputes fun's\n"
         "forward pass instead of keeping its intermediate values: less memory held between\n"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mlx_core/transforms/eval.h"
+#include "python/src/common.h"
 
 namespace mx = mlx::core;
 using namespace nb::literals;
@@ -51,6 +52,8 @@ std::variant<mx::Stream, mx::Device> to_target(const StreamLike& s) {
 
 } // namespace
 
+OPENMLX_ARG_EXPECT(StreamLike, "a Stream or a Device")
+
 void init_device(nb::module_& m) {
   nb::enum_<mx::Device::DeviceType>(m, "DeviceType",
                                     "The kind of a device: cpu or gpu (also mx.cpu and mx.gpu).")
@@ -68,7 +71,9 @@ void init_device(nb::module_& m) {
                          "A DeviceType is accepted wherever a Device is expected.\n\n"
                          "Example:\n"
                          "    >>> mx.Device(mx.cpu) == mx.cpu  # True")
-      .def(nb::init<mx::Device::DeviceType, int>(), "type"_a, "index"_a = 0)
+      .def("__init__", checked_fn("Device", [](mx::Device* self, mx::Device::DeviceType t, int index) {
+             new (self) mx::Device(t, index);
+           }, "type"_a, "index"_a = 0), "type"_a, "index"_a = 0)
       .def_ro("type", &mx::Device::type)
       .def_ro("index", &mx::Device::index)
       .def("__repr__", &device_repr)
@@ -119,7 +124,7 @@ void init_device(nb::module_& m) {
       .def("__enter__", [](StreamContext& c) { c.enter(); })
       .def("__exit__", [](StreamContext& c, nb::args) { c.exit(); });
 
-  m.def("stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt}; },
+  def_op(m, "stream", [](const StreamLike& s) { return StreamContext{to_target(s), std::nullopt}; },
         "s"_a,
         "A context manager that makes s the default stream (or device) inside a with block.\n"
         "\n"
@@ -132,17 +137,17 @@ void init_device(nb::module_& m) {
         "Example:\n"
         "    >>> with mx.stream(mx.cpu):\n"
         "    ...     y = mx.ones(3) + 1  # computed on the CPU's default stream\n");
-  m.def("default_device", &mx::default_device,
+  def_op(m, "default_device", &mx::default_device,
         "The device ops run on when no stream is given.\n"
         "\n"
         "Returns:\n"
         "    Device: The default device (the CPU in this build).\n");
-  m.def("set_default_device", &mx::set_default_device, "device"_a,
+  def_op(m, "set_default_device", &mx::set_default_device, "device"_a,
         "Sets the device ops run on when no stream is given.\n"
         "\n"
         "Args:\n"
         "    device (Device or DeviceType): The new default device; it must be available.\n");
-  m.def("default_stream", &mx::default_stream, "device"_a,
+  def_op(m, "default_stream", &mx::default_stream, "device"_a,
         "The default stream of a device.\n"
         "\n"
         "Args:\n"
@@ -150,12 +155,12 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    Stream: Its default stream (for the calling thread).\n");
-  m.def("set_default_stream", &mx::set_default_stream, "stream"_a,
+  def_op(m, "set_default_stream", &mx::set_default_stream, "stream"_a,
 "Sets the default stream (and so the default device) for the calling thread.\n"
         "\n"
         "Args:\n"
         "    stream (Stream): The stream ops use when none is given.\n");
-  m.def("new_stream", &mx::new_stream, "device"_a,
+  def_op(m, "new_stream", &mx::new_stream, "device"_a,
         "Makes a new stream on a device; its work runs in order on its own thread.\n"
         "\n"
         "Args:\n"
@@ -163,7 +168,7 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    Stream: The new stream.\n");
-  m.def("new_thread_unsafe_stream", &mx::new_stream, "device"_a,
+  def_op(m, "new_thread_unsafe_stream", &mx::new_stream, "device"_a,
 "Makes a new stream that any thread may use (the caller orders the work).\n"
         "\n"
         "Args:\n"
@@ -171,7 +176,7 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    Stream: The new stream.\n");
-  m.def("new_thread_local_stream", &mx::new_thread_local_stream, "device"_a,
+  def_op(m, "new_thread_local_stream", &mx::new_thread_local_stream, "device"_a,
 "Makes a stream that is a distinct stream in each thread that uses it.\n"
         "\n"
         "Args:\n"
@@ -179,8 +184,8 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    ThreadLocalStream: The thread-local stream.\n");
-  m.def("clear_streams", &mx::clear_streams, "Destroys the streams created in the calling thread (after their work finishes).\n");
-  m.def("synchronize", [](std::optional<StreamLike> s) {
+  def_op(m, "clear_streams", &mx::clear_streams, "Destroys the streams created in the calling thread (after their work finishes).\n");
+  def_op(m, "synchronize", [](std::optional<StreamLike> s) {
     mx::Stream st = !s ? mx::default_stream(mx::default_device())
                        : std::visit([](auto& v) -> mx::Stream {
                            using V = std::decay_t<decltype(v)>;
@@ -196,7 +201,7 @@ void init_device(nb::module_& m) {
         "Args:\n"
         "    stream (Stream or Device, optional): The stream (or a device's default stream).\n"
         "        Default: None, the default device's default stream.\n");
-  m.def("is_available", &mx::is_available, "device"_a,
+  def_op(m, "is_available", &mx::is_available, "device"_a,
 "Whether a device can run work in this build.\n"
         "\n"
         "Args:\n"
@@ -204,7 +209,7 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    bool: True for the CPU; False for the GPU in this build.\n");
-  m.def("device_count", &mx::device_count, "device_type"_a,
+  def_op(m, "device_count", &mx::device_count, "device_type"_a,
 "The number of available devices of a type.\n"
         "\n"
         "Args:\n"
@@ -212,7 +217,7 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    int: How many such devices this build can use.\n");
-  m.def("device_info", [](std::optional<mx::Device> d) {
+  def_op(m, "device_info", [](std::optional<mx::Device> d) {
     return mx::device_info(d ? *d : mx::default_device());
   }, "d"_a = nb::none(),
   "Information about a device.\n"

@@ -14,6 +14,7 @@
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/transforms/eval.h"
 #include "python/src/buffer.h"
+#include "python/src/common.h"
 
 namespace {
 
@@ -442,12 +443,11 @@ void add_dlpack_methods(nb::class_<mx::array>& cls) {
 }
 
 void init_dlpack(nb::module_& m) {
-  m.def(
-      "from_dlpack",
+  def_op(m, "from_dlpack",
       [](nb::object x, std::optional<bool> copy) {
         auto a = array_from_dlpack(x, copy);
         if (!a) {
-          throw nb::type_error("[from_dlpack] The input does not implement __dlpack__.");
+          throw mx::type_error("[from_dlpack] Expected x to implement __dlpack__, but got " + arg_type_name(x) + ".");
         }
         return *a;
       },

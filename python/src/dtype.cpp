@@ -13,6 +13,7 @@
 #include "mlx_core/array.h"
 #include "mlx_core/dtype.h"
 #include "mlx_core/errors.h"
+#include "python/src/common.h"
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
@@ -80,10 +81,11 @@ std::string g6(double v) {
 }
 
 // The dtype of a result_type / can_cast input: a Dtype or an array's dtype.
-mx::Dtype dtype_of_input(nb::handle h, const char* op) {
+mx::Dtype dtype_of_input(nb::handle h, const char* op, const char* name) {
   if (nb::isinstance<mx::Dtype>(h)) return nb::cast<mx::Dtype>(h);
   if (nb::isinstance<mx::array>(h)) return nb::cast<mx::array&>(h).dtype();
-  throw std::invalid_argument(std::string("[") + op + "] Inputs must be arrays or dtypes.");
+  throw std::invalid_argument(op_prefix(op) + "Inputs must be arrays or dtypes: " + name +
+                              " is a " + arg_type_name(h) + ".");
 }
 
 // Whether d is of the Array API kind named `kind`.
@@ -152,9 +154,8 @@ void init_dtype(nb::module_& m) {
     m.attr(c) = m.attr("DtypeCategory").attr(c);
   }
 
-  using DtypeOrCat = std::variant<mx::Dtype, mx::DtypeCategory>;
-  m.def(
-      "issubdtype",
+  using DtypeOrCat = DtypeOrCategory;
+  def_op(m, "issubdtype",
       [](const DtypeOrCat& a, const DtypeOrCat& b) {
         return std::visit([](auto x, auto y) { return mx::issubdtype(x, y); }, a, b);
       },
@@ -170,7 +171,7 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.issubdtype(mx.int8, mx.signedinteger)  # True");
 
-  m.def("isdtype", [](const mx::Dtype& d, nb::handle kind) {
+  def_op(m, "isdtype", [](const mx::Dtype& d, nb::handle kind) {
         if (nb::isinstance<nb::tuple>(kind)) {
           for (nb::handle k : nb::borrow<nb::tuple>(kind))
             if (isdtype_one(d, k)) return true;
@@ -190,8 +191,8 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.isdtype(mx.float16, (\"integral\", \"real floating\"))  # True");
 
-  m.def("can_cast", [](nb::handle from, const mx::Dtype& to) {
-        return mx::promote_types(dtype_of_input(from, "can_cast"), to) == to;
+  def_op(m, "can_cast", [](nb::handle from, const mx::Dtype& to) {
+        return mx::promote_types(dtype_of_input(from, "can_cast", "from_"), to) == to;
       }, "from_"_a, "to"_a,
       nb::sig("def can_cast(from_: array | Dtype, to: Dtype) -> bool"),
       "Whether values of a dtype can be cast to another without loss under the type\n"
@@ -204,12 +205,12 @@ void init_dtype(nb::module_& m) {
       "Example:\n"
       "    >>> mx.can_cast(mx.int8, mx.int16)  # True");
 
-  m.def("result_type", [](nb::args args) {
+  def_op(m, "result_type", [](nb::args args) {
         if (args.size() == 0)
           throw std::invalid_argument("[result_type] At least one array or dtype is required.");
-        mx::Dtype out = dtype_of_input(args[0], "result_type");
+        mx::Dtype out = dtype_of_input(args[0], "result_type", "arrays_and_dtypes");
         for (size_t i = 1; i < args.size(); ++i)
-          out = mx::promote_types(out, dtype_of_input(args[i], "result_type"));
+          out = mx::promote_types(out, dtype_of_input(args[i], "result_type", "arrays_and_dtypes"));
         return out;
       }, "arrays_and_dtypes"_a,
       nb::sig("def result_type(*arrays_and_dtypes: array | Dtype) -> Dtype"),
@@ -237,7 +238,8 @@ void init_dtype(nb::module_& m) {
                     "    dtype (Dtype): The dtype described.\n\n"
                     "Example:\n"
                     "    >>> mx.finfo(mx.float16).max  # 65504.0")
-      .def("__init__", [](FInfo* self, const mx::Dtype& d) { new (self) FInfo(finfo_of(d)); }, "dtype"_a)
+      .def("__init__", checked_fn("finfo", [](FInfo* self, const mx::Dtype& d) { new (self) FInfo(finfo_of(d)); },
+                                  "dtype"_a), "dtype"_a)
       .def_ro("min", &FInfo::min, "The most negative finite value.")
       .def_ro("max", &FInfo::max, "The largest finite value.")
       .def_ro("eps", &FInfo::eps, "The difference between 1 and the next representable value.")
@@ -261,7 +263,8 @@ void init_dtype(nb::module_& m) {
                     "    dtype (Dtype): The dtype described.\n\n"
                     "Example:\n"
                     "    >>> mx.iinfo(mx.uint8).max  # 255")
-      .def("__init__", [](IInfo* self, const mx::Dtype& d) { new (self) IInfo(iinfo_of(d)); }, "dtype"_a)
+      .def("__init__", checked_fn("iinfo", [](IInfo* self, const mx::Dtype& d) { new (self) IInfo(iinfo_of(d)); },
+                                  "dtype"_a), "dtype"_a)
       .def_ro("min", &IInfo::min, "The smallest value.")
       .def_ro("max", &IInfo::max, "The largest value.")
       .def_prop_ro("bits", [](const IInfo& i) { return 8 * static_cast<int>(i.dtype.size); },

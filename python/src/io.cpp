@@ -418,7 +418,7 @@ void save_gguf(nb::handle file, nb::handle arrays, nb::handle metadata) {
 } // namespace
 
 void init_io(nb::module_& m) {
-  m.def("save", &save, "file"_a, "arr"_a,
+  def_op(m, "save", &save, "file"_a, "arr"_a,
         nb::sig("def save(file: typing.Union[str, os.PathLike, typing.BinaryIO], arr: array) -> None"),
         R"(Save an array to a binary file in NumPy's ``.npy`` format.
 
@@ -432,7 +432,7 @@ Args:
 Example:
     >>> mx.save("weights.npy", mx.arange(4))
 )");
-  m.def("savez", [](nb::handle f, nb::args a, nb::kwargs k) { savez_impl(f, a, k, false); }, "file"_a, "args"_a,
+  def_op(m, "savez", [](nb::handle f, nb::args a, nb::kwargs k) { savez_impl(f, a, k, false); }, "file"_a, "args"_a,
         "kwargs"_a,
         nb::sig("def savez(file: typing.Union[str, os.PathLike, typing.BinaryIO], *args: array, **kwargs: array) -> None"),
         R"(Save several arrays to an uncompressed ``.npz`` file (a zip of ``.npy`` files).
@@ -446,7 +446,7 @@ Args:
 Example:
     >>> mx.savez("model.npz", w=mx.ones((2, 2)), b=mx.zeros(2))
 )");
-  m.def("savez_compressed", [](nb::handle f, nb::args a, nb::kwargs k) { savez_impl(f, a, k, true); }, "file"_a,
+  def_op(m, "savez_compressed", [](nb::handle f, nb::args a, nb::kwargs k) { savez_impl(f, a, k, true); }, "file"_a,
         "args"_a, "kwargs"_a,
         nb::sig("def savez_compressed(file: typing.Union[str, os.PathLike, typing.BinaryIO], *args: array, **kwargs: array) -> None"),
         R"(Save several arrays to a compressed (deflate) ``.npz`` file.
@@ -457,7 +457,7 @@ Args:
     *args (array): Arrays stored under the names ``arr_0``, ``arr_1``, ...
     **kwargs (array): Arrays stored under their keyword names.
 )");
-  m.def("load", &load, "file"_a, "format"_a = nb::none(), "return_metadata"_a = false,
+  def_op(m, "load", &load, "file"_a, "format"_a = nb::none(), "return_metadata"_a = false,
         nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def load(file: typing.Union[str, os.PathLike, typing.BinaryIO], /, format: typing.Optional[str] = None, "
                 "return_metadata: bool = False, *, stream: typing.Union[None, Stream, Device] = None) -> "
@@ -488,7 +488,7 @@ types raise ``RuntimeError``.
 Example:
     >>> weights = mx.load("model.safetensors")
 )");
-  m.def("save_safetensors", &save_safetensors, "file"_a, "arrays"_a, "metadata"_a = nb::none(),
+  def_op(m, "save_safetensors", &save_safetensors, "file"_a, "arrays"_a, "metadata"_a = nb::none(),
         nb::sig("def save_safetensors(file: typing.Union[str, os.PathLike, typing.BinaryIO], arrays: dict[str, array], "
                 "metadata: typing.Optional[dict[str, str]] = None) -> None"),
         R"(Save arrays to a ``.safetensors`` file.
@@ -504,7 +504,7 @@ Args:
 Example:
     >>> mx.save_safetensors("w.safetensors", {"w": mx.ones(3)}, {"format": "mlx"})
 )");
-  m.def("save_gguf", &save_gguf, "file"_a, "arrays"_a, "metadata"_a = nb::none(),
+  def_op(m, "save_gguf", &save_gguf, "file"_a, "arrays"_a, "metadata"_a = nb::none(),
         nb::sig("def save_gguf(file: typing.Union[str, os.PathLike, typing.BinaryIO], arrays: dict[str, array], "
                 "metadata: typing.Optional[dict[str, typing.Union[array, str, list[str]]]] = None) -> None"),
         R"(Save arrays and metadata to a ``.gguf`` file (GGUF version 3).

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "mlx_core/allocator.h"
+#include "python/src/common.h"
 
 namespace nb = nanobind;
 namespace al = mlx::core::allocator;
@@ -29,28 +30,29 @@ void alias(nb::module_& metal, const char* name, R (*f)(Args...), const Extra&..
   // One flag and docstring per alias, for the life of the module.
   auto* warned = new std::atomic<bool>(false);
   auto* doc = new std::string(std::string("Deprecated: use mx.") + name + " instead.");
-  metal.def(name, [name, f, warned](Args... args) -> R {
+  auto fn = [name, f, warned](Args... args) -> R {
     deprecated(name, *warned);
     return f(args...);
-  }, extra..., doc->c_str());
+  };
+  metal.def(name, checked_fn(name, fn, extra...), extra..., doc->c_str());
 }
 
 } // namespace
 
 void init_memory(nb::module_& m) {
-  m.def("get_active_memory", &al::get_active_memory,
+  def_op(m, "get_active_memory", &al::get_active_memory,
         "The memory held by live arrays, in bytes (the blocks they were given).\n\n"
         "Returns:\n    int: The active memory in bytes.");
-  m.def("get_peak_memory", &al::get_peak_memory,
+  def_op(m, "get_peak_memory", &al::get_peak_memory,
         "The largest active memory since the start or since reset_peak_memory().\n\n"
         "Returns:\n    int: The peak memory in bytes.");
-  m.def("reset_peak_memory", &al::reset_peak_memory, "Sets the recorded peak memory to zero (get_peak_memory() then counts from now).");
-  m.def("get_cache_memory", &al::get_cache_memory,
+  def_op(m, "reset_peak_memory", &al::reset_peak_memory, "Sets the recorded peak memory to zero (get_peak_memory() then counts from now).");
+  def_op(m, "get_cache_memory", &al::get_cache_memory,
         "The memory of freed blocks kept in the cache for reuse.\n\n"
         "Returns:\n    int: The cache size in bytes.");
-  m.def("clear_cache", &al::clear_cache,
+  def_op(m, "clear_cache", &al::clear_cache,
         "Gives every cached block back to the system; get_cache_memory() is then 0.");
-  m.def("set_memory_limit", &al::set_memory_limit, "limit"_a,
+  def_op(m, "set_memory_limit", &al::set_memory_limit, "limit"_a,
         "Sets the memory limit and returns the previous one.\n\n"
         "Args:\n    limit (int): The new limit in bytes.\n\n"
         "Returns:\n    int: The previous limit in bytes.\n\n"
@@ -59,15 +61,15 @@ void init_memory(nb::module_& m) {
         "over it. A single array larger than the limit is still allocated when the system has\n"
         "the memory; MemoryError is raised only when the system has none. The default is 80%\n"
         "of the machine's memory.");
-  m.def("get_memory_limit", &al::get_memory_limit, "The memory limit (see set_memory_limit).\n\n"
+  def_op(m, "get_memory_limit", &al::get_memory_limit, "The memory limit (see set_memory_limit).\n\n"
         "Returns:\n    int: The limit in bytes.");
-  m.def("set_cache_limit", &al::set_cache_limit, "limit"_a,
+  def_op(m, "set_cache_limit", &al::set_cache_limit, "limit"_a,
         "Sets the limit of the cache of freed blocks and returns the previous one.\n\n"
         "Args:\n    limit (int): The new limit in bytes.\n\n"
         "Returns:\n    int: The previous limit in bytes.\n\n"
         "Cached blocks beyond the new limit are freed now; 0 disables the cache. The default\n"
         "is the memory limit.");
-  m.def("set_wired_limit", &al::set_wired_limit, "limit"_a,
+  def_op(m, "set_wired_limit", &al::set_wired_limit, "limit"_a,
         "Sets the limit of memory kept resident (wired) and returns the previous one.\n\n"
         "Args:\n    limit (int): The new limit in bytes.\n\n"
         "Returns:\n    int: The previous limit in bytes.\n\n"

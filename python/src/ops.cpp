@@ -56,7 +56,7 @@ const char* binary_doc(const char* what, const char* result, const char* example
 }
 
 void def_unary(nb::module_& m, const char* name, UnaryFn fn, const char* doc) {
-  m.def(name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(arg(a), s); },
+  def_op(m, name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(arg(a), s); },
         "a"_a, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig(keep(std::string("def ") + name +
                      "(a: scalar | array, *, stream: Stream | Device | None = None) -> array")),
@@ -64,7 +64,7 @@ void def_unary(nb::module_& m, const char* name, UnaryFn fn, const char* doc) {
 }
 
 void def_binary(nb::module_& m, const char* name, BinFn fn, const char* doc) {
-  m.def(name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+  def_op(m, name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return fn(x, y, s);
       }, "a"_a, "b"_a, "stream"_a = nb::none(),
@@ -86,7 +86,7 @@ mx::array logical_operand(nb::handle v) {
 }
 
 void def_logical(nb::module_& m, const char* name, BinFn fn, const char* doc) {
-  m.def(name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+  def_op(m, name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         return fn(logical_operand(a), logical_operand(b), s);
       }, "a"_a, "b"_a, "stream"_a = nb::none(),
       nb::sig(keep(std::string("def ") + name +
@@ -103,7 +103,7 @@ bool is_int_like(nb::handle v) {
 
 void init_ops(nb::module_& m) {
   // Creation.
-  m.def("zeros", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+  def_op(m, "zeros", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         return mx::zeros(to_shape(shape, "zeros"), to_dtype(dtype, "zeros", mx::float32), s);
       }, "shape"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
       "An array of zeros.\n\n"
@@ -115,7 +115,7 @@ void init_ops(nb::module_& m) {
       "    array: An array of the given shape filled with zeros.\n\n"
       "Example:\n"
       "    >>> mx.zeros((2, 3), dtype=mx.int32)");
-  m.def("ones", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+  def_op(m, "ones", [](const ShapeArg& shape, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         return mx::ones(to_shape(shape, "ones"), to_dtype(dtype, "ones", mx::float32), s);
       }, "shape"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
       "An array of ones.\n\n"
@@ -127,7 +127,7 @@ void init_ops(nb::module_& m) {
       "    array: An array of the given shape filled with ones.\n\n"
       "Example:\n"
       "    >>> mx.ones(3)");
-  m.def("full", [](const ShapeArg& shape, nb::handle vals, std::optional<DtypeArg> dtype_arg,
+  def_op(m, "full", [](const ShapeArg& shape, nb::handle vals, std::optional<DtypeArg> dtype_arg,
                    mx::StreamOrDevice s) {
         auto shp = to_shape(shape, "full");
         auto dtype = to_dtype_opt(dtype_arg, "full");
@@ -150,7 +150,7 @@ void init_ops(nb::module_& m) {
       "    array: The filled array.\n\n"
       "Example:\n"
       "    >>> mx.full((2, 2), 7, dtype=mx.int16)");
-  m.def("zeros_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+  def_op(m, "zeros_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "zeros_like");
         return d ? mx::zeros(a.shape(), *d, s) : mx::zeros_like(a, s);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -161,7 +161,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: Zeros shaped like a.");
-  m.def("ones_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+  def_op(m, "ones_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "ones_like");
         return d ? mx::ones(a.shape(), *d, s) : mx::ones_like(a, s);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -172,7 +172,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: Ones shaped like a.");
-  m.def("arange", [](nb::handle start, nb::handle stop, nb::handle step,
+  def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step,
                      std::optional<DtypeArg> dtype_arg, mx::StreamOrDevice s) {
         // arange(stop) or arange(start, stop[, step]); int32 when every bound is an int.
         auto dtype = to_dtype_opt(dtype_arg, "arange");
@@ -213,7 +213,7 @@ void init_ops(nb::module_& m) {
       "    array: A 1-D array of ceil((stop - start) / step) values.\n\n"
       "Example:\n"
       "    >>> mx.arange(0, 1, 0.25)  # array([0, 0.25, 0.5, 0.75], dtype=float32)");
-  m.def("linspace", [](double start, double stop, std::optional<int> num, bool endpoint,
+  def_op(m, "linspace", [](double start, double stop, std::optional<int> num, bool endpoint,
                        std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         int n = num.value_or(50);
         mx::Dtype d = to_dtype(dtype, "linspace", mx::float32);
@@ -236,7 +236,7 @@ void init_ops(nb::module_& m) {
       "    array: A 1-D array of num values.\n\n"
       "Example:\n"
       "    >>> mx.linspace(0, 1, 5)  # array([0, 0.25, 0.5, 0.75, 1], dtype=float32)");
-  m.def("eye", [](int n, std::optional<int> mm, int k, std::optional<DtypeArg> dtype,
+  def_op(m, "eye", [](int n, std::optional<int> mm, int k, std::optional<DtypeArg> dtype,
                   mx::StreamOrDevice s) {
         return mx::eye(n, mm.value_or(n), k, to_dtype(dtype, "eye", mx::float32), s);
       }, "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = mx::float32, nb::kw_only(),
@@ -253,7 +253,7 @@ void init_ops(nb::module_& m) {
       "    array: An n x m array.\n\n"
       "Example:\n"
       "    >>> mx.eye(3, k=1)");
-  m.def("identity", [](int n, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+  def_op(m, "identity", [](int n, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         return mx::identity(n, to_dtype(dtype, "identity", mx::float32), s);
       }, "n"_a, "dtype"_a = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
       "The n x n identity matrix.\n\n"
@@ -263,7 +263,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: An n x n array with ones on the diagonal.");
-  m.def("astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
+  def_op(m, "astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
         return mx::astype(a, to_dtype(d, "astype"), s);
       }, "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
       "A copy of a cast to dtype.\n\n"
@@ -276,7 +276,7 @@ void init_ops(nb::module_& m) {
       "    array: The cast array.\n\n"
       "Example:\n"
       "    >>> mx.astype(mx.array([1.7, -1.7]), mx.int32)  # array([1, -1], dtype=int32)");
-  m.def("asarray", [](nb::handle a, std::optional<DtypeArg> dtype, std::optional<bool> copy) {
+  def_op(m, "asarray", [](nb::handle a, std::optional<DtypeArg> dtype, std::optional<bool> copy) {
         return asarray(a, to_dtype_opt(dtype, "asarray"), copy);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
       nb::sig("def asarray(a: scalar | list | tuple | DLPackCompatible | array, "
@@ -290,7 +290,7 @@ void init_ops(nb::module_& m) {
       "        ValueError when a copy is needed.\n\n"
       "Returns:\n"
       "    array: a itself when it is an array of the right dtype, else an array of its values.");
-  m.def("view", [](nb::handle a, const DtypeArg& dtype, mx::StreamOrDevice s) {
+  def_op(m, "view", [](nb::handle a, const DtypeArg& dtype, mx::StreamOrDevice s) {
         return mx::view(to_array(a), to_dtype(dtype, "view"), s);
       }, "a"_a, "dtype"_a, "stream"_a = nb::none(),
       nb::sig("def view(a: scalar | array, dtype: Dtype, stream: Stream | Device | None = None) -> array"),
@@ -305,7 +305,7 @@ void init_ops(nb::module_& m) {
       "    array: The reinterpreted array.\n\n"
       "Example:\n"
       "    >>> mx.view(mx.array([1.0]), mx.uint32)  # array([1065353216], dtype=uint32)");
-  m.def("stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
+  def_op(m, "stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
         return mx::stop_gradient(a, s);
       }, "a"_a, nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
       "and jvp.\n"
@@ -352,7 +352,7 @@ void init_ops(nb::module_& m) {
   def_binary(m, "bitwise_xor", &mx::bitwise_xor, binary_doc("Element-wise bitwise xor a ^ b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
   def_binary(m, "left_shift", &mx::left_shift, binary_doc("Element-wise left shift a << b of integer arrays.", "The shifted values, in the promoted dtype.", "mx.left_shift(mx.array([1, 2]), 3)  # array([8, 16], dtype=int32)"));
   def_binary(m, "right_shift", &mx::right_shift, binary_doc("Element-wise right shift a >> b of integer arrays.", "The shifted values, in the promoted dtype.", nullptr));
-  m.def("divmod", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+  def_op(m, "divmod", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         auto r = mx::divmod(x, y, s);
         return nb::make_tuple(r[0], r[1]);
@@ -372,7 +372,7 @@ void init_ops(nb::module_& m) {
       "    >>> q, r = mx.divmod(mx.array([7, -7]), 2)  # [3, -4], [1, 1]\n");
   // The output shapes the primitive of an unevaluated array computes from its inputs (for
   // tests of Primitive::output_shapes; not part of the reference's API).
-  m.def("_output_shapes", [](const mx::array& a) {
+  def_op(m, "_output_shapes", [](const mx::array& a) {
         if (!a.has_primitive()) throw std::invalid_argument("[_output_shapes] The array has no primitive.");
         nb::list out;
         for (auto& shape : a.primitive().output_shapes(a.inputs())) {
@@ -382,7 +382,7 @@ void init_ops(nb::module_& m) {
         }
         return out;
       }, "a"_a);
-  m.def("where", [](nb::handle c, nb::handle x, nb::handle y, mx::StreamOrDevice s) {
+  def_op(m, "where", [](nb::handle c, nb::handle x, nb::handle y, mx::StreamOrDevice s) {
         auto v = to_arrays(std::vector<nb::handle>{x, y});
         return mx::where(arg(c), v[0], v[1], s);
       }, "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -400,7 +400,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.where(mx.array([True, False]), 1, 2)  # array([1, 2], dtype=int32)\n");
-  m.def("matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
+  def_op(m, "matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
         return mx::matmul(a, b, s);
       }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Matrix product a @ b with NumPy's rules.\n"
@@ -420,7 +420,7 @@ void init_ops(nb::module_& m) {
 
   // Reductions.
 #define REDUCE_FN(NAME, DOC)                                                                \
-  m.def(#NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,           \
+  def_op(m, #NAME, [](const mx::array& a, std::optional<AxisArg> axis, bool keepdims,           \
                   mx::StreamOrDevice s) {                                                   \
         return reduce_arg(a, axis, keepdims, s, #NAME,                                      \
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
@@ -480,7 +480,7 @@ void init_ops(nb::module_& m) {
   "    >>> mx.prod(mx.array([1, 2, 3, 4]))  # array(24, dtype=int32)\n")
 #undef REDUCE_FN
 #define ARG_FN(NAME, DOC)                                                                   \
-  m.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,               \
+  def_op(m, #NAME, [](const mx::array& a, std::optional<int> axis, bool keepdims,               \
                   mx::StreamOrDevice s) {                                                   \
         return arg_reduce(a, axis, keepdims, s,                                             \
             [](const mx::array& x, int ax, bool k, mx::StreamOrDevice st) { return mx::NAME(x, ax, k, st); }, \
@@ -510,7 +510,7 @@ void init_ops(nb::module_& m) {
 #undef ARG_FN
 
   // Shapes.
-  m.def("reshape", [](const mx::array& a, const ShapeArg& shape, mx::StreamOrDevice s) {
+  def_op(m, "reshape", [](const mx::array& a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::reshape(a, to_shape(shape, "reshape"), s);
       }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "The same values with a new shape (a view when the layout allows, else a copy).\n"
@@ -525,7 +525,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.reshape(mx.arange(6), (2, -1)).shape  # (2, 3)\n");
-  m.def("transpose", [](const mx::array& a, std::optional<std::vector<int>> axes,
+  def_op(m, "transpose", [](const mx::array& a, std::optional<std::vector<int>> axes,
                         mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
       }, "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -541,7 +541,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.transpose(mx.zeros((2, 3, 4)), (2, 0, 1)).shape  # (4, 2, 3)\n");
-  m.def("swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
+  def_op(m, "swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
         return mx::swapaxes(a, a1, a2, s);
       }, "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Swaps two axes of a.\n"
@@ -553,7 +553,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
       "Returns:\n"
       "    array: A view with the two axes exchanged.\n");
-  m.def("moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
+  def_op(m, "moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
         return mx::moveaxis(a, src, dst, s);
       }, "a"_a, "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Moves one axis of a to a new position; the others keep their order.\n"
@@ -568,7 +568,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
-  m.def("squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
+  def_op(m, "squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
         return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1.\n"
@@ -580,7 +580,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
       "Returns:\n"
       "    array: A view without those axes.\n");
-  m.def("expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
+  def_op(m, "expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
         return mx::expand_dims(a, to_axes(axis, "expand_dims"), s);
       }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Inserts axes of size 1.\n"
@@ -594,7 +594,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.expand_dims(mx.zeros(3), 0).shape  # (1, 3)\n");
-  m.def("broadcast_to", [](nb::handle a, const ShapeArg& shape, mx::StreamOrDevice s) {
+  def_op(m, "broadcast_to", [](nb::handle a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::broadcast_to(arg(a), to_shape(shape, "broadcast_to"), s);
       }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Broadcasts a to shape with NumPy's rules (no data is copied).\n"
@@ -608,7 +608,7 @@ void init_ops(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.broadcast_to(mx.array([1, 2]), (3, 2)).shape  # (3, 2)\n");
-  m.def("broadcast_arrays", [](nb::args arrays, mx::StreamOrDevice s) {
+  def_op(m, "broadcast_arrays", [](nb::args arrays, mx::StreamOrDevice s) {
         std::vector<mx::array> in;
         for (nb::handle h : arrays) in.push_back(arg(h));
         nb::list out;
@@ -622,7 +622,7 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n"
       "Returns:\n"
       "    tuple[array, ...]: Views of the inputs, all of the common shape.\n");
-  m.def("flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
+  def_op(m, "flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
         return mx::flatten(a, start, end, s);
       }, "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       "Merges the axes start_axis through end_axis (inclusive) into one.\n"

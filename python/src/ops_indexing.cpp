@@ -90,7 +90,7 @@ void init_ops_indexing(nb::module_& m) {
       "with repeated indices one of the values is kept (the last here). An out-of-range\n"
       "index raises IndexError.");
 
-  m.def("take", [](const mx::array& a, nb::handle indices, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "take", [](const mx::array& a, nb::handle indices, std::optional<int> axis, mx::StreamOrDevice s) {
         mx::array idx = indices_arg(indices);
         if (!axis) return mx::take(a, idx, s);
         return mx::take(a, idx, *axis, s);
@@ -103,7 +103,7 @@ void init_ops_indexing(nb::module_& m) {
       "    raises IndexError when the result is evaluated.\n\n"
       "Example: ``mx.take(mx.array([1, 2, 3]), mx.array([2, 0]))`` is ``[3, 1]``.");
 
-  m.def("take_along_axis", [](const mx::array& a, const mx::array& indices, std::optional<int> axis,
+  def_op(m, "take_along_axis", [](const mx::array& a, const mx::array& indices, std::optional<int> axis,
                               mx::StreamOrDevice s) {
         if (!axis) return mx::take_along_axis(mx::reshape(a, {-1}, s), mx::reshape(indices, {-1}, s), 0, s);
         return mx::take_along_axis(a, indices, *axis, s);
@@ -115,7 +115,7 @@ void init_ops_indexing(nb::module_& m) {
       "Returns:\n    array: The gathered values, of the broadcast shape of ``indices``.\n\n"
       "Example: ``mx.take_along_axis(x, mx.argmax(x, axis=1, keepdims=True), axis=1)``.");
 
-  m.def("put_along_axis", [](const mx::array& a, const mx::array& indices, nb::handle values,
+  def_op(m, "put_along_axis", [](const mx::array& a, const mx::array& indices, nb::handle values,
                              std::optional<int> axis, mx::StreamOrDevice s) {
         mx::array v = scatter_value(a, values);
         if (!axis) {
@@ -131,7 +131,7 @@ void init_ops_indexing(nb::module_& m) {
       "      flattened array.\n\n"
       "Returns:\n    array: The updated copy, of ``a``'s shape and dtype.");
 
-  m.def("slice", [](const mx::array& a, const mx::array& start_indices, std::vector<int> axes,
+  def_op(m, "slice", [](const mx::array& a, const mx::array& start_indices, std::vector<int> axes,
                     std::vector<int> slice_size, mx::StreamOrDevice s) {
         return mx::dynamic_slice(a, start_indices, axes, mx::Shape(slice_size.begin(), slice_size.end()), s);
       }, "a"_a, "start_indices"_a, "axes"_a, "slice_size"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -143,7 +143,7 @@ void init_ops_indexing(nb::module_& m) {
       "    IndexError when evaluated.\n\n"
       "Example: ``mx.slice(a, mx.array(1), axes=(0,), slice_size=(1, 2))``.");
 
-  m.def("slice_update", [](const mx::array& a, const mx::array& update, const mx::array& start_indices,
+  def_op(m, "slice_update", [](const mx::array& a, const mx::array& update, const mx::array& start_indices,
                            std::vector<int> axes, mx::StreamOrDevice s) {
         return mx::dynamic_slice_update(a, update, start_indices, axes, s);
       }, "a"_a, "update"_a, "start_indices"_a, "axes"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -154,7 +154,7 @@ void init_ops_indexing(nb::module_& m) {
       "Returns:\n    array: The updated copy, of ``a``'s shape and dtype. An update that would leave\n"
       "    the array raises IndexError when evaluated.");
 
-  m.def("nonzero", [](const mx::array& a) {
+  def_op(m, "nonzero", [](const mx::array& a) {
         std::vector<mx::array> c = nonzero_coords(a, "nonzero");
         nb::list out;
         for (auto& x : c) out.append(nb::cast(x));

@@ -31,7 +31,7 @@ std::string unary_doc(const char* summary, const char* result, const char* examp
 void unary(nb::module_& m, const char* name, UnaryFn fn, const std::string& doc) {
   std::string sig = std::string("def ") + name +
       "(a: scalar | array, /, *, stream: Stream | Device | None = None) -> array";
-  m.def(name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(as_array(a), s); }, "a"_a, nb::kw_only(),
+  def_op(m, name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(as_array(a), s); }, "a"_a, nb::kw_only(),
         "stream"_a = nb::none(), nb::sig(sig.c_str()), doc.c_str());
 }
 
@@ -39,7 +39,7 @@ void unary(nb::module_& m, const char* name, UnaryFn fn, const std::string& doc)
 void binary(nb::module_& m, const char* name, BinaryFn fn, const std::string& doc) {
   std::string sig = std::string("def ") + name +
       "(a: scalar | array, b: scalar | array, /, *, stream: Stream | Device | None = None) -> array";
-  m.def(name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+  def_op(m, name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return fn(x, y, s);
       }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(), nb::sig(sig.c_str()), doc.c_str());
@@ -135,11 +135,11 @@ Args:
 Returns:
     array: conj(a), of a's dtype.)";
   for (const char* name : {"conj", "conjugate"}) {
-    m.def(name, [](nb::handle a, mx::StreamOrDevice s) { return mx::conjugate(as_array(a), s); }, "a"_a,
+    def_op(m, name, [](nb::handle a, mx::StreamOrDevice s) { return mx::conjugate(as_array(a), s); }, "a"_a,
           nb::kw_only(), "stream"_a = nb::none(), conj_doc);
   }
 
-  m.def("round", [](nb::handle a, int decimals, mx::StreamOrDevice s) { return mx::round(as_array(a), decimals, s); },
+  def_op(m, "round", [](nb::handle a, int decimals, mx::StreamOrDevice s) { return mx::round(as_array(a), decimals, s); },
         "a"_a, "decimals"_a = 0, "stream"_a = nb::none(),
         nb::sig("def round(a: scalar | array, /, decimals: int = 0, stream: Stream | Device | None = None) -> array"),
         R"(Rounds each element to the given number of decimals, halves to even (as NumPy).
@@ -158,7 +158,7 @@ Example:
     >>> mx.round(mx.array([0.5, 1.5, 2.567]), 1)  # array([0.5, 1.5, 2.6], dtype=float32)
 )");
 
-  m.def("nan_to_num", [](nb::handle a, float nan, std::optional<float> posinf, std::optional<float> neginf,
+  def_op(m, "nan_to_num", [](nb::handle a, float nan, std::optional<float> posinf, std::optional<float> neginf,
                          mx::StreamOrDevice s) { return mx::nan_to_num(as_array(a), nan, posinf, neginf, s); },
         "a"_a, "nan"_a = 0.0f, "posinf"_a = nb::none(), "neginf"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(),
@@ -201,7 +201,7 @@ Returns:
 Example:
     >>> mx.logaddexp(mx.array(1000.0), mx.array(1000.0))  # array(1000.69, dtype=float32)
 )");
-  m.def("logical_xor", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
+  def_op(m, "logical_xor", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         return mx::logical_xor(logical_operand(a), logical_operand(b), s);
       }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def logical_xor(a: scalar | array, b: scalar | array, /, *, stream: Stream | Device | None = None) -> array"),
@@ -216,7 +216,7 @@ Returns:
     array: bool array, True where exactly one of a and b is true.
 )");
 
-  m.def("clip", [](nb::handle a, nb::handle a_min, nb::handle a_max, mx::StreamOrDevice s) {
+  def_op(m, "clip", [](nb::handle a, nb::handle a_min, nb::handle a_max, mx::StreamOrDevice s) {
         mx::array x = as_array(a);
         return mx::clip(x, bound(a_min, x), bound(a_max, x), s);
       }, "a"_a, "a_min"_a.none(), "a_max"_a.none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -246,21 +246,21 @@ Args:
     equal_nan (bool): Whether NaNs in the same place count as equal (default False).
     stream (Stream | Device | None): Where to run the op (default: the default stream).
 )";
-  m.def("isclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
+  def_op(m, "isclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return mx::isclose(x, y, rtol, atol, equal_nan, s);
       }, "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
       "stream"_a = nb::none(),
       (std::string("Element-wise test |a - b| <= atol + rtol * |b|; equal infinities are close.\n") + close_args +
        "\nReturns:\n    array: bool array of the broadcast shape.\n").c_str());
-  m.def("allclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
+  def_op(m, "allclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return mx::allclose(x, y, rtol, atol, equal_nan, s);
       }, "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
       "stream"_a = nb::none(),
       (std::string("Whether :func:`isclose` holds for every element.\n") + close_args +
        "\nReturns:\n    array: 0-d bool array.\n\nExample:\n    >>> mx.allclose(mx.array([1.0]), mx.array([1.0 + 1e-7]))  # array(True, dtype=bool)\n").c_str());
-  m.def("array_equal", [](nb::handle a, nb::handle b, bool equal_nan, mx::StreamOrDevice s) {
+  def_op(m, "array_equal", [](nb::handle a, nb::handle b, bool equal_nan, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return mx::array_equal(x, y, equal_nan, s);
       }, "a"_a, "b"_a, "equal_nan"_a = false, "stream"_a = nb::none(),
@@ -276,7 +276,7 @@ Returns:
     array: 0-d bool array.
 )");
 
-  m.def("to_fp8", [](const mx::array& x, mx::StreamOrDevice s) { return mx::to_fp8(x, s); },
+  def_op(m, "to_fp8", [](const mx::array& x, mx::StreamOrDevice s) { return mx::to_fp8(x, s); },
         "x"_a, nb::kw_only(), "stream"_a = nb::none(),
         R"(Encodes x as float8 E4M3 ("fn": no infinities) codes stored in uint8.
 
@@ -294,7 +294,7 @@ Example:
     >>> mx.to_fp8(mx.array([1.0, 0.3, 1000.0])).tolist()
     [56, 42, 126]
 )");
-  m.def("from_fp8", [](const mx::array& x, mx::Dtype dtype, mx::StreamOrDevice s) {
+  def_op(m, "from_fp8", [](const mx::array& x, mx::Dtype dtype, mx::StreamOrDevice s) {
           return mx::from_fp8(x, dtype, s);
         },
         "x"_a, "dtype"_a = mx::bfloat16, nb::kw_only(), "stream"_a = nb::none(),

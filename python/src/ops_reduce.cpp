@@ -176,31 +176,31 @@ std::string scan_doc(const char* name, const char* what, const char* identity, b
 } // namespace
 
 void init_ops_reduce(nb::module_& m) {
-  m.def("all", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "all", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::all(a, axes_of(a, axis), keepdims, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAllDoc);
-  m.def("any", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "any", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::any(a, axes_of(a, axis), keepdims, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
-  m.def("count_nonzero", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "count_nonzero", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::count_nonzero(a, axes_of(a, axis), keepdims, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "keepdims"_a = false, "stream"_a = nb::none(), kCountDoc);
-  m.def("var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
+  def_op(m, "var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::var(a, axes_of(a, axis), keepdims, ddof, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(), kVarDoc);
-  m.def("std", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
+  def_op(m, "std", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::std(a, axes_of(a, axis), keepdims, ddof, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(), kStdDoc);
-  m.def("logsumexp", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "logsumexp", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::logsumexp(a, axes_of(a, axis), keepdims, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kLseDoc);
-  m.def("minmax", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "minmax", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         auto ax = axes_of(a, axis);
         return std::make_pair(mx::min(a, ax, keepdims, s), mx::max(a, ax, keepdims, s));
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kMinMaxDoc);
-  m.def("softmax", [](const mx::array& a, Axis axis, bool precise, mx::StreamOrDevice s) {
+  def_op(m, "softmax", [](const mx::array& a, Axis axis, bool precise, mx::StreamOrDevice s) {
         return mx::softmax(a, axes_of(a, axis), precise, s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false, "stream"_a = nb::none(), kSoftmaxDoc);
 
@@ -222,15 +222,15 @@ void init_ops_reduce(nb::module_& m) {
     return run_scan(mx::cumprod, mx::cumprod, x, axis, reverse, inclusive, s);
   };
   for (const char* name : {"cumsum", "cumulative_sum"}) {
-    m.def(name, cumsum, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
+    def_op(m, name, cumsum, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
           "dtype"_a = nb::none(), "stream"_a = nb::none(), cumsum_doc.c_str());
   }
   for (const char* name : {"cumprod", "cumulative_prod"}) {
-    m.def(name, cumprod, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
+    def_op(m, name, cumprod, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
           "dtype"_a = nb::none(), "stream"_a = nb::none(), cumprod_doc.c_str());
   }
 #define SCAN_FN(NAME, DOC)                                                                              \
-  m.def(#NAME, [](const mx::array& a, std::optional<int> axis, bool reverse, bool inclusive,            \
+  def_op(m, #NAME, [](const mx::array& a, std::optional<int> axis, bool reverse, bool inclusive,            \
                   mx::StreamOrDevice s) {                                                               \
         return run_scan(mx::NAME, mx::NAME, a, axis, reverse, inclusive, s);                            \
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,        \

@@ -94,9 +94,9 @@ std::vector<mx::array> split_arg(const mx::array& a, nb::handle sections, int ax
 }
 
 template <typename F>
-nb::object atleast(nb::args arys, mx::StreamOrDevice s, F f) {
+nb::object atleast(nb::args arys, mx::StreamOrDevice s, const char* op, F f) {
   std::vector<mx::array> out;
-  for (nb::handle h : arys) out.push_back(f(nb::cast<mx::array>(h), s));
+  for (nb::handle h : arys) out.push_back(f(array_arg(h, op, "each of *arys"), s));
   if (out.size() == 1) return nb::cast(out[0]);
   return to_list(out);
 }
@@ -133,9 +133,9 @@ void init_ops_shape(nb::module_& m) {
   auto concat = [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
     return axis ? mx::concatenate(arrays, *axis, s) : mx::concatenate(arrays, s);
   };
-  m.def("concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
-  m.def("concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
-  m.def("stack", [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
+  def_op(m, "concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
+  def_op(m, "stack", [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
         return mx::stack(arrays, axis.value_or(0), s);
       }, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(),
       R"(Join arrays of one shape along a new axis.
@@ -150,7 +150,7 @@ Returns:
 Example:
     >>> mx.stack([mx.array([1, 2]), mx.array([3, 4])]).shape  # (2, 2)
 )");
-  m.def("split", [](const mx::array& a, nb::handle sections, int axis, mx::StreamOrDevice s) {
+  def_op(m, "split", [](const mx::array& a, nb::handle sections, int axis, mx::StreamOrDevice s) {
         return to_list(split_arg(a, sections, axis, s));
       }, "a"_a, "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def split(a: array, /, indices_or_sections: int | Sequence[int], axis: int = 0, *, "
@@ -185,7 +185,7 @@ Args:
 Returns:
     list(array): The pieces (views).
 )");
-  m.def("unstack", [](const mx::array& x, int axis, mx::StreamOrDevice s) {
+  def_op(m, "unstack", [](const mx::array& x, int axis, mx::StreamOrDevice s) {
         return to_tuple(mx::unstack(x, axis, s));
       }, "x"_a, nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
       nb::sig("def unstack(x: array, /, *, axis: int = 0, stream: Stream | Device | None = None) "
@@ -199,7 +199,7 @@ Args:
 Returns:
     tuple(array): ``x.shape[axis]`` arrays, each with ``axis`` removed.
 )");
-  m.def("pad", [](const mx::array& a, nb::handle pad_width, const std::string& mode, nb::handle constant_values,
+  def_op(m, "pad", [](const mx::array& a, nb::handle pad_width, const std::string& mode, nb::handle constant_values,
                   mx::StreamOrDevice s) {
         mx::array v = nb::isinstance<mx::array>(constant_values) ? nb::cast<mx::array>(constant_values)
             : is_scalar(constant_values) ? weak_scalar(constant_values, a.dtype()) : to_array(constant_values);
@@ -228,7 +228,7 @@ Returns:
 Example:
     >>> mx.pad(mx.array([1, 2]), 1)  # array([0, 1, 2, 0])
 )");
-  m.def("tile", [](const mx::array& a, nb::handle reps, mx::StreamOrDevice s) {
+  def_op(m, "tile", [](const mx::array& a, nb::handle reps, mx::StreamOrDevice s) {
         return mx::tile(a, to_int64s(reps, "tile", "reps"), s);
       }, "a"_a, "reps"_a, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def tile(a: array, reps: int | Sequence[int], /, *, stream: Stream | Device | None = None) -> array"),
@@ -245,7 +245,7 @@ Returns:
 Example:
     >>> mx.tile(mx.array([1, 2]), 2)  # array([1, 2, 1, 2])
 )");
-  m.def("repeat", [](const mx::array& a, int64_t repeats, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "repeat", [](const mx::array& a, int64_t repeats, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::repeat(a, repeats, *axis, s) : mx::repeat(a, repeats, s);
       }, "array"_a, "repeats"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Repeat each element of an array.
@@ -262,7 +262,7 @@ Returns:
 Example:
     >>> mx.repeat(mx.array([1, 2]), 2)  # array([1, 1, 2, 2])
 )");
-  m.def("roll", [](const mx::array& a, nb::handle shift, nb::handle axis, mx::StreamOrDevice s) {
+  def_op(m, "roll", [](const mx::array& a, nb::handle shift, nb::handle axis, mx::StreamOrDevice s) {
         auto sh = to_int64s(shift, "roll", "shift");
         if (axis.is_none()) return mx::roll(a, sh, s);
         return mx::roll(a, sh, to_ints(axis, "roll", "axis"), s);
@@ -284,7 +284,7 @@ Returns:
 Example:
     >>> mx.roll(mx.arange(5), 2)  # array([3, 4, 0, 1, 2])
 )");
-  m.def("flip", [](const mx::array& a, nb::handle axis, mx::StreamOrDevice s) {
+  def_op(m, "flip", [](const mx::array& a, nb::handle axis, mx::StreamOrDevice s) {
         if (axis.is_none()) return mx::flip(a, s);
         return mx::flip(a, to_ints(axis, "flip", "axis"), s);
       }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -300,7 +300,7 @@ Args:
 Returns:
     array: The flipped array (a view of ``a``).
 )");
-  m.def("permute_dims", [](const mx::array& a, std::optional<std::vector<int>> axes, mx::StreamOrDevice s) {
+  def_op(m, "permute_dims", [](const mx::array& a, std::optional<std::vector<int>> axes, mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
       }, "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Permute the axes of an array (the Array API name of :func:`transpose`).
@@ -312,7 +312,7 @@ Args:
 Returns:
     array: The permuted array (a view).
 )");
-  m.def("matrix_transpose", [](const mx::array& a, mx::StreamOrDevice s) { return mx::matrix_transpose(a, s); },
+  def_op(m, "matrix_transpose", [](const mx::array& a, mx::StreamOrDevice s) { return mx::matrix_transpose(a, s); },
       "a"_a, nb::kw_only(), "stream"_a = nb::none(),
       R"(Swap the last two axes of an array (at least 2-D).
 
@@ -322,7 +322,7 @@ Args:
 Returns:
     array: The transposed stack of matrices (a view).
 )");
-  m.def("unflatten", [](const mx::array& a, int axis, nb::handle shape, mx::StreamOrDevice s) {
+  def_op(m, "unflatten", [](const mx::array& a, int axis, nb::handle shape, mx::StreamOrDevice s) {
         return mx::unflatten(a, axis, shape_of(shape, "unflatten"), s);
       }, "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def unflatten(a: array, /, axis: int, shape: Sequence[int], *, "
@@ -341,28 +341,28 @@ Returns:
 Example:
     >>> mx.unflatten(mx.zeros((6, 4)), 0, (2, -1)).shape  # (2, 3, 4)
 )");
-  m.def("atleast_1d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_1d(a, st); });
+  def_op(m, "atleast_1d", [](nb::args arys, mx::StreamOrDevice s) {
+        return atleast(arys, s, "atleast_1d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_1d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_1d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least one dimension (a 0-d array becomes shape (1,)).\n\nArgs:\n"
       "    *arys (array): The input arrays.\n\nReturns:\n    array or list(array): The array when one is given, "
       "else a list.\n");
-  m.def("atleast_2d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_2d(a, st); });
+  def_op(m, "atleast_2d", [](nb::args arys, mx::StreamOrDevice s) {
+        return atleast(arys, s, "atleast_2d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_2d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_2d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least two dimensions (shape (n,) becomes (1, n)).\n\nArgs:\n"
       "    *arys (array): The input arrays.\n\nReturns:\n    array or list(array): The array when one is given, "
       "else a list.\n");
-  m.def("atleast_3d", [](nb::args arys, mx::StreamOrDevice s) {
-        return atleast(arys, s, [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_3d(a, st); });
+  def_op(m, "atleast_3d", [](nb::args arys, mx::StreamOrDevice s) {
+        return atleast(arys, s, "atleast_3d", [](const mx::array& a, mx::StreamOrDevice st) { return mx::atleast_3d(a, st); });
       }, "arys"_a, "stream"_a = nb::none(),
       nb::sig("def atleast_3d(*arys: array, stream: Stream | Device | None = None) -> array | list[array]"),
       "Give each input at least three dimensions ((n,) becomes (1, n, 1), (m, n) becomes (m, n, 1)).\n\nArgs:\n"
       "    *arys (array): The input arrays.\n\nReturns:\n    array or list(array): The array when one is given, "
       "else a list.\n");
-  m.def("broadcast_shapes", [](nb::args shapes) {
+  def_op(m, "broadcast_shapes", [](nb::args shapes) {
         if (shapes.size() == 0) throw std::invalid_argument("[broadcast_shapes] Must provide at least one shape.");
         mx::Shape out = shape_of(shapes[0], "broadcast_shapes");
         for (size_t i = 1; i < shapes.size(); ++i) out = mx::broadcast_shapes(out, shape_of(shapes[i], "broadcast_shapes"));
@@ -382,7 +382,7 @@ Returns:
 Example:
     >>> mx.broadcast_shapes((1, 2), (3, 1))  # (3, 2)
 )");
-  m.def("as_strided", [](const mx::array& a, std::optional<nb::handle> shape, std::optional<nb::handle> strides,
+  def_op(m, "as_strided", [](const mx::array& a, std::optional<nb::handle> shape, std::optional<nb::handle> strides,
                          int64_t offset, mx::StreamOrDevice s) {
         mx::Shape sh = shape && !shape->is_none() ? shape_of(*shape, "as_strided") : a.shape();
         mx::Strides st;
@@ -416,7 +416,7 @@ Returns:
 Example:
     >>> mx.as_strided(mx.arange(5), (3, 3), (1, 1))  # sliding windows of 3
 )");
-  m.def("contiguous", [](const mx::array& a, bool allow_col_major, mx::StreamOrDevice s) {
+  def_op(m, "contiguous", [](const mx::array& a, bool allow_col_major, mx::StreamOrDevice s) {
         return mx::contiguous(a, allow_col_major, s);
       }, "a"_a, "allow_col_major"_a = false, nb::kw_only(), "stream"_a = nb::none(),
       R"(The array with a row-contiguous layout (a copy only when needed).
@@ -428,7 +428,7 @@ Args:
 Returns:
     array: ``a`` itself if already contiguous, else a contiguous copy.
 )");
-  m.def("diff", [](const mx::array& a, int n, int axis, mx::StreamOrDevice s) { return mx::diff(a, n, axis, s); },
+  def_op(m, "diff", [](const mx::array& a, int n, int axis, mx::StreamOrDevice s) { return mx::diff(a, n, axis, s); },
       "a"_a, "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       R"(The n-th discrete difference along an axis: ``a[1:] - a[:-1]`` applied ``n`` times.
 
@@ -443,7 +443,7 @@ Returns:
 Example:
     >>> mx.diff(mx.array([1, 4, 9]))  # array([3, 5])
 )");
-  m.def("kron", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::kron(a, b, s); },
+  def_op(m, "kron", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::kron(a, b, s); },
       "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
       R"(The Kronecker product: blocks ``a[i] * b`` laid out in the shape of ``a``.
 
@@ -454,7 +454,7 @@ Args:
 Returns:
     array: An array of shape ``a.shape * b.shape`` (elementwise, after aligning ranks).
 )");
-  m.def("outer", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::outer(a, b, s); },
+  def_op(m, "outer", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::outer(a, b, s); },
       "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
       R"(The outer product of the flattened inputs.
 
@@ -465,7 +465,7 @@ Args:
 Returns:
     array: ``out[i, j] = a[i] * b[j]``, of shape ``(a.size, b.size)``.
 )");
-  m.def("inner", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::inner(a, b, s); },
+  def_op(m, "inner", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::inner(a, b, s); },
       "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
       R"(The inner product over the last axes (a plain product when one input is a scalar).
 
@@ -478,7 +478,7 @@ Returns:
 )");
 
   // Creation.
-  m.def("full_like", [](const mx::array& a, nb::handle vals, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+  def_op(m, "full_like", [](const mx::array& a, nb::handle vals, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
         mx::Dtype dt = dtype.value_or(a.dtype());
         mx::array v = nb::isinstance<mx::array>(vals) ? nb::cast<mx::array>(vals)
             : is_scalar(vals) ? weak_scalar(vals, dt) : to_array(vals);
@@ -496,8 +496,8 @@ Args:
 Returns:
     array: The filled array.
 )");
-  m.def("empty", [](const ShapeArg& shape, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
-        return mx::zeros(to_shape(shape), dtype.value_or(mx::float32), s);
+  def_op(m, "empty", [](const ShapeArg& shape, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+        return mx::zeros(to_shape(shape, "empty"), dtype.value_or(mx::float32), s);
       }, "shape"_a, "dtype"_a.none() = mx::float32, nb::kw_only(), "stream"_a = nb::none(),
       R"(A new array of the given shape (its contents are zeros, as in the reference).
 
@@ -508,7 +508,7 @@ Args:
 Returns:
     array: The new array.
 )");
-  m.def("empty_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+  def_op(m, "empty_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
         return mx::zeros(a.shape(), dtype.value_or(a.dtype()), s);
       }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(A new array with the shape of ``a`` (its contents are zeros, as in the reference).
@@ -520,7 +520,7 @@ Args:
 Returns:
     array: The new array.
 )");
-  m.def("tri", [](int n, std::optional<int> mm, int k, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
+  def_op(m, "tri", [](int n, std::optional<int> mm, int k, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
         return mx::tri(n, mm.value_or(n), k, dtype.value_or(mx::float32), s);
       }, "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(An ``n x m`` array with ones at and below diagonal ``k`` and zeros elsewhere.
@@ -534,7 +534,7 @@ Args:
 Returns:
     array: The lower-triangular array of ones.
 )");
-  m.def("tril", [](const mx::array& x, int k, mx::StreamOrDevice s) { return mx::tril(x, k, s); },
+  def_op(m, "tril", [](const mx::array& x, int k, mx::StreamOrDevice s) { return mx::tril(x, k, s); },
       "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
       R"(Zero the elements above diagonal ``k`` of the last two axes.
 
@@ -545,7 +545,7 @@ Args:
 Returns:
     array: The lower triangle of ``x``.
 )");
-  m.def("triu", [](const mx::array& x, int k, mx::StreamOrDevice s) { return mx::triu(x, k, s); },
+  def_op(m, "triu", [](const mx::array& x, int k, mx::StreamOrDevice s) { return mx::triu(x, k, s); },
       "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
       R"(Zero the elements below diagonal ``k`` of the last two axes.
 
@@ -556,10 +556,10 @@ Args:
 Returns:
     array: The upper triangle of ``x``.
 )");
-  m.def("meshgrid", [](nb::args arrays, std::optional<bool> sparse, std::optional<std::string> indexing,
+  def_op(m, "meshgrid", [](nb::args arrays, std::optional<bool> sparse, std::optional<std::string> indexing,
                        mx::StreamOrDevice s) {
         std::vector<mx::array> in;
-        for (nb::handle h : arrays) in.push_back(nb::cast<mx::array>(h));
+        for (nb::handle h : arrays) in.push_back(array_arg(h, "meshgrid", "each of *arrays"));
         return to_tuple(mx::meshgrid(in, sparse.value_or(false), indexing.value_or("xy"), s));
       }, "arrays"_a, "sparse"_a = false, "indexing"_a = "xy", "stream"_a = nb::none(),
       nb::sig("def meshgrid(*arrays: array, sparse: bool | None = False, indexing: str | None = 'xy', "
@@ -590,7 +590,7 @@ Args:
 Returns:
     array: The matrix or the diagonal.
 )";
-  m.def("diag", diag, "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(), diag_doc);
+  def_op(m, "diag", diag, "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(), diag_doc);
   def_array_method("diag", diag, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
                    R"(Extract a diagonal (2-D array) or build a diagonal matrix (1-D array); see :func:`diag`.
 
@@ -603,7 +603,7 @@ Returns:
   auto diagonal = [](const mx::array& a, int offset, int axis1, int axis2, mx::StreamOrDevice s) {
     return mx::diagonal(a, offset, axis1, axis2, s);
   };
-  m.def("diagonal", diagonal, "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "stream"_a = nb::none(),
+  def_op(m, "diagonal", diagonal, "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "stream"_a = nb::none(),
       R"(The diagonal of the planes spanned by two axes.
 
 Args:
@@ -626,7 +626,7 @@ Args:
 Returns:
     array: The diagonals, as a new last axis (a view).
 )");
-  m.def("trace", [](const mx::array& a, int offset, int axis1, int axis2, std::optional<mx::Dtype> dtype,
+  def_op(m, "trace", [](const mx::array& a, int offset, int axis1, int axis2, std::optional<mx::Dtype> dtype,
                     mx::StreamOrDevice s) { return mx::trace(a, offset, axis1, axis2, dtype, s); },
       "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
       "stream"_a = nb::none(),
@@ -658,7 +658,7 @@ Returns:
 
   using WinFn = mx::array (*)(int, mx::StreamOrDevice);
   auto def_window = [&](const char* name, WinFn fn, const char* doc) {
-    m.def(name, [fn](int M, mx::StreamOrDevice s) { return fn(M, s); }, "M"_a, nb::kw_only(),
+    def_op(m, name, [fn](int M, mx::StreamOrDevice s) { return fn(M, s); }, "M"_a, nb::kw_only(),
           "stream"_a = nb::none(), doc);
   };
   def_window("bartlett", &mx::bartlett, R"(The Bartlett (triangular) window.

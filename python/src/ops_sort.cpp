@@ -11,7 +11,7 @@
 using namespace nb::literals;
 
 void init_ops_sort(nb::module_& m) {
-  m.def("sort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "sort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::sort(a, *axis, s) : mx::sort(a, s);
       }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def sort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
@@ -34,7 +34,7 @@ Example:
     array([1, 2, 3], dtype=int32)
 )");
 
-  m.def("argsort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "argsort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::argsort(a, *axis, s) : mx::argsort(a, s);
       }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def argsort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
@@ -58,7 +58,7 @@ Example:
     array([1, 2, 0], dtype=uint32)
 )");
 
-  m.def("partition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "partition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::partition(a, kth, *axis, s) : mx::partition(a, kth, s);
       }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def partition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
@@ -84,7 +84,7 @@ Example:
     array(2, dtype=int32)
 )");
 
-  m.def("argpartition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "argpartition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::argpartition(a, kth, *axis, s) : mx::argpartition(a, kth, s);
       }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def argpartition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
@@ -107,7 +107,7 @@ Example:
     array(2, dtype=int32)
 )");
 
-  m.def("topk", [](const mx::array& a, int k, std::optional<int> axis, mx::StreamOrDevice s) {
+  def_op(m, "topk", [](const mx::array& a, int k, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::topk(a, k, *axis, s) : mx::topk(a, k, s);
       }, "a"_a, "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def topk(a: array, /, k: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
@@ -130,7 +130,7 @@ Example:
     array([4, 5], dtype=int32)
 )");
 
-  m.def("median", [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims, mx::StreamOrDevice s) {
+  def_op(m, "median", [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims, mx::StreamOrDevice s) {
         return axis ? mx::median(a, to_axes(*axis), keepdims, s) : mx::median(a, keepdims, s);
       }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def median(a: array, /, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, "
@@ -155,7 +155,7 @@ Example:
     array(2.5, dtype=float32)
 )");
 
-  m.def("searchsorted", [](const mx::array& sorted, const mx::array& values, const std::string& side,
+  def_op(m, "searchsorted", [](const mx::array& sorted, const mx::array& values, const std::string& side,
                            mx::StreamOrDevice s) {
         if (side != "left" && side != "right") {
           throw std::invalid_argument("[searchsorted] Invalid side '" + side + "'. Expected 'left' or 'right'.");
@@ -184,7 +184,7 @@ Example:
     array([1, 4], dtype=uint32)
 )");
 
-  m.def("unique", [](const mx::array& a, std::optional<int64_t> size, bool return_index, bool return_inverse,
+  def_op(m, "unique", [](const mx::array& a, std::optional<int64_t> size, bool return_index, bool return_inverse,
                      bool return_counts, nb::object fill_value, mx::StreamOrDevice s) -> nb::object {
         std::optional<mx::array> fill;
         if (!fill_value.is_none()) fill = to_array(fill_value);

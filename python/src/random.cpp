@@ -53,7 +53,7 @@ void init_random(nb::module_& parent) {
       });
   m.attr("state") = RandomState{};
 
-  m.def("key", [](uint64_t seed) { return mr::key(seed); }, "seed"_a,
+  def_op(m, "key", [](uint64_t seed) { return mr::key(seed); }, "seed"_a,
         R"(Get a PRNG key from a seed.
 
 The key is the uint32 pair ``[seed >> 32, seed & 0xffffffff]``.
@@ -68,7 +68,7 @@ Example:
     >>> mx.random.key(1)
     array([0, 1], dtype=uint32))");
 
-  m.def("seed", [](uint64_t seed) { mr::seed(seed); }, "seed"_a,
+  def_op(m, "seed", [](uint64_t seed) { mr::seed(seed); }, "seed"_a,
         R"(Seed the global PRNG.
 
 Resets the global key to ``key(seed)``; the samplers called without a ``key`` then
@@ -77,7 +77,7 @@ reproduce the same sequence.
 Args:
     seed (int): Seed for the global PRNG, an integer in ``[0, 2**64)``.)");
 
-  m.def("split", [](const mx::array& key, int num, mx::StreamOrDevice s) { return mr::split(key, num, s); },
+  def_op(m, "split", [](const mx::array& key, int num, mx::StreamOrDevice s) { return mr::split(key, num, s); },
         "key"_a, "num"_a = 2, "stream"_a = nb::none(),
         R"(Split a PRNG key into sub keys.
 
@@ -91,7 +91,7 @@ Returns:
 Example:
     >>> k1, k2 = mx.random.split(mx.random.key(0)))");
 
-  m.def("uniform",
+  def_op(m, "uniform",
         [](nb::handle low, nb::handle high, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
           return mr::uniform(bound(low), bound(high), shape_of(shape), dtype.value_or(mx::float32), key, s);
@@ -119,7 +119,7 @@ Returns:
 Example:
     >>> mx.random.uniform(-1, 1, (2, 3), key=mx.random.key(0)))");
 
-  m.def("randint",
+  def_op(m, "randint",
         [](nb::handle low, nb::handle high, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
           mx::Dtype d = dtype.value_or(mx::int32);
@@ -148,7 +148,7 @@ Returns:
 Example:
     >>> mx.random.randint(0, 10, (5,), key=mx.random.key(0)))");
 
-  m.def("bernoulli",
+  def_op(m, "bernoulli",
         [](nb::handle p, std::optional<std::vector<int>> shape, std::optional<mx::array> key,
            mx::StreamOrDevice s) {
           std::optional<mx::Shape> sh;
@@ -174,7 +174,7 @@ Returns:
 Example:
     >>> mx.random.bernoulli(0.3, (4,), key=mx.random.key(0)))");
 
-  m.def("gumbel",
+  def_op(m, "gumbel",
         [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, std::optional<mx::array> key,
            mx::StreamOrDevice s) { return mr::gumbel(shape_of(shape), dtype.value_or(mx::float32), key, s); },
         "shape"_a = std::vector<int>{}, "dtype"_a = mx::float32, "key"_a = nb::none(), "stream"_a = nb::none(),
@@ -192,7 +192,7 @@ Args:
 Returns:
     array: The Gumbel samples.)");
 
-  m.def("categorical",
+  def_op(m, "categorical",
         [](const mx::array& logits, int axis, std::optional<std::vector<int>> shape,
            std::optional<int> num_samples, std::optional<mx::array> key, mx::StreamOrDevice s) {
           std::optional<mx::Shape> sh;
@@ -223,7 +223,7 @@ Returns:
 
 Example:
     >>> mx.random.categorical(mx.log(mx.array([0.2, 0.8])), num_samples=4))");
-  m.def("normal",
+  def_op(m, "normal",
         [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, nb::handle loc, nb::handle scale,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
           std::optional<mx::array> l, sc;
@@ -255,7 +255,7 @@ Returns:
 Example:
     >>> mx.random.normal((2, 2), loc=1.0, scale=0.1, key=mx.random.key(0)))");
 
-  m.def("truncated_normal",
+  def_op(m, "truncated_normal",
         [](nb::handle lower, nb::handle upper, std::optional<std::vector<int>> shape,
            std::optional<mx::Dtype> dtype, std::optional<mx::array> key, mx::StreamOrDevice s) {
           std::optional<mx::Shape> sh;
@@ -286,7 +286,7 @@ Returns:
 Example:
     >>> mx.random.truncated_normal(-2.0, 2.0, (3,), key=mx.random.key(0)))");
 
-  m.def("multivariate_normal",
+  def_op(m, "multivariate_normal",
         [](const mx::array& mean, const mx::array& cov, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
           return mr::multivariate_normal(mean, cov, shape_of(shape), dtype.value_or(mx::float32), key, s);
@@ -322,7 +322,7 @@ Example:
     >>> mx.random.multivariate_normal(mx.zeros(2), cov, (3,), key=mx.random.key(0)).shape
     (3, 2))");
 
-  m.def("laplace",
+  def_op(m, "laplace",
         [](const std::vector<int>& shape, std::optional<mx::Dtype> dtype, float loc, float scale,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
           return mr::laplace(shape_of(shape), dtype.value_or(mx::float32), loc, scale, key, s);
@@ -343,7 +343,7 @@ Args:
 Returns:
     array: The random values.)");
 
-  m.def("permutation",
+  def_op(m, "permutation",
         [](nb::handle x, int axis, std::optional<mx::array> key, mx::StreamOrDevice s) {
           if (nb::isinstance<nb::int_>(x) && !nb::isinstance<nb::bool_>(x)) {
             return mr::permutation(nb::cast<int>(x), key, s);

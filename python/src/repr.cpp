@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "python/src/convert.h"
+#include "python/src/common.h"
 
 namespace {
 
@@ -148,7 +149,7 @@ void init_print_options(nb::module_& m) {
         if (c.saved) g_precision.store(c.saved->precision);
         c.saved.reset();
       });
-  m.def("set_printoptions", [](int precision) { g_precision.store(precision); },
+  def_op(m, "set_printoptions", [](int precision) { g_precision.store(precision); },
         "precision"_a = -1,
         "Sets how arrays print, for the whole process.\n\n"
         "Args:\n"
@@ -157,11 +158,11 @@ void init_print_options(nb::module_& m) {
         "Example:\n"
         "    >>> mx.set_printoptions(precision=3)\n"
         "    >>> mx.array([1 / 3])  # array([0.333], dtype=float32)");
-  m.def("get_printoptions", []() { return PrintOptions{g_precision.load()}; },
+  def_op(m, "get_printoptions", []() { return PrintOptions{g_precision.load()}; },
         "The current print options.\n\n"
         "Returns:\n"
         "    PrintOptions: A copy of the options (changing it changes nothing).");
-  m.def("printoptions", [](int precision) { return PrintOptionsContext{{precision}, std::nullopt}; },
+  def_op(m, "printoptions", [](int precision) { return PrintOptionsContext{{precision}, std::nullopt}; },
         "precision"_a = -1,
         "A context manager that sets the print options inside a `with` block and restores\n"
         "the previous ones after it.\n\n"

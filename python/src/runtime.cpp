@@ -7,13 +7,14 @@
 #include "mlx_core/primitives/depends.h"
 #include "python/src/trees.h"
 #include "python/src/eval_util.h"
+#include "python/src/common.h"
 
 namespace nb = nanobind;
 namespace mx = mlx::core;
 using namespace nb::literals;
 
 void init_runtime(nb::module_& m) {
-  m.def("depends", [](nb::object inputs, nb::object dependencies) -> nb::object {
+  def_op(m, "depends", [](nb::object inputs, nb::object dependencies) -> nb::object {
     bool single = nb::isinstance<mx::array>(inputs);
     auto xs = tree_flatten(inputs);
     auto deps = tree_flatten(dependencies);
@@ -29,7 +30,7 @@ void init_runtime(nb::module_& m) {
   "Returns:\n"
   "    array or list[array]: Arrays with the values of inputs (a single array when inputs\n"
   "    is one).");
-  m.def("get_array_buffer_size", [](nb::args args) {
+  def_op(m, "get_array_buffer_size", [](nb::args args) {
     auto arrays = tree_flatten(args, false);
     std::unordered_set<const void*> seen;
     size_t total = 0;

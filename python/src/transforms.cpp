@@ -25,13 +25,12 @@
 #include "mlx_core/transforms/autodiff.h"
 #include "mlx_core/transforms/eval.h"
 #include "mlx_core/transforms/vmap.h"
+#include "python/src/common.h"
 #include "python/src/eval_util.h"
 #include "python/src/trees.h"
 
 namespace {
 
-using IntOrVec = std::variant<int, std::vector<int>>;
-using StrOrVec = std::variant<std::string, std::vector<std::string>>;
 
 std::string shape_str(const mx::Shape& s) {
   std::string out = "(";
@@ -534,7 +533,7 @@ void init_transforms(nb::module_& m) {
       "\n"
       "Args:\n"
       "    *args (array or tree of arrays): The arrays to evaluate; other leaves are ignored.\n");
-  m.def(
+  def_op(m,
       "grad",
       [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
         return make_grad_function(fun, argnums, argnames, false);
@@ -560,7 +559,7 @@ void init_transforms(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> mx.grad(lambda x: (x * x).sum())(mx.array([1.0, 2.0]))  # array([2, 4])\n");
-  m.def(
+  def_op(m,
       "value_and_grad",
       [](nb::callable fun, std::optional<IntOrVec> argnums, StrOrVec argnames) {
         return make_grad_function(fun, argnums, argnames, true);
@@ -585,7 +584,7 @@ void init_transforms(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> loss, g = mx.value_and_grad(lambda w: (w ** 2).sum())(mx.array([3.0]))\n");
-  m.def(
+  def_op(m,
       "vjp",
       &py_vjp,
       nb::arg("fun"),
@@ -606,7 +605,7 @@ void init_transforms(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> outs, vjps = mx.vjp(mx.sin, [mx.array(0.0)], [mx.array(1.0)])  # vjps [1.0]\n");
-  m.def(
+  def_op(m,
       "jvp",
       &py_jvp,
       nb::arg("fun"),
@@ -627,7 +626,7 @@ void init_transforms(nb::module_& m) {
       "\n"
       "Example:\n"
       "    >>> outs, jvps = mx.jvp(mx.exp, [mx.array(0.0)], [mx.array(2.0)])  # jvps [2.0]\n");
-  m.def(
+  def_op(m,
       "vmap",
       &make_vmap_function,
       nb::arg("fun"),
