@@ -225,3 +225,34 @@ def test_large_array_strided_axis(axis):
     np.testing.assert_array_equal(np.array(mx.sort(a.transpose(2, 0, 1), axis=axis + 1)), np.sort(xt, axis=axis + 1))
     p = np.array(mx.partition(a, 2, axis=axis))
     np.testing.assert_array_equal(np.take(p, 2, axis=axis), np.take(np.sort(x, axis=axis), 2, axis=axis))
+
+
+@pytest.mark.parametrize("case", ["normal", "narrow", "ties", "nan_zero", "one_big_bucket", "sorted", "constant",
+                                  "float64", "int64"])
+def test_long_runs_by_distribution(case):
+    # Runs of 2**15 items and more take the most-significant-digit-first radix sort, whose
+    # first digit is taken below the bits all keys share: clustered, tied, special and
+    # skewed values must all come out in order (one digit holding most of the items is
+    # sorted recursively).
+    rng = np.random.default_rng(3)
+    n = 200_000
+    x = {
+        "normal": lambda: rng.standard_normal(n).astype(np.float32),
+        "narrow": lambda: (1e6 + rng.standard_normal(n)).astype(np.float32),
+        "ties": lambda: rng.integers(0, 5, n).astype(np.float32),
+        "nan_zero": lambda: np.where(rng.uniform(size=n) < 0.1, np.nan,
+                                     np.where(rng.uniform(size=n) < 0.2, -0.0, rng.standard_normal(n))).astype(np.float32),
+        "one_big_bucket": lambda: np.concatenate([1 + 1e-3 * rng.standard_normal(150_000),
+                                                  100 * rng.standard_normal(50_000)]).astype(np.float32),
+        "sorted": lambda: np.arange(n, dtype=np.float32)[::-1].copy(),
+        "constant": lambda: np.full(n, 3.0, np.float32),
+        "float64": lambda: rng.standard_normal(n),
+        "int64": lambda: rng.integers(-2**62, 2**62, n),
+    }[case]()
+    a = mx.array(x, mx.float64) if x.dtype == np.float64 else mx.array(x)
+    s = np.array(mx.sort(a))
+    want = np.sort(x, kind="stable")
+    np.testing.assert_array_equal(s, want)
+    if x.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(s), np.signbit(want))  # -0 before +0, as they came
+    np.testing.assert_array_equal(np.array(mx.argsort(a)), np.argsort(x, kind="stable"))

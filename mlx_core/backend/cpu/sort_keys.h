@@ -188,16 +188,162 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
   }
 }
 
-// radix_sort with digits of 8 bits for keys of 16 bits or less and for short runs; 16 bits
-// for long runs of wider keys (fewer passes; the 65536-entry histograms pay off from about
-// 2**18 items); 11 bits otherwise.
+// Stable sort of a run of n items whose keys agree above their low `bits` bits, in place in
+// `a` (b is scratch of n items): an insertion sort for a few items; else, for a long run with
+// many bits left, one most-significant digit pass and the same sort of each digit's items
+// (which keeps the work inside the caches); else least-significant digit passes with digits
+// sized to the run (histograms much longer than the run cost more than they save).
+template <typename Item, typename KeyFn>
+void sort_low_bits(Item* a, Item* b, int64_t n, int bits, KeyFn key) {
+  using K = decltype(key(a[0]));
+  if (n <= 32) {
+    for (int64_t i = 1; i < n; ++i) {
+      Item it = a[i];
+      K k = key(it);
+      int64_t j = i;
+      for (; j > 0 && key(a[j - 1]) > k; --j) a[j] = a[j - 1];
+      a[j] = it;
+    }
+    return;
+  }
+  if (bits <= 0) return;
+  int width = 64 - __builtin_clzll(static_cast<uint64_t>(n));
+  if (n > (int64_t(1) << 16) && bits > 16) {
+    int db = 11;
+    int shift = bits - db;
+    constexpr uint32_t nb = 1u << 11;
+    std::vector<int64_t> start(nb + 1, 0);
+    for (int64_t i = 0; i < n; ++i) ++start[1 + ((key(a[i]) >> shift) & (nb - 1))];
+    for (uint32_t d = 0; d < nb; ++d) start[d + 1] += start[d];
+    std::vector<int64_t> next(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i) b[next[(key(a[i]) >> shift) & (nb - 1)]++] = a[i];
+    std::memcpy(static_cast<void*>(a), b, static_cast<size_t>(n) * sizeof(Item));
+    for (uint32_t d = 0; d < nb; ++d) sort_low_bits(a + start[d], b + start[d], start[d + 1] - start[d], shift, key);
+    return;
+  }
+  int db = std::clamp(width - 2, 4, 11);
+  int passes = (bits + db - 1) / db;
+  db = (bits + passes - 1) / passes;
+  uint32_t nb = 1u << db, mask = nb - 1;
+  thread_local std::vector<uint32_t> hist;
+  hist.assign(static_cast<size_t>(passes) * nb, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    K k = key(a[i]);
+    for (int p = 0; p < passes; ++p) ++hist[p * nb + static_cast<uint32_t>((k >> (p * db)) & mask)];
+  }
+  Item* src = a;
+  Item* dst = b;
+  for (int p = 0; p < passes; ++p) {
+    uint32_t* h = &hist[p * nb];
+    int shift = p * db;
+    if (h[static_cast<uint32_t>((key(src[0]) >> shift) & mask)] == static_cast<uint32_t>(n)) continue;
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < nb; ++d) {
+      uint32_t v = h[d];
+      h[d] = sum;
+      sum += v;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      Item it = src[i];
+      dst[h[static_cast<uint32_t>((key(it) >> shift) & mask)]++] = it;
+    }
+    std::swap(src, dst);
+  }
+  if (src != a) std::memcpy(static_cast<void*>(a), src, static_cast<size_t>(n) * sizeof(Item));
+}
+
+// Radix sort (stable) of a long run: one most-significant digit pass over the bits in which
+// the keys differ, shared by the thread pool (each thread counts and scatters one chunk of
+// the items), then each digit's items sorted by sort_low_bits, the digits shared out among
+// the threads in contiguous groups of about equal size. Arguments as radix_sort_digits.
+template <typename Item, typename Load, typename KeyFn, typename Store>
+void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
+  using K = decltype(key(a[0]));
+  constexpr int64_t per_thread = int64_t(1) << 15;
+  int threads = 1;
+  if (n >= 2 * per_thread && !in_parallel_region()) {
+    threads = static_cast<int>(std::min<int64_t>(thread_count(), n / per_thread));
+  }
+  int64_t chunk = (n + threads - 1) / threads;
+  auto on_chunks = [&](auto&& f) {
+    parallel_for(threads, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) f(t, t * chunk, std::min(n, (t + 1) * chunk));
+    }, 1);
+  };
+  // Load the items and find the bits in which their keys differ.
+  K k0 = key(load(0));
+  std::vector<K> differ(threads, 0);
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    K d = 0;
+    for (int64_t i = lo; i < hi; ++i) {
+      Item it = load(i);
+      a[i] = it;
+      d |= static_cast<K>(key(it) ^ k0);
+    }
+    differ[t] = d;
+  });
+  K diff = 0;
+  for (K d : differ) diff |= d;
+  int bits = diff == 0 ? 0 : 64 - __builtin_clzll(static_cast<uint64_t>(diff));
+  if (bits == 0) {
+    on_chunks([&](int64_t, int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) store(i, a[i]);
+    });
+    return;
+  }
+  int width = 64 - __builtin_clzll(static_cast<uint64_t>(n));
+  int db = std::min(bits, std::clamp(width - 8, 8, 12));
+  int shift = bits - db;
+  uint32_t nb = 1u << db, mask = nb - 1;
+  std::vector<int64_t> hist(static_cast<size_t>(threads) * nb, 0);
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    int64_t* h = &hist[t * nb];
+    for (int64_t i = lo; i < hi; ++i) ++h[static_cast<uint32_t>((key(a[i]) >> shift) & mask)];
+  });
+  std::vector<int64_t> start(nb + 1, 0);
+  int64_t sum = 0;
+  for (uint32_t d = 0; d < nb; ++d) {
+    start[d] = sum;
+    for (int t = 0; t < threads; ++t) {
+      int64_t v = hist[t * nb + d];
+      hist[t * nb + d] = sum;
+      sum += v;
+    }
+  }
+  start[nb] = n;
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    int64_t* __restrict h = &hist[t * nb];
+    for (int64_t i = lo; i < hi; ++i) {
+      Item it = a[i];
+      b[h[static_cast<uint32_t>((key(it) >> shift) & mask)]++] = it;
+    }
+  });
+  // Thread t sorts the digits whose items start in [t n / threads, (t + 1) n / threads).
+  std::vector<uint32_t> first(threads + 1, nb);
+  for (int t = 0, d = 0; t < threads; ++t) {
+    while (d < static_cast<int>(nb) && start[d] < t * chunk) ++d;
+    first[t] = d;
+  }
+  first[0] = 0;
+  on_chunks([&](int64_t t, int64_t, int64_t) {
+    for (uint32_t d = first[t]; d < first[t + 1]; ++d) {
+      int64_t lo = start[d], m = start[d + 1] - lo;
+      if (m == 0) continue;
+      sort_low_bits(b + lo, a + lo, m, shift, key);
+      for (int64_t i = 0; i < m; ++i) store(lo + i, b[lo + i]);
+    }
+  });
+}
+
+// radix_sort with digits of 8 bits for keys of 16 bits or less and for short runs, 11 bits
+// for runs of a few thousand items, and a most-significant digit first sort for long runs.
 template <int key_bits, typename Item, typename Load, typename KeyFn, typename Store>
 void radix_sort(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   if constexpr (key_bits <= 16) {
     radix_sort_digits<key_bits, 8>(a, b, n, load, key, store);
   } else {
-    if (n >= (int64_t(1) << 18)) {
-      radix_sort_digits<key_bits, 16>(a, b, n, load, key, store);
+    if (n >= (int64_t(1) << 15)) {
+      radix_sort_msd(a, b, n, load, key, store);
     } else if (n < (int64_t(1) << 13)) {
       radix_sort_digits<key_bits, 8>(a, b, n, load, key, store);
     } else {
