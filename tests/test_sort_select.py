@@ -261,3 +261,32 @@ def test_partition_gradient_follows_argpartition():
     np.put_along_axis(exp, idx, w, axis=1)
     np.testing.assert_array_equal(g, exp)
     np.testing.assert_array_equal(np.array(mx.partition(a, 7, axis=1)), np.take_along_axis(x, idx, axis=1))
+
+
+@pytest.mark.parametrize("case", ["normal", "ties", "constant", "narrow", "nan", "float64", "int64", "bool"])
+def test_partition_long_runs(case):
+    # Runs of 2**16 items and more are partitioned by a radix select shared by the threads:
+    # a valid partition whose values follow argpartition's order exactly.
+    rng = np.random.default_rng(8)
+    n = 200_000
+    x = {
+        "normal": lambda: rng.standard_normal(n).astype(np.float32),
+        "ties": lambda: rng.integers(0, 5, n).astype(np.int32),
+        "constant": lambda: np.full(n, 2.0, np.float32),
+        "narrow": lambda: (1e6 + rng.standard_normal(n)).astype(np.float32),
+        "nan": lambda: np.where(rng.uniform(size=n) < 0.3, np.nan, rng.standard_normal(n)).astype(np.float32),
+        "float64": lambda: rng.standard_normal(n),
+        "int64": lambda: rng.integers(-2**62, 2**62, n),
+        "bool": lambda: rng.integers(0, 2, n).astype(bool),
+    }[case]()
+    a = mx.array(x, mx.float64) if x.dtype == np.float64 else mx.array(x)
+    s = np.sort(x)
+    for k in (0, 1, 12345, n // 2, n - 1):
+        p = np.array(mx.partition(a, k))
+        ip = np.array(mx.argpartition(a, k))
+        np.testing.assert_array_equal(np.sort(ip), np.arange(n))
+        np.testing.assert_array_equal(x[ip], p)
+        np.testing.assert_array_equal(p[k], s[k])
+        if not np.isnan(p[k]):
+            assert not (p[:k] > p[k]).any() and not (p[k + 1:] < p[k]).any()
+    np.testing.assert_array_equal(np.sort(np.array(mx.topk(a, 50))), s[-50:])

@@ -61,7 +61,9 @@ struct FloatOrderKey {
     U mag = static_cast<U>(b & U(~sign));
     if (mag > exp_mask) return nan_key;
     if (mag == 0) return zero_key;
-    return (b & sign) ? U(~b) : U(b | sign);
+    // Negative: all bits inverted; else the sign bit set. Branch-free: signs are random.
+    U neg = static_cast<U>(U(0) - static_cast<U>(b >> (sizeof(U) * 8 - 1)));
+    return static_cast<U>(b ^ (neg | sign));
   }
   static T decode(U k) {
     U b = (k & sign) ? U(k ^ sign) : U(~k);
@@ -96,6 +98,26 @@ struct OrderKey<std::complex<float>> {
   }
 };
 
+// A long run cut into one contiguous chunk per thread, each of at least per_thread items (a
+// single chunk inside a parallel region); run(f) calls f(t, lo, hi) for every chunk t on
+// the thread pool.
+struct RunChunks {
+  int threads = 1;
+  int64_t n, chunk;
+  RunChunks(int64_t n_items, int64_t per_thread) : n(n_items) {
+    if (n >= 2 * per_thread && !in_parallel_region()) {
+      threads = static_cast<int>(std::min<int64_t>(thread_count(), n / per_thread));
+    }
+    chunk = (n + threads - 1) / threads;
+  }
+  template <typename F>
+  void run(F&& f) const {
+    parallel_for(threads, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) f(t, t * chunk, std::min(n, (t + 1) * chunk));
+    }, 1);
+  }
+};
+
 // LSD radix sort (stable) of n items by key(item), an unsigned integer of key_bits bits.
 // The items come from load(i), stored into a while the digit histograms are counted; b is
 // scratch of n items. The sorted items go to store(position, item), from the last pass
@@ -107,18 +129,10 @@ template <int key_bits, int db, typename Item, typename Load, typename KeyFn, ty
 void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   constexpr int passes = (key_bits + db - 1) / db;
   constexpr uint32_t nb = 1u << db;
-  constexpr int64_t per_thread = int64_t(1) << 16;
-  int threads = 1;
-  if (n >= 2 * per_thread && !in_parallel_region()) {
-    threads = static_cast<int>(std::min<int64_t>(thread_count(), n / per_thread));
-  }
-  int64_t chunk = (n + threads - 1) / threads;
+  RunChunks chunks(n, int64_t(1) << 16);
+  int threads = chunks.threads;
+  auto on_chunks = [&](auto&& f) { chunks.run(f); };
   std::vector<uint32_t> hist(static_cast<size_t>(threads) * passes * nb, 0);
-  auto on_chunks = [&](auto&& f) {
-    parallel_for(threads, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; ++t) f(t, t * chunk, std::min(n, (t + 1) * chunk));
-    }, 1);
-  };
   on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
     uint32_t* h = &hist[t * passes * nb];
     for (int64_t i = lo; i < hi; ++i) {
@@ -259,17 +273,10 @@ void sort_low_bits(Item* a, Item* b, int64_t n, int bits, KeyFn key) {
 template <typename Item, typename Load, typename KeyFn, typename Store>
 void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store store) {
   using K = decltype(key(a[0]));
-  constexpr int64_t per_thread = int64_t(1) << 15;
-  int threads = 1;
-  if (n >= 2 * per_thread && !in_parallel_region()) {
-    threads = static_cast<int>(std::min<int64_t>(thread_count(), n / per_thread));
-  }
-  int64_t chunk = (n + threads - 1) / threads;
-  auto on_chunks = [&](auto&& f) {
-    parallel_for(threads, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; ++t) f(t, t * chunk, std::min(n, (t + 1) * chunk));
-    }, 1);
-  };
+  RunChunks chunks(n, int64_t(1) << 15);
+  int threads = chunks.threads;
+  int64_t chunk = chunks.chunk;
+  auto on_chunks = [&](auto&& f) { chunks.run(f); };
   // Load the items and find the bits in which their keys differ.
   K k0 = key(load(0));
   std::vector<K> differ(threads, 0);
@@ -395,6 +402,87 @@ struct IndexItems<uint64_t> {
   static bool less(Item a, Item b) { return a.k < b.k || (a.k == b.k && a.i < b.i); }
 };
 
+// Partitions one long run around position kth with its keys and indices (the kth smallest
+// item there, smaller or equal items before it, larger or equal ones after), handing the
+// items to store(position, item): one pass finds the key bits that vary, one counts a digit
+// of the highest of them, and one writes the items whose digit is below or above kth's
+// straight to their side, in input order; only the items sharing kth's digit go through
+// nth_element. The passes are shared by the thread pool (each thread takes one chunk of the
+// run and writes its items after those of the chunks before it).
+template <typename T, typename Store>
+void select_run(const T* in, int64_t step, int64_t n, int64_t kth,
+                Scratch<typename IndexItems<typename OrderKey<T>::U>::Item>& a, Store store) {
+  using K = OrderKey<T>;
+  using U = typename K::U;
+  using I = IndexItems<U>;
+  RunChunks chunks(n, int64_t(1) << 16);
+  int threads = chunks.threads;
+  auto on_chunks = [&](auto&& f) { chunks.run(f); };
+  U k0 = K::key(in[0]);
+  std::vector<U> differ(threads, 0);
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    U d = 0;
+    for (int64_t i = lo; i < hi; ++i) d |= static_cast<U>(K::key(in[i * step]) ^ k0);
+    differ[t] = d;
+  });
+  U diff = 0;
+  for (U d : differ) diff |= d;
+  if (diff == 0) {
+    for (int64_t i = 0; i < n; ++i) store(i, I::make(k0, static_cast<uint32_t>(i)));
+    return;
+  }
+  int bits = 64 - __builtin_clzll(static_cast<uint64_t>(diff));
+  int db = std::min(bits, 11);
+  int shift = bits - db;
+  uint32_t mask = (1u << db) - 1;
+  size_t nb = size_t(1) << db;
+  auto digit = [&](U k) { return static_cast<uint32_t>((k >> shift) & mask); };
+  std::vector<int64_t> hist(threads * nb, 0);
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    int64_t* h = &hist[t * nb];
+    for (int64_t i = lo; i < hi; ++i) ++h[digit(K::key(in[i * step]))];
+  });
+  // kth's digit d, the items below it (all chunks) and each chunk's first positions.
+  std::vector<int64_t> total(nb, 0);
+  for (int t = 0; t < threads; ++t) {
+    for (size_t g = 0; g < nb; ++g) total[g] += hist[t * nb + g];
+  }
+  uint32_t d = 0;
+  int64_t below = 0;
+  while (below + total[d] <= kth) below += total[d++];
+  int64_t m = total[d];
+  std::vector<int64_t> left(threads), right(threads), mid_at(threads);
+  for (int64_t t = 0, l = 0, r = below + m, c = 0; t < threads; ++t) {
+    left[t] = l, right[t] = r, mid_at[t] = c;
+    for (size_t g = 0; g < nb; ++g) {
+      int64_t v = hist[t * nb + g];
+      if (g < d) l += v;
+      if (g > d) r += v;
+    }
+    c += hist[t * nb + d];
+  }
+  auto* mid = a.get(m);
+  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    int64_t l = left[t], r = right[t], c = mid_at[t];
+    for (int64_t i = lo; i < hi; ++i) {
+      U k = K::key(in[i * step]);
+      uint32_t g = digit(k);
+      auto it = I::make(k, static_cast<uint32_t>(i));
+      if (g == d) {
+        mid[c++] = it;
+        continue;
+      }
+      // Which side is random: choose the position without a branch.
+      bool below_d = g < d;
+      store(below_d ? l : r, it);
+      l += below_d;
+      r += !below_d;
+    }
+  });
+  std::nth_element(mid, mid + (kth - below), mid + m, I::less);
+  for (int64_t j = 0; j < m; ++j) store(below + j, mid[j]);
+}
+
 // Sorts (or, with kth >= 0, partitions) one run's keys with their indices, and hands the
 // ordered items to store(position, item).
 template <typename T, typename Store>
@@ -404,6 +492,10 @@ void order_run(const T* in, int64_t step, int64_t n, int64_t kth,
   using U = typename OrderKey<T>::U;
   using I = IndexItems<U>;
   auto load = [&](int64_t i) { return I::make(OrderKey<T>::key(in[i * step]), static_cast<uint32_t>(i)); };
+  if (kth >= 0 && n >= (int64_t(1) << 16)) {
+    select_run<T>(in, step, n, kth, a, store);
+    return;
+  }
   auto* p = a.get(n);
   if (kth >= 0 || n < small_run) {
     for (int64_t i = 0; i < n; ++i) p[i] = load(i);
