@@ -1,4 +1,5 @@
 // Kernels of the layout primitives: most only set up views of the input buffer.
+#include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/primitives/shape.h"
 
@@ -94,18 +95,20 @@ void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& src = inputs[0];
-  const array& upd = inputs[1];
-  if (!cpu::donate_or_allocate(src, out)) cpu::copy_strided(src, out.raw_data(), out.dtype(), out.strides());
-  if (upd.size() == 0) return;
+  bool in_place = cpu::donate_or_allocate(inputs[0], out);
   int64_t offset = 0;
   Strides s(out.ndim());
   for (int i = 0; i < out.ndim(); ++i) {
     offset += static_cast<int64_t>(start_[i]) * out.strides()[i];
     s[i] = out.strides()[i] * strides_[i];
   }
-  char* base = static_cast<char*>(out.raw_data()) + offset * static_cast<int64_t>(out.itemsize());
-  cpu::copy_strided(upd, base, out.dtype(), s);
+  cpu::get_command_encoder(stream()).dispatch([src = inputs[0], upd = inputs[1], out, offset, s = std::move(s),
+                                               in_place]() mutable {
+    if (!in_place) cpu::copy_strided(src, out.raw_data(), out.dtype(), out.strides());
+    if (upd.size() == 0) return;
+    char* base = static_cast<char*>(out.raw_data()) + offset * static_cast<int64_t>(out.itemsize());
+    cpu::copy_strided(upd, base, out.dtype(), s);
+  });
 }
 
 } // namespace mlx::core
