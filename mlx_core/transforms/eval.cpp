@@ -129,6 +129,11 @@ void eval(std::vector<array> outputs) {
 bool eval_inline_if_small(const array& a, size_t max_size) {
   if (a.is_available()) return true;
   if (a.size() > max_size || !ready_inline(a)) return false;
+  // Large inputs mean real work (a reduction to a few elements, a small matmul of big
+  // operands): that runs with the GIL released, so other Python threads go on meanwhile.
+  size_t work = a.size();
+  for (auto& in : a.inputs()) work += in.size();
+  if (work > 4 * max_size) return false;
   if (scheduler::pending_tasks() > 0 && allocator::over_memory_limit()) return false;
   {
     std::lock_guard<std::mutex> lk(scheduler::schedule_mutex());

@@ -16,9 +16,10 @@ namespace mlx::core {
 void eval(std::vector<array> outputs);
 
 // Evaluates `a` at once in the calling thread when that is cheap and cannot wait on other
-// threads: a node on the default CPU stream with at most `max_size` elements, every input
-// evaluated, not claimed by another evaluation, and no memory throttling due. Returns false
-// (having done nothing) otherwise. Lets the bindings skip releasing the GIL for tiny evals.
+// threads: a node on the default CPU stream with at most `max_size` elements (and at most
+// 4 * max_size elements in and out together), every input evaluated, not claimed by another
+// evaluation, and no memory throttling due. Returns false (having done nothing) otherwise.
+// Lets the bindings skip releasing the GIL for tiny evals.
 bool eval_inline_if_small(const array& a, size_t max_size);
 
 // Schedules the evaluation of `outputs` on their streams' workers and returns at once.
