@@ -2,6 +2,7 @@
 // pass over the output: border elements filled, interior runs copied).
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
@@ -9,6 +10,20 @@
 #include "mlx_core/primitives/concat_pad.h"
 
 namespace mlx::core {
+
+namespace {
+
+// How the pad kernels cut `rows` output rows of `len` elements for the thread pool: whole
+// rows when there are about four per thread, else each row in up to len / 16384 pieces.
+// Returns {pieces per row, elements per piece}.
+std::pair<int64_t, int64_t> row_pieces(int64_t rows, int64_t len) {
+  int64_t want = int64_t(cpu::worker_count()) * 4;
+  int64_t pieces = rows >= want ? 1 : std::max<int64_t>(1, std::min((want + rows - 1) / rows, len / 16384));
+  int64_t piece = (len + pieces - 1) / pieces;
+  return {(len + piece - 1) / piece, piece};
+}
+
+} // namespace
 
 void Concatenate::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
@@ -46,10 +61,7 @@ void pad_kernel(const array& in, const array& val, array& out, const Shape& low)
   int64_t rows = static_cast<int64_t>(out.size()) / L;
   int64_t lo_last = low[nd - 1], n_last = is[nd - 1], s_last = in.strides()[nd - 1];
   bool in_empty = in.size() == 0;
-  int64_t want = int64_t(cpu::worker_count()) * 4;
-  int64_t pieces = rows >= want ? 1 : std::max<int64_t>(1, std::min((want + rows - 1) / rows, L / 16384));
-  int64_t piece = (L + pieces - 1) / pieces;
-  pieces = (L + piece - 1) / piece;
+  auto [pieces, piece] = row_pieces(rows, L);
   cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
       int64_t r = it / pieces, p = it % pieces;
@@ -194,10 +206,7 @@ void gather_tables(const array& in, array& out, const std::vector<std::vector<in
   int64_t s_last = in.strides()[nd - 1];
   std::vector<int64_t> run_start = runs.start;
   run_start.push_back(L);
-  int64_t want = int64_t(cpu::worker_count()) * 4;
-  int64_t pieces = rows >= want ? 1 : std::max<int64_t>(1, std::min((want + rows - 1) / rows, L / 16384));
-  int64_t piece = (L + pieces - 1) / pieces;
-  pieces = (L + piece - 1) / piece;
+  auto [pieces, piece] = row_pieces(rows, L);
   cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
       int64_t r = it / pieces, p = it % pieces;

@@ -131,9 +131,8 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
   constexpr uint32_t nb = 1u << db;
   RunChunks chunks(n, int64_t(1) << 16);
   int threads = chunks.threads;
-  auto on_chunks = [&](auto&& f) { chunks.run(f); };
   std::vector<uint32_t> hist(static_cast<size_t>(threads) * passes * nb, 0);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     uint32_t* h = &hist[t * passes * nb];
     for (int64_t i = lo; i < hi; ++i) {
       Item it = load(i);
@@ -154,7 +153,7 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
     if (moves[p]) last = p;
   }
   if (last < 0) {
-    on_chunks([&](int64_t, int64_t lo, int64_t hi) {
+    chunks.run([&](int64_t, int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) store(i, a[i]);
     });
     return;
@@ -165,7 +164,7 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
     int shift = p * db;
     if (threads > 1 && recount) {
       // The chunks hold other items since the last pass: count their digits again.
-      on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+      chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
         uint32_t* h = &hist[(t * passes + p) * nb];
         std::fill(h, h + nb, 0u);
         for (int64_t i = lo; i < hi; ++i) ++h[static_cast<uint32_t>((key(a[i]) >> shift) & (nb - 1))];
@@ -182,7 +181,7 @@ void radix_sort_digits(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store 
       }
     }
     bool final_pass = p == last;
-    on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+    chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
       uint32_t* __restrict h = &hist[(t * passes + p) * nb];
       const Item* __restrict src = a;
       Item* __restrict dst = b;
@@ -276,11 +275,10 @@ void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store sto
   RunChunks chunks(n, int64_t(1) << 15);
   int threads = chunks.threads;
   int64_t chunk = chunks.chunk;
-  auto on_chunks = [&](auto&& f) { chunks.run(f); };
   // Load the items and find the bits in which their keys differ.
   K k0 = key(load(0));
   std::vector<K> differ(threads, 0);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     K d = 0;
     for (int64_t i = lo; i < hi; ++i) {
       Item it = load(i);
@@ -293,7 +291,7 @@ void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store sto
   for (K d : differ) diff |= d;
   int bits = diff == 0 ? 0 : 64 - __builtin_clzll(static_cast<uint64_t>(diff));
   if (bits == 0) {
-    on_chunks([&](int64_t, int64_t lo, int64_t hi) {
+    chunks.run([&](int64_t, int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) store(i, a[i]);
     });
     return;
@@ -303,7 +301,7 @@ void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store sto
   int shift = bits - db;
   uint32_t nb = 1u << db, mask = nb - 1;
   std::vector<int64_t> hist(static_cast<size_t>(threads) * nb, 0);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     int64_t* h = &hist[t * nb];
     for (int64_t i = lo; i < hi; ++i) ++h[static_cast<uint32_t>((key(a[i]) >> shift) & mask)];
   });
@@ -318,7 +316,7 @@ void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store sto
     }
   }
   start[nb] = n;
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     int64_t* __restrict h = &hist[t * nb];
     for (int64_t i = lo; i < hi; ++i) {
       Item it = a[i];
@@ -332,7 +330,7 @@ void radix_sort_msd(Item* a, Item* b, int64_t n, Load load, KeyFn key, Store sto
     first[t] = d;
   }
   first[0] = 0;
-  on_chunks([&](int64_t t, int64_t, int64_t) {
+  chunks.run([&](int64_t t, int64_t, int64_t) {
     for (uint32_t d = first[t]; d < first[t + 1]; ++d) {
       int64_t lo = start[d], m = start[d + 1] - lo;
       if (m == 0) continue;
@@ -417,10 +415,9 @@ void select_run(const T* in, int64_t step, int64_t n, int64_t kth,
   using I = IndexItems<U>;
   RunChunks chunks(n, int64_t(1) << 16);
   int threads = chunks.threads;
-  auto on_chunks = [&](auto&& f) { chunks.run(f); };
   U k0 = K::key(in[0]);
   std::vector<U> differ(threads, 0);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     U d = 0;
     for (int64_t i = lo; i < hi; ++i) d |= static_cast<U>(K::key(in[i * step]) ^ k0);
     differ[t] = d;
@@ -438,7 +435,7 @@ void select_run(const T* in, int64_t step, int64_t n, int64_t kth,
   size_t nb = size_t(1) << db;
   auto digit = [&](U k) { return static_cast<uint32_t>((k >> shift) & mask); };
   std::vector<int64_t> hist(threads * nb, 0);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     int64_t* h = &hist[t * nb];
     for (int64_t i = lo; i < hi; ++i) ++h[digit(K::key(in[i * step]))];
   });
@@ -462,7 +459,7 @@ void select_run(const T* in, int64_t step, int64_t n, int64_t kth,
     c += hist[t * nb + d];
   }
   auto* mid = a.get(m);
-  on_chunks([&](int64_t t, int64_t lo, int64_t hi) {
+  chunks.run([&](int64_t t, int64_t lo, int64_t hi) {
     int64_t l = left[t], r = right[t], c = mid_at[t];
     for (int64_t i = lo; i < hi; ++i) {
       U k = K::key(in[i * step]);
