@@ -46,7 +46,7 @@ struct Flags {
 class array {
  public:
   // A 0-d array holding a scalar value, cast to dtype.
-  template <typename T>
+  template <ScalarType T>
   explicit array(T val, Dtype dtype = dtype_of<T>);
 
   // Copies `shape`-many elements of `dtype` from `src` (row-major).

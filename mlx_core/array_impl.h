@@ -82,7 +82,7 @@ inline To cast_value(From v) {
   }
 }
 
-template <typename T>
+template <ScalarType T>
 array::array(T val, Dtype dtype) : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
   init_scalar(&val, dtype_of<T>);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "mlx_core/types/half_types.h"
 
@@ -119,5 +120,11 @@ template <> struct TypeToDtype<complex64_t> { static constexpr Dtype value = com
 
 template <typename T>
 inline constexpr Dtype dtype_of = TypeToDtype<T>::value;
+
+// The C++ types a 0-d array can be made from: built-in arithmetic types and our half and
+// complex types (not, e.g., std::nullopt, which an unconstrained template would accept).
+template <typename T>
+concept ScalarType = std::is_arithmetic_v<T> || std::is_same_v<T, float16_t> ||
+    std::is_same_v<T, bfloat16_t> || std::is_same_v<T, complex64_t>;
 
 } // namespace mlx::core

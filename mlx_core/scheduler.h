@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "mlx_core/device.h"
 
