@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "mlx_core/errors.h"
 
@@ -56,6 +58,16 @@ const struct {
 } tensor_types[] = {
     {0, float32}, {1, float16}, {24, int8}, {25, int16}, {26, int32}, {27, int64}, {28, float64}, {30, bfloat16},
 };
+
+// Quantized tensor types that load as the packed (weight, scales, biases) triple: blocks of 32
+// values, a float16 scale d first (and a float16 minimum m for Q4_1), then the values.
+struct QuantType {
+  uint32_t type;
+  int bits;
+  uint64_t block_bytes;
+};
+const QuantType quant_types[] = {{2, 4, 18} /* Q4_0 */, {3, 4, 20} /* Q4_1 */, {8, 8, 34} /* Q8_0 */};
+constexpr uint64_t quant_block = 32;
 
 const char* quantized_name(uint32_t t) {
   static const char* names[] = {"F32", "F16", "Q4_0", "Q4_1", "Q4_2", "Q4_3", "Q5_0", "Q5_1", "Q8_0", "Q8_1",
@@ -122,7 +134,8 @@ uint64_t meta_size(uint32_t t) {
   }
 }
 
-array read_numbers(Cursor& c, Dtype d, uint64_t count, bool scalar) {
+// A 1-d array of `count` numbers.
+array read_numbers(Cursor& c, Dtype d, uint64_t count) {
   uint64_t nbytes = checked_mul(count, d.size, "[load_gguf] Metadata array is too large");
   if (nbytes > c.remaining()) fail("Metadata array runs past the end of the file");
   auto data = alloc_data(nbytes);
@@ -131,7 +144,7 @@ array read_numbers(Cursor& c, Dtype d, uint64_t count, bool scalar) {
     auto* b = static_cast<uint8_t*>(data->ptr);
     for (uint64_t k = 0; k < nbytes; ++k) b[k] = b[k] != 0;
   }
-  Shape shape = scalar ? Shape{} : Shape{static_cast<ShapeElem>(count)};
+  Shape shape{static_cast<ShapeElem>(count)};
   Strides st = row_major_strides(shape);
   return array(std::move(data), std::move(shape), std::move(st), d, 0);
 }
@@ -139,7 +152,12 @@ array read_numbers(Cursor& c, Dtype d, uint64_t count, bool scalar) {
 GGUFValue read_value(Cursor& c, uint32_t type, const std::string& key) {
   Dtype d = float32;
   if (type == STRING) return c.string();
-  if (meta_dtype(type, d)) return read_numbers(c, d, 1, true);
+  if (meta_dtype(type, d)) {
+    GGUFScalar v{d, 0};
+    c.read(&v.bits, d.size);
+    if (d == bool_) v.bits = v.bits != 0;
+    return v;
+  }
   if (type != ARRAY) fail(msg("Metadata '", key, "' has unknown value type ", type));
   uint32_t et = c.get<uint32_t>();
   uint64_t count = c.get<uint64_t>();
@@ -153,19 +171,86 @@ GGUFValue read_value(Cursor& c, uint32_t type, const std::string& key) {
   if (!meta_dtype(et, d)) fail(msg("Metadata '", key, "' has unknown array element type ", et));
   if (count > static_cast<uint64_t>(std::numeric_limits<ShapeElem>::max()) || count > c.remaining() / meta_size(et))
     fail(msg("Metadata '", key, "': array length runs past the end of the file"));
-  return read_numbers(c, d, count, false);
+  return read_numbers(c, d, count);
 }
 
 struct TensorInfo {
   std::string name;
   Shape shape;
   Dtype dtype = float32;
+  const QuantType* quant = nullptr; // a packed quantized type, or plain elements
   uint64_t offset = 0, nbytes = 0;
 };
 
+uint16_t half_bits(float x) {
+  float16_t h = static_cast<float16_t>(x);
+  uint16_t b;
+  std::memcpy(&b, &h, 2);
+  return b;
+}
+
+float half_value(const uint8_t* p) {
+  float16_t h;
+  std::memcpy(&h, p, 2);
+  return static_cast<float>(h);
+}
+
+// Unpacks the blocks of a quantized tensor into the reference's packed layout: 32 values per
+// group in little-endian uint32 words (value i of a word in bits [bits*i, bits*(i+1))), unsigned
+// (Q8_0's int8 values offset by 128), with one float16 scale and bias per group such that
+// value * scale + bias is the tensor's value.
+void read_quantized(Reader& r, uint64_t offset, const TensorInfo& t, NamedArrays& out, const std::string& prefix) {
+  const QuantType& q = *t.quant;
+  const uint64_t groups = t.nbytes / q.block_bytes;
+  const uint64_t wbytes = quant_block * q.bits / 8;
+  auto w = alloc_data(groups * wbytes);
+  auto sc = alloc_data(groups * 2);
+  auto bi = alloc_data(groups * 2);
+  auto* wp = static_cast<uint8_t*>(w->ptr);
+  auto* sp = static_cast<uint16_t*>(sc->ptr);
+  auto* bp = static_cast<uint16_t*>(bi->ptr);
+  // Through a bounded staging buffer of whole blocks.
+  const uint64_t per_chunk = std::max<uint64_t>(1, (1 << 20) / q.block_bytes);
+  std::vector<uint8_t> buf(std::min(groups, per_chunk) * q.block_bytes);
+  for (uint64_t g0 = 0; g0 < groups; g0 += per_chunk) {
+    uint64_t n = std::min(per_chunk, groups - g0);
+    r.read_at(buf.data(), n * q.block_bytes, offset + g0 * q.block_bytes);
+    for (uint64_t g = g0; g < g0 + n; ++g) {
+      const uint8_t* b = buf.data() + (g - g0) * q.block_bytes;
+      uint8_t* o = wp + g * wbytes;
+      const float d = half_value(b);
+      std::memcpy(sp + g, b, 2);
+      if (q.type == 8) { // Q8_0: d, 32 int8
+        for (int i = 0; i < 32; ++i) o[i] = static_cast<uint8_t>(b[2 + i] ^ 0x80);
+        bp[g] = half_bits(-128.0f * d);
+        continue;
+      }
+      // Q4_0: d, 16 bytes; Q4_1: d, m, 16 bytes. Value i < 16 is the low nibble of byte i,
+      // value 16 + i its high nibble.
+      const uint8_t* qs = b + (q.type == 3 ? 4 : 2);
+      for (int k = 0; k < 8; ++k) o[k] = static_cast<uint8_t>((qs[2 * k] & 0x0f) | ((qs[2 * k + 1] & 0x0f) << 4));
+      for (int k = 0; k < 8; ++k) o[8 + k] = static_cast<uint8_t>((qs[2 * k] >> 4) | (qs[2 * k + 1] & 0xf0));
+      if (q.type == 3) std::memcpy(bp + g, b + 2, 2);
+      else bp[g] = half_bits(-8.0f * d);
+    }
+  }
+  Shape ws = t.shape, ss = t.shape;
+  const ShapeElem last = t.shape.back();
+  ws.back() = static_cast<ShapeElem>(last / 32 * q.bits);
+  ss.back() = static_cast<ShapeElem>(last / 32);
+  Strides wst = row_major_strides(ws), sst = row_major_strides(ss);
+  out.emplace_back(t.name, array(std::move(w), ws, std::move(wst), uint32, 0));
+  out.emplace_back(prefix + ".scales", array(std::move(sc), ss, sst, float16, 0));
+  out.emplace_back(prefix + ".biases", array(std::move(bi), std::move(ss), std::move(sst), float16, 0));
+}
+
 } // namespace
 
-std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
+array gguf_scalar_array(const GGUFScalar& s) {
+  return array(&s.bits, Shape{}, s.dtype);
+}
+
+std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r, bool with_metadata) {
   Cursor c(r);
   if (r.size() < 24) fail("File is too short to be a GGUF file");
   char magic[4];
@@ -181,6 +266,8 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
   if (n_tensors > c.remaining() / 24) fail(msg("Tensor count ", n_tensors, " does not fit in the file"));
 
   GGUFMetadata meta;
+  std::unordered_map<std::string, size_t> where; // key -> its place in meta
+  if (with_metadata) where.reserve(static_cast<size_t>(std::min<uint64_t>(n_kv, 1 << 20)));
   uint64_t alignment = 32;
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string key = c.string();
@@ -188,12 +275,16 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
     GGUFValue v = read_value(c, type, key);
     if (key == "general.alignment") {
       if (type != U32) fail("general.alignment must be a uint32");
-      uint32_t a = std::get<array>(v).data<uint32_t>()[0];
+      uint32_t a = static_cast<uint32_t>(std::get<GGUFScalar>(v).bits);
       if (a == 0 || (a & (a - 1)) != 0) fail(msg("general.alignment ", a, " is not a power of two"));
       alignment = a;
     }
-    meta.emplace_back(std::move(key), std::move(v));
+    if (!with_metadata) continue;
+    auto [it, fresh] = where.try_emplace(key, meta.size());
+    if (fresh) meta.emplace_back(std::move(key), std::move(v));
+    else meta[it->second].second = std::move(v);
   }
+  where.clear();
 
   std::vector<TensorInfo> infos;
   for (uint64_t k = 0; k < n_tensors; ++k) {
@@ -218,10 +309,24 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
         found = true;
       }
     }
+    for (auto& q : quant_types) {
+      if (q.type == type) {
+        t.quant = &q;
+        found = true;
+      }
+    }
     if (!found)
       fail(msg("Tensor '", t.name, "' has ggml type ", quantized_name(type), " (", type,
-               "), which is not supported: only F32, F16, BF16, F64, I8, I16, I32 and I64 tensors load"));
-    t.nbytes = checked_mul(count, t.dtype.size, "[load_gguf] Tensor shape is too large");
+               "), which is not supported: F32, F16, BF16, F64, I8, I16, I32, I64, Q4_0, Q4_1 and Q8_0 "
+               "tensors load"));
+    if (t.quant) {
+      if (nd == 0 || dims[0] % quant_block != 0)
+        fail(msg("Tensor '", t.name, "' of type ", quantized_name(type), " has a last dimension of ",
+                 nd ? dims[0] : 1, ", which is not a multiple of ", quant_block));
+      t.nbytes = checked_mul(count / quant_block, t.quant->block_bytes, "[load_gguf] Tensor shape is too large");
+    } else {
+      t.nbytes = checked_mul(count, t.dtype.size, "[load_gguf] Tensor shape is too large");
+    }
     t.offset = c.get<uint64_t>();
     infos.push_back(std::move(t));
   }
@@ -241,8 +346,31 @@ std::pair<NamedArrays, GGUFMetadata> load_gguf(Reader& r) {
     if (order[k]->offset < order[k - 1]->offset + order[k - 1]->nbytes)
       fail(msg("Tensors '", order[k - 1]->name, "' and '", order[k]->name, "' overlap"));
 
+  // Every name a tensor gives must be new (as the reference, which refuses duplicates).
+  std::unordered_set<std::string> names;
+  auto claim = [&](const std::string& n) {
+    if (!names.insert(n).second) fail(msg("Duplicate tensor name '", n, "'"));
+  };
+  std::vector<std::string> prefixes(infos.size());
+  for (size_t k = 0; k < infos.size(); ++k) {
+    auto& t = infos[k];
+    claim(t.name);
+    if (!t.quant) continue;
+    const std::string suffix = ".weight";
+    bool strip = t.name.size() >= suffix.size() && t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    prefixes[k] = strip ? t.name.substr(0, t.name.size() - suffix.size()) : t.name;
+    claim(prefixes[k] + ".scales");
+    claim(prefixes[k] + ".biases");
+  }
+  names.clear();
+
   NamedArrays out;
-  for (auto& t : infos) {
+  for (size_t k = 0; k < infos.size(); ++k) {
+    auto& t = infos[k];
+    if (t.quant) {
+      read_quantized(r, data_start + t.offset, t, out, prefixes[k]);
+      continue;
+    }
     auto data = alloc_data(t.nbytes);
     if (t.nbytes) r.read_at(data->ptr, t.nbytes, data_start + t.offset);
     Strides st = row_major_strides(t.shape);
@@ -266,6 +394,12 @@ bool tensor_type_of(Dtype d, uint32_t& t) {
 uint64_t alignment_of(const GGUFMetadata& metadata) {
   for (auto& [k, v] : metadata) {
     if (k != "general.alignment") continue;
+    if (auto* s = std::get_if<GGUFScalar>(&v)) {
+      uint32_t x = static_cast<uint32_t>(s->bits);
+      if (s->dtype != uint32 || x == 0 || (x & (x - 1)) != 0)
+        throw std::invalid_argument("[save_gguf] general.alignment must be a uint32 power of two");
+      return x;
+    }
     auto* a = std::get_if<array>(&v);
     if (!a || a->ndim() != 0 || a->dtype() != uint32)
       throw std::invalid_argument("[save_gguf] general.alignment must be a uint32 scalar array");
@@ -299,6 +433,12 @@ void check_gguf(const NamedArrays& arrays, const GGUFMetadata& metadata) {
     if (a.ndim() > 16) throw std::runtime_error(msg("[save_gguf] Array '", name, "' has more than 16 dimensions"));
   }
   for (auto& [key, v] : metadata) {
+    if (auto* s = std::get_if<GGUFScalar>(&v)) {
+      uint32_t t;
+      if (!meta_type_of(s->dtype, t))
+        throw std::invalid_argument(msg("[save_gguf] Metadata '", key, "' has dtype ", dtype_name(s->dtype),
+                                        ", which GGUF metadata cannot store"));
+    }
     if (auto* a = std::get_if<array>(&v)) {
       uint32_t t;
       if (a->ndim() > 1)
@@ -340,6 +480,11 @@ void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadat
       put<uint32_t>(cw, STRING);
       put<uint64_t>(cw, l->size());
       for (auto& s : *l) put_string(cw, s);
+    } else if (auto* sc = std::get_if<GGUFScalar>(&v)) {
+      uint32_t t = 0;
+      meta_type_of(sc->dtype, t);
+      put<uint32_t>(cw, t);
+      cw.write(&sc->bits, sc->dtype.size);
     } else {
       auto& a = std::get<array>(v);
       uint32_t t = 0;

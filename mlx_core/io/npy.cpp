@@ -155,50 +155,63 @@ NpyHeader parse_header(const std::string& s) {
   return h;
 }
 
-} // namespace
+// Where the parts of a .npy file lie, from its prefix and header.
+struct NpyLayout {
+  NpyHeader h;
+  uint64_t prefix = 0, hlen = 0, nbytes = 0;
+};
 
-array load_npy(Reader& r, uint64_t offset, uint64_t* consumed) {
-  const uint64_t size = r.size();
-  if (offset > size || size - offset < 10) fail("File is too short to be a .npy file");
+// Reads the prefix and header through `read(dst, n)` (exact sequential reads that throw at
+// the end of the source); `avail` bounds the bytes the source can hold. The data's size is
+// checked against `avail` before anything is allocated for it.
+template <typename Read>
+NpyLayout read_layout(Read&& read, uint64_t avail) {
+  if (avail < 10) fail("File is too short to be a .npy file");
   uint8_t pre[12];
-  r.read_at(pre, 8, offset);
+  read(pre, 8);
   if (std::memcmp(pre, "\x93NUMPY", 6) != 0) fail("Not a .npy file (bad magic string)");
+  NpyLayout l;
   int major = pre[6];
-  uint64_t prefix, hlen;
   if (major == 1) {
-    r.read_at(pre + 8, 2, offset + 8);
-    prefix = 10;
-    hlen = static_cast<uint64_t>(pre[8]) | (static_cast<uint64_t>(pre[9]) << 8);
+    read(pre + 8, 2);
+    l.prefix = 10;
+    l.hlen = static_cast<uint64_t>(pre[8]) | (static_cast<uint64_t>(pre[9]) << 8);
   } else if (major == 2 || major == 3) {
-    if (size - offset < 12) fail("File is too short to be a .npy file");
-    r.read_at(pre + 8, 4, offset + 8);
-    prefix = 12;
-    hlen = static_cast<uint64_t>(pre[8]) | (static_cast<uint64_t>(pre[9]) << 8) |
-           (static_cast<uint64_t>(pre[10]) << 16) | (static_cast<uint64_t>(pre[11]) << 24);
+    if (avail < 12) fail("File is too short to be a .npy file");
+    read(pre + 8, 4);
+    l.prefix = 12;
+    l.hlen = static_cast<uint64_t>(pre[8]) | (static_cast<uint64_t>(pre[9]) << 8) |
+             (static_cast<uint64_t>(pre[10]) << 16) | (static_cast<uint64_t>(pre[11]) << 24);
   } else {
     fail(msg("Unsupported .npy version ", major, ".", int(pre[7])));
   }
-  if (hlen > size - offset - prefix) fail("Header length runs past the end of the file");
-  std::string header(hlen, '\0');
-  r.read_at(header.data(), hlen, offset + prefix);
-  NpyHeader h = parse_header(header);
-
+  if (l.hlen > avail - l.prefix) fail("Header length runs past the end of the file");
+  // Read in steps so that a header which claims more than the source gives fails early.
+  std::string header;
+  for (uint64_t got = 0; got < l.hlen;) {
+    uint64_t k = std::min<uint64_t>(l.hlen - got, 1 << 20);
+    header.resize(got + k);
+    read(header.data() + got, k);
+    got += k;
+  }
+  l.h = parse_header(header);
   uint64_t count = 1;
-  for (auto d : h.shape) count = checked_mul(count, static_cast<uint64_t>(d), "[load_npy] Shape is too large");
-  uint64_t nbytes = checked_mul(count, h.dtype.size, "[load_npy] Shape is too large");
-  uint64_t data_start = offset + prefix + hlen;
-  if (nbytes > size - data_start)
-    fail(msg("The header claims ", nbytes, " bytes of data but the file holds ", size - data_start));
+  for (auto d : l.h.shape) count = checked_mul(count, static_cast<uint64_t>(d), "[load_npy] Shape is too large");
+  l.nbytes = checked_mul(count, l.h.dtype.size, "[load_npy] Shape is too large");
+  uint64_t left = avail - l.prefix - l.hlen;
+  if (l.nbytes > left) fail(msg("The header claims ", l.nbytes, " bytes of data but the file holds ", left));
+  return l;
+}
 
-  auto data = alloc_data(nbytes);
-  if (nbytes) r.read_at(data->ptr, nbytes, data_start);
-  if (h.swap_unit) byteswap(data->ptr, nbytes, h.swap_unit);
+// The array over data read for layout `l`.
+array finish(NpyLayout& l, std::shared_ptr<Data> data) {
+  const NpyHeader& h = l.h;
+  if (h.swap_unit) byteswap(data->ptr, l.nbytes, h.swap_unit);
   if (h.dtype == bool_) {
     // Any nonzero byte is true.
     auto* b = static_cast<uint8_t*>(data->ptr);
-    for (uint64_t k = 0; k < nbytes; ++k) b[k] = b[k] != 0;
+    for (uint64_t k = 0; k < l.nbytes; ++k) b[k] = b[k] != 0;
   }
-  if (consumed) *consumed = prefix + hlen + nbytes;
   Strides strides = row_major_strides(h.shape);
   if (h.fortran && h.shape.size() > 1) {
     int64_t st = 1;
@@ -207,7 +220,57 @@ array load_npy(Reader& r, uint64_t offset, uint64_t* consumed) {
       st *= std::max<int64_t>(h.shape[k], 1);
     }
   }
-  return array(std::move(data), std::move(h.shape), std::move(strides), h.dtype, 0);
+  return array(std::move(data), std::move(l.h.shape), std::move(strides), h.dtype, 0);
+}
+
+} // namespace
+
+array load_npy(Reader& r, uint64_t offset, uint64_t* consumed) {
+  const uint64_t size = r.size();
+  if (offset > size) fail("File is too short to be a .npy file");
+  uint64_t pos = offset;
+  auto read = [&](void* dst, uint64_t n) {
+    r.read_at(dst, n, pos);
+    pos += n;
+  };
+  NpyLayout l = read_layout(read, size - offset);
+  auto data = alloc_data(l.nbytes);
+  if (l.nbytes) r.read_at(data->ptr, l.nbytes, pos);
+  if (consumed) *consumed = l.prefix + l.hlen + l.nbytes;
+  return finish(l, std::move(data));
+}
+
+array load_npy_stream(const StreamRead& read, uint64_t limit) {
+  auto exact = [&](void* dst, uint64_t n) {
+    auto* p = static_cast<uint8_t*>(dst);
+    while (n > 0) {
+      uint64_t k = read(p, n);
+      if (k == 0 || k > n) fail("Unexpected end of data (the member is shorter than its header says)");
+      p += k;
+      n -= k;
+    }
+  };
+  NpyLayout l = read_layout(exact, limit);
+  // The buffer grows with the bytes that arrive (doubling from 16 MB): while it grows it holds at
+  // most three times what was really read, and never the claimed size before the data is there.
+  constexpr uint64_t first = 16ull << 20;
+  uint64_t cap = std::min(l.nbytes, first);
+  auto data = alloc_data(cap);
+  uint64_t got = 0;
+  while (got < l.nbytes) {
+    if (got == cap) {
+      uint64_t next = cap > l.nbytes / 2 ? l.nbytes : cap * 2;
+      auto bigger = alloc_data(next);
+      std::memcpy(bigger->ptr, data->ptr, got);
+      data = std::move(bigger);
+      cap = next;
+    }
+    uint64_t k = read(static_cast<uint8_t*>(data->ptr) + got, cap - got);
+    if (k == 0 || k > cap - got)
+      fail(msg("The header claims ", l.nbytes, " bytes of data but the member holds ", got));
+    got += k;
+  }
+  return finish(l, std::move(data));
 }
 
 namespace {

@@ -28,6 +28,10 @@ const struct {
     {"BF16", bfloat16}, {"F32", float32},  {"F64", float64},  {"C64", complex64},
 };
 
+// 8-bit float formats with no dtype of their own load as their raw bytes (uint8), as in the
+// reference; saving writes uint8 as U8.
+const char* const raw_byte_dtypes[] = {"F8_E4M3", "F8_E8M0"};
+
 const char* dtype_name_of(Dtype d) {
   for (auto& e : dtypes)
     if (e.dtype == d) return e.name;
@@ -83,6 +87,12 @@ std::pair<NamedArrays, StringMap> load_safetensors(Reader& r) {
     for (auto& d : dtypes) {
       if (dt->s == d.name) {
         e.dtype = d.dtype;
+        found = true;
+      }
+    }
+    for (auto* raw : raw_byte_dtypes) {
+      if (dt->s == raw) {
+        e.dtype = uint8;
         found = true;
       }
     }

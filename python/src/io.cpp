@@ -6,6 +6,8 @@
 
 #include <cstring>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "mlx_core/errors.h"
 #include "mlx_core/io/gguf.h"
@@ -206,6 +208,53 @@ mx::array load_npy_array(nb::handle file) {
   return a;
 }
 
+[[noreturn]] void npz_fail(const std::string& what) {
+  throw std::runtime_error("[load_npz] " + what);
+}
+
+// Reads one member of an open ZipFile. Nothing the zip directory claims is allocated before
+// it is checked against the archive: a stored member's size is bounded by its bytes in the
+// archive, which must lie inside the file; a compressed member is inflated into memory that
+// grows with the data that really comes out, up to the size its npy header gives.
+mx::array load_npz_member(nb::handle zf, nb::handle info, const std::string& name, uint64_t archive) {
+  uint64_t size = nb::cast<uint64_t>(info.attr("file_size"));
+  uint64_t csize = nb::cast<uint64_t>(info.attr("compress_size"));
+  uint64_t offset = nb::cast<uint64_t>(info.attr("header_offset"));
+  int method = nb::cast<int>(info.attr("compress_type"));
+  if (offset > archive || csize > archive - offset)
+    npz_fail(mx::msg("Member '", name, "' claims ", csize, " bytes at offset ", offset, " of an archive of ", archive,
+                     " bytes"));
+  if (method == 0 && size > csize)
+    npz_fail(mx::msg("Member '", name, "' is stored uncompressed in ", csize, " bytes but claims ", size));
+  // Deflate expands at most ~1032x: a bigger claim is a lie.
+  if (method == 8 && size / 1100 > csize + 1024)
+    npz_fail(mx::msg("Member '", name, "' claims an impossible size ", size, " for ", csize, " compressed bytes"));
+  nb::object member = zf.attr("open")(info);
+  try {
+    mx::array a = [&] {
+      if (method == 0) {
+        PyReader r(member, size);
+        return io::load_npy(r);
+      }
+      nb::object readinto = member.attr("readinto");
+      return io::load_npy_stream(
+          [&](void* dst, uint64_t n) -> uint64_t {
+            n = std::min<uint64_t>(n, 1ull << 30);
+            nb::object mv = nb::steal(PyMemoryView_FromMemory(static_cast<char*>(dst), static_cast<Py_ssize_t>(n), PyBUF_WRITE));
+            if (!mv.is_valid()) throw nb::python_error();
+            nb::object got = readinto(mv);
+            return got.is_none() ? 0 : nb::cast<uint64_t>(got);
+          },
+          size);
+    }();
+    member.attr("close")();
+    return a;
+  } catch (...) {
+    member.attr("close")();
+    throw;
+  }
+}
+
 nb::dict load_npz(nb::handle file) {
   nb::module_ zipfile = nb::module_::import_("zipfile");
   nb::object zf;
@@ -219,23 +268,20 @@ nb::dict load_npz(nb::handle file) {
   }
   nb::dict out;
   try {
-    for (nb::handle info : zf.attr("infolist")()) {
-      std::string name = nb::cast<std::string>(info.attr("filename"));
-      if (!ends_with(name, ".npy")) continue;
-      uint64_t size = nb::cast<uint64_t>(info.attr("file_size"));
-      uint64_t csize = nb::cast<uint64_t>(info.attr("compress_size"));
-      // Deflate expands at most ~1032x: a bigger claim is a lie (and would be allocated).
-      if (nb::cast<int>(info.attr("compress_type")) != 0 && size / 1100 > csize + 1024)
-        throw std::runtime_error(mx::msg("[load_npz] Member '", name, "' claims an impossible size ", size));
-      nb::object member = zf.attr("open")(info);
-      try {
-        PyReader r(member, size);
-        out[decode(name.substr(0, name.size() - 4))] = nb::cast(io::load_npy(r));
-      } catch (...) {
-        member.attr("close")();
-        throw;
-      }
-      member.attr("close")();
+    uint64_t archive = nb::cast<uint64_t>(zf.attr("fp").attr("seek")(0, 2));
+    nb::list infos = nb::borrow<nb::list>(zf.attr("infolist")());
+    // A name the directory gives more than once keeps its last entry (as the dict would, and
+    // NumPy): only that one is read.
+    std::unordered_map<std::string, size_t> last;
+    std::vector<std::string> names(infos.size());
+    for (size_t k = 0; k < infos.size(); ++k) {
+      names[k] = nb::cast<std::string>(infos[k].attr("filename"));
+      if (ends_with(names[k], ".npy")) last[names[k]] = k;
+    }
+    for (size_t k = 0; k < infos.size(); ++k) {
+      const std::string& name = names[k];
+      if (!ends_with(name, ".npy") || last[name] != k) continue;
+      out[decode(name.substr(0, name.size() - 4))] = nb::cast(load_npz_member(zf, infos[k], name, archive));
     }
   } catch (nb::python_error& e) {
     zf.attr("close")();
@@ -263,6 +309,7 @@ auto load_with(nb::handle file, Loader&& loader) {
 
 nb::object gguf_value(io::GGUFValue&& v) {
   if (auto* a = std::get_if<mx::array>(&v)) return nb::cast(std::move(*a));
+  if (auto* sc = std::get_if<io::GGUFScalar>(&v)) return nb::cast(io::gguf_scalar_array(*sc));
   if (auto* s = std::get_if<std::string>(&v)) return decode(*s);
   nb::list l;
   for (auto& s : std::get<std::vector<std::string>>(v)) l.append(decode(s));
@@ -303,7 +350,7 @@ nb::object load(nb::handle file, std::optional<std::string> format, bool return_
     for (auto& [k, v] : meta) m[decode(k)] = decode(v);
     return nb::make_tuple(d, m);
   }
-  auto [arrays, meta] = load_with(file, [](io::Reader& r) { return io::load_gguf(r); });
+  auto [arrays, meta] = load_with(file, [&](io::Reader& r) { return io::load_gguf(r, return_metadata); });
   nb::dict d = to_dict(std::move(arrays));
   if (!return_metadata) return d;
   nb::dict m;
