@@ -236,8 +236,8 @@ void read_quantized(Reader& r, uint64_t offset, const TensorInfo& t, NamedArrays
   }
   Shape ws = t.shape, ss = t.shape;
   const ShapeElem last = t.shape.back();
-  ws.back() = static_cast<ShapeElem>(last / 32 * q.bits);
-  ss.back() = static_cast<ShapeElem>(last / 32);
+  ws.back() = static_cast<ShapeElem>(last / quant_block * q.bits);
+  ss.back() = static_cast<ShapeElem>(last / quant_block);
   Strides wst = row_major_strides(ws), sst = row_major_strides(ss);
   out.emplace_back(t.name, array(std::move(w), ws, std::move(wst), uint32, 0));
   out.emplace_back(prefix + ".scales", array(std::move(sc), ss, sst, float16, 0));

@@ -529,8 +529,13 @@ Returns:
     array, dict or tuple: an array for ``.npy``; a dict of name to array for the other
     formats; ``(arrays, metadata)`` when ``return_metadata`` is ``True``.
 
-GGUF tensors of the types F32, F16, BF16, F64, I8, I16, I32 and I64 load; quantized
-types raise ``RuntimeError``.
+GGUF tensors of the types F32, F16, BF16, F64, I8, I16, I32 and I64 load as arrays;
+Q4_0, Q4_1 and Q8_0 tensors load as a packed triple: ``name`` (uint32 words of 4- or 8-bit
+values), ``P.scales`` and ``P.biases`` (float16, one per group of 32), where ``P`` is
+``name`` without a trailing ``.weight`` (``value * scale + bias`` per group: the layout of
+MLX's quantized weights with ``group_size=32``); other quantized types raise
+``RuntimeError``. Safetensors ``F8_E4M3``
+and ``F8_E8M0`` tensors load as their bytes (uint8).
 
 Example:
     >>> weights = mx.load("model.safetensors")
