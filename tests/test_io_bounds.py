@@ -119,6 +119,8 @@ def test_npz_compressed_members_still_load(tmp_path):
     rng = np.random.default_rng(1)
     arrays = {"big": rng.standard_normal((3000, 2000)).astype(np.float32),
               "zeros": np.zeros((4000, 1000), np.int16), "empty": np.zeros((0, 3)),
+              # Compresses ~1000x: inflated into memory that grows (16, 32, then 40 MB).
+              "pattern": (np.arange(40 << 20) % 7).astype(np.int8),
               "b": np.array([True, False])}
     path = tmp_path / "c.npz"
     np.savez_compressed(path, **arrays)

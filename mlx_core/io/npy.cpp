@@ -240,7 +240,7 @@ array load_npy(Reader& r, uint64_t offset, uint64_t* consumed) {
   return finish(l, std::move(data));
 }
 
-array load_npy_stream(const StreamRead& read, uint64_t limit) {
+array load_npy_stream(const StreamRead& read, uint64_t limit, uint64_t direct) {
   auto exact = [&](void* dst, uint64_t n) {
     auto* p = static_cast<uint8_t*>(dst);
     while (n > 0) {
@@ -251,10 +251,11 @@ array load_npy_stream(const StreamRead& read, uint64_t limit) {
     }
   };
   NpyLayout l = read_layout(exact, limit);
-  // The buffer grows with the bytes that arrive (doubling from 16 MB): while it grows it holds at
-  // most three times what was really read, and never the claimed size before the data is there.
+  // Up to `direct` bytes are allocated at once. Beyond, the buffer grows with the bytes that
+  // arrive (doubling from 16 MB): while it grows it holds at most three times what was really
+  // read, and never the claimed size before the data is there.
   constexpr uint64_t first = 16ull << 20;
-  uint64_t cap = std::min(l.nbytes, first);
+  uint64_t cap = l.nbytes <= direct ? l.nbytes : std::min(l.nbytes, first);
   auto data = alloc_data(cap);
   uint64_t got = 0;
   while (got < l.nbytes) {

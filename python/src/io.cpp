@@ -214,8 +214,10 @@ mx::array load_npy_array(nb::handle file) {
 
 // Reads one member of an open ZipFile. Nothing the zip directory claims is allocated before
 // it is checked against the archive: a stored member's size is bounded by its bytes in the
-// archive, which must lie inside the file; a compressed member is inflated into memory that
-// grows with the data that really comes out, up to the size its npy header gives.
+// archive, which must lie inside the file; a compressed member of up to 16 times its
+// compressed bytes (real data rarely compresses more) is inflated into memory allocated at
+// once, a larger one into memory that grows with the data that really comes out, up to the
+// size its npy header gives.
 mx::array load_npz_member(nb::handle zf, nb::handle info, const std::string& name, uint64_t archive) {
   uint64_t size = nb::cast<uint64_t>(info.attr("file_size"));
   uint64_t csize = nb::cast<uint64_t>(info.attr("compress_size"));
@@ -245,7 +247,7 @@ mx::array load_npz_member(nb::handle zf, nb::handle info, const std::string& nam
             nb::object got = readinto(mv);
             return got.is_none() ? 0 : nb::cast<uint64_t>(got);
           },
-          size);
+          size, csize * 16);
     }();
     member.attr("close")();
     return a;

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
           memcpy(dst, d.data() + pos, k);
           pos += k;
           return k;
-        }, limit);
+        }, limit, rng() % 2 ? 0 : limit);
         ok++;
       }
       else { auto x = load_gguf(r, it % 2); ok++; }
