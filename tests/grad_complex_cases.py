@@ -84,6 +84,10 @@ case("logcumsumexp", lambda z: mx.logcumsumexp(z, axis=1),
 case("var", lambda z: mx.var(z, axis=1), lambda z: np.var(z, axis=1), _C34)
 case("std", lambda z: mx.std(z, axis=0), lambda z: np.std(z, axis=0), _C34)
 case("sort", lambda z: mx.sort(z, axis=1), lambda z: np.sort(z, axis=1), _C34)
+case("topk", lambda z: mx.sort(mx.topk(z, 2, axis=1), axis=1), lambda z: np.sort(z, axis=1)[:, -2:], _C34)
+case("partition", lambda z: mx.partition(z, 1, axis=1)[:, 1],
+     lambda z: np.sort(z, axis=1)[:, 1], _C34)
+case("clip", lambda z: mx.clip(z, -0.2, 0.4), lambda z: _np_clip_complex(z, -0.2, 0.4), _C34)
 
 # Linear algebra.
 case("matmul", mx.matmul, np.matmul, ("c", (2, 3)), ("c", (3, 4)))
@@ -119,6 +123,12 @@ case("pad_edge", lambda z: mx.pad(z, 1, mode="edge"), lambda z: np.pad(z, 1, mod
 case("tile", lambda z: mx.tile(z, (2, 1)), lambda z: np.tile(z, (2, 1)), _C34)
 case("repeat", lambda z: mx.repeat(z, 2, axis=1), lambda z: np.repeat(z, 2, axis=1), _C34)
 case("roll", lambda z: mx.roll(z, 1, axis=1), lambda z: np.roll(z, 1, axis=1), _C34)
+case("flip", lambda z: mx.flip(z, axis=1), lambda z: np.flip(z, axis=1), _C34)
+case("unflatten", lambda z: mx.unflatten(z, 1, (2, 2)), lambda z: z.reshape(3, 2, 2), _C34)
+case("diff", lambda z: mx.diff(z, axis=1), lambda z: np.diff(z, axis=1), _C34)
+case("as_strided", lambda z: mx.as_strided(z, (3, 2), (4, 1), 1),
+     lambda z: np.lib.stride_tricks.as_strided(z.ravel()[1:], (3, 2), (64, 16)), _C34)
+case("atleast_2d", mx.atleast_2d, np.atleast_2d, ("c", (3,)))
 case("slice", lambda z: z[1:, ::2], lambda z: z[1:, ::2], _C34)
 case("index_array", lambda z: z[mx.array(_IDX)], lambda z: z[_IDX], _C34)
 case("take", lambda z: mx.take(z, mx.array(_IDX), axis=1), lambda z: np.take(z, _IDX, axis=1), _C34)
@@ -132,6 +142,8 @@ case("at_divide", lambda z, u: z.at[mx.array(_IDX)].divide(u),
      lambda z, u: _np_at(np.divide, z, _IDX, u), _C34, _C34)
 case("at_multiply_slice", lambda z, u: z.at[1:3].multiply(u),
      lambda z, u: _np_slice_mul(z, u), _C34, ("c", (2, 4)))
+case("put_along_axis", lambda z, u: mx.put_along_axis(z, mx.array([[1], [0], [3]]), u, axis=1),
+     lambda z, u: _np_put(z, u), _C34, ("c", (3, 1)))
 case("slice_update", lambda z, u: _mx_setitem(z, u), lambda z, u: _np_setitem(z, u), _C34, ("c", (2, 4)))
 case("astype_float", lambda z: z.astype(mx.float32), np.real, _C34)
 case("astype_complex", lambda x: x.astype(mx.complex64), lambda x: x.astype(np.complex128), ("f", (3, 4)))
@@ -143,6 +155,17 @@ def _np_at(ufunc, z, idx, u):
     out = z.copy()
     ufunc.at(out, idx, u)
     return out
+
+
+def _np_put(z, u):
+    out = z.copy()
+    np.put_along_axis(out, np.array([[1], [0], [3]]), u, axis=1)
+    return out
+
+
+def _np_clip_complex(z, lo, hi):
+    # Complex numbers order lexicographically (real part first), as maximum/minimum do.
+    return np.minimum(np.maximum(z, lo), hi)
 
 
 def _np_slice_mul(z, u):
