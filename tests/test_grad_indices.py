@@ -153,3 +153,26 @@ def test_at_multiply_matches_reference_where_it_computes():
     x2 = mx.array([[1.0, 2.0], [3.0, 4.0]])
     assert mx.grad(lambda x: x.at[0].multiply(2.0).sum())(x2).tolist() == [[2, 2], [1, 1]]
     assert mx.grad(lambda u: x2.at[0].multiply(u).sum())(mx.array([2.0, 3.0])).tolist() == [1, 2]
+
+
+# ---- other integer inputs --------------------------------------------------------------
+
+def test_dynamic_slice_start_gradient_raises():
+    x = mx.array([1.0, 3.0, 2.0, 5.0])
+    with pytest.raises(ValueError):
+        mx.grad(lambda i: mx.slice(x, i, axes=(0,), slice_size=(2,)).sum())(mx.array([1]))
+    with pytest.raises(ValueError):
+        mx.grad(lambda i: mx.slice_update(x, mx.array([9.0]), i, axes=(0,)).sum())(mx.array([1]))
+    assert mx.grad(lambda x: mx.slice(x, mx.array([1]), axes=(0,), slice_size=(2,)).sum())(x).tolist() == [0, 1, 1, 0]
+    assert mx.grad(lambda u: mx.slice_update(x, u, mx.array([1]), axes=(0,)).sum())(mx.array([9.0])).tolist() == [1]
+
+
+def test_random_key_gradient_raises():
+    k = mx.random.key(0)
+    with pytest.raises(ValueError):
+        mx.grad(lambda k: mx.random.uniform(key=k, shape=(2,)).sum())(k)
+    with pytest.raises(ValueError):
+        mx.jvp(lambda k: mx.random.uniform(key=k, shape=(2,)), [k], [k])
+    # A constant key is fine.
+    g = mx.grad(lambda x: (x * mx.random.normal(key=mx.random.key(1), shape=(2,))).sum())(mx.ones(2))
+    assert g.shape == (2,)
