@@ -121,3 +121,32 @@ def test_reference_values(c, mode):
     if ref_right:
         for i, (g, r) in enumerate(zip(got, refs)):
             close(g, r, f"{c['name']} {mode} {i} vs reference")
+
+
+SECOND = [
+    ("exp", mx.exp, np.exp),
+    ("sin", mx.sin, lambda z: -np.sin(z)),
+    ("square", mx.square, lambda z: 2 + 0 * z),
+    ("log", mx.log, lambda z: -1 / z ** 2),
+    ("tanh", mx.tanh, lambda z: -2 * np.tanh(z) / np.cosh(z) ** 2),
+    ("cube", lambda z: z ** 3, lambda z: 6 * z),
+    ("reciprocal", lambda z: 1 / z, lambda z: 2 / z ** 3),
+]
+
+
+@pytest.mark.parametrize("name,f,d2", SECOND, ids=[s[0] for s in SECOND])
+def test_second_derivative(name, f, d2):
+    # The gradient of Re(f) is conj(f'); the gradient of its real part, conj(f'').
+    z = np.array([0.3 + 0.7j, -0.2 + 0.4j, 0.5 - 0.6j], np.complex64)
+    g2 = mx.grad(lambda z: mx.real(mx.grad(lambda z: mx.real(f(z)).sum())(z)).sum())(mx.array(z))
+    close(np.array(g2), np.conj(d2(z.astype(np.complex128))), "second derivative")
+
+
+def test_abs_at_zero():
+    # As in the reference: zero vjp and jvp at z = 0 (sign(0) = 0).
+    z = mx.array([0j, 3 + 4j], mx.complex64)
+    (g,) = mx.vjp(mx.abs, [z], [mx.array([1.0, 1.0])])[1]
+    np.testing.assert_allclose(np.array(g), [0, 0.6 + 0.8j], atol=1e-7)
+    (t,) = mx.jvp(mx.abs, [z], [mx.array([1 + 1j, 1 + 1j], mx.complex64)])[1]
+    assert t.dtype == mx.float32
+    np.testing.assert_allclose(np.array(t), [0, 1.4], atol=1e-6)
