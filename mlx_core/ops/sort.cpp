@@ -180,7 +180,8 @@ std::vector<array> unique(const array& a, int64_t size, const std::optional<arra
   array index = outs[0], inverse = reshape(outs[1], a.shape(), s), counts = outs[2];
   // The values are gathered from x so that their gradient reaches the first occurrences
   // (and, without a fill value, the first unique element for every padding entry).
-  array values = n > 0 ? take(x, index, 0, s) : size == 0 ? x : broadcast_to(*fill, {sz}, s);
+  // (The positions are constants to differentiation: a gather asks for no index gradient.)
+  array values = n > 0 ? take(x, stop_gradient(index, s), 0, s) : size == 0 ? x : broadcast_to(*fill, {sz}, s);
   if (fill && n > 0) values = where(greater(counts, array(0, int32), s), values, *fill, s);
   return {values, index, inverse, counts};
 }

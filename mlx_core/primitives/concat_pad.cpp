@@ -99,14 +99,9 @@ std::pair<std::vector<array>, std::vector<int>> Pad::vmap(const std::vector<arra
   Shape low = low_, high = high_;
   low.insert(low.begin(), 0);
   high.insert(high.begin(), 0);
-  if (axes[1] < 0) return {{make_pad(x, inputs[1], low, high, stream())}, {0}};
-  // A batched fill value: pad with zeros, then put each batch's value in the border.
-  array padded = make_pad(x, array(0, x.dtype()), low, high, stream());
-  array mask = make_pad(ones(Shape(x.shape().begin() + 1, x.shape().end()), bool_), array(false), low_, high_, stream());
-  Shape vshape(padded.ndim(), 1);
-  vshape[0] = batch;
-  array v = reshape(detail::batch_to_front(inputs[1], axes[1]), vshape);
-  return {{where(mask, padded, v)}, {0}};
+  // As in the reference, the fill value may not be mapped (mx.where does that).
+  if (axes[1] >= 0) throw std::invalid_argument("[Pad::vmap] Vmap over padding value is not supported.");
+  return {{make_pad(x, inputs[1], low, high, stream())}, {0}};
 }
 
 std::vector<Shape> PadMirror::output_shapes(const std::vector<array>& inputs) {

@@ -40,7 +40,8 @@ std::optional<array> unary_partial(UnaryOp op, const array& t, const array& x, c
     case UnaryOp::Sinh: return multiply(t, cosh(x));
     case UnaryOp::Cosh: return multiply(t, sinh(x));
     case UnaryOp::ArcSinh: return divide(t, sqrt(add(square(x), scalar_like(1, x))));
-    case UnaryOp::ArcCosh: return divide(t, sqrt(subtract(square(x), scalar_like(1, x))));
+    case UnaryOp::ArcCosh: // sqrt(x - 1) sqrt(x + 1), not sqrt(x^2 - 1): right on the whole complex plane
+      return divide(t, multiply(sqrt(subtract(x, scalar_like(1, x))), sqrt(add(x, scalar_like(1, x)))));
     case UnaryOp::ArcTanh: return divide(t, subtract(scalar_like(1, x), square(x)));
     case UnaryOp::Expm1: return multiply(t, add(out, scalar_like(1, out)));
     case UnaryOp::Log1p: return divide(t, add(x, scalar_like(1, x)));
@@ -133,24 +134,39 @@ std::vector<Shape> same_shape(const std::vector<array>& inputs, const char* name
 
 } // namespace
 
+// Complex inputs follow the reference's convention: the vjp of z = x + iy is the gradient
+// dL/dx + i dL/dy of the real loss L the cotangent c stands for (c = dL/du + i dL/dv for an
+// output u + iv), which is c * conj(f'(z)) for a holomorphic f; the jvp is f'(z) * t.
 std::vector<array> Unary::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                               const std::vector<int>&, const std::vector<array>& outputs) {
+  const array& x = primals[0];
+  const array& cot = cotangents[0];
   // The parts of a complex number are not holomorphic: the cotangent of real(z) comes back
-  // as a real cotangent of z, that of imag(z) as i times it (the reference's convention).
-  if (op_ == UnaryOp::Real) return {astype(cotangents[0], primals[0].dtype())};
+  // as a real cotangent of z, that of imag(z) as i times it.
+  if (op_ == UnaryOp::Real) return {astype(cot, x.dtype())};
   if (op_ == UnaryOp::Imag) {
-    return {multiply(astype(cotangents[0], complex64), array(complex64_t(0.0f, 1.0f)))};
+    return {multiply(astype(cot, complex64), array(complex64_t(0.0f, 1.0f)))};
   }
-  auto g = unary_partial(op_, cotangents[0], primals[0], outputs[0]);
-  return {g ? *g : zeros_like(primals[0])};
+  if (is_complex(x.dtype())) {
+    // |z|: the (real) cotangent along z / |z|; conj(z): the conjugate cotangent.
+    if (op_ == UnaryOp::Abs) return {multiply(cot, sign(x))};
+    if (op_ == UnaryOp::Conjugate) return {conjugate(cot)};
+    auto g = unary_partial(op_, conjugate(cot), x, outputs[0]);
+    return {g ? conjugate(*g) : zeros_like(x)};
+  }
+  auto g = unary_partial(op_, cot, x, outputs[0]);
+  return {g ? *g : zeros_like(x)};
 }
 
 std::vector<array> Unary::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                               const std::vector<int>&) {
-  // Element-wise: the Jacobian is diagonal, so the JVP is the VJP with the tangent.
-  array out = unary_op(op_, primals[0]);
-  auto g = unary_partial(op_, tangents[0], primals[0], out);
-  return {g ? *g : zeros_like(primals[0])};
+  const array& x = primals[0];
+  // d|z| = Re(conj(z) dz) / |z|, a real tangent.
+  if (op_ == UnaryOp::Abs && is_complex(x.dtype())) return {real(multiply(conjugate(sign(x)), tangents[0]))};
+  // Element-wise: the Jacobian is diagonal, so the JVP is the derivative times the tangent.
+  array out = unary_op(op_, x);
+  auto g = unary_partial(op_, tangents[0], x, out);
+  return {g ? *g : zeros_like(x)};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Unary::vmap(const std::vector<array>& inputs,
@@ -164,10 +180,14 @@ std::vector<Shape> Unary::output_shapes(const std::vector<array>& inputs) {
 
 std::vector<array> Binary::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>& argnums, const std::vector<array>& outputs) {
+  // Complex inputs: the cotangent times the conjugate partial derivative (see Unary::vjp),
+  // conj(partial(conj(c))). Every differentiable binary op here is holomorphic or selects.
+  bool cplx = is_complex(primals[0].dtype()) || is_complex(primals[1].dtype());
+  array cot = cplx ? conjugate(cotangents[0]) : cotangents[0];
   std::vector<array> out;
   for (int i : argnums) {
-    auto g = binary_partial(op_, i, cotangents[0], primals[0], primals[1], outputs[0]);
-    out.push_back(g ? *g : zeros_like(primals[i]));
+    auto g = binary_partial(op_, i, cot, primals[0], primals[1], outputs[0]);
+    out.push_back(g ? (cplx ? conjugate(*g) : *g) : zeros_like(primals[i]));
   }
   return out;
 }

@@ -19,6 +19,14 @@ Shape scatter_slice(const array& dst, const array& upd) {
   return Shape(upd.shape().end() - dst.ndim(), upd.shape().end());
 }
 
+// Index arrays have no gradient: asking for one (an index that depends on what is
+// differentiated) is an error, as in the reference, never a silent zero.
+[[noreturn]] void index_gradient_error(const char* op, const char* mode) {
+  throw std::invalid_argument(std::string("[") + op + "] Cannot calculate " + mode +
+                              " with respect to indices. Use stop_gradient on indices to stop gradients from "
+                              "being computed.");
+}
+
 // An arange over the batch, shaped to broadcast against index arrays of ndim `nd` + 1
 // (batch first).
 array batch_index(int batch, int nd) {
@@ -43,8 +51,7 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals, const std::vec
       auto idx = index_inputs(primals, 1, axes_.size());
       out.push_back(scatter(zeros_like(primals[0]), idx, cotangents[0], axes_, ScatterReduce::Add));
     } else {
-      // Indices are piecewise constant: their gradient is zero.
-      out.push_back(zeros_like(primals[i]));
+      index_gradient_error("gather", "VJP");
     }
   }
   return out;
@@ -52,13 +59,10 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals, const std::vec
 
 std::vector<array> Gather::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                const std::vector<int>& argnums) {
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    if (argnums[k] == 0) {
-      return {gather(tangents[k], index_inputs(primals, 1, axes_.size()), axes_, slice_sizes_)};
-    }
+  for (int a : argnums) {
+    if (a != 0) index_gradient_error("gather", "JVP");
   }
-  Shape s = output_shapes(primals)[0];
-  return {zeros(s, primals[0].dtype())};
+  return {gather(tangents[0], index_inputs(primals, 1, axes_.size()), axes_, slice_sizes_)};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Gather::vmap(const std::vector<array>& inputs,
@@ -97,6 +101,54 @@ std::pair<std::vector<array>, std::vector<int>> Gather::vmap(const std::vector<a
 
 std::vector<Shape> Scatter::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
 
+// For a multiplying scatter out = dst * P: P, the product of the updates at each position of
+// dst (1 where none lands), and for each update the product of the other updates at its
+// target, shaped like the updates. Zero-safe without dividing by zero: a target's nonzero
+// updates are multiplied and its zeros counted; an update then sees that product divided
+// by itself when it and every other update there are nonzero, the product itself when it
+// is the only zero there, and zero otherwise.
+std::pair<array, array> Scatter::prod_parts(const std::vector<array>& primals) const {
+  int k = static_cast<int>(axes_.size());
+  const array& dst = primals[0];
+  const array& upd = primals[k + 1];
+  auto idx = index_inputs(primals, 1, k);
+  Shape ss = scatter_slice(dst, upd);
+  auto at_update = [&](const array& per_dst) { return reshape(gather(per_dst, idx, axes_, ss), upd.shape()); };
+  array zero = equal(upd, zeros_like(upd));
+  array one = ones_like(upd);
+  array prod = scatter(ones_like(dst), idx, upd, axes_, ScatterReduce::Prod);
+  array nonzero_prod = at_update(scatter(ones_like(dst), idx, where(zero, one, upd), axes_, ScatterReduce::Prod));
+  array zeros_at = at_update(scatter(zeros(dst.shape(), int32), idx, astype(zero, int32), axes_, ScatterReduce::Add));
+  array none = zeros_like(upd);
+  array others = where(zero, where(equal(zeros_at, array(1, int32)), nonzero_prod, none),
+                       where(equal(zeros_at, array(0, int32)), divide(nonzero_prod, where(zero, one, upd)), none));
+  return {prod, astype(others, upd.dtype())};
+}
+
+// The vjp of a multiplying scatter (with ops): dst gets cot * conj(P), an update
+// cot * conj(dst * others) at its target (conj for complex inputs, see Unary::vjp).
+std::vector<array> Scatter::prod_vjp(const std::vector<array>& primals, const array& cot,
+                                     const std::vector<int>& argnums) const {
+  int k = static_cast<int>(axes_.size());
+  const array& dst = primals[0];
+  const array& upd = primals[k + 1];
+  auto idx = index_inputs(primals, 1, k);
+  Shape ss = scatter_slice(dst, upd);
+  bool cplx = is_complex(dst.dtype());
+  auto conj = [cplx](const array& a) { return cplx ? conjugate(a) : a; };
+  auto [prod, others] = prod_parts(primals);
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      out.push_back(multiply(cot, conj(prod)));
+    } else {
+      array coef = multiply(reshape(gather(dst, idx, axes_, ss), upd.shape()), others);
+      out.push_back(multiply(reshape(gather(cot, idx, axes_, ss), upd.shape()), conj(coef)));
+    }
+  }
+  return out;
+}
+
 std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                 const std::vector<int>& argnums, const std::vector<array>& outputs) {
   int k = static_cast<int>(axes_.size());
@@ -105,8 +157,10 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
   auto idx = index_inputs(primals, 1, k);
   const array& cot = cotangents[0];
   Shape ss = scatter_slice(dst, upd);
-  if (reduce_ == ScatterReduce::Prod)
-    throw std::invalid_argument("[scatter] The gradient of a multiplying scatter is not supported.");
+  for (int i : argnums) {
+    if (i != 0 && i != k + 1) index_gradient_error("scatter", "VJP");
+  }
+  if (reduce_ == ScatterReduce::Prod) return prod_vjp(primals, cot, argnums);
   std::vector<array> out;
   for (int i : argnums) {
     if (i == 0) {
@@ -127,8 +181,6 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
         g = multiply(g, astype(won, g.dtype()));
       }
       out.push_back(reshape(g, upd.shape()));
-    } else {
-      out.push_back(zeros_like(primals[i]));
     }
   }
   return out;
@@ -137,15 +189,23 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
 std::vector<array> Scatter::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                 const std::vector<int>& argnums) {
   int k = static_cast<int>(axes_.size());
-  if (reduce_ != ScatterReduce::None && reduce_ != ScatterReduce::Add)
-    throw std::invalid_argument("[scatter] Forward-mode derivatives support only assigning and adding scatters.");
+  for (int a : argnums) {
+    if (a != 0 && a != k + 1) index_gradient_error("scatter", "JVP");
+  }
+  if (reduce_ == ScatterReduce::Max || reduce_ == ScatterReduce::Min)
+    throw std::invalid_argument("[scatter] Forward-mode derivatives of maximum and minimum scatters are not supported.");
   array td = zeros_like(primals[0]);
   array tu = zeros_like(primals[k + 1]);
   for (size_t j = 0; j < argnums.size(); ++j) {
     if (argnums[j] == 0) td = tangents[j];
     if (argnums[j] == k + 1) tu = tangents[j];
   }
-  return {scatter(td, index_inputs(primals, 1, k), tu, axes_, reduce_)};
+  auto idx = index_inputs(primals, 1, k);
+  if (reduce_ != ScatterReduce::Prod) return {scatter(td, idx, tu, axes_, reduce_)};
+  // d(x * P) = dx * P + x * sum_k du_k * (the other updates' product at k's target).
+  auto [prod, others] = prod_parts(primals);
+  array dsum = scatter(zeros_like(td), idx, multiply(tu, others), axes_, ScatterReduce::Add);
+  return {add(multiply(td, prod), multiply(primals[0], dsum))};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(const std::vector<array>& inputs,

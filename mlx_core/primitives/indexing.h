@@ -51,6 +51,11 @@ class Scatter : public UnaryPrimitive {
   }
 
  private:
+  // Gradient helpers of the multiplying scatter (primitives/indexing.cpp).
+  std::pair<array, array> prod_parts(const std::vector<array>& primals) const;
+  std::vector<array> prod_vjp(const std::vector<array>& primals, const array& cot,
+                              const std::vector<int>& argnums) const;
+
   std::vector<int> axes_;
   ScatterReduce reduce_;
 };

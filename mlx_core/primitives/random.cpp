@@ -1,4 +1,4 @@
-// Transform rules of RandomBits: no gradient flows to a key; vmap draws per key.
+// Transform rules of RandomBits: a key has no gradient; vmap draws per key.
 #include "mlx_core/primitives/random.h"
 
 #include "mlx_core/ops.h"
@@ -6,13 +6,16 @@
 
 namespace mlx::core {
 
-std::vector<array> RandomBits::vjp(const std::vector<array>& primals, const std::vector<array>&,
+// A key is an integer input: asking for its gradient is an error (as in the reference),
+// never a silent zero. (A key that does not depend on the differentiated values never
+// gets here.)
+std::vector<array> RandomBits::vjp(const std::vector<array>&, const std::vector<array>&,
                                    const std::vector<int>&, const std::vector<array>&) {
-  return {zeros_like(primals[0])};
+  throw std::invalid_argument("[RandomBits] Cannot calculate VJP with respect to the key.");
 }
-std::vector<array> RandomBits::jvp(const std::vector<array>& primals, const std::vector<array>&,
+std::vector<array> RandomBits::jvp(const std::vector<array>&, const std::vector<array>&,
                                    const std::vector<int>&) {
-  return {zeros(output_shapes(primals)[0], unit_float_ ? float32 : uint32)};
+  throw std::invalid_argument("[RandomBits] Cannot calculate JVP with respect to the key.");
 }
 
 std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(const std::vector<array>& inputs,

@@ -88,8 +88,10 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals, const std::vec
     case ReduceType::SumSquares:
       return {multiply(broadcast_to(cot, x.shape()), add(x, x))};
     case ReduceType::Prod: {
+      // Complex: the cotangent times the conjugate derivative (see Unary::vjp).
       auto r = reduced_last(x, axes_);
-      return {multiply(broadcast_to(cot, x.shape()), restore_layout(product_of_others(r.flat), r))};
+      array others = restore_layout(product_of_others(r.flat), r);
+      return {multiply(broadcast_to(cot, x.shape()), is_complex(x.dtype()) ? conjugate(others) : others)};
     }
     case ReduceType::Max:
     case ReduceType::Min: {

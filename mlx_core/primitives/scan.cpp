@@ -1,6 +1,8 @@
 // Gradient and batching rules of Scan (written with ops, so they differentiate again).
 #include "mlx_core/primitives/scan.h"
 
+#include <functional>
+
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/batching.h"
 
@@ -41,17 +43,15 @@ array gather_by_index(const array& t, const array& idx, int axis) { return take_
 
 } // namespace
 
-// Rules for the inclusive scan; an exclusive scan is the inclusive one shifted by one in
-// the scan direction, so its cotangent is shifted back first and its tangent after.
-std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                             const std::vector<int>&, const std::vector<array>&) {
-  const array& x = primals[0];
-  array g = inclusive_ ? cotangents[0] : shift_one(cotangents[0], axis_, reverse_);
-  int ax = axis_;
-  bool rev = reverse_;
-  switch (type_) {
+namespace {
+
+// The vjp of an inclusive scan of x with cotangent g (for real x; complex products and
+// log-sum-exps conjugate around it, see Scan::vjp).
+array inclusive_vjp(ScanType type, int ax, bool rev, const array& x, const array& g,
+                    const std::function<array(const array&)>& source_index) {
+  switch (type) {
     case ScanType::Sum:
-      return {cumsum(g, ax, !rev, true)};
+      return cumsum(g, ax, !rev, true);
     case ScanType::Prod: {
       // Zero-safe: before the first zero (in scan order) the usual sum(g * y) / x; at the
       // first zero the products that skip it; after it nothing.
@@ -65,27 +65,42 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vecto
       array a = cumsum(multiply(g, y), ax, !rev, true);
       array b = cumsum(multiply(g, y1), ax, !rev, true);
       array safe = where(before, x, ones_like(x));
-      return {where(before, divide(a, safe), where(first, b, zeros_like(b)))};
+      return where(before, divide(a, safe), where(first, b, zeros_like(b)));
     }
     case ScanType::Max:
-    case ScanType::Min: {
-      array idx = scan_source_index(x);
-      return {scatter_by_index(g, idx, ax)};
-    }
+    case ScanType::Min:
+      return scatter_by_index(g, source_index(x), ax);
     case ScanType::LogAddExp: {
       array y = logcumsumexp(x, ax, rev, true);
       if (is_complex(x.dtype())) {
-        return {multiply(exp(x), cumsum(multiply(g, exp(negative(y))), ax, !rev, true))};
+        return multiply(exp(x), cumsum(multiply(g, exp(negative(y))), ax, !rev, true));
       }
       // sum over later i of g_i exp(x_j - y_i), split by the sign of g so that it stays in
       // log space.
       array zero = zeros_like(g);
       array pos = logcumsumexp(subtract(log(maximum(g, zero)), y), ax, !rev, true);
       array neg = logcumsumexp(subtract(log(maximum(negative(g), zero)), y), ax, !rev, true);
-      return {subtract(exp(add(x, pos)), exp(add(x, neg)))};
+      return subtract(exp(add(x, pos)), exp(add(x, neg)));
     }
   }
-  return {zeros_like(x)};
+  return zeros_like(x);
+}
+
+} // namespace
+
+// Rules for the inclusive scan; an exclusive scan is the inclusive one shifted by one in
+// the scan direction, so its cotangent is shifted back first and its tangent after.
+std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  const array& x = primals[0];
+  array g = inclusive_ ? cotangents[0] : shift_one(cotangents[0], axis_, reverse_);
+  auto source = [this](const array& v) { return scan_source_index(v); };
+  // Complex products and log-sum-exps are holomorphic: their vjp is conj(rule(conj(g))),
+  // the cotangent times the conjugate derivative (as in Unary::vjp).
+  if (is_complex(x.dtype()) && (type_ == ScanType::Prod || type_ == ScanType::LogAddExp)) {
+    return {conjugate(inclusive_vjp(type_, axis_, reverse_, x, conjugate(g), source))};
+  }
+  return {inclusive_vjp(type_, axis_, reverse_, x, g, source)};
 }
 
 std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
@@ -138,7 +153,9 @@ array Scan::scan_source_index(const array& x) const {
   int n = x.shape()[axis_];
   array y = type_ == ScanType::Max ? cummax(x, axis_, reverse_, true) : cummin(x, axis_, reverse_, true);
   array pos = broadcast_to(positions(n, axis_, x.ndim(), int32), x.shape());
-  array record = equal(x, y);
+  // Indices are constants to differentiation (a gather by indices that depend on x would ask
+  // for their gradient in higher derivatives).
+  array record = stop_gradient(equal(x, y));
   if (!reverse_) return cummax(where(record, pos, zeros_like(pos)), axis_, false, true);
   return cummin(where(record, pos, full(pos.shape(), array(n - 1), int32)), axis_, true, true);
 }

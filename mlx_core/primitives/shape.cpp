@@ -129,12 +129,14 @@ std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(const std::vec
 std::vector<array> Matmul::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>& argnums, const std::vector<array>&) {
   const array& cot = cotangents[0];
+  // Complex: the adjoint takes the conjugate transposes (cotangent times conjugate derivative).
+  auto adj = [](const array& m) { return is_complex(m.dtype()) ? conjugate(swapaxes(m, -1, -2)) : swapaxes(m, -1, -2); };
   std::vector<array> out;
   for (int i : argnums) {
     if (i == 0) {
-      out.push_back(matmul(cot, swapaxes(primals[1], -1, -2)));
+      out.push_back(matmul(cot, adj(primals[1])));
     } else {
-      out.push_back(matmul(swapaxes(primals[0], -1, -2), cot));
+      out.push_back(matmul(adj(primals[0]), cot));
     }
   }
   return out;

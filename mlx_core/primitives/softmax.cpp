@@ -12,7 +12,9 @@ array sum_last(const array& x) { return sum(x, std::vector<int>{x.ndim() - 1}, t
 
 std::vector<array> LogSumExp::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                   const std::vector<int>&, const std::vector<array>& outputs) {
-  return {multiply(cotangents[0], exp(subtract(primals[0], outputs[0])))};
+  // Complex: the cotangent times the conjugate derivative (see Unary::vjp).
+  array d = exp(subtract(primals[0], outputs[0]));
+  return {multiply(cotangents[0], is_complex(d.dtype()) ? conjugate(d) : d)};
 }
 
 std::vector<array> LogSumExp::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
@@ -31,7 +33,8 @@ std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vecto
 
 std::vector<array> Softmax::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
                                 const std::vector<int>&, const std::vector<array>& outputs) {
-  const array& y = outputs[0];
+  // The Jacobian diag(y) - y y^T is symmetric; for complex inputs its conjugate applies.
+  array y = is_complex(outputs[0].dtype()) ? conjugate(outputs[0]) : outputs[0];
   const array& g = cotangents[0];
   return {multiply(y, subtract(g, sum_last(multiply(g, y))))};
 }

@@ -94,11 +94,9 @@ std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(const std::ve
     return {{array(v.shape(), uint32, std::make_shared<SearchSorted>(stream(), right_, batch_dims_), {sorted, v})},
             {batch_dims_}};
   }
-  int b = sorted.shape()[axes[0]];
-  array sf = detail::batch_to_front(sorted, axes[0]);
-  array v = detail::batched_at_front(values, axes[1], b);
-  return {{array(v.shape(), uint32, std::make_shared<SearchSorted>(stream(), right_, batch_dims_ + 1), {sf, v})},
-          {0}};
+  // As in the reference, only the values may be mapped.
+  throw std::invalid_argument(
+      "[searchsorted] Cannot vmap over the sorted sequence, only over the values being searched for.");
 }
 
 // Unique's outputs are integers: constants for differentiation.

@@ -156,6 +156,22 @@ mx::array element_array(nb::handle v) {
   return a;
 }
 
+// An element's shape and dtype: an mx.array as it is (not evaluated: it may be a tracer),
+// anything else converted.
+mx::array element_meta(nb::handle v) {
+  return nb::isinstance<mx::array>(v) ? nb::cast<mx::array>(v) : element_array(v);
+}
+
+// Whether a nested sequence holds an mx.array anywhere.
+bool holds_mx_array(nb::handle v) {
+  if (nb::isinstance<mx::array>(v)) return true;
+  if (!is_sequence(v)) return false;
+  for (nb::handle e : nb::borrow<nb::sequence>(v)) {
+    if (holds_mx_array(e)) return true;
+  }
+  return false;
+}
+
 // Checks that the sequence is rectangular (to info.shape) and gathers its kinds.
 void scan(nb::handle v, size_t depth, NestedInfo& info) {
   size_t nd = info.shape.size();
@@ -182,7 +198,7 @@ void scan(nb::handle v, size_t depth, NestedInfo& info) {
     return;
   }
   if (PyUnicode_Check(v.ptr()) || v.is_none()) invalid_type(v);
-  mx::array a = element_array(v);
+  mx::array a = element_meta(v);
   mx::Shape rest(info.shape.begin() + std::min(depth, nd), info.shape.end());
   if (depth > nd || a.shape() != rest) {
     if (depth + a.ndim() > nd) throw std::invalid_argument("Initialization encountered extra dimension.");
@@ -228,6 +244,25 @@ mx::array host_cast(const std::vector<Src>& src, const mx::Shape& shape, mx::Dty
   });
 }
 
+// A checked nested sequence holding mx.arrays as a graph of the pieces: stacks of the
+// elements, each cast to `out` (scalars become 0-d arrays of it). Gradients and vmap go
+// through it like through any op.
+mx::array stack_elements(nb::handle v, mx::Dtype out) {
+  if (is_sequence(v)) {
+    std::vector<mx::array> parts;
+    for (nb::handle e : nb::borrow<nb::sequence>(v)) parts.push_back(stack_elements(e, out));
+    // An empty sequence ends the shape (the checks made it a last axis of length 0).
+    return parts.empty() ? mx::zeros({0}, out) : mx::stack(parts, 0);
+  }
+  if (is_scalar(v)) {
+    Kind k;
+    nb::object s = as_python_scalar(v, k);
+    return scalar_array(s, k, out);
+  }
+  mx::array a = element_meta(v);
+  return a.dtype() == out ? a : mx::astype(a, out);
+}
+
 mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
   NestedInfo info;
   nb::handle h = v;
@@ -239,7 +274,7 @@ mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
   }
   if (!is_sequence(h) && !is_scalar(h)) {
     if (PyUnicode_Check(h.ptr()) || h.is_none()) invalid_type(h);
-    mx::array a = element_array(h);
+    mx::array a = element_meta(h);
     info.shape.insert(info.shape.end(), a.shape().begin(), a.shape().end());
   }
   scan(v, 0, info);
@@ -258,6 +293,8 @@ mx::array from_sequence(nb::handle v, std::optional<mx::Dtype> dtype) {
                       : info.arr_dtype     ? *info.arr_dtype
                                            : mx::float32;
   mx::Dtype out = dtype.value_or(natural);
+  // mx.arrays inside (perhaps traced): a graph op, so that grad and vmap see through it.
+  if (info.shape.size() > 0 && info.shape[0] > 0 && holds_mx_array(v)) return stack_elements(v, out);
 
   // Read into the widest container of the right family, then cast once on the host.
   if (mx::is_complex(natural)) {

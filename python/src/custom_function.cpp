@@ -50,6 +50,7 @@ class CustomFunction {
   explicit CustomFunction(nb::callable f) { rules_.fun = f; }
 
   nb::object call(nb::args args, nb::kwargs kwargs) const {
+    if (cleared()) throw std::runtime_error("[custom_function] The wrapped function was cleared.");
     auto held = std::make_shared<PyHeld>(rules_);
     held->args = nb::tuple(args);
     held->kwargs = nb::dict(kwargs);
@@ -118,14 +119,43 @@ class CustomFunction {
     return *this;
   }
 
+  // The garbage collector's view of the function and its rules (see the type slots below).
+  int traverse(visitproc visit, void* arg) const {
+    for (const nb::object* o : {&rules_.fun, &rules_.vjp, &rules_.jvp, &rules_.vmap}) Py_VISIT(o->ptr());
+    return 0;
+  }
+  void clear() {
+    for (nb::object* o : {&rules_.fun, &rules_.vjp, &rules_.jvp, &rules_.vmap}) o->reset();
+  }
+  bool cleared() const { return !rules_.fun.is_valid(); }
+
  private:
   PyHeld rules_;
 };
 
+// custom_function and checkpoint objects take part in garbage collection: a cycle through
+// the function they wrap (a closure that refers back to where the object is kept) is
+// collected.
+int custom_function_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  return nb::inst_ptr<CustomFunction>(self)->traverse(visit, arg);
+}
+
+int custom_function_clear(PyObject* self) {
+  nb::inst_ptr<CustomFunction>(self)->clear();
+  return 0;
+}
+
+PyType_Slot custom_function_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(custom_function_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(custom_function_clear)},
+    {0, nullptr}};
+
 } // namespace
 
 void init_custom_function(nb::module_& m) {
-  nb::class_<CustomFunction>(m, "custom_function",
+  nb::class_<CustomFunction>(m, "custom_function", nb::type_slots(custom_function_slots),
       "custom_function(f: Callable)\n\n"
       "Wraps f so that function transforms may use user-given rules.\n\n"
       "The instance is called like f. Under ``grad``/``vjp``, ``jvp`` and ``vmap`` the rules\n"

@@ -5,6 +5,7 @@
 #include "python/src/transforms.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -28,6 +29,8 @@
 #include "python/src/common.h"
 #include "python/src/eval_util.h"
 #include "python/src/trees.h"
+
+using namespace nb::literals;
 
 namespace {
 
@@ -288,6 +291,46 @@ std::pair<nb::object, nb::object> call_value_and_grad(
   return {value, nb::make_tuple(positional, kw)};
 }
 
+// ---- the functions the transforms return -----------------------------------------------
+
+// What grad, value_and_grad and vmap return: a callable Python object that holds the wrapped
+// function (and vmap's axes) where the garbage collector sees them, so that a cycle through
+// it (d["f"] = mx.grad(f) with f referring to d; nn.Module's value_and_grad of its own
+// methods) is collected. The C++ part holds no Python object.
+struct GcFunc {
+  nb::object fun;   // the wrapped function
+  nb::object extra; // other Python state the call needs (vmap's axes), or null
+  std::string name;
+  std::function<nb::object(const GcFunc&, nb::args, nb::kwargs)> impl;
+};
+
+int gc_func_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  GcFunc* f = nb::inst_ptr<GcFunc>(self);
+  Py_VISIT(f->fun.ptr());
+  Py_VISIT(f->extra.ptr());
+  return 0;
+}
+
+int gc_func_clear(PyObject* self) {
+  GcFunc* f = nb::inst_ptr<GcFunc>(self);
+  f->fun.reset();
+  f->extra.reset();
+  return 0;
+}
+
+PyType_Slot gc_func_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(gc_func_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(gc_func_clear)},
+    {0, nullptr}};
+
+nb::object make_gc_func(nb::callable fun, nb::object extra,
+                        std::function<nb::object(const GcFunc&, nb::args, nb::kwargs)> impl) {
+  std::string name = nb::cast<std::string>(function_name(fun));
+  return nb::cast(GcFunc{std::move(fun), std::move(extra), std::move(name), std::move(impl)});
+}
+
 nb::object make_grad_function(
     nb::callable fun,
     std::optional<IntOrVec> argnums,
@@ -295,21 +338,16 @@ nb::object make_grad_function(
     bool with_value) {
   const char* name = with_value ? "value_and_grad" : "grad";
   auto spec = std::make_shared<GradSpec>(make_grad_spec(argnums, argnames, name));
-  std::string fname = nb::cast<std::string>(function_name(fun));
   if (with_value) {
-    return nb::cpp_function(
-        [fun, spec](nb::args args, nb::kwargs kwargs) {
-          auto [value, grads] =
-              call_value_and_grad(fun, *spec, false, "value_and_grad", args, kwargs);
-          return nb::make_tuple(value, grads);
-        },
-        nb::name(fname.c_str()));
+    return make_gc_func(fun, nb::object(), [spec](const GcFunc& f, nb::args args, nb::kwargs kwargs) {
+      auto [value, grads] = call_value_and_grad(nb::borrow<nb::callable>(f.fun), *spec, false, "value_and_grad",
+                                                args, kwargs);
+      return nb::object(nb::make_tuple(value, grads));
+    });
   }
-  return nb::cpp_function(
-      [fun, spec](nb::args args, nb::kwargs kwargs) {
-        return call_value_and_grad(fun, *spec, true, "grad", args, kwargs).second;
-      },
-      nb::name(fname.c_str()));
+  return make_gc_func(fun, nb::object(), [spec](const GcFunc& f, nb::args args, nb::kwargs kwargs) {
+    return call_value_and_grad(nb::borrow<nb::callable>(f.fun), *spec, true, "grad", args, kwargs).second;
+  });
 }
 
 // ---- vjp / jvp -------------------------------------------------------------------------
@@ -396,8 +434,15 @@ std::optional<int64_t> axis_leaf(nb::handle h, bool allow_none) {
 }
 
 // One axis per array leaf of `tree`, following the axes spec (an int, or a prefix tree).
+// A tree that is one array also takes a one-element tuple (in_axes=(0,)), as in the reference.
 std::vector<std::optional<int64_t>> leaf_axes(nb::handle tree, nb::handle spec, bool allow_none) {
   std::vector<std::optional<int64_t>> axes;
+  if (nb::isinstance<mx::array>(tree) && tree_is_node(spec)) {
+    if (!nb::isinstance<nb::tuple>(spec) || nb::len(spec) != 1) {
+      throw std::invalid_argument(allow_none ? "[vmap] axis must be int or None." : "[vmap] Output axis must be an int.");
+    }
+    return {axis_leaf(nb::borrow<nb::tuple>(spec)[0], allow_none)};
+  }
   if (!tree_is_node(spec)) {
     std::optional<int64_t> ax = axis_leaf(spec, allow_none);
     tree_visit(tree, [&](nb::handle) { axes.push_back(ax); });
@@ -423,12 +468,10 @@ nb::object call_vmap(
     throw nb::type_error("[vmap] Keyword arguments are not supported.");
   }
   std::vector<mx::array> inputs = tree_flatten(args, true);
-  nb::object in_spec = in_axes;
-  if (nb::isinstance<nb::list>(in_axes) && nb::len(in_axes) != args.size()) {
-    throw std::invalid_argument(
-        "[tree_map] Additional input tree is not a valid prefix of the first tree.");
-  }
-  auto axes = leaf_axes(args, in_spec, true);
+  // With one positional argument in_axes describes that argument itself (a dict of axes for
+  // a dict argument, a list for a list); with several, the tuple of them (the reference's rule).
+  nb::object tree = args.size() == 1 ? nb::object(args[0]) : nb::object(args);
+  auto axes = leaf_axes(tree, in_axes, true);
 
   std::vector<int> flat_axes;
   int axis_size = -1;
@@ -470,8 +513,7 @@ nb::object call_vmap(
   // Output axes: an int, or a prefix tree of the output (a one-element sequence also
   // works for a single array output).
   nb::object out_spec = out_axes;
-  if (nb::isinstance<mx::array>(py_out) && (nb::isinstance<nb::tuple>(out_spec) || nb::isinstance<nb::list>(out_spec)) &&
-      nb::len(out_spec) == 1) {
+  if (nb::isinstance<mx::array>(py_out) && nb::isinstance<nb::list>(out_spec) && nb::len(out_spec) == 1) {
     out_spec = out_spec[0];
   }
   auto oaxes = leaf_axes(py_out, out_spec, false);
@@ -496,16 +538,27 @@ nb::object make_vmap_function(nb::callable fun, nb::object in_axes, nb::object o
   if (in_axes.is_none() || out_axes.is_none()) {
     throw nb::type_error("vmap(): in_axes and out_axes must be an int or a tuple, not None.");
   }
-  return nb::cpp_function(
-      [fun, in_axes, out_axes](nb::args args, nb::kwargs kwargs) {
-        return call_vmap(fun, in_axes, out_axes, args, kwargs);
-      },
-      nb::name(nb::cast<std::string>(function_name(fun)).c_str()));
+  return make_gc_func(fun, nb::make_tuple(in_axes, out_axes), [](const GcFunc& f, nb::args args, nb::kwargs kwargs) {
+    nb::object in_axes = nb::borrow(PyTuple_GET_ITEM(f.extra.ptr(), 0));
+    nb::object out_axes = nb::borrow(PyTuple_GET_ITEM(f.extra.ptr(), 1));
+    return call_vmap(nb::borrow<nb::callable>(f.fun), in_axes, out_axes, args, kwargs);
+  });
 }
 
 } // namespace
 
 void init_transforms(nb::module_& m) {
+  nb::class_<GcFunc>(m, "_gc_func", nb::type_slots(gc_func_slots),
+      "A function returned by grad, value_and_grad or vmap (visible to the garbage collector).")
+      .def("__call__", [](const GcFunc& f, nb::args args, nb::kwargs kwargs) {
+        if (!f.fun.is_valid()) throw std::runtime_error("[transform] The wrapped function was cleared.");
+        return f.impl(f, args, kwargs);
+      }, "args"_a, "kwargs"_a, "Calls the transformed function.")
+      .def("__getattr__", [](const GcFunc& f, const std::string& attr) -> nb::object {
+        // Only reached for names the class lacks: __name__ is the wrapped function's.
+        if (attr == "__name__") return nb::str(f.name.c_str());
+        throw nb::attribute_error(("'_gc_func' object has no attribute '" + attr + "'").c_str());
+      }, "name"_a, "The wrapped function's __name__.");
   m.def(
       "eval",
       [](nb::args args) { eval_trees(args); },

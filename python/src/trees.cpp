@@ -32,14 +32,27 @@ void flatten_into(nb::handle tree, bool strict, std::vector<mx::array>& out) {
   }
 }
 
+// A tuple of `like`'s type (NamedTuples and other tuple subclasses keep theirs) or a list.
 nb::object rebuild_seq(nb::handle like, nb::list items) {
   if (nb::isinstance<nb::tuple>(like)) {
-    return nb::tuple(items);
+    return rebuild_tuple(like, nb::tuple(items));
   }
   return std::move(items);
 }
 
 } // namespace
+
+nb::object rebuild_tuple(nb::handle like, nb::tuple items) {
+  if (PyTuple_CheckExact(like.ptr())) return std::move(items);
+  nb::handle type(reinterpret_cast<PyObject*>(Py_TYPE(like.ptr())));
+  // A NamedTuple takes its fields as arguments; other subclasses an iterable, as tuple does.
+  if (nb::hasattr(type, "_fields")) {
+    PyObject* r = PyObject_Call(type.ptr(), items.ptr(), nullptr);
+    if (!r) throw nb::python_error();
+    return nb::steal(r);
+  }
+  return type(items);
+}
 
 bool tree_is_node(nb::handle h) {
   return is_seq(h) || nb::isinstance<nb::dict>(h);
@@ -200,7 +213,7 @@ nb::object LeafSwap::fill(nb::handle tree, const std::vector<mx::array>& values,
     for (nb::handle item : tree) {
       items.append(fill(item, values, index));
     }
-    nb::object t = nb::tuple(items);
+    nb::object t = rebuild_tuple(tree, nb::tuple(items));
     originals_[t.ptr()] = nb::borrow(tree);
     stand_ins_.push_back(t);
     return t;
@@ -254,7 +267,7 @@ std::optional<nb::object> LeafSwap::restore_node(nb::handle h, std::unordered_se
       items.append(r ? *r : nb::borrow(item));
     }
     if (changed) {
-      return nb::tuple(items);
+      return rebuild_tuple(h, nb::tuple(items));
     }
   }
   return std::nullopt;

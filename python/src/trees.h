@@ -14,6 +14,10 @@
 namespace nb = nanobind;
 namespace mx = mlx::core;
 
+// A tuple of like's type holding items: NamedTuples and other tuple subclasses keep their
+// type through the transforms (grad's gradients, vmap's outputs), as in the reference.
+nb::object rebuild_tuple(nb::handle like, nb::tuple items);
+
 // Whether h is a container node of a tree (list, tuple or dict).
 bool tree_is_node(nb::handle h);
 
