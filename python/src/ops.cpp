@@ -99,6 +99,35 @@ bool is_int_like(nb::handle v) {
       (!PyFloat_Check(v.ptr()) && PyIndex_Check(v.ptr()));
 }
 
+
+// arange over [start, stop) (start absent: 0). int32 when every bound is an int and fits
+// int32, int64 when an int bound does not (as the reference), else float32.
+mx::array arange_impl(nb::handle start, nb::handle stop, nb::handle step, const std::optional<DtypeArg>& dtype_arg,
+                      mx::StreamOrDevice s) {
+  auto dtype = to_dtype_opt(dtype_arg, "arange");
+  if (stop.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
+  for (nb::handle v : {start, stop, step}) {
+    if (v.is_valid() && PyBool_Check(v.ptr())) throw std::invalid_argument("[arange] bool is not supported for arange.");
+  }
+  auto num = [](nb::handle v, const char* name) {
+    if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr()) || PyNumber_Check(v.ptr())) {
+      if (!PyComplex_Check(v.ptr())) return nb::cast<double>(v);
+    }
+    throw mx::type_error(std::string("[arange] Expected ") + name + " to be an int or a float, but got " +
+                         arg_type_name(v) + ".");
+  };
+  bool has_start = start.is_valid() && !start.is_none();
+  bool ints = is_int_like(stop) && (!has_start || is_int_like(start)) && is_int_like(step);
+  double lo = has_start ? num(start, "start") : 0.0;
+  double hi = num(stop, has_start ? "stop" : "start");
+  double st = step.is_none() ? 1.0 : num(step, "step");
+  mx::Dtype dt = mx::float32;
+  if (ints) {
+    auto fits32 = [](double v) { return v >= -2147483648.0 && v <= 2147483647.0; };
+    dt = fits32(lo) && fits32(hi) && fits32(st) ? mx::int32 : mx::int64;
+  }
+  return mx::arange(lo, hi, st, dtype.value_or(dt), s);
+}
 } // namespace
 
 void init_ops(nb::module_& m) {
@@ -172,32 +201,15 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: Ones shaped like a.");
-  def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step,
-                     std::optional<DtypeArg> dtype_arg, mx::StreamOrDevice s) {
-        // arange(stop) or arange(start, stop[, step]); int32 when every bound is an int.
-        auto dtype = to_dtype_opt(dtype_arg, "arange");
-        nb::handle b = stop, a = start;
-        if (stop.is_none()) {
-          if (start.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
-          b = start;
-          a = nb::handle();
-        }
-        auto num = [](nb::handle v, const char* name) {
-          if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr()) ||
-              PyNumber_Check(v.ptr())) {
-            if (!PyComplex_Check(v.ptr())) return nb::cast<double>(v);
-          }
-          throw mx::type_error(std::string("[arange] Expected ") + name +
-                               " to be an int or a float, but got " + arg_type_name(v) + ".");
-        };
-        bool ints = is_int_like(b) && (!a.is_valid() || is_int_like(a)) && is_int_like(step);
-        double lo = a.is_valid() && !a.is_none() ? num(a, "start") : 0.0;
-        double hi = num(b, a.is_valid() ? "stop" : "start");
-        double st = step.is_none() ? 1.0 : num(step, "step");
-        return mx::arange(lo, hi, st, dtype.value_or(ints ? mx::int32 : mx::float32), s);
-      }, "start"_a = nb::none(), "stop"_a = nb::none(), "step"_a = nb::none(),
+  // arange(start, stop[, step]) and arange(stop[, step]), two overloads as in the reference:
+  // a start given by keyword needs a stop (arange(start=1, step=2) is a TypeError).
+  def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step, std::optional<DtypeArg> dtype,
+                         mx::StreamOrDevice s) {
+        if (stop.is_none()) return arange_impl(nb::handle(), start, step, dtype, s);
+        return arange_impl(start, stop, step, dtype, s);
+      }, "start"_a, "stop"_a.none(), "step"_a.none() = nb::none(),
       "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      nb::sig("def arange(start: int | float, stop: int | float | None = None, "
+      nb::sig("def arange(start: int | float, stop: int | float | None, "
               "step: int | float | None = None, dtype: Dtype | None = None, *, "
               "stream: Stream | Device | None = None) -> array"),
       "Evenly spaced values in the half-open interval [start, stop).\n\n"
@@ -207,12 +219,17 @@ void init_ops(nb::module_& m) {
       "    stop (int or float, optional): The end of the interval, not included.\n"
       "    step (int or float, optional): The spacing between values. Default: 1.\n"
       "    dtype (Dtype, optional): The element type. Default: int32 when every bound is\n"
-      "        an int, else float32.\n"
+      "        an int (int64 when one of them does not fit int32), else float32.\n"
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: A 1-D array of ceil((stop - start) / step) values.\n\n"
       "Example:\n"
       "    >>> mx.arange(0, 1, 0.25)  # array([0, 0.25, 0.5, 0.75], dtype=float32)");
+  def_op(m, "arange", [](nb::handle stop, nb::handle step, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        return arange_impl(nb::handle(), stop, step, dtype, s);
+      }, "stop"_a, "step"_a.none() = nb::none(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def arange(stop: int | float, step: int | float | None = None, dtype: Dtype | None = None, *, "
+              "stream: Stream | Device | None = None) -> array"));
   def_op(m, "linspace", [](double start, double stop, std::optional<int> num, bool endpoint,
                        std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         int n = num.value_or(50);
