@@ -168,10 +168,13 @@ array scatter_along_axis(const array& a, const array& indices, const array& valu
                          ScatterReduce reduce, const char* op, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), op);
   std::vector<array> idx = along_axis_indices(a, indices, axis, op, s);
-  idx = broadcast_arrays(idx, s);
+  // The indices and the values broadcast together, as in the reference (an index repeated
+  // along a broadcast axis writes its position repeatedly: the last write wins).
+  Shape b = values.shape();
+  for (const auto& i : idx) b = broadcast_shapes(b, i.shape());
+  for (auto& i : idx) i = broadcast_to(i, b, s);
   std::vector<int> axes(a.ndim());
   for (int d = 0; d < a.ndim(); ++d) axes[d] = d;
-  Shape b = idx[0].shape();
   array v = broadcast_to(values, b, s);
   Shape us = b;
   for (int d = 0; d < a.ndim(); ++d) us.push_back(1);

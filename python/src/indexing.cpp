@@ -99,10 +99,6 @@ std::vector<Item> parse_index(const mx::array& a, nb::handle index, bool* advanc
     } else if (PySlice_Check(h.ptr())) {
       r.kind = 2;
       ++consumed;
-    } else if (PyBool_Check(h.ptr())) {
-      // A Python bool is a 0-d mask, as in NumPy (a[True] adds an axis of length 1).
-      r.kind = 5;
-      r.arr = mx::array(h.ptr() == Py_True);
     } else if (auto i = as_int(h)) {
       r.kind = 3;
       r.i = *i;
@@ -383,7 +379,8 @@ mx::array get_item(const mx::array& a, nb::handle index) {
 
 namespace {
 
-// The index as one boolean mask (an mx.array, a NumPy array, a list or a Python bool), if it is one.
+// The index as one boolean mask (an mx.array, a NumPy array, a list or a Python bool), if it
+// is one. (A Python bool works for assignment only: reading a[True] raises, as the reference.)
 std::optional<mx::array> mask_index(nb::handle index) {
   if (PyBool_Check(index.ptr())) return mx::array(index.ptr() == Py_True);
   if (PyTuple_Check(index.ptr()) || index.is_none() || PySlice_Check(index.ptr())) return std::nullopt;

@@ -102,8 +102,9 @@ bool is_int_like(nb::handle v) {
 
 // arange over [start, stop) (start absent: 0). int32 when every bound is an int and fits
 // int32, int64 when an int bound does not (as the reference), else float32.
+// `stop_name` is how the caller named the stop value (for messages).
 mx::array arange_impl(nb::handle start, nb::handle stop, nb::handle step, const std::optional<DtypeArg>& dtype_arg,
-                      mx::StreamOrDevice s) {
+                      mx::StreamOrDevice s, const char* stop_name = "stop") {
   auto dtype = to_dtype_opt(dtype_arg, "arange");
   if (stop.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
   for (nb::handle v : {start, stop, step}) {
@@ -119,12 +120,38 @@ mx::array arange_impl(nb::handle start, nb::handle stop, nb::handle step, const 
   bool has_start = start.is_valid() && !start.is_none();
   bool ints = is_int_like(stop) && (!has_start || is_int_like(start)) && is_int_like(step);
   double lo = has_start ? num(start, "start") : 0.0;
-  double hi = num(stop, has_start ? "stop" : "start");
+  double hi = num(stop, stop_name);
   double st = step.is_none() ? 1.0 : num(step, "step");
   mx::Dtype dt = mx::float32;
   if (ints) {
     auto fits32 = [](double v) { return v >= -2147483648.0 && v <= 2147483647.0; };
     dt = fits32(lo) && fits32(hi) && fits32(st) ? mx::int32 : mx::int64;
+    // Int bounds are exact int64 values (a bigger one is a TypeError, as in the reference).
+    auto i64 = [](nb::handle v, const char* name, int64_t dflt) -> int64_t {
+      if (!v.is_valid() || v.is_none()) return dflt;
+      nb::object idx = nb::steal(PyNumber_Index(v.ptr()));
+      if (!idx.is_valid()) throw nb::python_error();
+      int overflow = 0;
+      long long r = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
+      if (overflow) throw mx::type_error(std::string("[arange] Expected ") + name + " to fit a 64-bit integer.");
+      return r;
+    };
+    int64_t lo_i = i64(has_start ? start : nb::handle(), "start", 0), hi_i = i64(stop, stop_name, 0);
+    int64_t st_i = i64(step, "step", 1);
+    constexpr int64_t exact = int64_t(1) << 53;
+    auto big = [&](int64_t v) { return v > exact || v < -exact; };
+    if ((big(lo_i) || big(hi_i) || big(st_i)) && (!dtype || mx::is_integral(*dtype)) && st_i != 0) {
+      // Past 2**53 doubles are not exact: count and compute in 64-bit integers.
+      __int128 span = static_cast<__int128>(hi_i) - lo_i;
+      __int128 n = span / st_i;
+      if (n * st_i != span && ((span > 0) == (st_i > 0))) ++n;
+      if (n < 0) n = 0;
+      if (n > INT32_MAX) throw std::invalid_argument("[arange] Maximum size exceeded.");
+      mx::array i = mx::arange(0.0, static_cast<double>(n), 1.0, mx::int64, s);
+      // Wrapping int64 arithmetic: every value start + i * step lies in [start, stop).
+      mx::array r = mx::add(mx::multiply(i, mx::array(st_i, mx::int64), s), mx::array(lo_i, mx::int64), s);
+      return mx::astype(r, dtype.value_or(dt), s);
+    }
   }
   return mx::arange(lo, hi, st, dtype.value_or(dt), s);
 }
@@ -205,7 +232,7 @@ void init_ops(nb::module_& m) {
   // a start given by keyword needs a stop (arange(start=1, step=2) is a TypeError).
   def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step, std::optional<DtypeArg> dtype,
                          mx::StreamOrDevice s) {
-        if (stop.is_none()) return arange_impl(nb::handle(), start, step, dtype, s);
+        if (stop.is_none()) return arange_impl(nb::handle(), start, step, dtype, s, "start");
         return arange_impl(start, stop, step, dtype, s);
       }, "start"_a, "stop"_a.none(), "step"_a.none() = nb::none(),
       "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
