@@ -81,9 +81,18 @@ def test_arange_exact_int64(args):
 
 
 def test_arange_beyond_int64_raises():
-    for args in [(2 ** 63 - 3, 2 ** 63), (2 ** 64,), (0, 10, 2 ** 70)]:
-        with pytest.raises(TypeError):
+    # OverflowError (the reference's nanobind refuses the int with TypeError)
+    for args in [(2 ** 63 - 3, 2 ** 63 + 1), (2 ** 64, 2 ** 64 + 3), (-2 ** 63 - 2, -2 ** 63 + 2),
+                 (0, 2 ** 200, 2 ** 199)]:
+        with pytest.raises(OverflowError):
             mx.arange(*args)
+    with pytest.raises(ValueError):
+        mx.arange(2 ** 64)  # Maximum size exceeded
+    assert mx.arange(2 ** 63, 2 ** 63).tolist() == []
+    assert mx.arange(2 ** 63 - 3, 2 ** 63).tolist() == [2 ** 63 - 3, 2 ** 63 - 2, 2 ** 63 - 1]
+    assert mx.arange(-2 ** 63 + 1, -2 ** 63 - 1, -1).tolist() == [-2 ** 63 + 1, -2 ** 63]
+    assert mx.arange(0, 10, 2 ** 70).tolist() == [0]
+    assert mx.arange(-2 ** 63, 2 ** 63 - 1, 2 ** 63).tolist() == [-2 ** 63, 0]
 
 
 def test_arange_explicit_dtype_wraps():

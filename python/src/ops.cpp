@@ -126,30 +126,50 @@ mx::array arange_impl(nb::handle start, nb::handle stop, nb::handle step, const 
   if (ints) {
     auto fits32 = [](double v) { return v >= -2147483648.0 && v <= 2147483647.0; };
     dt = fits32(lo) && fits32(hi) && fits32(st) ? mx::int32 : mx::int64;
-    // Int bounds are exact int64 values (a bigger one is a TypeError, as in the reference).
-    auto i64 = [](nb::handle v, const char* name, int64_t dflt) -> int64_t {
+    // Int bounds as exact integers (clamped to +-2**120, far past any value of a non-empty
+    // int64 range): past 2**53 doubles are not exact, so such ranges are counted and
+    // computed in 64-bit integers.
+    constexpr __int128 lim = static_cast<__int128>(1) << 120;
+    bool beyond53 = false;
+    auto i128 = [&](nb::handle v, int64_t dflt) -> __int128 {
       if (!v.is_valid() || v.is_none()) return dflt;
       nb::object idx = nb::steal(PyNumber_Index(v.ptr()));
       if (!idx.is_valid()) throw nb::python_error();
       int overflow = 0;
       long long r = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
-      if (overflow) throw mx::type_error(std::string("[arange] Expected ") + name + " to fit a 64-bit integer.");
-      return r;
+      if (!overflow) {
+        if (r > (int64_t(1) << 53) || r < -(int64_t(1) << 53)) beyond53 = true;
+        return r;
+      }
+      beyond53 = true;
+      // v = high * 2**64 + low with 0 <= low < 2**64.
+      nb::object sh = nb::steal(PyLong_FromLong(64)), mask = nb::steal(PyLong_FromUnsignedLongLong(~0ULL));
+      nb::object high = nb::steal(PyNumber_Rshift(idx.ptr(), sh.ptr()));
+      nb::object low = nb::steal(PyNumber_And(idx.ptr(), mask.ptr()));
+      long long h = PyLong_AsLongLongAndOverflow(high.ptr(), &overflow);
+      if (overflow || h >= (int64_t(1) << 56) || h < -(int64_t(1) << 56)) return (overflow ? overflow : h) > 0 ? lim : -lim;
+      return static_cast<__int128>(h) * (static_cast<__int128>(1) << 64) +
+             static_cast<__int128>(PyLong_AsUnsignedLongLong(low.ptr()));
     };
-    int64_t lo_i = i64(has_start ? start : nb::handle(), "start", 0), hi_i = i64(stop, stop_name, 0);
-    int64_t st_i = i64(step, "step", 1);
-    constexpr int64_t exact = int64_t(1) << 53;
-    auto big = [&](int64_t v) { return v > exact || v < -exact; };
-    if ((big(lo_i) || big(hi_i) || big(st_i)) && (!dtype || mx::is_integral(*dtype)) && st_i != 0) {
-      // Past 2**53 doubles are not exact: count and compute in 64-bit integers.
-      __int128 span = static_cast<__int128>(hi_i) - lo_i;
+    __int128 lo_i = i128(has_start ? start : nb::handle(), 0), hi_i = i128(stop, 0), st_i = i128(step, 1);
+    auto clamped = [&](__int128 v) { return v == lim || v == -lim; };
+    if (clamped(lo_i) || (clamped(hi_i) && clamped(st_i)))
+      throw std::overflow_error("[arange] The bounds are too large for the 64-bit integers it computes with.");
+    if (beyond53 && (!dtype || mx::is_integral(*dtype)) && st_i != 0) {
+      __int128 span = hi_i - lo_i;
       __int128 n = span / st_i;
       if (n * st_i != span && ((span > 0) == (st_i > 0))) ++n;
       if (n < 0) n = 0;
       if (n > INT32_MAX) throw std::invalid_argument("[arange] Maximum size exceeded.");
+      auto fits = [](__int128 v) { return v >= INT64_MIN && v <= INT64_MAX; };
+      if (n > 0 && (!fits(lo_i) || !fits(lo_i + (n - 1) * st_i)))
+        throw std::overflow_error("[arange] The values of the range do not fit the 64-bit integers it computes with.");
+      // A step beyond int64 leaves one value, the start.
+      int64_t step64 = n > 1 ? static_cast<int64_t>(st_i) : 1;
       mx::array i = mx::arange(0.0, static_cast<double>(n), 1.0, mx::int64, s);
       // Wrapping int64 arithmetic: every value start + i * step lies in [start, stop).
-      mx::array r = mx::add(mx::multiply(i, mx::array(st_i, mx::int64), s), mx::array(lo_i, mx::int64), s);
+      mx::array r = mx::add(mx::multiply(i, mx::array(step64, mx::int64), s),
+                            mx::array(static_cast<int64_t>(lo_i), mx::int64), s);
       return mx::astype(r, dtype.value_or(dt), s);
     }
   }
