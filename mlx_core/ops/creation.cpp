@@ -16,9 +16,12 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
   if (std::isinf(start) || std::isinf(stop)) throw std::invalid_argument("[arange] Cannot compute length.");
-  double real = std::ceil((stop - start) / step);
+  // An infinite step gives the start alone when it points from start towards stop.
+  double real = std::isinf(step) ? ((step > 0 ? stop > start : stop < start) ? 1.0 : 0.0)
+                                 : std::ceil((stop - start) / step);
   if (real > 2147483647.0) throw std::invalid_argument("[arange] Maximum size exceeded.");
   ShapeElem n = static_cast<ShapeElem>(std::max(real, 0.0));
+  if (std::isinf(step)) step = 0.0; // at most one value: start (0 * inf would be NaN)
   if (n > 0 && is_integral(dtype)) {
     // The kernel computes start + i * step in 64-bit integers: start, step and the last
     // value must be int64 values (and (n - 1) * step too, so that no sum overflows).
@@ -35,11 +38,14 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) throw std::invalid_argument(msg("[linspace] number of samples, ", num, ", must be non-negative."));
-  double step = num > 1 ? (stop - start) / (num - 1) : 0.0;
-  // float64 results are computed in float64, everything else in float32.
+  // float64 results are computed in float64, everything else in float32, as the reference:
+  // t = i / (num - 1), value (1 - t) * start + t * stop, so that both endpoints are exact.
   Dtype work = dtype == float64 ? float64 : float32;
-  array r = arange(0.0, static_cast<double>(num), 1.0, work, s);
-  array vals = add(multiply(r, astype(array(step), work, s), s), astype(array(start), work, s), s);
+  array i = arange(0.0, static_cast<double>(num), 1.0, work, s);
+  if (num == 1) return astype(full({1}, astype(array(start), work, s), work, s), dtype, s);
+  array t = divide(i, astype(array(static_cast<double>(num - 1)), work, s), s);
+  array t_bar = subtract(astype(array(1.0), work, s), t, s);
+  array vals = add(multiply(t_bar, astype(array(start), work, s), s), multiply(t, astype(array(stop), work, s), s), s);
   return astype(vals, dtype, s);
 }
 

@@ -110,12 +110,14 @@ array scatter(const array& a, const std::vector<array>& indices, const array& up
                                 " dimensions for an array with " + std::to_string(a.ndim()) + ".");
   Shape slice(updates.shape().end() - a.ndim(), updates.shape().end());
   for (int d = 0; d < a.ndim(); ++d) {
-    if (slice[d] > a.shape(d))
+    // As in gather: an indexed axis of size 0 may take a slice of 1 (any index then fails
+    // its check; with no indices nothing is written).
+    bool indexed = std::find(axes.begin(), axes.end(), d) != axes.end();
+    ShapeElem most = indexed ? std::max<ShapeElem>(a.shape(d), 1) : a.shape(d);
+    if (slice[d] > most)
       throw std::invalid_argument("[scatter] Update slice " + shape_str(slice) + " does not fit in an array of shape " +
                                   shape_str(a.shape()) + ".");
   }
-  if ((reduce == ScatterReduce::Max || reduce == ScatterReduce::Min) && a.dtype() == complex64)
-    throw std::invalid_argument("[scatter] Maximum and minimum are not supported for complex64.");
   Shape ushape = concat_shapes(b, slice);
   array upd = astype(updates, a.dtype(), s);
   if (upd.shape() != ushape) upd = broadcast_to(upd, ushape, s);
@@ -127,6 +129,8 @@ array scatter(const array& a, const std::vector<array>& indices, const array& up
 
 array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), "take");
+  if (a.shape(axis) == 0 && indices.size() > 0)
+    throw std::invalid_argument("[take] Cannot do a non-empty take from an empty axis.");
   Shape ss = a.shape();
   ss[axis] = 1;
   array g = gather(a, {indices}, {axis}, ss, s);
@@ -164,10 +168,13 @@ array scatter_along_axis(const array& a, const array& indices, const array& valu
                          ScatterReduce reduce, const char* op, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), op);
   std::vector<array> idx = along_axis_indices(a, indices, axis, op, s);
-  idx = broadcast_arrays(idx, s);
+  // The indices and the values broadcast together, as in the reference (an index repeated
+  // along a broadcast axis writes its position repeatedly: the last write wins).
+  Shape b = values.shape();
+  for (const auto& i : idx) b = broadcast_shapes(b, i.shape());
+  for (auto& i : idx) i = broadcast_to(i, b, s);
   std::vector<int> axes(a.ndim());
   for (int d = 0; d < a.ndim(); ++d) axes[d] = d;
-  Shape b = idx[0].shape();
   array v = broadcast_to(values, b, s);
   Shape us = b;
   for (int d = 0; d < a.ndim(); ++d) us.push_back(1);

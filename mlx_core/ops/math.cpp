@@ -131,7 +131,12 @@ array nan_to_num(const array& a, float nan, std::optional<float> posinf, std::op
                  StreamOrDevice s) {
   Dtype t = a.dtype();
   if (!is_inexact(t)) return a;
-  if (is_complex(t)) throw std::invalid_argument("[nan_to_num] Not supported for complex64.");
+  if (is_complex(t)) {
+    // As NumPy: the real and imaginary parts are replaced separately.
+    array re = nan_to_num(real(a, s), nan, posinf, neginf, s);
+    array im = nan_to_num(imag(a, s), nan, posinf, neginf, s);
+    return add(astype(re, complex64, s), multiply(astype(im, complex64, s), array(complex64_t(0.0f, 1.0f)), s), s);
+  }
   double big = t == float16 ? 65504.0
       : t == bfloat16       ? 3.3895313892515355e38
       : t == float32        ? double(std::numeric_limits<float>::max())
@@ -166,10 +171,24 @@ array clip(const array& a, const std::optional<array>& a_min, const std::optiona
   return r;
 }
 
+// The dtype isclose and array_equal compare a and b in: as NumPy, an integer (or bool) side
+// makes the comparison run in float64 (complex64 with a complex side), so that no integer
+// goes through a narrower float (uint64 max is not close to a float16 inf); otherwise the
+// promoted type.
+namespace {
+Dtype comparison_dtype(Dtype a, Dtype b) {
+  Dtype t = promote_types(a, b);
+  bool mixed = !is_inexact(a) || !is_inexact(b);
+  if (mixed && is_inexact(t) && !is_complex(t)) return float64;
+  return t;
+}
+} // namespace
+
 array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
-  Dtype t = promote_types(a.dtype(), b.dtype());
+  Dtype t = comparison_dtype(a.dtype(), b.dtype());
+  if (!is_inexact(t)) t = float64;
   array x = astype(a, t, s), y = astype(b, t, s);
-  // Integers compare in float32; the bound is real (float32 for complex).
+  // The bound is real (float32 for complex).
   array xf = to_float(x, s), yf = to_float(y, s);
   Dtype rt = is_complex(t) ? float32 : xf.dtype();
   array diff = abs(subtract(xf, yf, s), s);
@@ -187,7 +206,7 @@ array allclose(const array& a, const array& b, double rtol, double atol, bool eq
 
 array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
   if (a.shape() != b.shape()) return array(false);
-  Dtype t = promote_types(a.dtype(), b.dtype());
+  Dtype t = comparison_dtype(a.dtype(), b.dtype());
   array x = astype(a, t, s), y = astype(b, t, s);
   array eq = equal(x, y, s);
   if (equal_nan && is_inexact(t)) eq = logical_or(eq, logical_and(isnan(x, s), isnan(y, s), s), s);

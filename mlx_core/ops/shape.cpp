@@ -710,6 +710,7 @@ array diff(const array& a, int n, int axis, StreamOrDevice s) {
 }
 
 array kron(const array& a, const array& b, StreamOrDevice s) {
+  if (a.size() == 0 || b.size() == 0) throw std::invalid_argument("[kron] Input arrays cannot be empty.");
   if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b, s);
   int nd = std::max(a.ndim(), b.ndim());
   Shape sa = a.shape(), sb = b.shape();

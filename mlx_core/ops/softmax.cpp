@@ -54,9 +54,9 @@ void check_not_scalar(const array& a, const std::vector<int>& axes, const char* 
 array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, StreamOrDevice s) {
   check_not_scalar(a, axes_in, "logsumexp");
   auto axes = detail::reduction_axes(axes_in, a.ndim());
+  if (a.size() == 0) throw std::invalid_argument("[logsumexp] Received empty array.");
   array x = astype(a, float_dtype(a.dtype()), s);
   if (axes.empty()) return x;
-  if (a.size() == 0) throw std::invalid_argument("[logsumexp] Received empty array.");
   auto f = flatten_axes(x, axes, s);
   Shape oshape = f.x.shape();
   oshape.back() = 1;

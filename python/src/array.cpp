@@ -354,7 +354,13 @@ void init_array(nb::module_& m) {
   def_inplace(cls, "__iadd__", &mx::add, "addition");
   def_inplace(cls, "__isub__", &mx::subtract, "subtraction");
   def_inplace(cls, "__imul__", &mx::multiply, "multiplication");
-  def_inplace(cls, "__itruediv__", &mx::divide, "division");
+  // a /= b may not turn an integer (or bool) array into a float one (as the reference).
+  def_inplace(cls, "__itruediv__", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
+    if (!mx::issubdtype(a.dtype(), mx::DtypeCategory::inexact))
+      throw std::invalid_argument("[division] In-place division cannot cast to non-floating point type " +
+                                  mx::dtype_name(a.dtype()) + ".");
+    return mx::divide(a, b, s);
+  }, "division");
   def_inplace(cls, "__ifloordiv__", &mx::floor_divide, "floor division");
   def_inplace(cls, "__imod__", &mx::remainder, "modulus");
   def_inplace(cls, "__ipow__", &mx::power, "power");

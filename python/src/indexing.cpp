@@ -377,14 +377,65 @@ mx::array get_item(const mx::array& a, nb::handle index) {
   return advanced ? advanced_get(a, items) : basic_get(a, items);
 }
 
+namespace {
+
+// The index as one boolean mask (an mx.array, a NumPy array, a list or a Python bool), if it
+// is one. (A Python bool works for assignment only: reading a[True] raises, as the reference.)
+std::optional<mx::array> mask_index(nb::handle index) {
+  if (PyBool_Check(index.ptr())) return mx::array(index.ptr() == Py_True);
+  if (PyTuple_Check(index.ptr()) || index.is_none() || PySlice_Check(index.ptr())) return std::nullopt;
+  if (!nb::isinstance<mx::array>(index) && !PyList_Check(index.ptr()) && !nb::hasattr(index, "__array__"))
+    return std::nullopt;
+  std::optional<mx::array> m = as_array(index);
+  if (m && m->dtype() == mx::bool_) return m;
+  return std::nullopt;
+}
+
+// a[m] = value for a mask m over the leading axes of a, as a select (which also traces, so
+// that it works inside vmap); nullopt where the general scatter must do it. A mask over
+// every axis takes the value's elements in order (as the reference: a longer value gives
+// its first ones); a partial or 0-d mask broadcasts the value to the selected slices.
+std::optional<mx::array> masked_assign(const mx::array& a, const mx::array& m, const mx::array& value) {
+  int nd = a.ndim(), k = m.ndim();
+  if (k > nd) return std::nullopt;
+  for (int d = 0; d < k; ++d) {
+    if (m.shape(d) != a.shape(d)) return std::nullopt;
+  }
+  mx::Shape rest(a.shape().begin() + k, a.shape().end());
+  mx::Shape mshape = m.shape();
+  mshape.insert(mshape.end(), rest.size(), 1);
+  mx::array mm = mx::reshape(m, mshape);
+  if (value.size() == 1) return mx::where(mm, mx::reshape(value, {}), a);
+  if (k == nd && k > 0) {
+    mx::array v = mx::reshape(value, {-1});
+    if (!m.is_tracer()) {
+      mx::array c = mx::sum(mx::astype(m, mx::int64), false);
+      eval_released(c);
+      int64_t count = c.item<int64_t>();
+      if (count == 0) return a;
+      if (static_cast<int64_t>(v.size()) < count)
+        throw std::invalid_argument("[index] Cannot assign " + std::to_string(v.size()) + " values to the " +
+                                    std::to_string(count) + " positions where the mask is True.");
+    }
+    // Element i where the mask holds takes the value's (number of True before it)-th element.
+    mx::array flat = mx::astype(mx::reshape(m, {-1}), mx::int64);
+    mx::array pos = mx::maximum(mx::subtract(mx::cumsum(flat, 0), mx::array(int64_t(1))), mx::array(int64_t(0)));
+    return mx::where(m, mx::reshape(mx::take(v, pos, 0), a.shape()), a);
+  }
+  mx::array v = value;
+  while (v.ndim() > static_cast<int>(rest.size()) && v.shape(0) == 1) v = mx::squeeze(v, {0});
+  if (v.ndim() > static_cast<int>(rest.size())) return std::nullopt; // one value per selected slice
+  return mx::where(mm, fit_value(v, rest), a);
+}
+
+} // namespace
+
 mx::array scatter_item(const mx::array& a, nb::handle index, const mx::array& value_in, mx::ScatterReduce reduce) {
   bool advanced = false;
   mx::array value = mx::astype(value_in, a.dtype());
-  // a[mask] = scalar with a mask over the whole array: a select, which also traces.
-  if (reduce == mx::ScatterReduce::None && nb::isinstance<mx::array>(index) && value.size() == 1) {
-    mx::array m = nb::cast<mx::array>(index);
-    if (m.dtype() == mx::bool_ && m.shape() == a.shape()) {
-      return mx::where(m, mx::reshape(value, {}), a);
+  if (reduce == mx::ScatterReduce::None) {
+    if (auto m = mask_index(index)) {
+      if (auto r = masked_assign(a, *m, value)) return *r;
     }
   }
   std::vector<Item> items = parse_index(a, index, &advanced);
@@ -440,7 +491,9 @@ mx::array scatter_item(const mx::array& a, nb::handle index, const mx::array& va
   std::vector<int> partial, whole;
   for (int j = 0; j < ns; ++j) {
     const Item& s = *slices[j];
-    bool is_full = s.start == 0 && s.stop == a.shape(s.axis) && s.step == 1;
+    // An empty slice stays in the update slice too (with size 0), so that the index arrays
+    // keep their own shape and are still checked against their axes.
+    bool is_full = (s.start == 0 && s.stop == a.shape(s.axis) && s.step == 1) || s.length == 0;
     (is_full ? whole : partial).push_back(j);
   }
   for (int j : partial) perm.push_back(nb + j);
@@ -449,7 +502,7 @@ mx::array scatter_item(const mx::array& a, nb::handle index, const mx::array& va
   int np = static_cast<int>(partial.size());
   mx::Shape ushape(v.shape().begin(), v.shape().begin() + nb + np);
   mx::Shape slice_sizes(nd, 1);
-  for (int j : whole) slice_sizes[slices[j]->axis] = a.shape(slices[j]->axis);
+  for (int j : whole) slice_sizes[slices[j]->axis] = static_cast<mx::ShapeElem>(slices[j]->length);
   ushape.insert(ushape.end(), slice_sizes.begin(), slice_sizes.end());
   v = mx::reshape(v, ushape);
 

@@ -99,6 +99,82 @@ bool is_int_like(nb::handle v) {
       (!PyFloat_Check(v.ptr()) && PyIndex_Check(v.ptr()));
 }
 
+
+// arange over [start, stop) (start absent: 0). int32 when every bound is an int and fits
+// int32, int64 when an int bound does not (as the reference), else float32.
+// `stop_name` is how the caller named the stop value (for messages).
+mx::array arange_impl(nb::handle start, nb::handle stop, nb::handle step, const std::optional<DtypeArg>& dtype_arg,
+                      mx::StreamOrDevice s, const char* stop_name = "stop") {
+  auto dtype = to_dtype_opt(dtype_arg, "arange");
+  if (stop.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
+  for (nb::handle v : {start, stop, step}) {
+    if (v.is_valid() && PyBool_Check(v.ptr())) throw std::invalid_argument("[arange] bool is not supported for arange.");
+  }
+  auto num = [](nb::handle v, const char* name) {
+    if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr()) || PyNumber_Check(v.ptr())) {
+      if (!PyComplex_Check(v.ptr())) return nb::cast<double>(v);
+    }
+    throw mx::type_error(std::string("[arange] Expected ") + name + " to be an int or a float, but got " +
+                         arg_type_name(v) + ".");
+  };
+  bool has_start = start.is_valid() && !start.is_none();
+  bool ints = is_int_like(stop) && (!has_start || is_int_like(start)) && is_int_like(step);
+  double lo = has_start ? num(start, "start") : 0.0;
+  double hi = num(stop, stop_name);
+  double st = step.is_none() ? 1.0 : num(step, "step");
+  mx::Dtype dt = mx::float32;
+  if (ints) {
+    auto fits32 = [](double v) { return v >= -2147483648.0 && v <= 2147483647.0; };
+    dt = fits32(lo) && fits32(hi) && fits32(st) ? mx::int32 : mx::int64;
+    // Int bounds as exact integers (clamped to +-2**120, far past any value of a non-empty
+    // int64 range): past 2**53 doubles are not exact, so such ranges are counted and
+    // computed in 64-bit integers.
+    constexpr __int128 lim = static_cast<__int128>(1) << 120;
+    bool beyond53 = false;
+    auto i128 = [&](nb::handle v, int64_t dflt) -> __int128 {
+      if (!v.is_valid() || v.is_none()) return dflt;
+      nb::object idx = nb::steal(PyNumber_Index(v.ptr()));
+      if (!idx.is_valid()) throw nb::python_error();
+      int overflow = 0;
+      long long r = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
+      if (!overflow) {
+        if (r > (int64_t(1) << 53) || r < -(int64_t(1) << 53)) beyond53 = true;
+        return r;
+      }
+      beyond53 = true;
+      // v = high * 2**64 + low with 0 <= low < 2**64.
+      nb::object sh = nb::steal(PyLong_FromLong(64)), mask = nb::steal(PyLong_FromUnsignedLongLong(~0ULL));
+      nb::object high = nb::steal(PyNumber_Rshift(idx.ptr(), sh.ptr()));
+      nb::object low = nb::steal(PyNumber_And(idx.ptr(), mask.ptr()));
+      long long h = PyLong_AsLongLongAndOverflow(high.ptr(), &overflow);
+      if (overflow || h >= (int64_t(1) << 56) || h < -(int64_t(1) << 56)) return (overflow ? overflow : h) > 0 ? lim : -lim;
+      return static_cast<__int128>(h) * (static_cast<__int128>(1) << 64) +
+             static_cast<__int128>(PyLong_AsUnsignedLongLong(low.ptr()));
+    };
+    __int128 lo_i = i128(has_start ? start : nb::handle(), 0), hi_i = i128(stop, 0), st_i = i128(step, 1);
+    auto clamped = [&](__int128 v) { return v == lim || v == -lim; };
+    if (clamped(lo_i) || (clamped(hi_i) && clamped(st_i)))
+      throw std::overflow_error("[arange] The bounds are too large for the 64-bit integers it computes with.");
+    if (beyond53 && (!dtype || mx::is_integral(*dtype)) && st_i != 0) {
+      __int128 span = hi_i - lo_i;
+      __int128 n = span / st_i;
+      if (n * st_i != span && ((span > 0) == (st_i > 0))) ++n;
+      if (n < 0) n = 0;
+      if (n > INT32_MAX) throw std::invalid_argument("[arange] Maximum size exceeded.");
+      auto fits = [](__int128 v) { return v >= INT64_MIN && v <= INT64_MAX; };
+      if (n > 0 && (!fits(lo_i) || !fits(lo_i + (n - 1) * st_i)))
+        throw std::overflow_error("[arange] The values of the range do not fit the 64-bit integers it computes with.");
+      // A step beyond int64 leaves one value, the start.
+      int64_t step64 = n > 1 ? static_cast<int64_t>(st_i) : 1;
+      mx::array i = mx::arange(0.0, static_cast<double>(n), 1.0, mx::int64, s);
+      // Wrapping int64 arithmetic: every value start + i * step lies in [start, stop).
+      mx::array r = mx::add(mx::multiply(i, mx::array(step64, mx::int64), s),
+                            mx::array(static_cast<int64_t>(lo_i), mx::int64), s);
+      return mx::astype(r, dtype.value_or(dt), s);
+    }
+  }
+  return mx::arange(lo, hi, st, dtype.value_or(dt), s);
+}
 } // namespace
 
 void init_ops(nb::module_& m) {
@@ -172,32 +248,15 @@ void init_ops(nb::module_& m) {
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: Ones shaped like a.");
-  def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step,
-                     std::optional<DtypeArg> dtype_arg, mx::StreamOrDevice s) {
-        // arange(stop) or arange(start, stop[, step]); int32 when every bound is an int.
-        auto dtype = to_dtype_opt(dtype_arg, "arange");
-        nb::handle b = stop, a = start;
-        if (stop.is_none()) {
-          if (start.is_none()) throw mx::type_error("[arange] Expected at least a stop value.");
-          b = start;
-          a = nb::handle();
-        }
-        auto num = [](nb::handle v, const char* name) {
-          if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) || PyIndex_Check(v.ptr()) ||
-              PyNumber_Check(v.ptr())) {
-            if (!PyComplex_Check(v.ptr())) return nb::cast<double>(v);
-          }
-          throw mx::type_error(std::string("[arange] Expected ") + name +
-                               " to be an int or a float, but got " + arg_type_name(v) + ".");
-        };
-        bool ints = is_int_like(b) && (!a.is_valid() || is_int_like(a)) && is_int_like(step);
-        double lo = a.is_valid() && !a.is_none() ? num(a, "start") : 0.0;
-        double hi = num(b, a.is_valid() ? "stop" : "start");
-        double st = step.is_none() ? 1.0 : num(step, "step");
-        return mx::arange(lo, hi, st, dtype.value_or(ints ? mx::int32 : mx::float32), s);
-      }, "start"_a = nb::none(), "stop"_a = nb::none(), "step"_a = nb::none(),
+  // arange(start, stop[, step]) and arange(stop[, step]), two overloads as in the reference:
+  // a start given by keyword needs a stop (arange(start=1, step=2) is a TypeError).
+  def_op(m, "arange", [](nb::handle start, nb::handle stop, nb::handle step, std::optional<DtypeArg> dtype,
+                         mx::StreamOrDevice s) {
+        if (stop.is_none()) return arange_impl(nb::handle(), start, step, dtype, s, "start");
+        return arange_impl(start, stop, step, dtype, s);
+      }, "start"_a, "stop"_a.none(), "step"_a.none() = nb::none(),
       "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      nb::sig("def arange(start: int | float, stop: int | float | None = None, "
+      nb::sig("def arange(start: int | float, stop: int | float | None, "
               "step: int | float | None = None, dtype: Dtype | None = None, *, "
               "stream: Stream | Device | None = None) -> array"),
       "Evenly spaced values in the half-open interval [start, stop).\n\n"
@@ -207,12 +266,17 @@ void init_ops(nb::module_& m) {
       "    stop (int or float, optional): The end of the interval, not included.\n"
       "    step (int or float, optional): The spacing between values. Default: 1.\n"
       "    dtype (Dtype, optional): The element type. Default: int32 when every bound is\n"
-      "        an int, else float32.\n"
+      "        an int (int64 when one of them does not fit int32), else float32.\n"
       "    stream (Stream or Device, optional): Where to compute. Default: the default stream.\n\n"
       "Returns:\n"
       "    array: A 1-D array of ceil((stop - start) / step) values.\n\n"
       "Example:\n"
       "    >>> mx.arange(0, 1, 0.25)  # array([0, 0.25, 0.5, 0.75], dtype=float32)");
+  def_op(m, "arange", [](nb::handle stop, nb::handle step, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
+        return arange_impl(nb::handle(), stop, step, dtype, s);
+      }, "stop"_a, "step"_a.none() = nb::none(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def arange(stop: int | float, step: int | float | None = None, dtype: Dtype | None = None, *, "
+              "stream: Stream | Device | None = None) -> array"));
   def_op(m, "linspace", [](double start, double stop, std::optional<int> num, bool endpoint,
                        std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         int n = num.value_or(50);

@@ -23,10 +23,22 @@ mx::array scatter_value(const mx::array& a, nb::handle v) {
   return mx::astype(to_array(v), a.dtype());
 }
 
-mx::array at_apply(const ArrayAt& at, nb::handle v, mx::ScatterReduce r) {
+void check_indexed(const ArrayAt& at) {
   if (!at.index.is_valid())
     throw std::invalid_argument("[ArrayAt] Index the array first: x.at[index].add(value).");
+}
+
+mx::array at_apply(const ArrayAt& at, nb::handle v, mx::ScatterReduce r) {
+  check_indexed(at);
   return scatter_item(at.a, at.index, scatter_value(at.a, v), r);
+}
+
+// The value of subtract / divide with its own dtype (a scalar takes the array's, weakly;
+// into a bool array a number keeps its own, as in the reference), promoted with the array's:
+// the negation or reciprocal is computed in that type before the cast to the array's dtype.
+mx::array promoted_value(const mx::array& a, nb::handle v) {
+  mx::array val = (is_scalar(v) && a.dtype() != mx::bool_) ? weak_scalar(v, a.dtype()) : to_array(v);
+  return mx::astype(val, mx::promote_types(a.dtype(), val.dtype()));
 }
 
 mx::array indices_arg(nb::handle v) {
@@ -49,7 +61,8 @@ void init_ops_indexing(nb::module_& m) {
            "broadcast to the indexed shape) added at the index; repeated positions add up.\n\n"
            "Example: ``mx.zeros(3).at[mx.array([0, 0])].add(1.0)`` is ``[2, 0, 0]``.")
       .def("subtract", [](const ArrayAt& at, nb::handle v) {
-        mx::array val = scatter_value(at.a, v);
+        check_indexed(at);
+        mx::array val = promoted_value(at.a, v);
         return scatter_item(at.a, at.index, mx::negative(val), mx::ScatterReduce::Add);
       }, "value"_a,
            "subtract(value)\n\nA copy of the array with ``value`` subtracted at the index; repeated positions\n"
@@ -59,11 +72,12 @@ void init_ops_indexing(nb::module_& m) {
            "multiply(value)\n\nA copy of the array multiplied by ``value`` at the index; repeated positions\n"
            "multiply repeatedly.")
       .def("divide", [](const ArrayAt& at, nb::handle v) {
-        mx::array val = scatter_value(at.a, v);
-        // Integers: the reciprocal in floating point, cast back (as the reference).
-        mx::array recip = mx::issubdtype(at.a.dtype(), mx::DtypeCategory::inexact)
-                              ? mx::divide(mx::ones_like(val), val)
-                              : mx::divide(mx::array(1.0f), val);
+        check_indexed(at);
+        mx::array val = promoted_value(at.a, v);
+        // The reciprocal in floating point (complex for a complex value: into a real array
+        // the real part of the quotient is kept), cast back (as the reference).
+        if (!mx::issubdtype(val.dtype(), mx::DtypeCategory::inexact)) val = mx::astype(val, mx::float32);
+        mx::array recip = mx::divide(mx::ones_like(val), val);
         return scatter_item(at.a, at.index, recip, mx::ScatterReduce::Prod);
       }, "value"_a,
            "divide(value)\n\nA copy of the array divided by ``value`` at the index (multiplied by its\n"
@@ -155,6 +169,9 @@ void init_ops_indexing(nb::module_& m) {
       "    the array raises IndexError when evaluated.");
 
   def_op(m, "nonzero", [](const mx::array& a) {
+        if (a.ndim() == 0)
+          throw std::invalid_argument("[nonzero] Calling nonzero on 0-d arrays is not allowed; use "
+                                      "mx.atleast_1d(a) first (as NumPy).");
         std::vector<mx::array> c = nonzero_coords(a, "nonzero");
         nb::list out;
         for (auto& x : c) out.append(nb::cast(x));

@@ -2,6 +2,7 @@
 // searchsorted and unique.
 #include <nanobind/stl/string.h>
 
+#include <cstdint>
 #include <string>
 
 #include "mlx_core/ops/sort.h"
@@ -188,6 +189,21 @@ Example:
                      bool return_counts, nb::object fill_value, mx::StreamOrDevice s) -> nb::object {
         std::optional<mx::array> fill;
         if (!fill_value.is_none()) fill = to_array(fill_value);
+        if (fill && PyLong_Check(fill_value.ptr()) && !PyBool_Check(fill_value.ptr()) &&
+            mx::is_integral(a.dtype()) && a.dtype() != mx::bool_) {
+          // A Python int fill value must fit an integer array's dtype (ValueError as the
+          // reference; NumPy raises OverflowError).
+          int bits = static_cast<int>(a.itemsize()) * 8;
+          bool u = mx::is_unsigned(a.dtype());
+          nb::object lo = nb::steal(u ? PyLong_FromLong(0) : PyLong_FromLongLong(bits == 64 ? INT64_MIN : -(int64_t(1) << (bits - 1))));
+          nb::object hi = nb::steal(u ? PyLong_FromUnsignedLongLong(bits == 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1)
+                                      : PyLong_FromLongLong(static_cast<int64_t>((uint64_t(1) << (bits - 1)) - 1)));
+          if (PyObject_RichCompareBool(fill_value.ptr(), lo.ptr(), Py_LT) == 1 ||
+              PyObject_RichCompareBool(fill_value.ptr(), hi.ptr(), Py_GT) == 1) {
+            throw std::invalid_argument("[unique] Converting " + nb::cast<std::string>(nb::str(fill_value)) +
+                                        " to " + mx::dtype_name(a.dtype()) + " would result in overflow.");
+          }
+        }
         std::vector<mx::array> r;
         if (size) {
           r = mx::unique(a, *size, fill, s);
@@ -222,8 +238,8 @@ Example:
               "stream: Stream | Device | None = None) -> array | tuple[array, ...]"),
       R"(Return the sorted unique elements of the flattened array.
 
-Elements compare as in :func:`sort`: -0.0 equals 0.0, and each NaN is its own unique
-element (NaNs come last).
+Elements compare as in :func:`sort`: -0.0 equals 0.0, and all NaNs count as one unique
+element, placed last (as ``numpy.unique``'s ``equal_nan=True``).
 
 With ``size`` the output has exactly ``size`` entries whatever the values of ``a`` (so
 ``a`` is not evaluated, and the op works inside ``vmap`` and ``grad``). Entries past the

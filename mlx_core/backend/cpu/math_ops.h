@@ -297,6 +297,20 @@ struct MultiplyOp {
   }
 };
 
+// One step of a running product (prod, cumprod): as MultiplyOp, except that a complex
+// accumulator still holding the identity (1, 0) returns the factor unchanged, so that the
+// identity a product starts from cannot turn an infinite component into NaN: the product of
+// [inf + 1j] is inf + 1j, as in NumPy, whose products start from the first element.
+struct ProductStepOp {
+  template <typename T>
+  T operator()(T acc, T b) const {
+    if constexpr (is_cplx<T>) {
+      if (acc.real() == 1.0f && acc.imag() == 0.0f) return b;
+    }
+    return MultiplyOp{}(acc, b);
+  }
+};
+
 struct DivideOp {
   template <typename T>
   T operator()(T a, T b) const {
@@ -354,7 +368,8 @@ struct PowerOp {
     if constexpr (std::is_same_v<T, bool>) return a || !b;
     else if constexpr (std::is_integral_v<T>) {
       if constexpr (std::is_signed_v<T>) {
-        if (b < 0) return (a == 1) ? T(1) : (a == -1 ? (b % 2 ? T(-1) : T(1)) : T(0));
+        // A negative exponent gives 0 for every base, as in the reference (NumPy raises).
+        if (b < 0) return T(0);
       }
       wrap_t<T> result = 1, base = static_cast<wrap_t<T>>(a);
       std::make_unsigned_t<T> e = static_cast<std::make_unsigned_t<T>>(b);

@@ -49,7 +49,7 @@ struct ProdReducer {
   Acc load(T v) const { return static_cast<Acc>(v); }
   Acc operator()(Acc a, Acc b) const {
     if constexpr (std::is_integral_v<Acc> && !std::is_same_v<Acc, bool>) return a * b;
-    else return cpu::MultiplyOp{}(a, b);
+    else return cpu::ProductStepOp{}(a, b);
   }
   T store(Acc a) const { return static_cast<T>(a); }
 };
@@ -141,6 +141,12 @@ typename R::Acc reduce_run(const T* s, int64_t n, const R& r) {
     return extreme_contiguous<T, true>(s, n);
   } else if constexpr (is_real && std::is_same_v<R, MinReducer<T>>) {
     return extreme_contiguous<T, false>(s, n);
+  } else if constexpr (std::is_same_v<T, complex64_t> && std::is_same_v<R, ProdReducer<T>>) {
+    // Complex products in element order (as NumPy's): with infinities the order decides
+    // between inf and NaN components.
+    Acc acc = r.init();
+    for (int64_t i = 0; i < n; ++i) acc = r(acc, r.load(s[i]));
+    return acc;
   } else {
     // Independent accumulators let the compiler keep several vector registers busy.
     constexpr int W = 16;

@@ -1,7 +1,8 @@
 // Kernels of Scan. The input is viewed as [outer, n, inner] (scanned axis in the middle):
 // with inner == 1 each row is scanned on its own, rows split over the thread pool; otherwise
 // a tile of the inner axis is carried along the scanned axis, reading memory in order.
-// float16 / bfloat16 sums, products and log-add-exps accumulate in float32.
+// float16 / bfloat16 sums, products and log-add-exps compute each step in float32 and round
+// it to the dtype, as NumPy's accumulate does (cumsum of [2048, 1, 1] in float16 stays 2048).
 #include <cmath>
 #include <complex>
 #include <limits>
@@ -22,18 +23,25 @@ namespace {
 template <typename T>
 using wide_t = std::conditional_t<is_half_v<T>, float, T>;
 
+// A step's result rounded to T (float16 / bfloat16), kept in the wide accumulator type.
+template <typename T>
+wide_t<T> round_step(wide_t<T> v) {
+  if constexpr (is_half_v<T>) return static_cast<wide_t<T>>(static_cast<T>(v));
+  else return v;
+}
+
 template <typename T>
 struct SumScan {
   using Acc = wide_t<T>;
   Acc init() const { return Acc(0); }
-  Acc operator()(Acc a, Acc b) const { return cpu::AddOp{}(a, b); }
+  Acc operator()(Acc a, Acc b) const { return round_step<T>(cpu::AddOp{}(a, b)); }
 };
 
 template <typename T>
 struct ProdScan {
   using Acc = wide_t<T>;
   Acc init() const { return Acc(1); }
-  Acc operator()(Acc a, Acc b) const { return cpu::MultiplyOp{}(a, b); }
+  Acc operator()(Acc a, Acc b) const { return round_step<T>(cpu::ProductStepOp{}(a, b)); }
 };
 
 template <typename T>
@@ -69,7 +77,7 @@ struct LogAddExpScan {
       if (a != a || b != b) return a + b;
       Acc hi = a > b ? a : b, lo = a > b ? b : a;
       if (std::isinf(hi)) return hi; // both -inf, or +inf
-      return hi + std::log1p(std::exp(lo - hi));
+      return round_step<T>(hi + std::log1p(std::exp(lo - hi)));
     }
   }
 };

@@ -32,17 +32,29 @@ struct ProdOp {
     else d = static_cast<T>(d * u);
   }
 };
-// NaN wins in maximum and minimum, as in NumPy's maximum.at.
+// As the element-wise maximum and minimum: NaN wins (as in NumPy's maximum.at), complex
+// numbers compare lexicographically (real part, then imaginary part).
+template <typename T>
+bool is_nan_elem(const T& v) {
+  if constexpr (std::is_same_v<T, complex64_t>) return v.real() != v.real() || v.imag() != v.imag();
+  else return !(v == v);
+}
+template <typename T>
+bool less_elem(const T& a, const T& b) {
+  if constexpr (std::is_same_v<T, complex64_t>)
+    return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+  else return a < b;
+}
 struct MaxOp {
   template <typename T>
   static void apply(T& d, const T& u) {
-    if (!(d != d) && !(d >= u)) d = u;
+    if (!is_nan_elem(d) && (is_nan_elem(u) || less_elem(d, u))) d = u;
   }
 };
 struct MinOp {
   template <typename T>
   static void apply(T& d, const T& u) {
-    if (!(d != d) && !(d <= u)) d = u;
+    if (!is_nan_elem(d) && (is_nan_elem(u) || less_elem(u, d))) d = u;
   }
 };
 
@@ -120,13 +132,7 @@ void scatter_typed(const std::vector<array>& idx, const array& upd, const std::v
 template <typename Op>
 void scatter_reduce(Dtype dt, const std::vector<array>& idx, const array& upd, const std::vector<int>& axes,
                     array& out) {
-  dispatch_dtype(dt, [&]<typename T>(T) {
-    if constexpr (std::is_same_v<T, complex64_t> && (std::is_same_v<Op, MaxOp> || std::is_same_v<Op, MinOp>)) {
-      throw std::invalid_argument("[scatter] Maximum and minimum are not supported for complex64.");
-    } else {
-      scatter_typed<Op, T>(idx, upd, axes, out);
-    }
-  });
+  dispatch_dtype(dt, [&]<typename T>(T) { scatter_typed<Op, T>(idx, upd, axes, out); });
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // Kernel of Unique: a stable index sort of each run along the last axis, then one walk over
-// the groups of equal keys. NaNs are never equal to each other (each is its own group); -0 equals 0.
+// the groups of equal keys. All NaNs form one group (they sort last), as numpy.unique's
+// equal_nan=True; -0 equals 0.
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
@@ -51,8 +52,11 @@ void unique_kernel(const array& x_in, std::vector<array>& outs, int64_t size) {
         cpu::order_run<T>(xs, 1, n, -1, a, b, [&](int64_t pos, const typename I::Item& it) { res[pos] = it; });
         int64_t start = 0;
         for (int64_t j = 1; j <= n; ++j) {
-          // Group [start, j) ends before a new key or a NaN.
-          if (j < n && I::key(res[j]) == I::key(res[j - 1]) && !is_nan(xs[I::index(res[j])])) continue;
+          // Group [start, j) ends before a new key; NaNs (of any payload) share one group.
+          if (j < n) {
+            bool nan_j = is_nan(xs[I::index(res[j])]), nan_prev = is_nan(xs[I::index(res[j - 1])]);
+            if (nan_j ? nan_prev : (!nan_prev && I::key(res[j]) == I::key(res[j - 1]))) continue;
+          }
           if (groups < size) {
             is[groups] = I::index(res[start]);
             cs[groups] = static_cast<int32_t>(j - start);
