@@ -1,0 +1,286 @@
+// Kernels of the samplers' private primitives (SamplerMath, RandIntBits, CategoricalCdf): the
+// float arithmetic of the reference's samplers, step for step, so that a key gives its bits.
+// This file is built with -ffp-contract=off (CMakeLists.txt): a multiply-add is fused only
+// where std::fma is written, as in the reference.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
+#include "mlx_core/primitives/random.h"
+
+namespace mlx::core {
+
+namespace {
+
+using random::detail::SamplerFn;
+
+// erfinv of a float: N. Juffa's single-precision approximation (two minimax polynomials in
+// t = log(1 - a^2), split at |t| = 6.125), the one the reference evaluates.
+inline float erfinv_f(float a) {
+  float t = std::log(std::fma(a, 0.0f - a, 1.0f));
+  float p;
+  if (std::fabs(t) > 6.125f) {
+    p = 3.03697567e-10f;
+    p = std::fma(p, t, 2.93243101e-8f);
+    p = std::fma(p, t, 1.22150334e-6f);
+    p = std::fma(p, t, 2.84108955e-5f);
+    p = std::fma(p, t, 3.93552968e-4f);
+    p = std::fma(p, t, 3.02698812e-3f);
+    p = std::fma(p, t, 4.83185798e-3f);
+    p = std::fma(p, t, -2.64646143e-1f);
+    p = std::fma(p, t, 8.40016484e-1f);
+  } else {
+    p = 5.43877832e-9f;
+    p = std::fma(p, t, 1.43285448e-7f);
+    p = std::fma(p, t, 1.22774793e-6f);
+    p = std::fma(p, t, 1.12963626e-7f);
+    p = std::fma(p, t, -5.61530760e-5f);
+    p = std::fma(p, t, -1.47697632e-4f);
+    p = std::fma(p, t, 2.31468678e-3f);
+    p = std::fma(p, t, 1.15392581e-2f);
+    p = std::fma(p, t, -2.32015476e-1f);
+    p = std::fma(p, t, 8.86226892e-1f);
+  }
+  return a * p;
+}
+
+// exp of a float as the reference computes it: 2^(x log2 e) split into a rounded integer part
+// (put into the exponent bits) and a fraction in [-1/2, 1/2] (a degree-6 polynomial);
+// 0 below -88, inf above 88.
+inline float exp_f(float x) {
+  if (std::isnan(x)) return x;
+  if (x > 88.0f) return std::numeric_limits<float>::infinity();
+  if (x < -88.0f) return 0.0f;
+  float y = x * 1.442695f;
+  float ipart = std::floor(y + 0.5f);
+  float f = y - ipart;
+  float p = 1.535336188319500e-4f;
+  p = std::fma(p, f, 1.339887440266574e-3f);
+  p = std::fma(p, f, 9.618437357674640e-3f);
+  p = std::fma(p, f, 5.550332471162809e-2f);
+  p = std::fma(p, f, 2.402264791363012e-1f);
+  p = std::fma(p, f, 6.931472028550421e-1f);
+  p = std::fma(p, f, 1.0f);
+  int32_t e = (static_cast<int32_t>(ipart) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &e, 4);
+  return scale * p;
+}
+
+// erf of a float as the reference computes it: Abramowitz and Stegun 7.1.26 with exp_f.
+inline float erf_f(float v) {
+  float t = 1.0f / std::fma(0.3275911f, std::fabs(v), 1.0f);
+  float r = std::fma(1.061405429f, t, -1.453152027f);
+  r = std::fma(r, t, 1.421413741f);
+  r = std::fma(r, t, -0.284496736f);
+  r = std::fma(r, t, 0.254829592f);
+  float e = -exp_f(-v * v);
+  float res = std::fma(e * t, r, 1.0f);
+  return v > 0 ? res : -res;
+}
+
+// y = f(x) over [b, e) in float32, rounded to T (the clones put the fma in one instruction).
+template <typename T, typename F>
+MLX_SIMD_CLONES void map_chunk(const T* x, T* y, int64_t b, int64_t e, F f) {
+  for (int64_t i = b; i < e; ++i) y[i] = T(f(static_cast<float>(x[i])));
+}
+
+template <typename T, typename F>
+void map_values(const T* x, T* y, int64_t n, F f) {
+  cpu::parallel_for(n, [&](int64_t b, int64_t e) { map_chunk(x, y, b, e, f); }, 1 << 13);
+}
+
+template <typename T>
+void sampler_math(SamplerFn fn, const T* x, T* y, int64_t n) {
+  switch (fn) {
+    case SamplerFn::Erfinv: return map_values(x, y, n, [](float v) { return erfinv_f(v); });
+    case SamplerFn::Log: return map_values(x, y, n, [](float v) { return std::log(v); });
+    case SamplerFn::Log1p: return map_values(x, y, n, [](float v) { return std::log1p(v); });
+    case SamplerFn::Erf: return map_values(x, y, n, [](float v) { return erf_f(v); });
+  }
+}
+
+// ---- randint ----
+
+using i128 = __int128;
+
+// A bound as the kernel reads it (int64, uint64 or double storage).
+template <typename B>
+struct Bounds {
+  const B* lo;
+  const B* hi;
+  const B* hm1;
+  bool lo_scalar, hi_scalar, hm1_scalar;
+};
+
+inline float unit_float(uint32_t w) {
+  float u = static_cast<float>(w) / 4294967295.0f;
+  return u < 0x1.fffffep-1f ? u : 0x1.fffffep-1f;
+}
+
+// Whether an integral value lies in [lo, hi].
+inline bool within(i128 v, i128 lo, i128 hi) { return v >= lo && v <= hi; }
+
+// An integer bound's exact value; a float bound's value rounded toward -inf / +inf or cut
+// toward zero (as astype does), clamped to +-2^100 (beyond every dtype).
+inline i128 as_int(int64_t v, int) { return v; }
+inline i128 as_int(uint64_t v, int) { return static_cast<i128>(v); }
+inline i128 as_int(double v, int mode) {
+  constexpr double big = 0x1p100;
+  if (std::isnan(v)) return 0;
+  double r = mode < 0 ? std::floor(v) : mode > 0 ? std::ceil(v) : std::trunc(v);
+  r = std::clamp(r, -big, big);
+  return static_cast<i128>(r);
+}
+
+template <typename T, typename B>
+void randint_kernel(const uint32_t* w, const uint32_t* w2, const Bounds<B>& bd, T* out, int64_t n) {
+  constexpr bool is_bool = std::is_same_v<T, bool>;
+  const i128 tmin = is_bool ? 0 : static_cast<i128>(std::numeric_limits<T>::min());
+  const i128 tmax = is_bool ? 1 : static_cast<i128>(std::numeric_limits<T>::max());
+  constexpr i128 small = i128(1) << 24;
+  cpu::parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      B lo = bd.lo[bd.lo_scalar ? 0 : i], hi = bd.hi[bd.hi_scalar ? 0 : i], hm1 = bd.hm1[bd.hm1_scalar ? 0 : i];
+      i128 lo_t = as_int(lo, 0), hm1_t = as_int(hm1, 0);
+      bool finite = std::is_integral_v<B> || (std::isfinite(double(lo)) && std::isfinite(double(hi)));
+      i128 r;
+      if (finite && as_int(lo, -1) >= -small && as_int(hi, 1) <= small && as_int(lo, 1) <= small &&
+          as_int(hi, -1) >= -small && within(lo_t, tmin, tmax) && within(hm1_t, tmin, tmax)) {
+        // The reference's arithmetic: a float32 uniform between the bounds, its floor,
+        // clamped to [low, high - 1] as integers of the dtype.
+        float lf = static_cast<float>(lo), hf = static_cast<float>(hi);
+        float t = std::floor((hf - lf) * unit_float(w[i]) + lf);
+        r = std::max(std::min(static_cast<i128>(t), hm1_t), lo_t);
+      } else {
+        // Exactly: the integers of [low, high) within the dtype's range.
+        i128 first = std::clamp(as_int(lo, 1), tmin, tmax);
+        i128 last = std::clamp(std::is_integral_v<B> ? as_int(hi, 0) - 1 : as_int(hi, 1) - 1, tmin, tmax);
+        if (std::is_floating_point_v<B> && (std::isnan(double(lo)) || std::isnan(double(hi)))) last = first - 1;
+        if (last < first) {
+          r = first;
+        } else {
+          using u128 = unsigned __int128;
+          u128 count = static_cast<u128>(last - first) + 1;
+          if (count <= (u128(1) << 32) || w2 == nullptr) {
+            r = first + static_cast<i128>((count * w[i]) >> 32);
+          } else {
+            // More than 2**32 integers (64-bit dtypes): 64 random bits, the second word on top.
+            u128 x = (static_cast<u128>(w2[i]) << 32) | w[i];
+            r = first + static_cast<i128>((count * x) >> 64);
+          }
+        }
+      }
+      if constexpr (is_bool) {
+        out[i] = r != 0;
+      } else {
+        out[i] = static_cast<T>(r);
+      }
+    }
+  }, 1 << 13);
+}
+
+// ---- categorical ----
+
+// The exclusive running sum of softmax(x), every step in float32 as the reference computes
+// it: exp_f(x - max), their sum in order, times the sum's reciprocal.
+void softmax_cdf(const float* x, int64_t c, std::vector<float>& cdf) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < c; ++j) m = std::max(m, x[j]);
+  cdf.resize(c);
+  float s = 0.0f;
+  for (int64_t j = 0; j < c; ++j) {
+    cdf[j] = exp_f(x[j] - m);
+    s += cdf[j];
+  }
+  float inv = 1.0f / s;
+  float acc = 0.0f;
+  for (int64_t j = 0; j < c; ++j) {
+    float p = cdf[j] * inv;
+    cdf[j] = acc;
+    acc += p;
+  }
+}
+
+} // namespace
+
+void SamplerMath::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  if (out.size() == 0) return;
+  const array& in0 = inputs[0];
+  array x = in0.flags().row_contiguous ? in0 : cpu::contiguous_copy(in0, in0.dtype());
+  cpu::get_command_encoder(stream()).dispatch([x, out, fn = fn_]() mutable {
+    int64_t n = static_cast<int64_t>(out.size());
+    switch (out.dtype().val) {
+      case Dtype::Val::float32: return sampler_math(fn, x.data<float>(), out.data<float>(), n);
+      case Dtype::Val::float16: return sampler_math(fn, x.data<float16_t>(), out.data<float16_t>(), n);
+      case Dtype::Val::bfloat16: return sampler_math(fn, x.data<bfloat16_t>(), out.data<bfloat16_t>(), n);
+      default: throw std::invalid_argument("[SamplerMath] Expected a real floating point input.");
+    }
+  });
+}
+
+void RandIntBits::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  if (out.size() == 0) return;
+  auto contiguous = [](const array& a) {
+    return a.flags().row_contiguous ? a : cpu::contiguous_copy(a, a.dtype());
+  };
+  array w = contiguous(inputs[0]), lo = contiguous(inputs[1]), hi = contiguous(inputs[2]),
+        hm1 = contiguous(inputs[3]);
+  array w2 = inputs.size() > 4 ? contiguous(inputs[4]) : w;
+  bool has_w2 = inputs.size() > 4;
+  cpu::get_command_encoder(stream()).dispatch([w, w2, has_w2, lo, hi, hm1, out]() mutable {
+    int64_t n = static_cast<int64_t>(out.size());
+    cpu::dispatch_dtype(lo.dtype(), [&]<typename B>(B) {
+      if constexpr (std::is_same_v<B, int64_t> || std::is_same_v<B, uint64_t> || std::is_same_v<B, double>) {
+        Bounds<B> bd{lo.data<B>(), hi.data<B>(), hm1.data<B>(), lo.size() == 1, hi.size() == 1, hm1.size() == 1};
+        cpu::dispatch_dtype(out.dtype(), [&]<typename T>(T) {
+          if constexpr (std::is_integral_v<T>) {
+            randint_kernel<T, B>(w.data<uint32_t>(), has_w2 ? w2.data<uint32_t>() : nullptr, bd, out.data<T>(), n);
+          } else {
+            throw std::invalid_argument("[randint] Expected an integer output dtype.");
+          }
+        });
+      } else {
+        throw std::invalid_argument("[randint] Expected int64, uint64 or float64 bounds.");
+      }
+    });
+  });
+}
+
+void CategoricalCdf::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  if (out.size() == 0) return;
+  auto contiguous = [](const array& a) {
+    return a.flags().row_contiguous ? a : cpu::contiguous_copy(a, a.dtype());
+  };
+  array logits = contiguous(inputs[0]), u = contiguous(inputs[1]);
+  cpu::get_command_encoder(stream()).dispatch([logits, u, out]() mutable {
+    int64_t rows = logits.shape(0), c = logits.shape(1), m = u.shape(1);
+    const float* x = logits.data<float>();
+    cpu::parallel_for(rows, [&](int64_t b, int64_t e) {
+      std::vector<float> cdf;
+      for (int64_t r = b; r < e; ++r) {
+        softmax_cdf(x + r * c, c, cdf);
+        const float* ur = u.data<float>() + r * m;
+        uint32_t* o = out.data<uint32_t>() + r * m;
+        for (int64_t i = 0; i < m; ++i) {
+          // The last category whose exclusive running sum is below u.
+          int64_t k = (std::lower_bound(cdf.begin(), cdf.end(), ur[i]) - cdf.begin()) - 1;
+          o[i] = static_cast<uint32_t>(k < 0 ? 0 : k);
+        }
+      }
+    }, 1);
+  });
+}
+
+} // namespace mlx::core
