@@ -168,7 +168,7 @@ array bernoulli(const array& p, const std::optional<Shape>& shape, const std::op
 array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key_in, StreamOrDevice s) {
   using detail::SamplerFn;
   array u = uniform(array(0.0f), array(1.0f), shape, dtype, key_in, s);
-  return negative(detail::sampler_math(negative(detail::sampler_math(u, SamplerFn::Log, s), s), SamplerFn::Log, s), s);
+  return detail::sampler_math(u, SamplerFn::Gumbel, s);
 }
 
 array categorical(const array& logits, int axis, const std::optional<Shape>& shape,

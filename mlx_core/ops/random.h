@@ -74,7 +74,8 @@ namespace detail {
 
 // The functions the samplers evaluate, computed as the reference's samplers compute them
 // (its float32 formulas), which the public erfinv/log/log1p/erf are more accurate than.
-enum class SamplerFn { Erfinv, Log, Log1p, Erf };
+// Gumbel: -log(-log(u)), each log rounded to u's dtype; Laplace: sign(u) * log1p(-|u|).
+enum class SamplerFn { Erfinv, Log, Log1p, Erf, Gumbel, Laplace };
 // fn(x) for a float32, float16 or bfloat16 x (the half types through float32).
 array sampler_math(const array& x, SamplerFn fn, StreamOrDevice s = {});
 

@@ -164,8 +164,7 @@ array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std
   // sign(u) * log1p(-|u|) for u uniform in (-1, 1), in float32, cast to dtype, then
   // scale * x + loc in dtype.
   array u = uniform(array(kAboveMinusOne), array(1.0f), shape, float32, key, s);
-  array x = multiply(sign(u, s), sampler_math(negative(abs(u, s), s), SamplerFn::Log1p, s), s);
-  x = astype(x, dtype, s);
+  array x = astype(sampler_math(u, SamplerFn::Laplace, s), dtype, s);
   return add(multiply(x, array(scale, dtype), s), array(loc, dtype), s);
 }
 

@@ -105,6 +105,13 @@ void sampler_math(SamplerFn fn, const T* x, T* y, int64_t n) {
     case SamplerFn::Log: return map_values(x, y, n, [](float v) { return std::log(v); });
     case SamplerFn::Log1p: return map_values(x, y, n, [](float v) { return std::log1p(v); });
     case SamplerFn::Erf: return map_values(x, y, n, [](float v) { return erf_f(v); });
+    case SamplerFn::Gumbel:
+      return map_values(x, y, n, [](float v) { return -std::log(static_cast<float>(T(-std::log(v)))); });
+    case SamplerFn::Laplace:
+      return map_values(x, y, n, [](float v) {
+        float m = std::log1p(-std::fabs(v));
+        return v > 0 ? m : v < 0 ? -m : 0.0f * m;
+      });
   }
 }
 
@@ -141,49 +148,118 @@ inline i128 as_int(double v, int mode) {
   return static_cast<i128>(r);
 }
 
+using u128 = unsigned __int128;
+
+// How one pair of bounds is sampled: the reference's float32 formula, exactly from one word
+// or from two (more than 2**32 integers), or an empty range (low).
+struct RandIntPlan {
+  enum Kind { Reference, Word, TwoWords, Empty } kind;
+  float lf, range;     // Reference: low and high - low in float32
+  int64_t lo, top;     // Reference: the clamp, low and high - 1 in the dtype
+  uint64_t first;      // Word, TwoWords, Empty: the first integer (two's complement bits)
+  u128 count;          // Word, TwoWords: how many integers
+};
+
 template <typename T, typename B>
-void randint_kernel(const uint32_t* w, const uint32_t* w2, const Bounds<B>& bd, T* out, int64_t n) {
+RandIntPlan make_plan(B lo, B hi, B hm1) {
   constexpr bool is_bool = std::is_same_v<T, bool>;
   const i128 tmin = is_bool ? 0 : static_cast<i128>(std::numeric_limits<T>::min());
   const i128 tmax = is_bool ? 1 : static_cast<i128>(std::numeric_limits<T>::max());
   constexpr i128 small = i128(1) << 24;
+  RandIntPlan p{};
+  i128 lo_t = as_int(lo, 0), hm1_t = as_int(hm1, 0);
+  bool finite = std::is_integral_v<B> || (std::isfinite(double(lo)) && std::isfinite(double(hi)));
+  if (finite && as_int(lo, -1) >= -small && as_int(hi, 1) <= small && as_int(lo, 1) <= small &&
+      as_int(hi, -1) >= -small && within(lo_t, tmin, tmax) && within(hm1_t, tmin, tmax)) {
+    // The reference's arithmetic: a float32 uniform between the bounds, its floor, clamped to
+    // [low, high - 1] as integers of the dtype.
+    p.kind = RandIntPlan::Reference;
+    p.lf = static_cast<float>(lo);
+    p.range = static_cast<float>(hi) - p.lf;
+    p.lo = static_cast<int64_t>(lo_t);
+    p.top = static_cast<int64_t>(hm1_t);
+    return p;
+  }
+  // Exactly: the integers of [low, high) within the dtype's range.
+  i128 first = std::clamp(as_int(lo, 1), tmin, tmax);
+  i128 last = std::clamp(std::is_integral_v<B> ? as_int(hi, 0) - 1 : as_int(hi, 1) - 1, tmin, tmax);
+  if (std::is_floating_point_v<B> && (std::isnan(double(lo)) || std::isnan(double(hi)))) last = first - 1;
+  p.first = static_cast<uint64_t>(first);
+  if (last < first) {
+    p.kind = RandIntPlan::Empty;
+    return p;
+  }
+  p.count = static_cast<u128>(last - first) + 1;
+  p.kind = p.count <= (u128(1) << 32) ? RandIntPlan::Word : RandIntPlan::TwoWords;
+  return p;
+}
+
+inline int64_t reference_sample(float lf, float range, int64_t lo, int64_t top, uint32_t w) {
+  int64_t v = static_cast<int64_t>(std::floor(range * unit_float(w) + lf));
+  v = v < top ? v : top;
+  return v > lo ? v : lo;
+}
+
+template <typename T>
+inline T to_out(uint64_t v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v != 0;
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
+// One sample by plan (w2: the second words, or null when the dtype has 32 bits or fewer).
+template <typename T>
+inline T sample(const RandIntPlan& p, const uint32_t* w, const uint32_t* w2, int64_t i) {
+  switch (p.kind) {
+    case RandIntPlan::Reference:
+      return to_out<T>(static_cast<uint64_t>(reference_sample(p.lf, p.range, p.lo, p.top, w[i])));
+    case RandIntPlan::Word:
+      return to_out<T>(p.first + static_cast<uint64_t>((p.count * w[i]) >> 32));
+    case RandIntPlan::TwoWords: {
+      // 64 random bits, the second word on top of the first.
+      u128 x = w2 ? (static_cast<u128>(w2[i]) << 32) | w[i] : static_cast<u128>(w[i]) << 32;
+      return to_out<T>(p.first + static_cast<uint64_t>((p.count * x) >> 64));
+    }
+    case RandIntPlan::Empty: return to_out<T>(p.first);
+  }
+  return T{};
+}
+
+// The common case, one pair of bounds for all: the plan's loop over [b, e).
+template <typename T>
+MLX_SIMD_CLONES void reference_run(float lf, float range, int64_t lo, int64_t top, const uint32_t* w, T* out,
+                                   int64_t b, int64_t e) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) out[i] = to_out<T>(static_cast<uint64_t>(reference_sample(lf, range, lo, top, w[i])));
+}
+template <typename T>
+MLX_SIMD_CLONES void word_run(uint64_t first, uint64_t count, const uint32_t* w, T* out, int64_t b, int64_t e) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) out[i] = to_out<T>(first + ((count * w[i]) >> 32));
+}
+
+template <typename T, typename B>
+void randint_kernel(const uint32_t* w, const uint32_t* w2, const Bounds<B>& bd, T* out, int64_t n) {
+  if (bd.lo_scalar && bd.hi_scalar && bd.hm1_scalar) {
+    RandIntPlan p = make_plan<T>(bd.lo[0], bd.hi[0], bd.hm1[0]);
+    cpu::parallel_for(n, [&](int64_t b, int64_t e) {
+      if (p.kind == RandIntPlan::Reference) {
+        reference_run(p.lf, p.range, p.lo, p.top, w, out, b, e);
+      } else if (p.kind == RandIntPlan::Word) {
+        word_run(p.first, static_cast<uint64_t>(p.count), w, out, b, e);
+      } else {
+        for (int64_t i = b; i < e; ++i) out[i] = sample<T>(p, w, w2, i);
+      }
+    }, 1 << 14);
+    return;
+  }
   cpu::parallel_for(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      B lo = bd.lo[bd.lo_scalar ? 0 : i], hi = bd.hi[bd.hi_scalar ? 0 : i], hm1 = bd.hm1[bd.hm1_scalar ? 0 : i];
-      i128 lo_t = as_int(lo, 0), hm1_t = as_int(hm1, 0);
-      bool finite = std::is_integral_v<B> || (std::isfinite(double(lo)) && std::isfinite(double(hi)));
-      i128 r;
-      if (finite && as_int(lo, -1) >= -small && as_int(hi, 1) <= small && as_int(lo, 1) <= small &&
-          as_int(hi, -1) >= -small && within(lo_t, tmin, tmax) && within(hm1_t, tmin, tmax)) {
-        // The reference's arithmetic: a float32 uniform between the bounds, its floor,
-        // clamped to [low, high - 1] as integers of the dtype.
-        float lf = static_cast<float>(lo), hf = static_cast<float>(hi);
-        float t = std::floor((hf - lf) * unit_float(w[i]) + lf);
-        r = std::max(std::min(static_cast<i128>(t), hm1_t), lo_t);
-      } else {
-        // Exactly: the integers of [low, high) within the dtype's range.
-        i128 first = std::clamp(as_int(lo, 1), tmin, tmax);
-        i128 last = std::clamp(std::is_integral_v<B> ? as_int(hi, 0) - 1 : as_int(hi, 1) - 1, tmin, tmax);
-        if (std::is_floating_point_v<B> && (std::isnan(double(lo)) || std::isnan(double(hi)))) last = first - 1;
-        if (last < first) {
-          r = first;
-        } else {
-          using u128 = unsigned __int128;
-          u128 count = static_cast<u128>(last - first) + 1;
-          if (count <= (u128(1) << 32) || w2 == nullptr) {
-            r = first + static_cast<i128>((count * w[i]) >> 32);
-          } else {
-            // More than 2**32 integers (64-bit dtypes): 64 random bits, the second word on top.
-            u128 x = (static_cast<u128>(w2[i]) << 32) | w[i];
-            r = first + static_cast<i128>((count * x) >> 64);
-          }
-        }
-      }
-      if constexpr (is_bool) {
-        out[i] = r != 0;
-      } else {
-        out[i] = static_cast<T>(r);
-      }
+      RandIntPlan p = make_plan<T>(bd.lo[bd.lo_scalar ? 0 : i], bd.hi[bd.hi_scalar ? 0 : i],
+                                   bd.hm1[bd.hm1_scalar ? 0 : i]);
+      out[i] = sample<T>(p, w, w2, i);
     }
   }, 1 << 13);
 }
