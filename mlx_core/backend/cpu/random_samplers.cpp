@@ -22,9 +22,16 @@ namespace {
 
 using random::detail::SamplerFn;
 
+// Inlined into the loops' clones, so that their fma is one instruction (not a libm call).
+#if defined(__GNUC__)
+#define MLX_SAMPLER_INLINE [[gnu::always_inline]] inline
+#else
+#define MLX_SAMPLER_INLINE inline
+#endif
+
 // erfinv of a float: N. Juffa's single-precision approximation (two minimax polynomials in
 // t = log(1 - a^2), split at |t| = 6.125), the one the reference evaluates.
-inline float erfinv_f(float a) {
+MLX_SAMPLER_INLINE float erfinv_f(float a) {
   float t = std::log(std::fma(a, 0.0f - a, 1.0f));
   float p;
   if (std::fabs(t) > 6.125f) {
@@ -55,7 +62,7 @@ inline float erfinv_f(float a) {
 // exp of a float as the reference computes it: 2^(x log2 e) split into a rounded integer part
 // (put into the exponent bits) and a fraction in [-1/2, 1/2] (a degree-6 polynomial);
 // 0 below -88, inf above 88.
-inline float exp_f(float x) {
+MLX_SAMPLER_INLINE float exp_f(float x) {
   if (std::isnan(x)) return x;
   if (x > 88.0f) return std::numeric_limits<float>::infinity();
   if (x < -88.0f) return 0.0f;
@@ -76,7 +83,7 @@ inline float exp_f(float x) {
 }
 
 // erf of a float as the reference computes it: Abramowitz and Stegun 7.1.26 with exp_f.
-inline float erf_f(float v) {
+MLX_SAMPLER_INLINE float erf_f(float v) {
   float t = 1.0f / std::fma(0.3275911f, std::fabs(v), 1.0f);
   float r = std::fma(1.061405429f, t, -1.453152027f);
   r = std::fma(r, t, 1.421413741f);
@@ -98,20 +105,39 @@ void map_values(const T* x, T* y, int64_t n, F f) {
   cpu::parallel_for(n, [&](int64_t b, int64_t e) { map_chunk(x, y, b, e, f); }, 1 << 13);
 }
 
+// The functions as inlinable function objects (T: the dtype each step rounds to).
+struct ErfinvOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const { return erfinv_f(v); }
+};
+struct LogOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const { return std::log(v); }
+};
+struct Log1pOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const { return std::log1p(v); }
+};
+struct ErfOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const { return erf_f(v); }
+};
+template <typename T>
+struct GumbelOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const { return -std::log(static_cast<float>(T(-std::log(v)))); }
+};
+struct LaplaceOp {
+  MLX_SAMPLER_INLINE float operator()(float v) const {
+    float m = std::log1p(-std::fabs(v));
+    return v > 0 ? m : v < 0 ? -m : 0.0f * m;
+  }
+};
+
 template <typename T>
 void sampler_math(SamplerFn fn, const T* x, T* y, int64_t n) {
   switch (fn) {
-    case SamplerFn::Erfinv: return map_values(x, y, n, [](float v) { return erfinv_f(v); });
-    case SamplerFn::Log: return map_values(x, y, n, [](float v) { return std::log(v); });
-    case SamplerFn::Log1p: return map_values(x, y, n, [](float v) { return std::log1p(v); });
-    case SamplerFn::Erf: return map_values(x, y, n, [](float v) { return erf_f(v); });
-    case SamplerFn::Gumbel:
-      return map_values(x, y, n, [](float v) { return -std::log(static_cast<float>(T(-std::log(v)))); });
-    case SamplerFn::Laplace:
-      return map_values(x, y, n, [](float v) {
-        float m = std::log1p(-std::fabs(v));
-        return v > 0 ? m : v < 0 ? -m : 0.0f * m;
-      });
+    case SamplerFn::Erfinv: return map_values(x, y, n, ErfinvOp{});
+    case SamplerFn::Log: return map_values(x, y, n, LogOp{});
+    case SamplerFn::Log1p: return map_values(x, y, n, Log1pOp{});
+    case SamplerFn::Erf: return map_values(x, y, n, ErfOp{});
+    case SamplerFn::Gumbel: return map_values(x, y, n, GumbelOp<T>{});
+    case SamplerFn::Laplace: return map_values(x, y, n, LaplaceOp{});
   }
 }
 
@@ -128,7 +154,7 @@ struct Bounds {
   bool lo_scalar, hi_scalar, hm1_scalar;
 };
 
-inline float unit_float(uint32_t w) {
+MLX_SAMPLER_INLINE float unit_float(uint32_t w) {
   float u = static_cast<float>(w) / 4294967295.0f;
   return u < 0x1.fffffep-1f ? u : 0x1.fffffep-1f;
 }
@@ -194,7 +220,7 @@ RandIntPlan make_plan(B lo, B hi, B hm1) {
   return p;
 }
 
-inline int64_t reference_sample(float lf, float range, int64_t lo, int64_t top, uint32_t w) {
+MLX_SAMPLER_INLINE int64_t reference_sample(float lf, float range, int64_t lo, int64_t top, uint32_t w) {
   int64_t v = static_cast<int64_t>(std::floor(range * unit_float(w) + lf));
   v = v < top ? v : top;
   return v > lo ? v : lo;
