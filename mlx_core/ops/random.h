@@ -49,8 +49,9 @@ array categorical(const array& logits, int axis = -1, const std::optional<Shape>
 
 // Samplers built on erf/erfinv/log1p, argsort and take (mlx_core/ops/random_dist.cpp).
 
-// Normal samples loc + scale * N(0, 1) (sqrt(2) erfinv of a uniform in (-1, 1), in float32,
-// cast to dtype); complex64 draws real and imaginary parts of variance 1/2.
+// Normal samples loc + scale * N(0, 1): erfinv of a float32 uniform in (-1, 1), cast to dtype,
+// times sqrt(2) * scale, plus loc, in dtype (the reference's order); complex64 takes erfinv
+// of pairs as its parts (each of variance 1/2), then scale and loc in complex64.
 array normal(const Shape& shape, Dtype dtype = float32, const std::optional<array>& loc = std::nullopt,
              const std::optional<array>& scale = std::nullopt, const std::optional<array>& key = std::nullopt,
              StreamOrDevice s = {});
@@ -74,8 +75,11 @@ namespace detail {
 
 // The functions the samplers evaluate, computed as the reference's samplers compute them
 // (its float32 formulas), which the public erfinv/log/log1p/erf are more accurate than.
-// Gumbel: -log(-log(u)), each log rounded to u's dtype; Laplace: sign(u) * log1p(-|u|).
-enum class SamplerFn { Erfinv, Log, Log1p, Erf, Gumbel, Laplace };
+// Gumbel: -log(-log(u)), each log rounded to u's dtype. The Open functions take a uniform u
+// in [0, 1) and first map it to (-1, 1) as the reference's uniform(above -1, 1) does
+// (u * (1 - a) + a, a the float above -1): ErfinvOpen is erfinv of that, LaplaceOpen
+// sign(v) * log1p(-|v|) of that v (float32 only).
+enum class SamplerFn { Erfinv, Log, Log1p, Erf, Gumbel, ErfinvOpen, LaplaceOpen };
 // fn(x) for a float32, float16 or bfloat16 x (the half types through float32).
 array sampler_math(const array& x, SamplerFn fn, StreamOrDevice s = {});
 

@@ -32,9 +32,6 @@ namespace {
 using detail::sampler_math;
 using detail::SamplerFn;
 
-// The largest float32 above -1: uniform(above -1, 1) is the open interval (-1, 1).
-const float kAboveMinusOne = std::nextafter(-1.0f, 0.0f);
-
 // A bound of randint widened for its kernel, broadcast to shape unless it is one value.
 array widen_bound(const array& b, Dtype wide, const Shape& shape, StreamOrDevice s) {
   array w = astype(b, wide, s);
@@ -95,8 +92,7 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, c
   }
   // erfinv of a float32 uniform in (-1, 1); complex64 takes the pairs as its parts (each of
   // variance 1/2); a real dtype casts, then scales by sqrt(2) (times scale) in the dtype.
-  array u = uniform(array(kAboveMinusOne), array(1.0f), draw, float32, key, s);
-  array e = sampler_math(u, SamplerFn::Erfinv, s);
+  array e = sampler_math(uniform(array(0.0f), array(1.0f), draw, float32, key, s), SamplerFn::ErfinvOpen, s);
   array out = e;
   if (cplx) {
     out = reshape(view(e, complex64, s), shape, s);
@@ -163,8 +159,8 @@ array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std
   }
   // sign(u) * log1p(-|u|) for u uniform in (-1, 1), in float32, cast to dtype, then
   // scale * x + loc in dtype.
-  array u = uniform(array(kAboveMinusOne), array(1.0f), shape, float32, key, s);
-  array x = astype(sampler_math(u, SamplerFn::Laplace, s), dtype, s);
+  array u = uniform(array(0.0f), array(1.0f), shape, float32, key, s);
+  array x = astype(sampler_math(u, SamplerFn::LaplaceOpen, s), dtype, s);
   return add(multiply(x, array(scale, dtype), s), array(loc, dtype), s);
 }
 

@@ -56,9 +56,10 @@ std::vector<array> SamplerMath::jvp(const std::vector<array>& primals, const std
     case SamplerFn::Gumbel:
       // d/du -log(-log(u)) = -1 / (u log(u))
       return {divide(t, negative(multiply(x, log(x, stream()), stream()), stream()), stream())};
-    case SamplerFn::Laplace:
-      // d/du sign(u) log1p(-|u|) = -1 / (1 - |u|)
-      return {divide(t, subtract(abs(x, stream()), array(1.0, dt), stream()), stream())};
+    case SamplerFn::ErfinvOpen:
+    case SamplerFn::LaplaceOpen:
+      // Functions of the random words only (nothing a gradient reaches).
+      return {zeros_like(x, stream())};
     case SamplerFn::Erf:
       // d erf(x) = 2 / sqrt(pi) * exp(-x^2)
       return {multiply(t, multiply(array(1.1283791670955126, dt), exp(negative(square(x, stream()), stream()), stream()),

@@ -122,8 +122,18 @@ template <typename T>
 struct GumbelOp {
   MLX_SAMPLER_INLINE float operator()(float v) const { return -std::log(static_cast<float>(T(-std::log(v)))); }
 };
-struct LaplaceOp {
-  MLX_SAMPLER_INLINE float operator()(float v) const {
+// u in [0, 1) to (-1, 1) as the reference's uniform(above -1, 1) maps it (no fused multiply-add).
+MLX_SAMPLER_INLINE float open_interval(float u) {
+  constexpr float a = -0x1.fffffep-1f;
+  constexpr float range = 1.0f - a;
+  return range * u + a;
+}
+struct ErfinvOpenOp {
+  MLX_SAMPLER_INLINE float operator()(float u) const { return erfinv_f(open_interval(u)); }
+};
+struct LaplaceOpenOp {
+  MLX_SAMPLER_INLINE float operator()(float u) const {
+    float v = open_interval(u);
     float m = std::log1p(-std::fabs(v));
     return v > 0 ? m : v < 0 ? -m : 0.0f * m;
   }
@@ -137,7 +147,8 @@ void sampler_math(SamplerFn fn, const T* x, T* y, int64_t n) {
     case SamplerFn::Log1p: return map_values(x, y, n, Log1pOp{});
     case SamplerFn::Erf: return map_values(x, y, n, ErfOp{});
     case SamplerFn::Gumbel: return map_values(x, y, n, GumbelOp<T>{});
-    case SamplerFn::Laplace: return map_values(x, y, n, LaplaceOp{});
+    case SamplerFn::ErfinvOpen: return map_values(x, y, n, ErfinvOpenOp{});
+    case SamplerFn::LaplaceOpen: return map_values(x, y, n, LaplaceOpenOp{});
   }
 }
 
