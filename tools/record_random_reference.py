@@ -191,6 +191,26 @@ def cases():
             f"mx.random.categorical({big.format(n=6)}[None], num_samples=0, key=K({s}))",
             f"mx.random.categorical({big.format(n=6)}.astype(mx.int32), num_samples=9, key=K({s}))",
         ]
+    # The large seeds through every sampler.
+    for s in SEEDS[3:]:
+        for dt in FLOATS:
+            c += [
+                f"mx.random.uniform(shape=(5, 17), dtype={dt}, key=K({s}))",
+                f"mx.random.normal((5, 17), {dt}, key=K({s}))",
+                f"mx.random.gumbel((5, 17), {dt}, key=K({s}))",
+                f"mx.random.laplace((5, 17), {dt}, key=K({s}))",
+                f"mx.random.truncated_normal(-1.0, 2.5, (5, 17), {dt}, key=K({s}))",
+            ]
+        c += [
+            f"mx.random.randint(-50, 50, (5, 17), key=K({s}))",
+            f"mx.random.bernoulli(0.7, (5, 17), key=K({s}))",
+            f"mx.random.categorical(mx.log(mx.array([0.1, 0.2, 0.3, 0.4])), num_samples=50, key=K({s}))",
+            f"mx.random.permutation(50, key=K({s}))",
+        ]
+    # Many samples of one distribution: u * total lands on a running sum now and then.
+    for t in (2, 3, 7, 11):
+        c.append(f"mx.random.categorical(mx.random.normal(({[3, 10, 100, 1000][t % 4]},), key=K({t})) * "
+                 f"{[0.5, 2.0, 4.0][t % 3]}, num_samples=65537, key=K({t + 100}))")
     # permutation
     for s in SEEDS[:3]:
         c += [

@@ -195,7 +195,7 @@ array categorical(const array& logits, int axis, const std::optional<Shape>& sha
   if (num_samples) out_shape.push_back(*num_samples);
   if (logits.size() == logits.shape(axis) && !out_shape.empty()) {
     // A single distribution (and not a 0-d sample of 1-d logits): the inverse CDF of float32
-    // uniforms of the output shape, over the softmax of the logits in float32, as the
+    // uniforms of the output shape, over the exponentials of the logits in float32, as the
     // reference samples it.
     array u = uniform(array(0.0f), array(1.0f), out_shape, float32, key_in, s);
     int64_t m = u.size();

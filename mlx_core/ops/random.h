@@ -41,7 +41,7 @@ array gumbel(const Shape& shape, Dtype dtype = float32, const std::optional<arra
 // Indices drawn from the categorical distributions of `logits` along `axis`; at most one of
 // shape / num_samples. Samples of a single distribution (logits.size() == the axis' size) of
 // one or more dimensions: the inverse CDF of uniforms over the exclusive running sum of the
-// softmax; otherwise (and for a 0-d sample of 1-d logits) Gumbel-max.
+// exponentials; otherwise (and for a 0-d sample of 1-d logits) Gumbel-max.
 array categorical(const array& logits, int axis = -1, const std::optional<Shape>& shape = std::nullopt,
                   std::optional<int> num_samples = std::nullopt,
                   const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});

@@ -69,8 +69,8 @@ class RandIntBits : public UnaryPrimitive {
 };
 
 // Inverse-CDF categorical samples: inputs (logits (R, C), u (R, M), float32), output uint32
-// (R, M): for each row, the softmax of the logits and its exclusive running sum as the
-// reference computes them, and for each u the last category whose running sum is below u.
+// (R, M): for each row, the exclusive running sum of exp(logits - max) and its total as the
+// reference computes them, and for each u the last category whose running sum is <= u * total.
 class CategoricalCdf : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;

@@ -303,24 +303,19 @@ void randint_kernel(const uint32_t* w, const uint32_t* w2, const Bounds<B>& bd, 
 
 // ---- categorical ----
 
-// The exclusive running sum of softmax(x), every step in float32 as the reference computes
-// it: exp_f(x - max), their sum in order, times the sum's reciprocal.
-void softmax_cdf(const float* x, int64_t c, std::vector<float>& cdf) {
+// The exclusive running sum of exp(x - max(x)) and its total, in float32 and in order, as
+// the reference computes them (it compares u * total with the running sum, unnormalized).
+float exp_cdf(const float* x, int64_t c, std::vector<float>& cdf) {
   float m = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < c; ++j) m = std::max(m, x[j]);
   cdf.resize(c);
-  float s = 0.0f;
-  for (int64_t j = 0; j < c; ++j) {
-    cdf[j] = exp_f(x[j] - m);
-    s += cdf[j];
-  }
-  float inv = 1.0f / s;
   float acc = 0.0f;
   for (int64_t j = 0; j < c; ++j) {
-    float p = cdf[j] * inv;
+    float e = exp_f(x[j] - m);
     cdf[j] = acc;
-    acc += p;
+    acc += e;
   }
+  return acc;
 }
 
 } // namespace
@@ -383,12 +378,12 @@ void CategoricalCdf::eval_cpu(const std::vector<array>& inputs, array& out) {
     cpu::parallel_for(rows, [&](int64_t b, int64_t e) {
       std::vector<float> cdf;
       for (int64_t r = b; r < e; ++r) {
-        softmax_cdf(x + r * c, c, cdf);
+        float total = exp_cdf(x + r * c, c, cdf);
         const float* ur = u.data<float>() + r * m;
         uint32_t* o = out.data<uint32_t>() + r * m;
         for (int64_t i = 0; i < m; ++i) {
-          // The last category whose exclusive running sum is below u.
-          int64_t k = (std::lower_bound(cdf.begin(), cdf.end(), ur[i]) - cdf.begin()) - 1;
+          // The last category whose running sum is <= u * total.
+          int64_t k = (std::upper_bound(cdf.begin(), cdf.end(), ur[i] * total) - cdf.begin()) - 1;
           o[i] = static_cast<uint32_t>(k < 0 ? 0 : k);
         }
       }
