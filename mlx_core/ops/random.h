@@ -74,12 +74,13 @@ array permutation(const array& x, int axis = 0, const std::optional<array>& key 
 namespace detail {
 
 // The functions the samplers evaluate, computed as the reference's samplers compute them
-// (its float32 formulas), which the public erfinv/log/log1p/erf are more accurate than.
+// (its float32 formulas and glibc's logf/log1pf), which the public erfinv/erf/log/log1p are
+// more accurate than.
 // Gumbel: -log(-log(u)), each log rounded to u's dtype. The Open functions take a uniform u
 // in [0, 1) and first map it to (-1, 1) as the reference's uniform(above -1, 1) does
 // (u * (1 - a) + a, a the float above -1): ErfinvOpen is erfinv of that, LaplaceOpen
 // sign(v) * log1p(-|v|) of that v (float32 only).
-enum class SamplerFn { Erfinv, Log, Log1p, Erf, Gumbel, ErfinvOpen, LaplaceOpen };
+enum class SamplerFn { Erfinv, Erf, Gumbel, ErfinvOpen, LaplaceOpen };
 // fn(x) for a float32, float16 or bfloat16 x (the half types through float32).
 array sampler_math(const array& x, SamplerFn fn, StreamOrDevice s = {});
 

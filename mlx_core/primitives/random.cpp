@@ -51,8 +51,6 @@ std::vector<array> SamplerMath::jvp(const std::vector<array>& primals, const std
       return {multiply(t, multiply(array(0.886226925452758, dt), exp(square(y, stream()), stream()), stream()),
                        stream())};
     }
-    case SamplerFn::Log: return {divide(t, x, stream())};
-    case SamplerFn::Log1p: return {divide(t, add(x, array(1.0, dt), stream()), stream())};
     case SamplerFn::Gumbel:
       // d/du -log(-log(u)) = -1 / (u log(u))
       return {divide(t, negative(multiply(x, log(x, stream()), stream()), stream()), stream())};

@@ -31,10 +31,10 @@ class RandomBits : public UnaryPrimitive {
   bool unit_float_;
 };
 
-// The samplers' own float arithmetic (SamplerFn in ops/random.h): erfinv, log, log1p or erf
-// computed as the reference's samplers compute them (float32; float16/bfloat16 inputs go
-// through float32 and round back), so that a key gives the reference's bits. Not the public
-// erfinv/log ops, which are more accurate.
+// The samplers' own float arithmetic (SamplerFn in ops/random.h): erfinv, erf, Gumbel's
+// -log(-log(u)) or Laplace's sign(v) log1p(-|v|), computed as the reference's samplers compute
+// them (float32; float16/bfloat16 inputs go through float32 and round back at each step), so
+// that a key gives the reference's bits. Not the public erfinv/log ops, which are more accurate.
 class SamplerMath : public UnaryPrimitive {
  public:
   SamplerMath(Stream s, random::detail::SamplerFn fn) : UnaryPrimitive(s), fn_(fn) {}

@@ -109,12 +109,6 @@ void map_values(const T* x, T* y, int64_t n, F f) {
 struct ErfinvOp {
   MLX_SAMPLER_INLINE float operator()(float v) const { return erfinv_f(v); }
 };
-struct LogOp {
-  MLX_SAMPLER_INLINE float operator()(float v) const { return std::log(v); }
-};
-struct Log1pOp {
-  MLX_SAMPLER_INLINE float operator()(float v) const { return std::log1p(v); }
-};
 struct ErfOp {
   MLX_SAMPLER_INLINE float operator()(float v) const { return erf_f(v); }
 };
@@ -143,8 +137,6 @@ template <typename T>
 void sampler_math(SamplerFn fn, const T* x, T* y, int64_t n) {
   switch (fn) {
     case SamplerFn::Erfinv: return map_values(x, y, n, ErfinvOp{});
-    case SamplerFn::Log: return map_values(x, y, n, LogOp{});
-    case SamplerFn::Log1p: return map_values(x, y, n, Log1pOp{});
     case SamplerFn::Erf: return map_values(x, y, n, ErfOp{});
     case SamplerFn::Gumbel: return map_values(x, y, n, GumbelOp<T>{});
     case SamplerFn::ErfinvOpen: return map_values(x, y, n, ErfinvOpenOp{});
