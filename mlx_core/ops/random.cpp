@@ -2,6 +2,7 @@
 #include "mlx_core/ops/random.h"
 
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <sstream>
 
@@ -165,8 +166,9 @@ array bernoulli(const array& p, const std::optional<Shape>& shape, const std::op
 }
 
 array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key_in, StreamOrDevice s) {
+  using detail::SamplerFn;
   array u = uniform(array(0.0f), array(1.0f), shape, dtype, key_in, s);
-  return negative(log(negative(log(u, s), s), s), s);
+  return detail::sampler_math(u, SamplerFn::Gumbel, s);
 }
 
 array categorical(const array& logits, int axis, const std::optional<Shape>& shape,
@@ -179,8 +181,37 @@ array categorical(const array& logits, int axis, const std::optional<Shape>& sha
   if (shape && num_samples) {
     throw std::invalid_argument("[categorical] At most one of shape or num_samples can be specified.");
   }
+  if (num_samples && *num_samples < 0) throw std::invalid_argument("[categorical] num_samples must be non-negative.");
+  Shape batch = logits.shape();
+  batch.erase(batch.begin() + axis);
+  if (shape) {
+    check_shape("categorical", *shape);
+    if (broadcast_shapes(*shape, batch) != *shape) {
+      throw std::invalid_argument(msg("[categorical] Requested shape ", shape_str(*shape),
+                                      " is not broadcast compatible with specified shape ", shape_str(batch), "."));
+    }
+  }
+  Shape out_shape = shape ? *shape : batch;
+  if (num_samples) out_shape.push_back(*num_samples);
+  if (logits.size() == logits.shape(axis) && !out_shape.empty()) {
+    // A single distribution (and not a 0-d sample of 1-d logits): the inverse CDF of float32
+    // uniforms of the output shape, over the exponentials of the logits in float32, as the
+    // reference samples it.
+    array u = uniform(array(0.0f), array(1.0f), out_shape, float32, key_in, s);
+    int64_t m = u.size();
+    if (m > std::numeric_limits<int32_t>::max()) {
+      throw std::invalid_argument("[categorical] Too many samples for one distribution.");
+    }
+    array lg = reshape(astype(logits, float32, s), {1, logits.shape(axis)}, s);
+    array out(Shape{1, static_cast<int32_t>(m)}, uint32, std::make_shared<CategoricalCdf>(to_stream(s)),
+              {lg, reshape(u, {1, static_cast<int32_t>(m)}, s)});
+    return reshape(out, out_shape, s);
+  }
+  if (num_samples && *num_samples == 0) {
+    // No samples: an empty array (the reference raises from its argmax).
+    return zeros(out_shape, uint32, s);
+  }
   if (num_samples) {
-    if (*num_samples < 0) throw std::invalid_argument("[categorical] num_samples must be non-negative.");
     // A trailing sample axis: logits (..., C at axis, ...) -> (..., C, ..., num_samples).
     Shape gs = logits.shape();
     gs.push_back(*num_samples);
@@ -189,13 +220,6 @@ array categorical(const array& logits, int axis, const std::optional<Shape>& sha
   }
   Shape gs = logits.shape();
   if (shape) {
-    Shape reduced = logits.shape();
-    reduced.erase(reduced.begin() + axis);
-    check_shape("categorical", *shape);
-    if (broadcast_shapes(*shape, reduced) != *shape) {
-      throw std::invalid_argument(msg("[categorical] Requested shape ", shape_str(*shape),
-                                      " is not broadcast compatible with specified shape ", shape_str(reduced), "."));
-    }
     // The category axis sits as far from the end of the sample shape as it does in logits.
     int pos = static_cast<int>(shape->size()) - (nd - 1 - axis);
     if (pos < 0) pos = 0;

@@ -1,5 +1,6 @@
-// The samplers built on erf/erfinv/log1p/floor (normal, truncated_normal, laplace, randint) and on
-// argsort/take (permutation).
+// The samplers built on erf/erfinv/log1p (normal, truncated_normal, laplace), randint, and
+// argsort/take (permutation). Each follows the reference's sampler step for step (the same
+// float arithmetic, in the same dtype and order), so that a key gives the reference's bits.
 #include <cmath>
 
 #include "mlx_core/errors.h"
@@ -9,19 +10,33 @@
 #include "mlx_core/ops/random.h"
 #include "mlx_core/ops/sort.h"
 #include "mlx_core/primitives/psd_sqrt.h"
-#include "mlx_core/utils.h"
+#include "mlx_core/primitives/random.h"
 #include "mlx_core/primitives/view.h"
+#include "mlx_core/utils.h"
 
 namespace mlx::core::random {
 
-namespace {
+namespace detail {
 
-// sqrt(2) * erfinv(u) for u uniform in (-1, 1): standard normal float32 values.
-array erfinv_normal(const array& u, const array& factor, StreamOrDevice s) {
-  return multiply(mlx::core::erfinv(u, s), factor, s);
+array sampler_math(const array& x, SamplerFn fn, StreamOrDevice s) {
+  if (x.dtype() != float32 && x.dtype() != float16 && x.dtype() != bfloat16) {
+    throw std::invalid_argument("[random] Expected a float32, float16 or bfloat16 array.");
+  }
+  return array(x.shape(), x.dtype(), std::make_shared<SamplerMath>(to_stream(s), fn), {x});
 }
 
-constexpr float kSqrt2 = 1.41421356237309504880f;
+} // namespace detail
+
+namespace {
+
+using detail::sampler_math;
+using detail::SamplerFn;
+
+// A bound of randint widened for its kernel, broadcast to shape unless it is one value.
+array widen_bound(const array& b, Dtype wide, const Shape& shape, StreamOrDevice s) {
+  array w = astype(b, wide, s);
+  return w.size() == 1 ? w : broadcast_to(w, shape, s);
+}
 
 } // namespace
 
@@ -30,13 +45,32 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   if (!is_integral(dtype) && dtype != bool_) {
     throw std::invalid_argument("[randint] randint only accepts integer dtypes and bool.");
   }
-  array lo = astype(low, float32, s);
-  array hi = astype(high, float32, s);
-  array u = uniform(lo, hi, shape, float32, key_in, s);
-  // floor(u), clamped to [low, high - 1].
-  array t = mlx::core::floor(u, s);
-  t = maximum(minimum(t, subtract(hi, array(1.0f), s), s), lo, s);
-  return astype(t, dtype, s);
+  for (auto d : shape) {
+    if (d < 0) throw std::invalid_argument("[randint] Negative dimensions not allowed.");
+  }
+  Shape bs = broadcast_shapes(shape, broadcast_shapes(low.shape(), high.shape()));
+  if (bs != shape) {
+    throw std::invalid_argument("[randint] The shape of low or high does not broadcast to the output shape.");
+  }
+  // The kernel reads the bounds exactly: as int64, uint64 or (any float bound) float64.
+  bool fl = is_floating_point(low.dtype()) || is_floating_point(high.dtype());
+  bool u64 = low.dtype() == uint64 || high.dtype() == uint64;
+  Dtype wide = fl ? float64 : u64 ? uint64 : int64;
+  if (is_complex(low.dtype()) || is_complex(high.dtype())) {
+    throw std::invalid_argument("[randint] The bounds must be real.");
+  }
+  // high - 1 as the reference computes it (in high's own float type for a float bound).
+  array hm1 = is_floating_point(high.dtype())
+                  ? subtract(high, array(1.0, high.dtype()), s)
+                  : subtract(astype(high, u64 ? uint64 : int64, s), array(1, u64 ? uint64 : int64), s);
+  array k = key_in ? *key_in : next_key();
+  std::vector<array> ins{bits(shape, k, s), widen_bound(low, wide, shape, s), widen_bound(high, wide, shape, s),
+                         widen_bound(hm1, wide, shape, s)};
+  if (size_of(dtype) == 8) {
+    // Ranges of more than 2**32 integers take a second word from a key split off this one.
+    ins.push_back(bits(shape, reshape(split(k, 1, s), {2}, s), s));
+  }
+  return array(shape, dtype, std::make_shared<RandIntBits>(to_stream(s), dtype), std::move(ins));
 }
 
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, const std::optional<array>& scale,
@@ -56,23 +90,21 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc, c
       throw std::invalid_argument("[normal] The shape of loc or scale does not broadcast to the output shape.");
     }
   }
-  // Uniform in (-1, 1), then sqrt(2) erfinv: computed in float32 and cast to dtype.
-  float lo = std::nextafter(-1.0f, 0.0f);
-  array u = uniform(array(lo), array(1.0f), draw, float32, key, s);
-  array factor = array(kSqrt2);
+  // erfinv of a float32 uniform in (-1, 1); complex64 takes the pairs as its parts (each of
+  // variance 1/2); a real dtype casts, then scales by sqrt(2) (times scale) in the dtype.
+  array e = sampler_math(uniform(array(0.0f), array(1.0f), draw, float32, key, s), SamplerFn::ErfinvOpen, s);
+  array out = e;
   if (cplx) {
-    // Each part has variance 1/2.
-    factor = multiply(factor, array(static_cast<float>(M_SQRT1_2)), s);
-  } else if (scale) {
-    factor = multiply(factor, astype(*scale, float32, s), s);
+    out = reshape(view(e, complex64, s), shape, s);
+    if (scale) out = multiply(astype(*scale, complex64, s), out, s);
+    if (loc) out = add(astype(*loc, complex64, s), out, s);
+    return out;
   }
-  array out = erfinv_normal(u, factor, s);
-  if (cplx) {
-    out = reshape(view(out, complex64, s), shape, s);
-    if (scale) out = multiply(out, astype(*scale, complex64, s), s);
-  }
-  if (loc) out = add(out, astype(*loc, cplx ? complex64 : float32, s), s);
-  return astype(out, dtype, s);
+  array applied = array(std::sqrt(2.0), dtype);
+  if (scale) applied = multiply(applied, astype(*scale, dtype, s), s);
+  out = multiply(applied, astype(e, dtype, s), s);
+  if (loc) out = add(astype(*loc, dtype, s), out, s);
+  return out;
 }
 
 array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
@@ -109,12 +141,15 @@ array truncated_normal(const array& lower, const array& upper, const std::option
     throw std::invalid_argument("[trunc_normal] trunc_normal only accepts floating point dtypes.");
   }
   Shape sh = shape ? *shape : broadcast_shapes(lower.shape(), upper.shape());
+  // The inverse CDF of a uniform between erf(lower / sqrt(2)) and erf(upper / sqrt(2)), all
+  // in dtype, clipped to upper first, then to lower (so that lower wins when lower > upper).
+  array sq = array(std::sqrt(2.0), dtype);
   array lo = astype(lower, dtype, s), hi = astype(upper, dtype, s);
-  array r2 = array(kSqrt2, dtype);
-  array a = erf(divide(lo, r2, s), s), b = erf(divide(hi, r2, s), s);
+  array a = sampler_math(divide(lo, sq, s), SamplerFn::Erf, s);
+  array b = sampler_math(divide(hi, sq, s), SamplerFn::Erf, s);
   array u = uniform(a, b, sh, dtype, key, s);
-  array out = multiply(erfinv(u, s), r2, s);
-  return minimum(maximum(out, lo, s), hi, s);
+  array out = multiply(sq, sampler_math(u, SamplerFn::Erfinv, s), s);
+  return maximum(minimum(hi, out, s), lo, s);
 }
 
 array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std::optional<array>& key,
@@ -122,11 +157,11 @@ array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std
   if (!is_floating_point(dtype)) {
     throw std::invalid_argument("[laplace] Only real floating point types are supported.");
   }
-  // u uniform in (-1, 1): sign(u) * log1p(-|u|), in float32, then loc + scale * x.
-  array u = uniform(array(std::nextafter(-1.0f, 0.0f)), array(1.0f), shape, float32, key, s);
-  array x = multiply(sign(u, s), log1p(negative(abs(u, s), s), s), s);
-  x = add(multiply(x, array(scale), s), array(loc), s);
-  return astype(x, dtype, s);
+  // sign(u) * log1p(-|u|) for u uniform in (-1, 1), in float32, cast to dtype, then
+  // scale * x + loc in dtype.
+  array u = uniform(array(0.0f), array(1.0f), shape, float32, key, s);
+  array x = astype(sampler_math(u, SamplerFn::LaplaceOpen, s), dtype, s);
+  return add(multiply(x, array(scale, dtype), s), array(loc, dtype), s);
 }
 
 array permutation(int n, const std::optional<array>& key, StreamOrDevice s) {

@@ -1,5 +1,7 @@
-// RandomBits: counter-based random 32-bit words (threefry-2x32, 20 rounds) from a key.
+// RandomBits: counter-based random 32-bit words (threefry-2x32, 20 rounds) from a key; and the
+// private primitives of the samplers that reproduce the reference's arithmetic.
 #pragma once
+#include "mlx_core/ops/random.h"
 #include "mlx_core/primitives/primitive.h"
 
 namespace mlx::core {
@@ -27,6 +29,56 @@ class RandomBits : public UnaryPrimitive {
  private:
   Shape shape_;
   bool unit_float_;
+};
+
+// The samplers' own float arithmetic (SamplerFn in ops/random.h): erfinv, erf, Gumbel's
+// -log(-log(u)) or Laplace's sign(v) log1p(-|v|), computed as the reference's samplers compute
+// them (float32; float16/bfloat16 inputs go through float32 and round back at each step), so
+// that a key gives the reference's bits. Not the public erfinv/log ops, which are more accurate.
+class SamplerMath : public UnaryPrimitive {
+ public:
+  SamplerMath(Stream s, random::detail::SamplerFn fn) : UnaryPrimitive(s), fn_(fn) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  const char* name() const override { return "SamplerMath"; }
+  bool is_equivalent(const Primitive& o) const override { return fn_ == static_cast<const SamplerMath&>(o).fn_; }
+
+ private:
+  random::detail::SamplerFn fn_;
+};
+
+// randint's integers: inputs (words uint32, low, high, high - 1[, second words]), the bounds
+// broadcast to the words' shape (or scalars) and widened to int64, uint64 or float64. Where
+// both bounds lie in [-2**24, 2**24] and in the output dtype, the reference's float32 formula
+// (floor of a float32 uniform between the bounds, clamped to [low, high - 1] in the dtype);
+// elsewhere low + floor(n * word / 2**32) over the n integers of [low, high) that the dtype
+// holds, or for n > 2**32 (64-bit dtypes, which pass second words) floor(n * bits / 2**64)
+// of 64 bits: the second word on top of the first.
+class RandIntBits : public UnaryPrimitive {
+ public:
+  RandIntBits(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  const char* name() const override { return "RandIntBits"; }
+  bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const RandIntBits&>(o).dtype_; }
+
+ private:
+  Dtype dtype_;
+};
+
+// Inverse-CDF categorical samples: inputs (logits (R, C), u (R, M), float32), output uint32
+// (R, M): for each row, the exclusive running sum of exp(logits - max) and its total as the
+// reference computes them, and for each u the last category whose running sum is <= u * total.
+class CategoricalCdf : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[1].shape()}; }
+  const char* name() const override { return "CategoricalCdf"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
 };
 
 } // namespace mlx::core

@@ -21,12 +21,6 @@ mx::Shape shape_of(const std::vector<int>& v) { return mx::Shape(v.begin(), v.en
 // A bound given as a Python scalar or an array.
 mx::array bound(nb::handle v) { return to_array(v); }
 
-// A randint bound: a Python int takes the output dtype (as in the reference, so -5 for uint8
-// is 251); floats and arrays keep theirs.
-mx::array int_bound(nb::handle v, mx::Dtype dtype) {
-  if (nb::isinstance<nb::int_>(v) && !nb::isinstance<nb::bool_>(v)) return to_array(v, dtype);
-  return to_array(v);
-}
 
 } // namespace
 
@@ -122,8 +116,8 @@ Example:
   def_op(m, "randint",
         [](nb::handle low, nb::handle high, const std::vector<int>& shape, std::optional<mx::Dtype> dtype,
            std::optional<mx::array> key, mx::StreamOrDevice s) {
-          mx::Dtype d = dtype.value_or(mx::int32);
-          return mr::randint(int_bound(low, d), int_bound(high, d), shape_of(shape), d, key, s);
+          // Python ints keep their value (int32, int64 or uint64), as in the reference.
+          return mr::randint(bound(low), bound(high), shape_of(shape), dtype.value_or(mx::int32), key, s);
         },
         "low"_a, "high"_a, "shape"_a = std::vector<int>{}, "dtype"_a = mx::int32, "key"_a = nb::none(),
         "stream"_a = nb::none(),
@@ -131,9 +125,12 @@ Example:
                 "dtype: Dtype | None = int32, key: array | None = None, stream: Stream | Device | None = None) -> array"),
         R"(Generate random integers from the half-open interval ``[low, high)``.
 
-The bounds may be scalars or arrays that broadcast to ``shape``. The samples come
-from a float32 uniform and are clamped to ``[low, high - 1]``: beyond the ``2**24``
-resolution of float32 not every integer is reachable.
+The bounds may be scalars or arrays that broadcast to ``shape``. Where both bounds
+lie within ``[-2**24, 2**24]`` (and in ``dtype``), a sample is the floor of a float32
+uniform between them, as in MLX, so that a key gives MLX's integers. Beyond that, the
+samples are drawn exactly from the integers of ``[low, high)`` that ``dtype`` holds:
+every one of them is reachable for ranges of up to ``2**32`` values. An empty range
+gives ``low``.
 
 Args:
     low (scalar or array): Lower bound (inclusive).
@@ -206,8 +203,10 @@ Returns:
                 "stream: Stream | Device | None = None) -> array"),
         R"(Sample from categorical distributions.
 
-``logits`` holds unnormalized log-probabilities along ``axis``; the samples are the
-indices of ``argmax(logits + gumbel)`` (the Gumbel-max trick).
+``logits`` holds unnormalized log-probabilities along ``axis``. The samples of a
+single distribution (unless a 0-d sample of 1-d ``logits``) invert its cumulative
+distribution at uniform values, as in MLX; otherwise the samples are the indices of
+``argmax(logits + gumbel)`` (the Gumbel-max trick).
 
 Args:
     logits (array): The unnormalized distribution(s).
