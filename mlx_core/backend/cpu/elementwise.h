@@ -14,7 +14,8 @@
 
 namespace mlx::core::cpu {
 
-// The kernel of one unary op: allocates `out` and dispatches the computation on stream s.
+// The kernel of one unary op: gives `out` a buffer (its input's when that can be donated)
+// and dispatches the computation on stream s.
 template <UnaryOp op>
 void eval_unary(const Stream& s, const array& in, array& out);
 
@@ -107,9 +108,11 @@ void binary_loops(const array& a, const array& b, array& out, Op op) {
 
 // Runs Op over the dtypes of `set` (the op's row in the table); the output type is the
 // functor's result type for T.
+// The output takes an input's buffer when nothing else can see it (donate_or_allocate):
+// element i is read before element i is written, so the loops run in place unchanged.
 template <DtypeSet set, typename Op>
 void run_unary(const Stream& s, const char* name, const array& in, array& out, Op op) {
-  allocate_output(out);
+  donate_or_allocate({&in}, out);
   get_command_encoder(s).dispatch([in, out, name, op]() mutable {
     dispatch_dtype_in<set>(in.dtype(), name, [&]<typename T>(T) {
       unary_loops<T, decltype(op(T{}))>(in, out, op);
@@ -119,7 +122,7 @@ void run_unary(const Stream& s, const char* name, const array& in, array& out, O
 
 template <DtypeSet set, typename Op>
 void run_binary(const Stream& s, const char* name, const array& a, const array& b, array& out, Op op) {
-  allocate_output(out);
+  donate_or_allocate({&a, &b}, out);
   get_command_encoder(s).dispatch([a, b, out, name, op]() mutable {
     dispatch_dtype_in<set>(a.dtype(), name, [&]<typename T>(T) {
       binary_loops<T, decltype(op(T{}, T{}))>(a, b, out, op);
