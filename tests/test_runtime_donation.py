@@ -97,6 +97,39 @@ def test_load_times_scalar_needs_one_buffer(tmp_path, suffix):
     np.testing.assert_array_equal(out, x * np.float32(0.5))
 
 
+def test_fortran_order_inputs_lend_their_buffer(tmp_path):
+    # A dense input in another axis order donates when the other operands are scalars or
+    # share its layout; the output takes that layout.
+    x = np.asfortranarray(np.random.default_rng(1).standard_normal((1024, 1024)).astype(np.float32))
+    y = np.asfortranarray(np.random.default_rng(2).standard_normal((1024, 1024)).astype(np.float32))
+    fx, fy = str(tmp_path / "x.npy"), str(tmp_path / "y.npy")
+    np.save(fx, x)
+    np.save(fy, y)
+    nb = x.nbytes
+    cases = [
+        (lambda t: t * 0.5, lambda: x * np.float32(0.5)),
+        (mx.exp, lambda: np.exp(x)),
+        (lambda t: t.astype(mx.int32), lambda: x.astype(np.int32)),
+        (lambda t: mx.where(t > 0, t, 0.0), lambda: np.where(x > 0, x, np.float32(0))),
+        (lambda t: (t * 2).T + 1, lambda: (x * 2).T + 1),
+    ]
+    for op, want in cases:
+        extra, out = extra_peak(lambda: mx.load(fx), op)
+        np.testing.assert_allclose(out, want(), rtol=1e-6)
+    extra, out = extra_peak(lambda: mx.load(fx), lambda t: t * 0.5)
+    assert extra < 0.5 * nb, extra / nb
+    extra, out = extra_peak(lambda: mx.load(fx), mx.exp)
+    assert extra < 0.5 * nb, extra / nb
+    # Both operands in one axis order: the first lends its buffer.
+    extra, out = extra_peak(lambda: (mx.load(fx), mx.load(fy)), lambda ab: ab[0] * ab[1] + 1)
+    assert extra < 0.5 * nb, extra / nb
+    np.testing.assert_allclose(out, x * y + 1, rtol=1e-6)
+    # Mixed axis orders: a fresh row-major output, right values.
+    c = mx.array(np.ascontiguousarray(y))
+    extra, out = extra_peak(lambda: mx.load(fx), lambda t: t - c)
+    np.testing.assert_array_equal(out, x - y)
+
+
 UNARY = [
     # name, NumPy function, input range, dtypes
     ("abs", np.abs, (-2, 2), [mx.float32, mx.int32, mx.float16]),

@@ -194,7 +194,18 @@ namespace {
 void copy_or_cast(const Stream& s, const array& in, array& out) {
   bool donated = donate_or_allocate({&in}, out) == 0;
   if (donated && in.dtype() == out.dtype()) return;
-  get_command_encoder(s).dispatch([in, out]() mutable { copy_strided(in, out.raw_data(), out.dtype(), out.strides()); });
+  get_command_encoder(s).dispatch([in, out, donated]() mutable {
+    if (!donated || in.flags().row_contiguous) return copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+    // A donor in another dense axis order: one flat run over the buffer both share.
+    dispatch_dtype(in.dtype(), [&]<typename In>(In) {
+      dispatch_dtype(out.dtype(), [&]<typename Out>(Out) {
+        const In* src = in.data<In>();
+        Out* dst = out.data<Out>();
+        parallel_for(static_cast<int64_t>(in.size()),
+                     [&](int64_t lo, int64_t hi) { cast_contiguous(src + lo, dst + lo, hi - lo); });
+      });
+    });
+  });
 }
 } // namespace
 } // namespace cpu
