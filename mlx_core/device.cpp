@@ -15,15 +15,17 @@ namespace {
 
 struct StreamRecord {
   Stream stream;
-  std::thread::id creator;
+  std::thread::id owner; // the thread that may evaluate work on it
   bool alive;
+  bool any_thread; // a thread-unsafe stream: every thread may evaluate work on it
 };
 
 struct StreamRegistry {
   std::mutex mtx;
   Device default_dev{Device::cpu, 0};
-  // Index 0 is the default CPU stream; it is never destroyed.
-  std::vector<StreamRecord> streams{{Stream(0, Device(Device::cpu, 0)), {}, true}};
+  // The thread that loaded the library: its default CPU stream is index 0, never destroyed.
+  std::thread::id main_thread = std::this_thread::get_id();
+  std::vector<StreamRecord> streams{{Stream(0, Device(Device::cpu, 0)), main_thread, true, false}};
   int next_thread_local = 0;
 };
 
@@ -33,14 +35,58 @@ StreamRegistry& registry() {
 }
 
 thread_local detail::StreamOverride stream_override;
-thread_local std::unordered_map<int, Stream>* thread_local_streams = nullptr;
 
-Stream make_stream(Device d) {
+Stream make_stream(Device d, bool any_thread = false) {
   auto& r = registry();
   std::lock_guard<std::mutex> lk(r.mtx);
   Stream s(static_cast<int>(r.streams.size()), d);
-  r.streams.push_back({s, std::this_thread::get_id(), true});
+  r.streams.push_back({s, std::this_thread::get_id(), true, any_thread});
   return s;
+}
+
+// Marks the streams the calling thread made as destroyed (stream 0 excepted) and stops
+// their workers once their queued work has run.
+void destroy_own_streams() {
+  std::vector<int> doomed;
+  {
+    auto& r = registry();
+    std::lock_guard<std::mutex> lk(r.mtx);
+    for (auto& rec : r.streams) {
+      if (rec.stream.index != 0 && rec.alive && !rec.any_thread && rec.owner == std::this_thread::get_id()) {
+        rec.alive = false;
+        doomed.push_back(rec.stream.index);
+      }
+    }
+  }
+  if (!doomed.empty()) scheduler::stop_workers(doomed);
+}
+
+// The calling thread's streams: its default CPU stream (made on first use) and the streams
+// of the thread-local handles it resolved. When a thread other than the main one ends, the
+// streams it made go with it (no other thread could evaluate work on them).
+struct ThreadStreams {
+  int default_index = -1;
+  bool made_streams = false;
+  std::unordered_map<int, Stream> local;
+  ~ThreadStreams() {
+    if (made_streams && std::this_thread::get_id() != registry().main_thread) destroy_own_streams();
+  }
+};
+thread_local ThreadStreams thread_streams;
+
+Stream make_own_stream(Device d) {
+  thread_streams.made_streams = true;
+  return make_stream(d);
+}
+
+// The index of the calling thread's default CPU stream (made on first use).
+int thread_default_index() {
+  auto& t = thread_streams;
+  if (t.default_index < 0) {
+    t.default_index =
+        std::this_thread::get_id() == registry().main_thread ? 0 : make_own_stream(Device(Device::cpu, 0)).index;
+  }
+  return t.default_index;
 }
 
 std::string cpu_name() {
@@ -102,7 +148,14 @@ Stream default_stream(Device d) {
     throw std::invalid_argument("[default_stream] Cannot get gpu stream without gpu backend.");
   }
   if (stream_override.set && stream_override.stream.device == d) return stream_override.stream;
-  return Stream(0, d);
+  return Stream(thread_default_index(), d);
+}
+
+bool is_thread_default_stream(const Stream& s) {
+  if (s.device != Device(Device::cpu, 0)) return false;
+  int own = thread_streams.default_index;
+  if (own < 0 && s.index == 0) return std::this_thread::get_id() == registry().main_thread;
+  return s.index == own;
 }
 
 void set_default_stream(Stream s) {
@@ -117,7 +170,14 @@ Stream new_stream(Device d) {
   if (!is_available(d)) {
     throw std::invalid_argument("[new_stream] Cannot make gpu stream without gpu backend.");
   }
-  return make_stream(d);
+  return make_own_stream(d);
+}
+
+Stream new_thread_unsafe_stream(Device d) {
+  if (!is_available(d)) {
+    throw std::invalid_argument("[new_thread_unsafe_stream] Cannot make gpu stream without gpu backend.");
+  }
+  return make_stream(d, true);
 }
 
 ThreadLocalStream new_thread_local_stream(Device d) {
@@ -130,29 +190,19 @@ ThreadLocalStream new_thread_local_stream(Device d) {
 }
 
 Stream resolve_stream(const ThreadLocalStream& s) {
-  if (!thread_local_streams) thread_local_streams = new std::unordered_map<int, Stream>();
-  auto it = thread_local_streams->find(s.id);
-  if (it != thread_local_streams->end()) return it->second;
-  Stream st = make_stream(s.device);
-  thread_local_streams->emplace(s.id, st);
+  auto& local = thread_streams.local;
+  auto it = local.find(s.id);
+  if (it != local.end()) return it->second;
+  Stream st = make_own_stream(s.device);
+  local.emplace(s.id, st);
   return st;
 }
 
 void clear_streams() {
-  std::vector<int> doomed;
-  {
-    auto& r = registry();
-    std::lock_guard<std::mutex> lk(r.mtx);
-    for (auto& rec : r.streams) {
-      if (rec.stream.index != 0 && rec.alive && rec.creator == std::this_thread::get_id()) {
-        rec.alive = false;
-        doomed.push_back(rec.stream.index);
-      }
-    }
-  }
-  if (thread_local_streams) thread_local_streams->clear();
+  destroy_own_streams();
+  thread_streams.local.clear();
+  if (thread_streams.default_index != 0) thread_streams.default_index = -1;
   stream_override.set = false;
-  scheduler::stop_workers(doomed);
 }
 
 void check_stream(const Stream& s) {
@@ -164,6 +214,22 @@ void check_stream(const Stream& s) {
     throw std::runtime_error(msg("There is no Stream(", s.device.type == Device::cpu ? "cpu" : "gpu", ", ", s.index,
                                  ") in current thread."));
   }
+}
+
+void check_stream_thread(const Stream& s) {
+  if (is_thread_default_stream(s)) return;
+  auto& r = registry();
+  {
+    std::lock_guard<std::mutex> lk(r.mtx);
+    if (s.index >= 0 && s.index < static_cast<int>(r.streams.size())) {
+      const StreamRecord& rec = r.streams[s.index];
+      if (rec.alive && rec.stream.device == s.device && (rec.any_thread || rec.owner == std::this_thread::get_id())) {
+        return;
+      }
+    }
+  }
+  throw std::runtime_error(
+      msg("There is no Stream(", s.device.type == Device::cpu ? "cpu" : "gpu", ", ", s.index, ") in current thread."));
 }
 
 Stream to_stream(StreamOrDevice s) {

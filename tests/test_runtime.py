@@ -95,8 +95,10 @@ def test_threads_evaluating_a_shared_node():
         except Exception as e:  # pragma: no cover - reported below
             errors.append(repr(e))
 
-    # One graph, built once, evaluated by every thread.
-    shared = mx.arange(100000.0)
+    # One graph, built once, evaluated by every thread (on a stream every thread may
+    # evaluate: a stream of the main thread's own is evaluated only there).
+    with mx.stream(mx.new_thread_unsafe_stream(mx.cpu)):
+        shared = mx.arange(100000.0)
     results = [None] * 4
 
     def eval_shared(k):
@@ -120,9 +122,10 @@ def test_threads_evaluating_a_shared_node():
 
 @pytest.mark.parametrize("repeat", range(5))
 def test_threads_evaluating_one_long_chain(repeat):
-    x = mx.array(0.0)
-    for _ in range(2000):
-        x = x + 1.0
+    with mx.stream(mx.new_thread_unsafe_stream(mx.cpu)):
+        x = mx.array(0.0)
+        for _ in range(2000):
+            x = x + 1.0
     out = []
     barrier = threading.Barrier(3)
 
@@ -148,8 +151,9 @@ def test_threads_evaluating_one_long_chain(repeat):
 
 
 def test_threads_sharing_intermediates_of_separate_graphs():
-    base = mx.arange(10000.0)
-    mid = mx.exp(base * 1e-4)
+    with mx.stream(mx.new_thread_unsafe_stream(mx.cpu)):
+        base = mx.arange(10000.0)
+        mid = mx.exp(base * 1e-4)
     res = [None] * 6
 
     def work(k):
@@ -252,15 +256,16 @@ def test_stream_objects_and_defaults():
 def test_default_stream_is_per_thread():
     s = mx.new_stream(mx.cpu)
     seen = []
+    main = mx.default_stream(mx.cpu)
     mx.set_default_stream(s)
     try:
         t = threading.Thread(target=lambda: seen.append(mx.default_stream(mx.cpu)))
         t.start()
         t.join()
         assert mx.default_stream(mx.cpu) == s
-        assert seen[0] != s
+        assert seen[0] != s and seen[0] != main
     finally:
-        mx.set_default_stream(seen[0])
+        mx.set_default_stream(main)
 
 
 def test_thread_local_stream():

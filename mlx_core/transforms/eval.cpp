@@ -1,10 +1,12 @@
 #include "mlx_core/transforms/eval.h"
 
 #include <mutex>
+#include <optional>
 
 #include "mlx_core/allocator.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/scheduler.h"
+#include "mlx_core/transforms/tracing.h"
 
 namespace mlx::core {
 
@@ -14,6 +16,10 @@ namespace {
 // kernel, then marks its outputs available (or failed, with the error). `keep_graph`: the
 // node is a tracer, whose graph the running transform still needs.
 void run_node(const array& node, bool keep_graph) {
+  // A tracer stays one on a stream's worker too (its kernel must not give its inputs'
+  // buffers away: the running transform may still read them).
+  std::optional<detail::TracingScope> tracing;
+  if (keep_graph) tracing.emplace();
   try {
     if (!node.has_primitive()) {
       throw std::runtime_error("[eval] Attempting to evaluate an array without a primitive or data.");
@@ -36,34 +42,50 @@ void run_node(const array& node, bool keep_graph) {
   node.mark_available();
 }
 
+// Raises RuntimeError unless the calling thread may evaluate work on the node's stream.
+void check_node_stream(const array& node) {
+  if (node.has_primitive()) check_stream_thread(node.primitive().stream());
+}
+
 // Claims the pending nodes reachable from `outputs` and lists them after their inputs.
 // Nodes that another evaluation owns, or that are available, are not listed. With
-// `first_claimed`, outputs[0] is already claimed by the caller.
+// `first_claimed`, outputs[0] is already claimed by the caller. A node on a stream the
+// calling thread may not evaluate raises, with every claim of this call released.
 std::vector<array> claim_graph(const std::vector<array>& outputs, bool first_claimed = false) {
   std::vector<array> tape;
   std::vector<std::pair<array, size_t>> stack; // node, index of the next input to visit
-  for (auto& out : outputs) {
-    bool claimed = first_claimed && &out == &outputs[0];
-    if (!claimed && (out.is_available() || !out.try_claim())) continue;
-    stack.emplace_back(out, 0);
-    while (!stack.empty()) {
-      auto& [node, next] = stack.back();
-      if (next < node.inputs().size()) {
-        const array& in = node.inputs()[next++];
-        if (!in.is_available() && in.try_claim()) stack.emplace_back(in, 0);
-        continue;
+  try {
+    for (auto& out : outputs) {
+      bool claimed = first_claimed && &out == &outputs[0];
+      if (!claimed && (out.is_available() || !out.try_claim())) continue;
+      stack.emplace_back(out, 0);
+      check_node_stream(out);
+      while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        if (next < node.inputs().size()) {
+          const array& in = node.inputs()[next++];
+          if (!in.is_available() && in.try_claim()) {
+            stack.emplace_back(in, 0);
+            check_node_stream(in);
+          }
+          continue;
+        }
+        tape.push_back(std::move(node));
+        stack.pop_back();
       }
-      tape.push_back(std::move(node));
-      stack.pop_back();
     }
+  } catch (...) {
+    // Nobody waits on these claims yet: they were made under the schedule lock, still held.
+    auto error = std::current_exception();
+    for (auto& n : tape) n.mark_failed(error);
+    for (auto& entry : stack) entry.first.mark_failed(error);
+    throw;
   }
   return tape;
 }
 
-bool runs_inline(const array& node) {
-  const Stream& s = node.primitive().stream();
-  return s.index == 0 && s.device.type == Device::cpu;
-}
+// Whether a node runs in the calling thread: it is on that thread's default CPU stream.
+bool runs_inline(const array& node) { return is_thread_default_stream(node.primitive().stream()); }
 
 // Hands the nodes to their streams' workers; with `all`, the default stream's nodes too.
 // Returns the nodes left to run in the calling thread.

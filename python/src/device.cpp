@@ -55,6 +55,7 @@ std::variant<mx::Stream, mx::Device> to_target(const StreamLike& s) {
 OPENMLX_ARG_EXPECT(StreamLike, "a Stream or a Device")
 
 void init_device(nb::module_& m) {
+  mx::default_stream(mx::default_device()); // the importing thread's default stream is stream 0
   nb::enum_<mx::Device::DeviceType>(m, "DeviceType",
                                     "The kind of a device: cpu or gpu (also mx.cpu and mx.gpu).")
       .value("cpu", mx::Device::cpu)
@@ -154,7 +155,8 @@ void init_device(nb::module_& m) {
         "    device (Device or DeviceType): The device.\n"
         "\n"
         "Returns:\n"
-        "    Stream: Its default stream (for the calling thread).\n");
+        "    Stream: The calling thread's default stream of the device. Each thread has\n"
+        "    its own: work on it is evaluated only by that thread.\n");
   def_op(m, "set_default_stream", &mx::set_default_stream, "stream"_a,
 "Sets the default stream (and so the default device) for the calling thread.\n"
         "\n"
@@ -163,13 +165,18 @@ void init_device(nb::module_& m) {
   def_op(m, "new_stream", &mx::new_stream, "device"_a,
         "Makes a new stream on a device; its work runs in order on its own thread.\n"
         "\n"
+        "The stream belongs to the calling thread: evaluating work on it from another\n"
+        "thread raises RuntimeError (other threads may still build ops on it and\n"
+        "synchronize with it). Use new_thread_unsafe_stream for a stream every thread\n"
+        "may evaluate on.\n"
+        "\n"
         "Args:\n"
         "    device (Device or DeviceType): The device.\n"
         "\n"
         "Returns:\n"
         "    Stream: The new stream.\n");
-  def_op(m, "new_thread_unsafe_stream", &mx::new_stream, "device"_a,
-"Makes a new stream that any thread may use (the caller orders the work).\n"
+  def_op(m, "new_thread_unsafe_stream", &mx::new_thread_unsafe_stream, "device"_a,
+"Makes a new stream that any thread may evaluate work on (the callers order the work).\n"
         "\n"
         "Args:\n"
         "    device (Device or DeviceType): The device.\n"
@@ -192,7 +199,7 @@ void init_device(nb::module_& m) {
                            if constexpr (std::is_same_v<V, mx::Device>) return mx::default_stream(v);
                            else return mx::Stream(v);
                          }, *s);
-    mx::check_stream(st);
+    // Any thread may wait for any stream; a destroyed stream has nothing left to wait for.
     nb::gil_scoped_release nogil;
     mx::synchronize(st);
   }, "stream"_a = nb::none(),
@@ -227,4 +234,11 @@ void init_device(nb::module_& m) {
         "\n"
         "Returns:\n"
         "    dict: Properties of the device (such as its name and memory size).\n");
+
+  nb::module_ cuda = m.def_submodule("cuda", "CUDA backend (not available in this build).");
+  cuda.def("is_available", []() { return false; },
+           "Whether the CUDA backend is available.\n"
+           "\n"
+           "Returns:\n"
+           "    bool: False: this build has no CUDA backend.\n");
 }

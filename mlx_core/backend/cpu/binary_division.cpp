@@ -59,7 +59,7 @@ MLX_DEFINE_BINARY_KERNEL(Power, , )
 
 template <>
 void eval_binary<BinaryOp::FloorDivide>(const Stream& s, const array& a, const array& b, array& out) {
-  allocate_output(out);
+  donate_or_allocate({&a, &b}, out); // the overflow check runs before anything is written
   get_command_encoder(s).dispatch([a, b, out]() mutable {
     dispatch_dtype_in<binary_op_dtypes(BinaryOp::FloorDivide)>(a.dtype(), "FloorDivide", [&]<typename T>(T) {
       check_division_overflow<T>(a, b, "floor_divide");
@@ -73,6 +73,7 @@ void eval_binary<BinaryOp::FloorDivide>(const Stream& s, const array& a, const a
 namespace mlx::core {
 
 void DivMod::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  // No donation: every output of the node holds the inputs, so no input is ever donatable.
   for (auto& o : outputs) cpu::allocate_output(o);
   cpu::get_command_encoder(stream()).dispatch([a = inputs[0], b = inputs[1], q = outputs[0], r = outputs[1]]() mutable {
     cpu::dispatch_dtype_in<kReal>(a.dtype(), "DivMod", [&]<typename T>(T) {

@@ -187,19 +187,32 @@ array contiguous_copy(const array& in, Dtype dtype) {
 
 } // namespace cpu
 
-void Copy::eval_cpu(const std::vector<array>& inputs, array& out) {
-  cpu::allocate_output(out);
-  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
-    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+namespace cpu {
+namespace {
+// Copy and AsType: the output takes the input's buffer when nothing else can see it; then
+// a copy has nothing left to do and a cast of one element size converts in place.
+void copy_or_cast(const Stream& s, const array& in, array& out) {
+  bool donated = donate_or_allocate({&in}, out) == 0;
+  if (donated && in.dtype() == out.dtype()) return;
+  get_command_encoder(s).dispatch([in, out, donated]() mutable {
+    if (!donated || in.flags().row_contiguous) return copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+    // A donor in another dense axis order: one flat run over the buffer both share.
+    dispatch_dtype(in.dtype(), [&]<typename In>(In) {
+      dispatch_dtype(out.dtype(), [&]<typename Out>(Out) {
+        const In* src = in.data<In>();
+        Out* dst = out.data<Out>();
+        parallel_for(static_cast<int64_t>(in.size()),
+                     [&](int64_t lo, int64_t hi) { cast_contiguous(src + lo, dst + lo, hi - lo); });
+      });
+    });
   });
 }
+} // namespace
+} // namespace cpu
 
-void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
-  cpu::allocate_output(out);
-  cpu::get_command_encoder(stream()).dispatch([in = inputs[0], out]() mutable {
-    cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
-  });
-}
+void Copy::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or_cast(stream(), inputs[0], out); }
+
+void AsType::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or_cast(stream(), inputs[0], out); }
 
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.copy_shared_buffer(inputs[0]);

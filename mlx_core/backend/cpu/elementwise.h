@@ -14,7 +14,8 @@
 
 namespace mlx::core::cpu {
 
-// The kernel of one unary op: allocates `out` and dispatches the computation on stream s.
+// The kernel of one unary op: gives `out` a buffer (its input's when that can be donated)
+// and dispatches the computation on stream s.
 template <UnaryOp op>
 void eval_unary(const Stream& s, const array& in, array& out);
 
@@ -34,19 +35,11 @@ MLX_UNARY_OPS(MLX_DECLARE_KERNEL)
 MLX_BINARY_OPS(MLX_DECLARE_KERNEL)
 #undef MLX_DECLARE_KERNEL
 
-// True when every element of a is the same memory location (a broadcast scalar).
-inline bool is_scalar_like(const array& a) {
-  for (size_t i = 0; i < a.strides().size(); ++i) {
-    if (a.shape()[i] != 1 && a.strides()[i] != 0) return false;
-  }
-  return true;
-}
-
 template <typename T, typename U, typename Op>
 void unary_loops(const array& in, array& out, Op op) {
   const T* src = in.data<T>();
   U* dst = out.data<U>();
-  if (in.flags().row_contiguous) {
+  if (same_dense_layout(in, out)) {
     parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {
       if constexpr (simd_gain<Op, T>) {
         map_contiguous(src + lo, dst + lo, hi - lo, op);
@@ -69,7 +62,8 @@ void binary_loops(const array& a, const array& b, array& out, Op op) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   U* po = out.data<U>();
-  bool ca = a.flags().row_contiguous, cb = b.flags().row_contiguous;
+  // Laid out as the output (row-contiguous, or a donor's dense layout that out took).
+  bool ca = same_dense_layout(a, out), cb = same_dense_layout(b, out);
   int64_t total = static_cast<int64_t>(out.size());
   // Contiguous operands, or one contiguous and the other a broadcast scalar: one
   // parallel_for (one instantiation) picks the loop per chunk.
@@ -107,9 +101,11 @@ void binary_loops(const array& a, const array& b, array& out, Op op) {
 
 // Runs Op over the dtypes of `set` (the op's row in the table); the output type is the
 // functor's result type for T.
+// The output takes an input's buffer when nothing else can see it (donate_or_allocate):
+// element i is read before element i is written, so the loops run in place unchanged.
 template <DtypeSet set, typename Op>
 void run_unary(const Stream& s, const char* name, const array& in, array& out, Op op) {
-  allocate_output(out);
+  donate_or_allocate({&in}, out);
   get_command_encoder(s).dispatch([in, out, name, op]() mutable {
     dispatch_dtype_in<set>(in.dtype(), name, [&]<typename T>(T) {
       unary_loops<T, decltype(op(T{}))>(in, out, op);
@@ -119,7 +115,7 @@ void run_unary(const Stream& s, const char* name, const array& in, array& out, O
 
 template <DtypeSet set, typename Op>
 void run_binary(const Stream& s, const char* name, const array& a, const array& b, array& out, Op op) {
-  allocate_output(out);
+  donate_or_allocate({&a, &b}, out);
   get_command_encoder(s).dispatch([a, b, out, name, op]() mutable {
     dispatch_dtype_in<set>(a.dtype(), name, [&]<typename T>(T) {
       binary_loops<T, decltype(op(T{}, T{}))>(a, b, out, op);

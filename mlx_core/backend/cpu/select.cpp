@@ -8,7 +8,8 @@
 namespace mlx::core {
 
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  cpu::allocate_output(out);
+  // The output may take the buffer of x, y or (for a one-byte output) the condition.
+  cpu::donate_or_allocate({&inputs[1], &inputs[2], &inputs[0]}, out);
   cpu::get_command_encoder(stream()).dispatch([c = inputs[0], x = inputs[1], y = inputs[2], out]() mutable {
     const bool* pc = c.data<bool>();
     cpu::dispatch_dtype(out.dtype(), [&]<typename T>(T) {
