@@ -98,6 +98,8 @@ def test_scatter_overflow_issue_cases():
     assert a.at[mx.array([0, 0])].multiply(2**10).tolist() == [-1048576]
     b = mx.array([-2**63], mx.int64)
     assert b.at[mx.array([0])].multiply(-1).tolist() == [-2**63]
+    assert b.at[mx.array([0])].divide(-1).tolist() == [-2**63]
+    assert b.at[mx.array([0, 0])].add(mx.array(-1, mx.int64)).tolist() == [2**63 - 2]
 
 
 # ---- as_strided offsets and strides ----------------------------------------------------
