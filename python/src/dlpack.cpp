@@ -365,15 +365,18 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
   bool do_copy = copy.value_or(false) || c128 || dirty_bool || misaligned;
   if (copy.has_value() && !*copy && misaligned) {
     throw std::invalid_argument(
-        "[from_dlpack] The data is not aligned to its item size and cannot be shared; use copy=None or True.");
+        "Unable to avoid copy while creating an array as requested (copy=False, but the data is not "
+        "aligned to its item size; use copy=None or True).");
   }
   if (copy.has_value() && !*copy && c128) {
     throw std::invalid_argument(
-        "[from_dlpack] complex128 data cannot be shared (it becomes complex64); use copy=None or True.");
+        "Unable to avoid copy while creating an array as requested (copy=False, but complex128 data "
+        "becomes complex64; use copy=None or True).");
   }
   if (copy.has_value() && !*copy && dirty_bool) {
     throw std::invalid_argument(
-        "[from_dlpack] bool data holding bytes other than 0 and 1 cannot be shared; use copy=None or True.");
+        "Unable to avoid copy while creating an array as requested (copy=False, but bool data holds "
+        "bytes other than 0 and 1; use copy=None or True).");
   }
 
   if (do_copy) {
