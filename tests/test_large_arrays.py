@@ -234,3 +234,12 @@ def test_tile_and_repeat():
     y = mx.repeat(mx.array([[1, 2], [3, 4]], mx.int8), 2**29 + 1, axis=1)
     assert y.shape == (2, 2**30 + 2)
     assert [y[1, 2**29].item(), y[1, 2**29 + 1].item(), y[1, 2**30 + 1].item(), y[0, 0].item()] == [3, 4, 4, 1]
+
+
+def test_flattening_ops_raise_overflow_error_past_2_31():
+    # A flat axis would need a dimension past 2**31 - 1: a clean OverflowError, never a wrap.
+    b = big_scalar(1)
+    for f in (lambda: mx.argmax(b), lambda: b.flatten(), lambda: mx.cumsum(b), lambda: mx.sort(b, axis=None),
+              lambda: b.reshape(-1)):
+        with pytest.raises(OverflowError):
+            f()
