@@ -122,17 +122,15 @@ def test_where_of_broadcasts():
 
 
 def test_reductions_over_all_and_over_axes():
+    # (sum and prod of int8 / bool cast the input to int32 first: 8 GB, beyond this file's
+    # budget; max / min / arg-reductions read the int8 data itself.)
     x = mx.ones(SHAPE, mx.int8)
     x[1, COLS - 1] = 5  # slice update, far past 2**31
     x[0, 3] = -2
-    # Sums of int8 accumulate as the reference does (its sum keeps the dtype's promotion).
-    s = mx.sum(x)
-    assert s.item() == np.array(N + 4 - 3, np.int64).astype(np.dtype(str(s.dtype).split(".")[-1])).item()
-    r = mx.sum(x, axis=1)
-    assert r.tolist() == np.array([COLS - 3, COLS + 4], np.int64).astype(np.dtype(str(r.dtype).split(".")[-1])).tolist()
-    assert mx.sum(x, axis=0)[COLS - 1].item() == 6
     assert mx.max(x).item() == 5
+    assert mx.min(x).item() == -2
     assert mx.min(x, axis=1).tolist() == [-2, 1]
+    assert mx.max(x, axis=0)[COLS - 1].item() == 5
     assert mx.argmax(x, axis=1).tolist() == [0, COLS - 1]
     assert mx.argmin(x, axis=1).tolist() == [3, 0]
 
@@ -143,7 +141,7 @@ def test_bool_reductions():
     x[1, COLS - 1] = False
     assert mx.all(x).item() is False
     assert mx.all(x, axis=1).tolist() == [True, False]
-    assert mx.any(mx.logical_not(x)).item() is True
+    assert mx.min(x).item() is False
     del x
     y = mx.zeros(SHAPE, mx.bool_)
     y[1, 2**29] = True
@@ -153,22 +151,26 @@ def test_bool_reductions():
 
 
 def test_reduce_of_broadcast_input():
-    s = mx.sum(big_scalar(True, mx.bool_))  # int32, as in the reference: wraps
-    assert s.item() == np.array(N, np.int64).astype(np.dtype(str(s.dtype).split(".")[-1])).item()
+    # Another layout is copied (2 GB) with the reduced axes last, then reduced.
+    assert mx.all(big_scalar(True, mx.bool_)).item() is True
     assert mx.max(big_scalar(3), axis=1).tolist() == [3, 3]
+    assert mx.min(big_scalar(-3)).item() == -3
 
 
 # ---- scan ------------------------------------------------------------------------------
 
 
 def test_cumsum_and_cummax_along_long_rows():
-    x = mx.ones(SHAPE, mx.bool_)
-    c = mx.cummax(x.astype(mx.int8), axis=1)
+    # A broadcast input is copied into the output and scanned there (2 GB in all).
+    c = mx.cummax(big_scalar(1), axis=1)
     assert probe(c) == [1] * len(PROBES)
     del c
     y = mx.cumsum(big_scalar(1), axis=1)  # int8, as in the reference: wraps
     assert y.dtype == mx.int8
     assert probe(y) == [np.array(j + 1, np.int64).astype(np.int8).item() for _, j in PROBES]
+    del y
+    y = mx.cumsum(big_scalar(1), axis=1, inclusive=False, reverse=True)
+    assert probe(y) == [np.array(COLS - 1 - j, np.int64).astype(np.int8).item() for _, j in PROBES]
 
 
 # ---- gather / take / slicing -----------------------------------------------------------
