@@ -53,8 +53,9 @@ def test_ones_and_full(dtype):
 
 def test_zeros_reuse_cached_buffer():
     # A buffer that held other values comes back from the cache: zeros must write it.
-    x = mx.full(SHAPE, 7, mx.int8)
-    mx.eval(x)
+    # (Written through a broadcast row: runs of COLS elements, a path that never wrapped.)
+    x = mx.contiguous(mx.broadcast_to(mx.full((1, COLS), 7, mx.int8), SHAPE))
+    assert x[1, COLS - 1].item() == 7
     del x
     z = mx.zeros(SHAPE, mx.int8)
     assert probe(z) == [0] * len(PROBES)
