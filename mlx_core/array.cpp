@@ -9,6 +9,8 @@
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/eval.h"
 #include "mlx_core/transforms/tracing.h"
+#include "mlx_core/shape_check.h"
+#include "mlx_core/utils.h"
 
 namespace mlx::core {
 
@@ -38,6 +40,30 @@ size_t shape_size(const Shape& shape) {
   return n;
 }
 
+size_t checked_shape_size(const Shape& shape, size_t itemsize, const char* op) {
+  bool empty = false;
+  for (auto d : shape) {
+    if (d < 0) throw std::invalid_argument(msg("[", op, "] Negative dimensions are not allowed: ", shape_str(shape), "."));
+    empty = empty || d == 0;
+  }
+  if (empty) return 0;
+  // Products of positive factors, each below 2^31: test before every multiplication.
+  constexpr uint64_t limit = static_cast<uint64_t>(INT64_MAX);
+  uint64_t n = 1;
+  for (auto d : shape) {
+    if (n > limit / static_cast<uint64_t>(d)) {
+      throw std::invalid_argument(msg("[", op, "] The shape ", shape_str(shape),
+                                      " has too many elements: their number passes 2**63 - 1."));
+    }
+    n *= static_cast<uint64_t>(d);
+  }
+  if (itemsize > 1 && n > limit / itemsize) {
+    throw std::invalid_argument(msg("[", op, "] The shape ", shape_str(shape), " with ", itemsize,
+                                    "-byte elements needs more than 2**63 - 1 bytes."));
+  }
+  return static_cast<size_t>(n);
+}
+
 Flags compute_layout_flags(const Shape& shape, const Strides& strides) {
   Flags f;
   int64_t expect = 1;
@@ -57,12 +83,12 @@ Flags compute_layout_flags(const Shape& shape, const Strides& strides) {
 }
 
 array::ArrayDesc::ArrayDesc(Shape s, Dtype d)
-    : shape(std::move(s)), size(shape_size(shape)), dtype(d) {
+    : shape(std::move(s)), size(checked_shape_size(shape, d.size, "array")), dtype(d) {
   strides = row_major_strides(shape);
 }
 
 array::ArrayDesc::ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in)
-    : shape(std::move(s)), size(shape_size(shape)), dtype(d), primitive(std::move(p)), inputs(std::move(in)) {
+    : shape(std::move(s)), size(checked_shape_size(shape, d.size, "array")), dtype(d), primitive(std::move(p)), inputs(std::move(in)) {
   strides = row_major_strides(shape);
   if (detail::in_tracing()) {
     for (auto& i : inputs) {

@@ -6,6 +6,7 @@
 #include "mlx_core/ops/elementwise.h"
 #include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/copy.h"
+#include "mlx_core/shape_check.h"
 
 namespace mlx::core {
 
@@ -53,6 +54,7 @@ array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {
   for (auto d : shape) {
     if (d < 0) throw std::invalid_argument("[full] Negative dimensions not allowed.");
   }
+  checked_shape_size(shape, size_of(dtype), "full");
   array b = broadcast_to(astype(std::move(vals), dtype, s), shape, s);
   return array(std::move(shape), dtype, std::make_shared<Copy>(to_stream(s)), {b});
 }

@@ -12,6 +12,7 @@
 #include "mlx_core/ops/reduce.h"
 #include "mlx_core/primitives/concat_pad.h"
 #include "mlx_core/primitives/shape.h"
+#include "mlx_core/shape_check.h"
 #include "mlx_core/utils.h"
 
 namespace mlx::core {
@@ -31,6 +32,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     throw std::invalid_argument(
         msg("[broadcast_shapes] Shapes ", shape_str(a), " and ", shape_str(b), " cannot be broadcast."));
   }
+  checked_shape_size(out, 1, "broadcast_shapes");
   return out;
 }
 
@@ -176,6 +178,7 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   for (auto d : shape) {
     if (d < 0) throw std::invalid_argument("[broadcast_to] Negative dimensions not allowed.");
   }
+  checked_shape_size(shape, a.itemsize(), "broadcast_to");
   Shape out = broadcast_shapes(a.shape(), shape);
   if (out != shape) {
     throw std::invalid_argument(

@@ -18,6 +18,14 @@ using namespace nb::literals;
 
 namespace {
 
+// Nested empty lists for an array without elements (no data pointer is formed).
+nb::object empty_list_axis(const mx::array& a, int axis) {
+  nb::list out;
+  if (a.shape(axis) == 0) return out;
+  for (int i = 0; i < a.shape(axis); ++i) out.append(empty_list_axis(a, axis + 1));
+  return out;
+}
+
 template <typename T>
 nb::object tolist_axis(const mx::array& a, const T* p, int axis) {
   if (axis == a.ndim()) return py_scalar(*p);
@@ -32,7 +40,8 @@ nb::object tolist(mx::array a) {
   eval_released(a);
   return dispatch_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return tolist_axis(a, a.size() ? a.data<T>() : static_cast<const T*>(nullptr), 0);
+    if (a.size() == 0) return empty_list_axis(a, 0);
+    return tolist_axis(a, a.data<T>(), 0);
   });
 }
 

@@ -86,9 +86,13 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     }
     auto info = std::make_unique<ExportInfo>(ExportInfo{a, {}, {}});
     Py_ssize_t itemsize = static_cast<Py_ssize_t>(a.itemsize());
+    // A stride of an axis of size 0 or 1 is never used (and may be anything as_strided
+    // was given): it is exported as the row-major one, which cannot overflow.
+    mx::Strides rm = mx::row_major_strides(a.shape());
     for (int i = 0; i < a.ndim(); ++i) {
       info->shape.push_back(a.shape()[i]);
-      info->strides.push_back(static_cast<Py_ssize_t>(a.strides()[i]) * itemsize);
+      int64_t st = a.shape()[i] > 1 ? a.strides()[i] : rm[i];
+      info->strides.push_back(static_cast<Py_ssize_t>(st) * itemsize);
     }
     mx::Flags layout = mx::compute_layout_flags(a.shape(), a.strides());
     bool c_contig = a.size() == 0 || layout.row_contiguous;
@@ -225,7 +229,9 @@ mx::array copy_foreign(
     mx::Dtype dtype,
     bool c128) {
   auto isize = static_cast<int64_t>(itemsize);
-  bool typed = std::all_of(byte_strides.begin(), byte_strides.end(), [&](int64_t s) { return s % isize == 0; });
+  // Strides that split elements, or a start not aligned to the item, are read as bytes.
+  bool typed = std::all_of(byte_strides.begin(), byte_strides.end(), [&](int64_t s) { return s % isize == 0; }) &&
+      reinterpret_cast<uintptr_t>(base) % std::min<size_t>(itemsize, 8) == 0;
   std::optional<mx::array> staged;
   if (!typed) {
     // Strides that split elements: gather the bytes first, then read them as elements.
@@ -426,7 +432,10 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
 
   // bool data holding bytes other than 0 and 1 is normalized by a copy.
   bool clean = dtype != mx::bool_ || bool_bytes_are_0_or_1(static_cast<const char*>(view->buf), shape, byte_strides);
-  if (share && !c128 && strides_ok && clean) {
+  // Kernels read elements with aligned (vector) loads: memory not aligned to the item is
+  // copied.
+  bool aligned = size == 0 || reinterpret_cast<uintptr_t>(view->buf) % std::min<Py_ssize_t>(view->itemsize, 8) == 0;
+  if (share && !c128 && strides_ok && clean && aligned) {
     mx::Strides strides;
     int64_t lo = 0, hi = 0;
     for (size_t i = 0; i < shape.size(); ++i) {
@@ -440,7 +449,7 @@ std::optional<mx::array> array_from_buffer(nb::handle obj, bool share) {
       lo = hi = 0;
       strides = mx::row_major_strides(shape);
     }
-    char* start = static_cast<char*>(view->buf) + lo;
+    char* start = size == 0 ? nullptr : static_cast<char*>(view->buf) + lo;
     size_t nbytes = size == 0 ? 0 : static_cast<size_t>(hi - lo + view->itemsize);
     int64_t offset = -lo; // bytes
     guard.view = nullptr; // owned by the Data from here on

@@ -383,7 +383,8 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
   auto retype = [&](mx::array a, bool copied) -> mx::array {
     if (dtype && *dtype != a.dtype()) {
       if (copy == false)
-        throw std::invalid_argument("[asarray] Cannot change the dtype without a copy (copy=False).");
+        throw std::invalid_argument("Unable to avoid copy while creating an array as requested "
+                                    "(copy=False, but the dtype must change).");
       return mx::astype(a, *dtype);
     }
     return copy == true && !copied ? mx::copy(a) : a;
@@ -394,9 +395,10 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
       if (auto a = array_from_buffer(v, /*share=*/copy != true)) {
         // The import copies data it cannot share as it is (complex128, bool bytes other
         // than 0/1, strides that split elements): memory from the allocator.
-        if (copy == false && a->data_shared_ptr() && !a->data_shared_ptr()->release)
-          throw std::invalid_argument("[asarray] The data cannot be shared without a copy (copy=False): it "
-                                      "must be converted (complex128, or bool bytes other than 0 and 1).");
+        if (copy == false && a->size() > 0 && a->data_shared_ptr() && !a->data_shared_ptr()->release)
+          throw std::invalid_argument("Unable to avoid copy while creating an array as requested (copy=False, "
+                                      "but the data must be converted: complex128, bool bytes other than 0 "
+                                      "and 1, or memory not aligned to the item size).");
         return retype(*a, copy == true);
       }
     }
@@ -406,8 +408,8 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
     if (nb::hasattr(v, "__array__")) return asarray(v.attr("__array__")(), dtype, copy);
   }
   if (copy == false)
-    throw std::invalid_argument("[asarray] Cannot make an array from a " + py_type_name(v) +
-                                " without a copy (copy=False).");
+    throw std::invalid_argument("Unable to avoid copy while creating an array as requested (copy=False, "
+                                "but a " + py_type_name(v) + " must be copied).");
   return to_array(v, dtype);
 }
 

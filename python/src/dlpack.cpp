@@ -2,6 +2,7 @@
 #include "python/src/dlpack.h"
 #include "python/src/eval_util.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -12,6 +13,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/creation.h"
+#include "mlx_core/shape_check.h"
 #include "mlx_core/transforms/eval.h"
 #include "python/src/buffer.h"
 #include "python/src/common.h"
@@ -112,9 +114,12 @@ DLDataType to_dl_dtype(mx::Dtype d) {
 
 void fill_tensor(DLTensor& t, ExportCtx* ctx) {
   mx::array& a = ctx->arr;
+  // The stride of an axis of size 0 or 1 is never used (as_strided may have given it any
+  // value): it is exported as the row-major one, so a consumer's byte strides cannot overflow.
+  mx::Strides rm = mx::row_major_strides(a.shape());
   for (int i = 0; i < a.ndim(); ++i) {
     ctx->shape.push_back(a.shape()[i]);
-    ctx->strides.push_back(a.strides()[i]);
+    ctx->strides.push_back(a.shape()[i] > 1 ? a.strides()[i] : rm[i]);
   }
   t.data = a.is_available() ? a.raw_data() : nullptr;
   t.device = {kDLCPU, 0};
@@ -328,8 +333,28 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
     shape.push_back(static_cast<mx::ShapeElem>(t.shape[i]));
   }
   strides = t.strides ? mx::Strides(t.strides, t.strides + t.ndim) : mx::row_major_strides(shape);
-  size_t size = mx::shape_size(shape);
+  // The stride of an axis of size 0 or 1 is never used, and may be anything: drop it.
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] <= 1) strides[i] = 0;
+  }
+  size_t size = mx::checked_shape_size(shape, itemsize, "from_dlpack");
+  // The lowest and highest element the tensor reaches, relative to its first element, in
+  // bytes; checked for overflow before anything is computed from them.
+  int64_t lo = 0, hi = 0;
+  if (size > 0) {
+    for (size_t i = 0; i < shape.size(); ++i) {
+      int64_t span = 0;
+      if (shape[i] > 1 &&
+          (__builtin_mul_overflow(strides[i], static_cast<int64_t>(shape[i]) - 1, &span) ||
+           __builtin_mul_overflow(span, static_cast<int64_t>(itemsize), &span) ||
+           __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi))) {
+        throw std::invalid_argument("[from_dlpack] The tensor's strides reach beyond the 64-bit address range.");
+      }
+    }
+  }
   char* base = static_cast<char*>(t.data) + t.byte_offset;
+  // Kernels read elements with aligned (vector) loads: misaligned memory is copied.
+  bool misaligned = size > 0 && reinterpret_cast<uintptr_t>(base) % std::min<size_t>(itemsize, 8) != 0;
 
   // bool bytes other than 0 and 1 are normalized by a copy (kernels only see 0 and 1).
   bool dirty_bool = false;
@@ -337,14 +362,21 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
     std::vector<int64_t> byte_strides(strides.begin(), strides.end());
     dirty_bool = !bool_bytes_are_0_or_1(base, shape, byte_strides);
   }
-  bool do_copy = copy.value_or(false) || c128 || dirty_bool;
+  bool do_copy = copy.value_or(false) || c128 || dirty_bool || misaligned;
+  if (copy.has_value() && !*copy && misaligned) {
+    throw std::invalid_argument(
+        "Unable to avoid copy while creating an array as requested (copy=False, but the data is not "
+        "aligned to its item size; use copy=None or True).");
+  }
   if (copy.has_value() && !*copy && c128) {
     throw std::invalid_argument(
-        "[from_dlpack] complex128 data cannot be shared (it becomes complex64); use copy=None or True.");
+        "Unable to avoid copy while creating an array as requested (copy=False, but complex128 data "
+        "becomes complex64; use copy=None or True).");
   }
   if (copy.has_value() && !*copy && dirty_bool) {
     throw std::invalid_argument(
-        "[from_dlpack] bool data holding bytes other than 0 and 1 cannot be shared; use copy=None or True.");
+        "Unable to avoid copy while creating an array as requested (copy=False, but bool data holds "
+        "bytes other than 0 and 1; use copy=None or True).");
   }
 
   if (do_copy) {
@@ -360,17 +392,14 @@ mx::array import_managed(M* m, bool read_only, std::optional<bool> copy, PyObjec
     return copied;
   }
 
-  int64_t lo = 0, hi = 0;
-  if (size > 0) {
-    for (size_t i = 0; i < shape.size(); ++i) {
-      int64_t span = strides[i] * (static_cast<int64_t>(shape[i]) - 1);
-      (span < 0 ? lo : hi) += span;
-    }
-  } else {
+  if (size == 0) {
     strides = mx::row_major_strides(shape);
+    base = nullptr; // nothing is read: no address is formed from the producer's pointer
   }
-  char* start = base + lo * static_cast<int64_t>(itemsize);
-  size_t nbytes = size == 0 ? 0 : static_cast<size_t>((hi - lo + 1) * static_cast<int64_t>(itemsize));
+  // The buffer starts at the lowest byte the tensor reaches; the array's offset (in bytes)
+  // leads from there to its first element.
+  char* start = size == 0 ? nullptr : base + lo;
+  size_t nbytes = size == 0 ? 0 : static_cast<size_t>(hi - lo) + itemsize;
   auto data = std::make_shared<mx::Data>(start, nbytes, [m]() { call_deleter(m); });
   data->readonly = read_only; // exports keep the producer's read-only mark
   PyCapsule_SetName(capsule, used_name);

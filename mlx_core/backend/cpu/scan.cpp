@@ -82,6 +82,7 @@ struct LogAddExpScan {
   }
 };
 
+// `in` may be `out` (a scan in place).
 template <typename T, typename Op>
 void scan_kernel(const T* in, T* out, int64_t outer, int64_t n, int64_t inner, bool reverse, bool inclusive,
                  const Op& op) {
@@ -100,8 +101,9 @@ void scan_kernel(const T* in, T* out, int64_t outer, int64_t n, int64_t inner, b
           }
         } else {
           for (int64_t k = 0; k < n; ++k, i += step) {
+            Acc v = static_cast<Acc>(x[i]); // read before the write: x may be y
             y[i] = static_cast<T>(acc);
-            acc = op(acc, static_cast<Acc>(x[i]));
+            acc = op(acc, v);
           }
         }
       }
@@ -129,8 +131,9 @@ void scan_kernel(const T* in, T* out, int64_t outer, int64_t n, int64_t inner, b
         } else {
 #pragma omp simd
           for (int64_t j = 0; j < nj; ++j) {
+            Acc v = static_cast<Acc>(x[j]);
             y[j] = static_cast<T>(a[j]);
-            a[j] = op(a[j], static_cast<Acc>(x[j]));
+            a[j] = op(a[j], v);
           }
         }
       }
@@ -160,7 +163,17 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_output(out);
   cpu::get_command_encoder(stream()).dispatch(
       [in = inputs[0], out, type = type_, axis = axis_, rev = reverse_, incl = inclusive_]() mutable {
-        array x = in.flags().row_contiguous ? in : cpu::contiguous_copy(in, in.dtype());
+        // Another layout is copied into the output, which is then scanned in place (the
+        // kernel reads each element before it writes that position): no second buffer.
+        array x = in;
+        if (!in.flags().row_contiguous) {
+          if (in.dtype() == out.dtype()) {
+            cpu::copy_strided(in, out.raw_data(), out.dtype(), out.strides());
+            x = out;
+          } else {
+            x = cpu::contiguous_copy(in, in.dtype());
+          }
+        }
         int64_t outer = 1, inner = 1, n = x.shape()[axis];
         for (int i = 0; i < axis; ++i) outer *= x.shape()[i];
         for (int i = axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];

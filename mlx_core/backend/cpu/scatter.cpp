@@ -2,6 +2,7 @@
 // position its indices give, in index order (so an assignment keeps the last of repeated
 // positions). Assignment moves raw bytes; the reductions are typed.
 #include <cstring>
+#include <type_traits>
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
@@ -14,6 +15,11 @@ namespace mlx::core {
 namespace cpu {
 namespace {
 
+// Signed integers add and multiply with wrap-around (as the element-wise ops do): in an
+// unsigned type at least as wide as int, so that nothing overflows a signed type.
+template <typename T>
+using scatter_wrap_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+
 struct Assign {
   template <typename T>
   static void apply(T& d, const T& u) { d = u; }
@@ -22,6 +28,8 @@ struct AddOp {
   template <typename T>
   static void apply(T& d, const T& u) {
     if constexpr (std::is_same_v<T, bool>) d = d || u;
+    else if constexpr (std::is_integral_v<T>)
+      d = static_cast<T>(static_cast<scatter_wrap_t<T>>(d) + static_cast<scatter_wrap_t<T>>(u));
     else d = static_cast<T>(d + u);
   }
 };
@@ -29,6 +37,8 @@ struct ProdOp {
   template <typename T>
   static void apply(T& d, const T& u) {
     if constexpr (std::is_same_v<T, bool>) d = d && u;
+    else if constexpr (std::is_integral_v<T>)
+      d = static_cast<T>(static_cast<scatter_wrap_t<T>>(d) * static_cast<scatter_wrap_t<T>>(u));
     else d = static_cast<T>(d * u);
   }
 };

@@ -125,7 +125,9 @@ void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
   array in = inputs[0].flags().row_contiguous ? inputs[0] : cpu::contiguous_copy(inputs[0], inputs[0].dtype());
   Flags f = compute_layout_flags(out.shape(), strides_);
   size_t ds = f.contiguous ? out.size() : in.size();
-  out.copy_shared_buffer(in, strides_, f, ds, in.offset() + offset_ * static_cast<int64_t>(in.itemsize()));
+  // An empty view reads nothing: its offset (which the op does not bound) is not applied.
+  int64_t offset = out.size() == 0 ? in.offset() : in.offset() + offset_ * static_cast<int64_t>(in.itemsize());
+  out.copy_shared_buffer(in, strides_, f, ds, offset);
 }
 
 void StridedAccumulate::eval_cpu(const std::vector<array>& inputs, array& out) {

@@ -8,10 +8,10 @@
 namespace mlx::core::cpu {
 
 // Shape and per-array strides after dropping size-1 dims and merging dims that are
-// contiguous in every array.
+// contiguous in every array. Merged dims may pass 2^31 elements: the shape is 64-bit.
 template <int N>
 struct CollapsedLayout {
-  Shape shape;
+  std::vector<int64_t> shape;
   std::array<Strides, N> strides;
 };
 
@@ -23,7 +23,7 @@ CollapsedLayout<N> collapse_layout(const Shape& shape, const std::array<const St
     if (!out.shape.empty()) {
       bool mergeable = true;
       for (int k = 0; k < N; ++k) {
-        if (out.strides[k].back() != (*strides[k])[i] * shape[i]) {
+        if (out.strides[k].back() != (*strides[k])[i] * static_cast<int64_t>(shape[i])) {
           mergeable = false;
           break;
         }
@@ -57,7 +57,7 @@ void for_each_run(const Shape& shape, const std::array<const Strides*, N>& strid
   for (auto d : lay.shape) if (d == 0) return;
   for (int k = 0; k < N; ++k) inner[k] = lay.strides[k][nd - 1];
   int64_t n = lay.shape[nd - 1];
-  std::vector<int32_t> idx(nd, 0);
+  std::vector<int64_t> idx(nd, 0);
   while (true) {
     f(offs, n, inner);
     int d = nd - 2;
