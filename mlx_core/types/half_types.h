@@ -6,8 +6,16 @@
 
 namespace mlx::core {
 
-// IEEE half precision: the compiler's own type (GCC >= 12 on x86-64, native on arm64).
+// IEEE half precision: the compiler's own type. _Float16 where C++ has it (GCC >= 12 on
+// x86-64, GCC >= 13 on arm64, clang on both); GCC 12 on arm64 (Debian 12, Ubuntu 22.04) has
+// only ACLE's __fp16 in C++: the same IEEE binary16 storage with hardware conversions, whose
+// arithmetic is done in float and rounded where the result is stored as float16_t.
+#if defined(__aarch64__) && defined(__ARM_FP16_FORMAT_IEEE) && defined(__GNUC__) && !defined(__clang__) && \
+    __GNUC__ < 13
+using float16_t = __fp16;
+#else
 using float16_t = _Float16;
+#endif
 
 // Brain float: the top 16 bits of a float32, rounded to nearest even.
 struct bfloat16_t {
@@ -30,7 +38,7 @@ struct bfloat16_t {
     }
   }
   template <typename T>
-    requires std::is_arithmetic_v<T> || std::is_same_v<T, _Float16>
+    requires std::is_arithmetic_v<T> || std::is_same_v<T, float16_t>
   bfloat16_t(T v) : bfloat16_t(static_cast<float>(v)) {}
   bfloat16_t(std::complex<float> c) : bfloat16_t(c.real()) {}
 
@@ -41,7 +49,7 @@ struct bfloat16_t {
     return f;
   }
   template <typename T>
-    requires std::is_arithmetic_v<T> || std::is_same_v<T, _Float16>
+    requires std::is_arithmetic_v<T> || std::is_same_v<T, float16_t>
   explicit operator T() const {
     return static_cast<T>(static_cast<float>(*this));
   }

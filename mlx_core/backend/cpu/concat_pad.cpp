@@ -61,7 +61,10 @@ void pad_kernel(const array& in, const array& val, array& out, const Shape& low)
   int64_t rows = static_cast<int64_t>(out.size()) / L;
   int64_t lo_last = low[nd - 1], n_last = is[nd - 1], s_last = in.strides()[nd - 1];
   bool in_empty = in.size() == 0;
-  auto [pieces, piece] = row_pieces(rows, L);
+  // Plain variables, not a structured binding: the lambda below captures them, which clang
+  // before 19 rejects for bindings under -fopenmp-simd.
+  const std::pair<int64_t, int64_t> split = row_pieces(rows, L);
+  const int64_t pieces = split.first, piece = split.second;
   cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
       int64_t r = it / pieces, p = it % pieces;
@@ -206,7 +209,10 @@ void gather_tables(const array& in, array& out, const std::vector<std::vector<in
   int64_t s_last = in.strides()[nd - 1];
   std::vector<int64_t> run_start = runs.start;
   run_start.push_back(L);
-  auto [pieces, piece] = row_pieces(rows, L);
+  // Plain variables, not a structured binding: the lambda below captures them, which clang
+  // before 19 rejects for bindings under -fopenmp-simd.
+  const std::pair<int64_t, int64_t> split = row_pieces(rows, L);
+  const int64_t pieces = split.first, piece = split.second;
   cpu::parallel_for(rows * pieces, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
       int64_t r = it / pieces, p = it % pieces;

@@ -3,6 +3,8 @@
 #include <cstring>
 #if defined(__SSE2__)
 #include <immintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
 #endif
 
 #include "mlx_core/backend/cpu/dispatch.h"
@@ -23,9 +25,33 @@ struct Bytes16 {
   uint64_t lo, hi;
 };
 
+#if defined(__SSE2__) || defined(__ARM_NEON)
+#define OPENMLX_TILE_TRANSPOSE_4BYTE 1
+// Writes the transpose of the 4 x 4 block of floats at p (rows p_row apart, 16-byte aligned)
+// to q (rows q_row apart, 16-byte aligned), in vector registers: SSE on x86, NEON on arm64.
+inline void transpose_4x4(const float* p, int64_t p_row, float* q, int64_t q_row) {
 #if defined(__SSE2__)
+  __m128 r0 = _mm_load_ps(p), r1 = _mm_load_ps(p + p_row), r2 = _mm_load_ps(p + 2 * p_row),
+         r3 = _mm_load_ps(p + 3 * p_row);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_store_ps(q, r0);
+  _mm_store_ps(q + q_row, r1);
+  _mm_store_ps(q + 2 * q_row, r2);
+  _mm_store_ps(q + 3 * q_row, r3);
+#else
+  // vtrnq pairs rows 0/1 and 2/3: a.val[0] = {p00, p10, p02, p12}, a.val[1] = {p01, p11, p03, p13};
+  // the low halves then make columns 0 and 1, the high halves columns 2 and 3.
+  float32x4x2_t a = vtrnq_f32(vld1q_f32(p), vld1q_f32(p + p_row));
+  float32x4x2_t b = vtrnq_f32(vld1q_f32(p + 2 * p_row), vld1q_f32(p + 3 * p_row));
+  vst1q_f32(q, vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0])));
+  vst1q_f32(q + q_row, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
+  vst1q_f32(q + 2 * q_row, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
+  vst1q_f32(q + 3 * q_row, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+#endif
+}
+
 // dst[s * dst_row + f] = src[f * src_row + s] for a full T x T tile of 4-byte elements.
-// Rows are copied whole into a buffer, transposed there in 4 x 4 blocks in SSE registers,
+// Rows are copied whole into a buffer, transposed there in 4 x 4 blocks in vector registers,
 // and copied whole out: each cache line of src and dst is touched once, which matters
 // when the row strides are powers of two and all rows fall into one cache set.
 template <int64_t T, typename E>
@@ -34,16 +60,7 @@ void transpose_tile_4byte(const E* src, int64_t src_row, E* dst, int64_t dst_row
   alignas(64) float out[T * T];
   for (int64_t f = 0; f < T; ++f) std::memcpy(in + f * T, src + f * src_row, T * 4);
   for (int64_t s = 0; s < T; s += 4) {
-    for (int64_t f = 0; f < T; f += 4) {
-      const float* p = in + f * T + s;
-      __m128 r0 = _mm_load_ps(p), r1 = _mm_load_ps(p + T), r2 = _mm_load_ps(p + 2 * T), r3 = _mm_load_ps(p + 3 * T);
-      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-      float* q = out + s * T + f;
-      _mm_store_ps(q, r0);
-      _mm_store_ps(q + T, r1);
-      _mm_store_ps(q + 2 * T, r2);
-      _mm_store_ps(q + 3 * T, r3);
-    }
+    for (int64_t f = 0; f < T; f += 4) transpose_4x4(in + f * T + s, T, out + s * T + f, T);
   }
   for (int64_t s = 0; s < T; ++s) std::memcpy(dst + s * dst_row, out + s * T, T * 4);
 }
@@ -88,7 +105,7 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
         int64_t nsi = std::min(T, ns - s0);
         const E* sp = src + soff + s0 * s_sf + f0 * s_df;
         E* dp = dst + doff + s0 * d_sf + f0 * d_df;
-#if defined(__SSE2__)
+#if defined(OPENMLX_TILE_TRANSPOSE_4BYTE)
         if constexpr (sizeof(E) == 4) {
           if (s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
             transpose_tile_4byte<T>(sp, s_df, dp, d_sf);
