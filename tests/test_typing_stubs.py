@@ -62,7 +62,7 @@ def test_every_public_name_is_in_the_stub():
 
 def test_submodule_stubs():
     d = os.path.dirname(stub_path())
-    for sub in ("metal",):
+    for sub in ("metal", "cuda", "random"):
         assert os.path.exists(os.path.join(d, sub + ".pyi")), sub
 
 
