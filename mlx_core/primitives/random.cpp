@@ -4,6 +4,7 @@
 #include "mlx_core/ops.h"
 #include "mlx_core/ops/math.h"
 #include "mlx_core/primitives/batching.h"
+#include "mlx_core/primitives/no_gradient.h"
 
 namespace mlx::core {
 
@@ -78,9 +79,7 @@ std::pair<std::vector<array>, std::vector<int>> SamplerMath::vmap(const std::vec
 // RandIntBits: integer samples, so no gradient; vmap draws per batch entry.
 std::vector<array> RandIntBits::vjp(const std::vector<array>& primals, const std::vector<array>&,
                                     const std::vector<int>& argnums, const std::vector<array>&) {
-  std::vector<array> out;
-  for (int i : argnums) out.push_back(zeros_like(primals[i]));
-  return out;
+  return detail::zero_cotangents(primals, argnums);
 }
 std::vector<array> RandIntBits::jvp(const std::vector<array>& primals, const std::vector<array>&,
                                     const std::vector<int>&) {
@@ -115,9 +114,7 @@ std::pair<std::vector<array>, std::vector<int>> RandIntBits::vmap(const std::vec
 // CategoricalCdf: integer samples, so no gradient; vmap folds the batch into the rows.
 std::vector<array> CategoricalCdf::vjp(const std::vector<array>& primals, const std::vector<array>&,
                                        const std::vector<int>& argnums, const std::vector<array>&) {
-  std::vector<array> out;
-  for (int i : argnums) out.push_back(zeros_like(primals[i]));
-  return out;
+  return detail::zero_cotangents(primals, argnums);
 }
 std::vector<array> CategoricalCdf::jvp(const std::vector<array>& primals, const std::vector<array>&,
                                        const std::vector<int>&) {

@@ -4,6 +4,7 @@
 #include "mlx_core/ops.h"
 #include "mlx_core/ops/sort.h"
 #include "mlx_core/primitives/batching.h"
+#include "mlx_core/primitives/no_gradient.h"
 
 namespace mlx::core {
 
@@ -74,9 +75,7 @@ std::pair<std::vector<array>, std::vector<int>> PermuteAlongAxis::vmap(const std
 
 std::vector<array> SearchSorted::vjp(const std::vector<array>& primals, const std::vector<array>&,
                                      const std::vector<int>& argnums, const std::vector<array>&) {
-  std::vector<array> out;
-  for (int i : argnums) out.push_back(zeros_like(primals[i]));
-  return out;
+  return detail::zero_cotangents(primals, argnums);
 }
 
 std::vector<array> SearchSorted::jvp(const std::vector<array>& primals, const std::vector<array>&,
