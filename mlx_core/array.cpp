@@ -182,20 +182,16 @@ void array::init_scalar(const void* bytes, Dtype src_dtype) {
 
 ShapeElem array::shape(int dim) const {
   int n = ndim();
-  int d = dim < 0 ? dim + n : dim;
-  if (d < 0 || d >= n) {
-    throw std::out_of_range(msg("[array::shape] Invalid axis ", dim, " for array with ", n, " dimensions."));
-  }
-  return desc_->shape[d];
+  auto d = axis_in_range(dim, n);
+  if (!d) throw std::out_of_range(msg("[array::shape] Invalid axis ", dim, " for array with ", n, " dimensions."));
+  return desc_->shape[*d];
 }
 
 int64_t array::strides(int dim) const {
   int n = ndim();
-  int d = dim < 0 ? dim + n : dim;
-  if (d < 0 || d >= n) {
-    throw std::out_of_range(msg("[array::strides] Invalid axis ", dim, " for array with ", n, " dimensions."));
-  }
-  return desc_->strides[d];
+  auto d = axis_in_range(dim, n);
+  if (!d) throw std::out_of_range(msg("[array::strides] Invalid axis ", dim, " for array with ", n, " dimensions."));
+  return desc_->strides[*d];
 }
 
 void array::eval() {

@@ -89,6 +89,9 @@ inline bool is_floating_point(Dtype d) {
 inline bool is_complex(Dtype d) { return d == complex64; }
 // True for floating and complex types.
 inline bool is_inexact(Dtype d) { return is_floating_point(d) || is_complex(d); }
+// The one "integer and bool inputs compute in float32" rule: the dtype a floating-point op
+// computes in for an input of dtype d (d itself when inexact, float32 otherwise).
+inline Dtype inexact_dtype(Dtype d) { return is_inexact(d) ? d : float32; }
 
 // True when d belongs to the category.
 bool issubdtype(Dtype d, DtypeCategory c);

@@ -18,12 +18,18 @@ std::string shape_str(const Shape& s) {
   return os.str();
 }
 
+std::optional<int> axis_in_range(int64_t axis, int64_t ndim) {
+  int64_t a = axis < 0 ? axis + ndim : axis;
+  if (a < 0 || a >= ndim) return std::nullopt;
+  return static_cast<int>(a);
+}
+
 int normalize_axis(int axis, int ndim, const char* op) {
-  int a = axis < 0 ? axis + ndim : axis;
-  if (a < 0 || a >= ndim) {
+  auto a = axis_in_range(axis, ndim);
+  if (!a) {
     throw std::out_of_range(msg("[", op, "] Invalid axis ", axis, " for array with ", ndim, " dimensions."));
   }
-  return a;
+  return *a;
 }
 
 } // namespace mlx::core

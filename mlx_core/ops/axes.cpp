@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "mlx_core/errors.h"
+#include "mlx_core/utils.h"
 
 namespace mlx::core::detail {
 
@@ -17,11 +18,9 @@ std::vector<int> every_axis(const array& a) {
 std::vector<int> reduction_axes(const std::vector<int>& axes, int ndim) {
   std::set<int> seen;
   for (int ax : axes) {
-    int n = ax < 0 ? ax + ndim : ax;
-    if (n < 0 || n >= ndim) {
-      throw std::out_of_range(msg("Invalid axis ", ax, " for array with ", ndim, " dimensions."));
-    }
-    if (!seen.insert(n).second) throw std::invalid_argument("Duplicate axes detected in reduction.");
+    auto n = axis_in_range(ax, ndim);
+    if (!n) throw std::out_of_range(msg("Invalid axis ", ax, " for array with ", ndim, " dimensions."));
+    if (!seen.insert(*n).second) throw std::invalid_argument("Duplicate axes detected in reduction.");
   }
   return {seen.begin(), seen.end()};
 }

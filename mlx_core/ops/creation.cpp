@@ -92,6 +92,8 @@ array astype(array a, Dtype dtype, StreamOrDevice s) {
   return array(std::move(shape), dtype, std::make_shared<AsType>(to_stream(s), dtype), {std::move(a)});
 }
 
+array to_inexact(const array& a, StreamOrDevice s) { return astype(a, inexact_dtype(a.dtype()), s); }
+
 array copy(array a, StreamOrDevice s) {
   Shape shape = a.shape();
   Dtype dt = a.dtype();

@@ -25,6 +25,8 @@ array eye(int n, int m, int k = 0, Dtype dtype = float32, StreamOrDevice s = {})
 array identity(int n, Dtype dtype = float32, StreamOrDevice s = {});
 // Element-wise cast (a no-op when the dtype already matches).
 array astype(array a, Dtype dtype, StreamOrDevice s = {});
+// `a` cast to inexact_dtype(a.dtype()): integer and bool inputs become float32, others stay.
+array to_inexact(const array& a, StreamOrDevice s = {});
 // A copy that shares nothing with `a` once evaluated.
 array copy(array a, StreamOrDevice s = {});
 // The same values, but gradients do not flow through.

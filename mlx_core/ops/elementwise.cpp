@@ -27,14 +27,7 @@ array binary_op(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {
 
 namespace {
 
-// Non-inexact inputs of transcendental ops compute in float32.
-array at_least_float(const array& a, StreamOrDevice s) {
-  return is_inexact(a.dtype()) ? a : astype(a, float32, s);
-}
-
-array float_unary(UnaryOp op, const array& a, StreamOrDevice s) {
-  return unary_op(op, at_least_float(a, s), s);
-}
+array float_unary(UnaryOp op, const array& a, StreamOrDevice s) { return unary_op(op, to_inexact(a, s), s); }
 
 // Both operands cast to their promoted type, then the op.
 array promoted_binary(BinaryOp op, const array& a, const array& b, StreamOrDevice s) {
@@ -100,8 +93,7 @@ array multiply(const array& a, const array& b, StreamOrDevice s) {
 }
 
 array divide(const array& a, const array& b, StreamOrDevice s) {
-  Dtype t = promote_types(a.dtype(), b.dtype());
-  if (!is_inexact(t)) t = float32;
+  Dtype t = inexact_dtype(promote_types(a.dtype(), b.dtype()));
   return binary_op(BinaryOp::Divide, astype(a, t, s), astype(b, t, s), s);
 }
 

@@ -14,10 +14,7 @@ namespace mlx::core {
 
 namespace {
 
-// Integer and bool inputs of a floating op compute in float32.
-array to_float(const array& a, StreamOrDevice s) { return is_inexact(a.dtype()) ? a : astype(a, float32, s); }
-
-array float_unary(UnaryOp op, const array& a, StreamOrDevice s) { return unary_op(op, to_float(a, s), s); }
+array float_unary(UnaryOp op, const array& a, StreamOrDevice s) { return unary_op(op, to_inexact(a, s), s); }
 
 [[noreturn]] void no_complex(const char* name) {
   throw std::invalid_argument(msg("[", name, "] Not supported for complex64."));
@@ -26,7 +23,7 @@ array float_unary(UnaryOp op, const array& a, StreamOrDevice s) { return unary_o
 // A unary op of real floating dtypes (complex raises ValueError as in the reference).
 array real_float_unary(UnaryOp op, const char* name, const array& a, StreamOrDevice s) {
   if (is_complex(a.dtype())) no_complex(name);
-  return unary_op(op, to_float(a, s), s);
+  return unary_op(op, to_inexact(a, s), s);
 }
 
 // Rounding ops: integers are already integral.
@@ -39,8 +36,7 @@ array scalar(double v, Dtype d) { return astype(array(v), d); }
 
 // Both operands promoted to a common floating type.
 std::pair<array, array> float_pair(const array& a, const array& b, StreamOrDevice s) {
-  Dtype t = promote_types(a.dtype(), b.dtype());
-  if (!is_inexact(t)) t = float32;
+  Dtype t = inexact_dtype(promote_types(a.dtype(), b.dtype()));
   return {astype(a, t, s), astype(b, t, s)};
 }
 
@@ -71,17 +67,17 @@ array log10(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log1
 array rsqrt(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Rsqrt, a, s); }
 
 array reciprocal(const array& a, StreamOrDevice s) {
-  array x = to_float(a, s);
+  array x = to_inexact(a, s);
   return divide(scalar(1.0, x.dtype()), x, s);
 }
 
 array degrees(const array& a, StreamOrDevice s) {
-  array x = to_float(a, s);
+  array x = to_inexact(a, s);
   return multiply(x, scalar(180.0 / M_PI, x.dtype()), s);
 }
 
 array radians(const array& a, StreamOrDevice s) {
-  array x = to_float(a, s);
+  array x = to_inexact(a, s);
   return multiply(x, scalar(M_PI / 180.0, x.dtype()), s);
 }
 
@@ -189,7 +185,7 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
   if (!is_inexact(t)) t = float64;
   array x = astype(a, t, s), y = astype(b, t, s);
   // The bound is real (float32 for complex).
-  array xf = to_float(x, s), yf = to_float(y, s);
+  array xf = to_inexact(x, s), yf = to_inexact(y, s);
   Dtype rt = is_complex(t) ? float32 : xf.dtype();
   array diff = abs(subtract(xf, yf, s), s);
   array bound = add(scalar(atol, rt), multiply(scalar(rtol, rt), abs(yf, s), s), s);

@@ -7,20 +7,13 @@
 #include <sstream>
 
 #include "mlx_core/errors.h"
+#include "mlx_core/utils.h"
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/random.h"
 
 namespace mlx::core::random {
 
 namespace {
-
-std::string shape_str(const Shape& s) {
-  std::ostringstream os;
-  os << "(";
-  for (size_t i = 0; i < s.size(); ++i) os << (i ? "," : "") << s[i];
-  os << ")";
-  return os.str();
-}
 
 struct KeyState {
   std::mutex mutex;
@@ -174,10 +167,9 @@ array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key_in
 array categorical(const array& logits, int axis, const std::optional<Shape>& shape,
                   std::optional<int> num_samples, const std::optional<array>& key_in, StreamOrDevice s) {
   int nd = logits.ndim();
-  if (axis < -nd || axis >= nd) {
-    throw std::out_of_range(msg("[categorical] Invalid axis ", axis, " for logits with ", nd, " dimensions."));
-  }
-  if (axis < 0) axis += nd;
+  auto ax = axis_in_range(axis, nd);
+  if (!ax) throw std::out_of_range(msg("[categorical] Invalid axis ", axis, " for logits with ", nd, " dimensions."));
+  axis = *ax;
   if (shape && num_samples) {
     throw std::invalid_argument("[categorical] At most one of shape or num_samples can be specified.");
   }

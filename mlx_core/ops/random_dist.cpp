@@ -172,10 +172,9 @@ array permutation(int n, const std::optional<array>& key, StreamOrDevice s) {
 
 array permutation(const array& x, int axis, const std::optional<array>& key, StreamOrDevice s) {
   int nd = x.ndim();
-  if (axis < -nd || axis >= nd) {
-    throw std::out_of_range(msg("[permutation] Invalid axis ", axis, " for an array with ", nd, " dimensions."));
-  }
-  if (axis < 0) axis += nd;
+  auto ax = axis_in_range(axis, nd);
+  if (!ax) throw std::out_of_range(msg("[permutation] Invalid axis ", axis, " for an array with ", nd, " dimensions."));
+  axis = *ax;
   array perm = permutation(static_cast<int>(x.shape(axis)), key, s);
   return take(x, perm, axis, s);
 }

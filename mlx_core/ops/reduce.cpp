@@ -6,6 +6,7 @@
 
 #include "mlx_core/ops/axes.h"
 #include "mlx_core/errors.h"
+#include "mlx_core/utils.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
 #include "mlx_core/ops/shape.h"
@@ -79,7 +80,7 @@ array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, detai
 
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto norm = detail::reduction_axes(axes, a.ndim());
-  Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
+  Dtype dt = inexact_dtype(a.dtype());
   double count = 1;
   for (int ax : norm) count *= a.shape()[ax];
   array total = sum(astype(a, dt, s), norm, keepdims, s);
@@ -90,10 +91,7 @@ array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, det
 namespace {
 array arg_reduce(const array& a, ArgReduceType type, int axis, bool keepdims, StreamOrDevice s, const char* op) {
   if (a.size() == 0) throw std::invalid_argument(msg("[", op, "] Cannot ", op, " reduce zero size array."));
-  int ax = axis < 0 ? axis + a.ndim() : axis;
-  if (ax < 0 || ax >= a.ndim()) {
-    throw std::out_of_range(msg("[", op, "] Invalid axis ", axis, " for array with ", a.ndim(), " dimensions."));
-  }
+  int ax = normalize_axis(axis, a.ndim(), op);
   Shape kept = a.shape();
   kept[ax] = 1;
   array out(kept, uint32, std::make_shared<ArgReduce>(to_stream(s), type, ax), {a});
@@ -138,7 +136,7 @@ array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
 
 array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   auto norm = detail::reduction_axes(axes, a.ndim());
-  Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
+  Dtype dt = inexact_dtype(a.dtype());
   Dtype real_dt = dt == complex64 ? float32 : dt;
   array x = astype(a, dt, s);
   array centered = subtract(x, mean(x, norm, true, s), s);

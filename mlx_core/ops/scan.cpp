@@ -1,6 +1,7 @@
 #include "mlx_core/ops/scan.h"
 
 #include "mlx_core/errors.h"
+#include "mlx_core/utils.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/scan.h"
@@ -11,10 +12,11 @@ namespace {
 
 array scan(const array& a, ScanType type, int axis, bool reverse, bool inclusive, Dtype dtype, const char* op,
            StreamOrDevice s) {
-  int ax = axis < 0 ? axis + a.ndim() : axis;
-  if (ax < 0 || ax >= a.ndim()) {
+  auto in_range = axis_in_range(axis, a.ndim());
+  if (!in_range) {
     throw std::out_of_range(msg("[", op, "] Axis ", axis, " is out of bounds for array with ", a.ndim(), " dimensions."));
   }
+  int ax = *in_range;
   array x = astype(a, dtype, s);
   if (x.size() == 0) return x;
   return array(x.shape(), dtype, std::make_shared<Scan>(to_stream(s), type, ax, reverse, inclusive), {x});
@@ -24,7 +26,6 @@ array flat(const array& a, StreamOrDevice s) { return reshape(a, {-1}, s); }
 
 // Sums of bool count in int32; other types keep theirs (integers wrap as NumPy's do).
 Dtype cumsum_dtype(Dtype d) { return d == bool_ ? int32 : d; }
-Dtype float_dtype(Dtype d) { return is_inexact(d) ? d : float32; }
 
 } // namespace
 
@@ -53,7 +54,7 @@ array cummin(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
   return cummin(flat(a, s), 0, reverse, inclusive, s);
 }
 array logcumsumexp(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan(a, ScanType::LogAddExp, axis, reverse, inclusive, float_dtype(a.dtype()), "logcumsumexp", s);
+  return scan(a, ScanType::LogAddExp, axis, reverse, inclusive, inexact_dtype(a.dtype()), "logcumsumexp", s);
 }
 array logcumsumexp(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
   return logcumsumexp(flat(a, s), 0, reverse, inclusive, s);

@@ -697,11 +697,12 @@ array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
 
 array diff(const array& a, int n, int axis, StreamOrDevice s) {
   if (n < 0) throw std::invalid_argument(msg("[diff] Order `n` must be non-negative, got ", n, "."));
-  if (a.ndim() == 0 || axis < -a.ndim() || axis >= a.ndim()) {
+  auto in_range = axis_in_range(axis, a.ndim());
+  if (!in_range) {
     throw std::out_of_range(msg("[diff] Axis ", axis, " is out of bounds for an array with ", a.ndim(),
                                 " dimensions."));
   }
-  int ax = axis < 0 ? axis + a.ndim() : axis;
+  int ax = *in_range;
   array x = a;
   for (int i = 0; i < n; ++i) {
     int64_t len = x.shape()[ax];

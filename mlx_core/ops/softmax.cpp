@@ -41,8 +41,6 @@ Flattened flatten_axes(const array& a, const std::vector<int>& axes, StreamOrDev
   return {reshape(moved, flat, s), trailing ? std::vector<int>{} : perm, moved.shape()};
 }
 
-Dtype float_dtype(Dtype d) { return is_inexact(d) ? d : float32; }
-
 void check_not_scalar(const array& a, const std::vector<int>& axes, const char* op) {
   if (a.ndim() == 0 && !axes.empty()) {
     throw std::invalid_argument(msg("[", op, "] Received non-empty axes for array with 0 dimensions."));
@@ -55,7 +53,7 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
   check_not_scalar(a, axes_in, "logsumexp");
   auto axes = detail::reduction_axes(axes_in, a.ndim());
   if (a.size() == 0) throw std::invalid_argument("[logsumexp] Received empty array.");
-  array x = astype(a, float_dtype(a.dtype()), s);
+  array x = to_inexact(a, s);
   if (axes.empty()) return x;
   auto f = flatten_axes(x, axes, s);
   Shape oshape = f.x.shape();
@@ -79,7 +77,7 @@ array softmax(const array& a, const std::vector<int>& axes_in, bool precise, Str
     array e = exp(subtract(a, a, s), s);
     return divide(e, e, s);
   }
-  array x = astype(a, float_dtype(a.dtype()), s);
+  array x = to_inexact(a, s);
   if (a.size() == 0) return x;
   auto f = flatten_axes(x, axes, s);
   array out(f.x.shape(), x.dtype(), std::make_shared<Softmax>(to_stream(s), precise), {f.x});

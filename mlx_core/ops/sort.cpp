@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mlx_core/errors.h"
+#include "mlx_core/utils.h"
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
 #include "mlx_core/ops/indexing.h"
@@ -17,17 +18,12 @@ namespace mlx::core {
 
 namespace {
 
-std::string shape_str(const Shape& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + ")";
-}
-
 int check_axis(const array& a, int axis, const char* op) {
-  int ax = axis < 0 ? axis + a.ndim() : axis;
-  if (ax < 0 || ax >= a.ndim()) {
+  auto in_range = axis_in_range(axis, a.ndim());
+  if (!in_range) {
     throw std::out_of_range(msg("[", op, "] Axis ", axis, " is out of bounds for array with ", a.ndim(), " dimensions."));
   }
+  int ax = *in_range;
   if (a.shape()[ax] > static_cast<int64_t>(std::numeric_limits<uint32_t>::max())) {
     throw std::invalid_argument(msg("[", op, "] Axis ", axis, " has ", a.shape()[ax],
                                     " elements; at most 2**32 - 1 can be sorted along one axis."));
@@ -86,13 +82,13 @@ array topk(const array& a, int k, StreamOrDevice s) { return topk(flat(a, s), k,
 array median(const array& a, const std::vector<int>& axes_in, bool keepdims, StreamOrDevice s) {
   std::set<int> axes;
   for (int ax : axes_in) {
-    int n = ax < 0 ? ax + a.ndim() : ax;
-    if (n < 0 || n >= a.ndim()) {
+    auto n = axis_in_range(ax, a.ndim());
+    if (!n) {
       throw std::out_of_range(msg("[median] axis ", ax, " is out of bounds for array with ", a.ndim(), " dimensions."));
     }
-    if (!axes.insert(n).second) throw std::invalid_argument("[median] Received duplicate axis.");
+    if (!axes.insert(*n).second) throw std::invalid_argument("[median] Received duplicate axis.");
   }
-  Dtype dt = is_inexact(a.dtype()) ? a.dtype() : float32;
+  Dtype dt = inexact_dtype(a.dtype());
   array x = astype(a, dt, s);
   // The reduced axes moved to the end and merged into one of length n.
   std::vector<int> perm;

@@ -452,7 +452,7 @@ mx::array weak_scalar(nb::handle v, mx::Dtype d) {
       return mx::array(int_as_double(s), d);
     }
     case kFloat:
-      return scalar_array(s, k, mx::is_inexact(d) ? d : mx::float32);
+      return scalar_array(s, k, mx::inexact_dtype(d));
     default:
       return scalar_array(s, k, mx::complex64);
   }

@@ -76,7 +76,7 @@ void init_ops_indexing(nb::module_& m) {
         mx::array val = promoted_value(at.a, v);
         // The reciprocal in floating point (complex for a complex value: into a real array
         // the real part of the quotient is kept), cast back (as the reference).
-        if (!mx::issubdtype(val.dtype(), mx::DtypeCategory::inexact)) val = mx::astype(val, mx::float32);
+        val = mx::to_inexact(val);
         mx::array recip = mx::divide(mx::ones_like(val), val);
         return scatter_item(at.a, at.index, recip, mx::ScatterReduce::Prod);
       }, "value"_a,

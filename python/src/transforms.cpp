@@ -26,6 +26,7 @@
 #include "mlx_core/transforms/autodiff.h"
 #include "mlx_core/transforms/eval.h"
 #include "mlx_core/transforms/vmap.h"
+#include "mlx_core/utils.h"
 #include "python/src/common.h"
 #include "python/src/eval_util.h"
 #include "python/src/trees.h"
@@ -35,13 +36,7 @@ using namespace nb::literals;
 namespace {
 
 
-std::string shape_str(const mx::Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) {
-    out += (i ? "," : "") + std::to_string(s[i]);
-  }
-  return out + ")";
-}
+using mx::shape_str;
 
 std::string py_type_name(nb::handle h) {
   return nb::cast<std::string>(nb::handle((PyObject*)Py_TYPE(h.ptr())).attr("__name__"));
@@ -482,19 +477,19 @@ nb::object call_vmap(
     }
     int64_t ax = *axes[i];
     int64_t nd = inputs[i].ndim();
-    int64_t norm = ax < 0 ? ax + nd : ax;
-    if (norm < 0 || norm >= nd) {
+    auto norm = mx::axis_in_range(ax, nd);
+    if (!norm) {
       throw std::out_of_range(mx::msg(
           "[vmap] Invalid vectorization axis ", ax, " for array with shape ",
           shape_str(inputs[i].shape())));
     }
-    int size = inputs[i].shape()[norm];
+    int size = inputs[i].shape()[*norm];
     if (axis_size >= 0 && size != axis_size) {
       throw std::invalid_argument(
           mx::msg("[vmap] Inconsistent axis sizes: ", axis_size, " and ", size, "."));
     }
     axis_size = size;
-    flat_axes.push_back(static_cast<int>(norm));
+    flat_axes.push_back(*norm);
   }
   if (axis_size < 0) {
     throw std::invalid_argument("At least one of in_axes must be non-None.");
@@ -520,15 +515,15 @@ nb::object call_vmap(
   for (size_t i = 0; i < outs.size(); ++i) {
     int64_t ax = *oaxes[i];
     int64_t nd = outs[i].ndim();
-    int64_t norm = ax < 0 ? ax + nd : ax;
-    if (norm < 0 || norm >= nd) {
+    auto norm = mx::axis_in_range(ax, nd);
+    if (!norm) {
       mx::Shape inner(outs[i].shape().begin() + std::min<int64_t>(nd, 1), outs[i].shape().end());
       throw std::out_of_range(mx::msg(
           "[vmap] Invalid output vectorization axis ", ax, " for array with shape ",
           shape_str(inner)));
     }
-    if (norm != 0) {
-      outs[i] = mx::moveaxis(outs[i], 0, static_cast<int>(norm));
+    if (*norm != 0) {
+      outs[i] = mx::moveaxis(outs[i], 0, *norm);
     }
   }
   return tree_unflatten(py_out, outs);
