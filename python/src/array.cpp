@@ -62,10 +62,6 @@ struct ArrayIterator {
   int i = 0;
 };
 
-std::string type_name_of(nb::handle v) {
-  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr()))).attr("__name__"));
-}
-
 // The other operand of a binary operator as an array, or nullopt when the operator should
 // return NotImplemented. Lists, tuples and strings raise like the reference.
 std::optional<mx::array> operand(const mx::array& self, nb::handle other, const char* opname,
@@ -75,7 +71,7 @@ std::optional<mx::array> operand(const mx::array& self, nb::handle other, const 
   if (PyList_Check(other.ptr()) || PyTuple_Check(other.ptr()) || PyUnicode_Check(other.ptr())) {
     if (!strict) return std::nullopt;
     throw std::invalid_argument(std::string("Cannot perform ") + opname +
-                                " on an mlx.core.array and " + type_name_of(other));
+                                " on an mlx.core.array and " + value_type_name(other));
   }
   // Other array-likes take this array's dtype, as in the reference.
   if (PyObject_CheckBuffer(other.ptr()) || nb::hasattr(other, "__dlpack__") ||

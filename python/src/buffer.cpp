@@ -14,6 +14,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
+#include "python/src/errors.h"
 
 namespace {
 
@@ -28,34 +29,7 @@ struct ExportInfo {
 };
 
 int set_error_from_current_exception() {
-  try {
-    throw;
-  } catch (nb::python_error& e) {
-    e.restore();
-  } catch (nb::builtin_exception& e) {
-    // nanobind's own exception types (buffer_error, type_error, ...).
-    PyObject* type = PyExc_RuntimeError;
-    switch (e.type()) {
-      case nb::exception_type::buffer_error: type = PyExc_BufferError; break;
-      case nb::exception_type::type_error: type = PyExc_TypeError; break;
-      case nb::exception_type::value_error: type = PyExc_ValueError; break;
-      case nb::exception_type::index_error: type = PyExc_IndexError; break;
-      default: break;
-    }
-    PyErr_SetString(type, e.what());
-  } catch (mx::type_error& e) {
-    PyErr_SetString(PyExc_TypeError, e.what());
-  } catch (std::invalid_argument& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
-  } catch (std::out_of_range& e) {
-    PyErr_SetString(PyExc_IndexError, e.what());
-  } catch (std::bad_alloc&) {
-    PyErr_NoMemory();
-  } catch (std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  } catch (...) {
-    PyErr_SetString(PyExc_RuntimeError, "Unknown C++ exception in buffer export.");
-  }
+  set_python_error_from_current_exception();
   return -1;
 }
 

@@ -1,10 +1,13 @@
 // Small argument helpers shared by array methods and module functions.
 #pragma once
+#include <algorithm>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
+
+#include "python/src/type_name.h"
 
 #include <array>
 #include <climits>
@@ -60,15 +63,6 @@ struct DtypeArg {
 OPENMLX_OBJECT_ARG_CASTER(ShapeArg, "int | collections.abc.Sequence[int]")
 OPENMLX_OBJECT_ARG_CASTER(DtypeArg, "mlx.core.Dtype")
 
-// The Python type name of v, for messages: "str", "numpy.float32".
-inline std::string arg_type_name(nb::handle v) {
-  nb::handle t(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr())));
-  std::string name = nb::cast<std::string>(t.attr("__name__"));
-  nb::object mod = nb::getattr(t, "__module__", nb::none());
-  if (!PyUnicode_Check(mod.ptr())) return name;
-  std::string m = nb::cast<std::string>(mod);
-  return m == "builtins" ? name : m + "." + name;
-}
 
 // "[op] " or "" when op is null.
 inline std::string op_prefix(const char* op) {
@@ -402,15 +396,54 @@ auto wrap(const char* op, std::array<const char*, sizeof...(P)> names, F f, R (*
   };
 }
 
+// The parameter names in a "def f(a: T, /, b: U = 1, *, stream: S = None) -> R" signature
+// text (kept for the life of the module).
+inline std::vector<const char*> sig_param_names(const char* sig) {
+  std::vector<const char*> out;
+  std::string text(sig);
+  size_t open = text.find('(');
+  if (open == std::string::npos) return out;
+  int depth = 0;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(" *"), e = cur.find_first_of(":=");
+    std::string name = b == std::string::npos ? "" : cur.substr(b, (e == std::string::npos ? cur.size() : e) - b);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (!name.empty() && name != "/") out.push_back((new std::string(name))->c_str());
+    cur.clear();
+  };
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') {
+      if (depth-- == 0) break;
+    }
+    if (c == ',' && depth == 0) flush();
+    else cur += c;
+  }
+  flush();
+  return out;
+}
+
 // The parameter names of a function of `n` parameters, from its nb::arg annotations (the
-// unannotated leading ones are `self`).
+// unannotated leading ones are `self`). A positional-only parameter is an unnamed nb::arg()
+// (that is how nanobind makes one); its name then comes from the nb::sig text.
 template <typename... Extra>
 std::vector<const char*> annotated_names(const Extra&... extra) {
   std::vector<const char*> out;
+  const char* sig = nullptr;
   auto add = [&](const auto& e) {
-    if constexpr (nb::detail::arg_traits<std::decay_t<decltype(e)>>::is_arg) out.push_back(e.name_);
+    using E = std::decay_t<decltype(e)>;
+    if constexpr (nb::detail::arg_traits<E>::is_arg) out.push_back(e.name_);
+    if constexpr (std::is_same_v<E, nb::sig>) sig = e.value;
   };
   (add(extra), ...);
+  if (std::find(out.begin(), out.end(), nullptr) == out.end()) return out;
+  std::vector<const char*> from_sig = sig ? sig_param_names(sig) : std::vector<const char*>{};
+  size_t off = from_sig.size() > out.size() ? from_sig.size() - out.size() : 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!out[i]) out[i] = off + i < from_sig.size() ? from_sig[off + i] : "argument";
+  }
   return out;
 }
 } // namespace checked_detail

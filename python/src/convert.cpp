@@ -9,18 +9,17 @@
 
 #include "python/src/buffer.h"
 #include "python/src/dlpack.h"
+#include "python/src/type_name.h"
 
 namespace {
 
 // Kinds of Python scalars, in widening order.
 enum Kind { kBool = 0, kInt = 1, kFloat = 2, kComplex = 3 };
 
-std::string py_type_name(nb::handle v) {
-  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(v.ptr()))).attr("__name__"));
-}
+
 
 [[noreturn]] void invalid_type(nb::handle v) {
-  throw array_init_error("Invalid type " + py_type_name(v) + " received in array initialization.", v.ptr());
+  throw array_init_error("Invalid type " + value_type_name(v) + " received in array initialization.", v.ptr());
 }
 
 // numpy.generic if NumPy has been imported (never imports it ourselves).
@@ -344,7 +343,7 @@ mx::array to_array(nb::handle v, std::optional<mx::Dtype> dtype) {
   if (nb::hasattr(v, "__mlx_array__")) {
     nb::object r = v.attr("__mlx_array__")();
     if (!nb::isinstance<mx::array>(r))
-      throw mx::type_error("[array] __mlx_array__ must return an mlx.core.array, got " + py_type_name(r) + ".");
+      throw mx::type_error("[array] __mlx_array__ must return an mlx.core.array, got " + value_type_name(r) + ".");
     mx::array a = nb::cast<mx::array>(r);
     return dtype && *dtype != a.dtype() ? mx::astype(a, *dtype) : a;
   }
@@ -409,7 +408,7 @@ mx::array asarray(nb::handle v, std::optional<mx::Dtype> dtype, std::optional<bo
   }
   if (copy == false)
     throw std::invalid_argument("Unable to avoid copy while creating an array as requested (copy=False, "
-                                "but a " + py_type_name(v) + " must be copied).");
+                                "but a " + value_type_name(v) + " must be copied).");
   return to_array(v, dtype);
 }
 

@@ -506,7 +506,7 @@ Args:
     *args (array): Arrays stored under the names ``arr_0``, ``arr_1``, ...
     **kwargs (array): Arrays stored under their keyword names.
 )");
-  def_op(m, "load", &load, "file"_a, "format"_a = nb::none(), "return_metadata"_a = false,
+  def_op(m, "load", &load, nb::arg(), "format"_a = nb::none(), "return_metadata"_a = false,
         nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def load(file: typing.Union[str, os.PathLike, typing.BinaryIO], /, format: typing.Optional[str] = None, "
                 "return_metadata: bool = False, *, stream: typing.Union[None, Stream, Device] = None) -> "

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "python/src/common.h"
+#include "python/src/def_elementwise.h"
 #include "python/src/convert.h"
 #include "mlx_core/primitives/primitive.h"
 
@@ -24,8 +25,6 @@ mx::array arg(nb::handle v) {
   return to_array(v);
 }
 
-using UnaryFn = mx::array (*)(const mx::array&, mx::StreamOrDevice);
-using BinFn = mx::array (*)(const mx::array&, const mx::array&, mx::StreamOrDevice);
 
 // A docstring kept for the life of the module (nanobind keeps the pointer).
 const char* keep(std::string doc) {
@@ -55,24 +54,6 @@ const char* binary_doc(const char* what, const char* result, const char* example
   return keep(d);
 }
 
-void def_unary(nb::module_& m, const char* name, UnaryFn fn, const char* doc) {
-  def_op(m, name, [fn](nb::handle a, mx::StreamOrDevice s) { return fn(arg(a), s); },
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig(keep(std::string("def ") + name +
-                     "(a: scalar | array, *, stream: Stream | Device | None = None) -> array")),
-        doc);
-}
-
-void def_binary(nb::module_& m, const char* name, BinFn fn, const char* doc) {
-  def_op(m, name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
-        auto [x, y] = to_arrays(a, b);
-        return fn(x, y, s);
-      }, "a"_a, "b"_a, "stream"_a = nb::none(),
-      nb::sig(keep(std::string("def ") + name +
-                   "(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) -> array")),
-      doc);
-}
-
 // logical_and / logical_or: a Python scalar operand counts by its truth value (as in NumPy),
 // never converted to the other operand's dtype first (300 next to int8 is True, not an
 // overflow; 2**32 next to bool is True, not a truncated 0).
@@ -85,12 +66,12 @@ mx::array logical_operand(nb::handle v) {
   return arg(v);
 }
 
-void def_logical(nb::module_& m, const char* name, BinFn fn, const char* doc) {
+void def_logical(nb::module_& m, const char* name, BinaryFn fn, const char* doc) {
   def_op(m, name, [fn](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         return fn(logical_operand(a), logical_operand(b), s);
-      }, "a"_a, "b"_a, "stream"_a = nb::none(),
+      }, nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig(keep(std::string("def ") + name +
-                   "(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) -> array")),
+                   "(a: scalar | array, b: scalar | array, /, *, stream: Stream | Device | None = None) -> array")),
       doc);
 }
 
@@ -229,7 +210,7 @@ void init_ops(nb::module_& m) {
   def_op(m, "zeros_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "zeros_like");
         return d ? mx::zeros(a.shape(), *d, s) : mx::zeros_like(a, s);
-      }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def zeros_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "An array of zeros with the shape and type of a.\n\n"
       "Args:\n"
       "    a (array): The array whose shape (and dtype) the result takes.\n"
@@ -240,7 +221,7 @@ void init_ops(nb::module_& m) {
   def_op(m, "ones_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "ones_like");
         return d ? mx::ones(a.shape(), *d, s) : mx::ones_like(a, s);
-      }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def ones_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "An array of ones with the shape and type of a.\n\n"
       "Args:\n"
       "    a (array): The array whose shape (and dtype) the result takes.\n"
@@ -329,7 +310,7 @@ void init_ops(nb::module_& m) {
       "    array: An n x n array with ones on the diagonal.");
   def_op(m, "astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
         return mx::astype(a, to_dtype(d, "astype"), s);
-      }, "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def astype(a: mlx.core.array, /, dtype: mlx.core.Dtype, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
       "A copy of a cast to dtype.\n\n"
       "Floats cast to integers round toward zero; casts to bool test for non-zero.\n\n"
       "Args:\n"
@@ -356,8 +337,8 @@ void init_ops(nb::module_& m) {
       "    array: a itself when it is an array of the right dtype, else an array of its values.");
   def_op(m, "view", [](nb::handle a, const DtypeArg& dtype, mx::StreamOrDevice s) {
         return mx::view(to_array(a), to_dtype(dtype, "view"), s);
-      }, "a"_a, "dtype"_a, "stream"_a = nb::none(),
-      nb::sig("def view(a: scalar | array, dtype: Dtype, stream: Stream | Device | None = None) -> array"),
+      }, nb::arg(), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def view(a: scalar | array, /, dtype: Dtype, *, stream: Stream | Device | None = None) -> array"),
       "The bytes of a reinterpreted as dtype (no conversion of values).\n\n"
       "When the item sizes differ the last axis scales by their ratio, and must then be\n"
       "contiguous.\n\n"
@@ -371,7 +352,7 @@ void init_ops(nb::module_& m) {
       "    >>> mx.view(mx.array([1.0]), mx.uint32)  # array([1065353216], dtype=uint32)");
   def_op(m, "stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
         return mx::stop_gradient(a, s);
-      }, "a"_a, nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
+      }, nb::sig("def stop_gradient(a: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
       "and jvp.\n"
       "\n"
       "Args:\n"
@@ -381,47 +362,47 @@ void init_ops(nb::module_& m) {
       "    array: a's values.\n");
 
   // Element-wise.
-  def_unary(m, "abs", &mx::abs, unary_doc("Element-wise absolute value |a|.", "The absolute values; complex inputs give their float32 magnitude.", "mx.abs(mx.array([-1, 2]))  # array([1, 2], dtype=int32)"));
-  def_unary(m, "negative", &mx::negative, unary_doc("Element-wise negation -a.", "The negated values, in a's dtype.", nullptr));
-  def_unary(m, "sign", &mx::sign, unary_doc("Element-wise sign: -1, 0 or 1 (x / |x| for complex).", "The signs, in a's dtype.", "mx.sign(mx.array([-2.0, 0.0, 3.0]))  # array([-1, 0, 1], dtype=float32)"));
-  def_unary(m, "exp", &mx::exp, unary_doc("Element-wise exponential e**a.", "The exponentials; integer inputs give float32.", "mx.exp(mx.array([0.0, 1.0]))  # array([1, 2.71828], dtype=float32)"));
-  def_unary(m, "log", &mx::log, unary_doc("Element-wise natural logarithm.", "log(a); nan below 0 and -inf at 0 for real inputs. Integer inputs give float32.", nullptr));
-  def_unary(m, "sqrt", &mx::sqrt, unary_doc("Element-wise square root.", "sqrt(a); nan below 0 for real inputs. Integer inputs give float32.", "mx.sqrt(mx.array([4.0, 9.0]))  # array([2, 3], dtype=float32)"));
-  def_unary(m, "square", &mx::square, unary_doc("Element-wise square a * a.", "The squares, in a's dtype.", nullptr));
-  def_unary(m, "sin", &mx::sin, unary_doc("Element-wise sine (of radians).", "sin(a); integer inputs give float32.", nullptr));
-  def_unary(m, "cos", &mx::cos, unary_doc("Element-wise cosine (of radians).", "cos(a); integer inputs give float32.", nullptr));
-  def_unary(m, "tanh", &mx::tanh, unary_doc("Element-wise hyperbolic tangent.", "tanh(a); integer inputs give float32.", nullptr));
-  def_unary(m, "sigmoid", &mx::sigmoid, unary_doc("Element-wise logistic sigmoid 1 / (1 + exp(-a)).", "Values in [0, 1]; integer inputs give float32.", nullptr));
-  def_unary(m, "logical_not", &mx::logical_not, unary_doc("Element-wise logical not: True where a is zero.", "A bool array.", "mx.logical_not(mx.array([0, 2]))  # array([True, False], dtype=bool)"));
-  def_unary(m, "bitwise_invert", &mx::bitwise_invert, unary_doc("Element-wise bitwise inversion ~a of integer and bool arrays.", "The inverted bits, in a's dtype (logical not for bool).", nullptr));
-  def_binary(m, "add", &mx::add, binary_doc("Element-wise addition a + b.", "The sums, in the promoted dtype.", "mx.add(mx.array([1, 2]), 3)  # array([4, 5], dtype=int32)"));
-  def_binary(m, "subtract", &mx::subtract, binary_doc("Element-wise subtraction a - b.", "The differences, in the promoted dtype.", nullptr));
-  def_binary(m, "multiply", &mx::multiply, binary_doc("Element-wise multiplication a * b.", "The products, in the promoted dtype.", nullptr));
-  def_binary(m, "divide", &mx::divide, binary_doc("Element-wise true division a / b.", "The quotients; integer operands give float32.", "mx.divide(mx.array([1, 2]), 2)  # array([0.5, 1], dtype=float32)"));
-  def_binary(m, "floor_divide", &mx::floor_divide, binary_doc("Element-wise floor division a // b.", "floor(a / b); integer division by zero gives 0 (never a crash).", nullptr));
-  def_binary(m, "remainder", &mx::remainder, binary_doc("Element-wise remainder a % b, with the sign of the divisor (as in Python).", "The remainders, in the promoted dtype.", "mx.remainder(mx.array([-3, 3]), 2)  # array([1, 1], dtype=int32)"));
-  def_binary(m, "power", &mx::power, binary_doc("Element-wise power a ** b.", "The powers, in the promoted dtype.", nullptr));
-  def_binary(m, "maximum", &mx::maximum, binary_doc("Element-wise maximum of a and b (nan if either is nan).", "The larger values.", nullptr));
-  def_binary(m, "minimum", &mx::minimum, binary_doc("Element-wise minimum of a and b (nan if either is nan).", "The smaller values.", nullptr));
-  def_binary(m, "equal", &mx::equal, binary_doc("Element-wise equality a == b.", "A bool array.", nullptr));
-  def_binary(m, "not_equal", &mx::not_equal, binary_doc("Element-wise inequality a != b.", "A bool array.", nullptr));
-  def_binary(m, "less", &mx::less, binary_doc("Element-wise comparison a < b.", "A bool array.", nullptr));
-  def_binary(m, "less_equal", &mx::less_equal, binary_doc("Element-wise comparison a <= b.", "A bool array.", nullptr));
-  def_binary(m, "greater", &mx::greater, binary_doc("Element-wise comparison a > b.", "A bool array.", nullptr));
-  def_binary(m, "greater_equal", &mx::greater_equal, binary_doc("Element-wise comparison a >= b.", "A bool array.", nullptr));
+  def_unary_op(m, "abs", &mx::abs, unary_doc("Element-wise absolute value |a|.", "The absolute values; complex inputs give their float32 magnitude.", "mx.abs(mx.array([-1, 2]))  # array([1, 2], dtype=int32)"));
+  def_unary_op(m, "negative", &mx::negative, unary_doc("Element-wise negation -a.", "The negated values, in a's dtype.", nullptr));
+  def_unary_op(m, "sign", &mx::sign, unary_doc("Element-wise sign: -1, 0 or 1 (x / |x| for complex).", "The signs, in a's dtype.", "mx.sign(mx.array([-2.0, 0.0, 3.0]))  # array([-1, 0, 1], dtype=float32)"));
+  def_unary_op(m, "exp", &mx::exp, unary_doc("Element-wise exponential e**a.", "The exponentials; integer inputs give float32.", "mx.exp(mx.array([0.0, 1.0]))  # array([1, 2.71828], dtype=float32)"));
+  def_unary_op(m, "log", &mx::log, unary_doc("Element-wise natural logarithm.", "log(a); nan below 0 and -inf at 0 for real inputs. Integer inputs give float32.", nullptr));
+  def_unary_op(m, "sqrt", &mx::sqrt, unary_doc("Element-wise square root.", "sqrt(a); nan below 0 for real inputs. Integer inputs give float32.", "mx.sqrt(mx.array([4.0, 9.0]))  # array([2, 3], dtype=float32)"));
+  def_unary_op(m, "square", &mx::square, unary_doc("Element-wise square a * a.", "The squares, in a's dtype.", nullptr));
+  def_unary_op(m, "sin", &mx::sin, unary_doc("Element-wise sine (of radians).", "sin(a); integer inputs give float32.", nullptr));
+  def_unary_op(m, "cos", &mx::cos, unary_doc("Element-wise cosine (of radians).", "cos(a); integer inputs give float32.", nullptr));
+  def_unary_op(m, "tanh", &mx::tanh, unary_doc("Element-wise hyperbolic tangent.", "tanh(a); integer inputs give float32.", nullptr));
+  def_unary_op(m, "sigmoid", &mx::sigmoid, unary_doc("Element-wise logistic sigmoid 1 / (1 + exp(-a)).", "Values in [0, 1]; integer inputs give float32.", nullptr));
+  def_unary_op(m, "logical_not", &mx::logical_not, unary_doc("Element-wise logical not: True where a is zero.", "A bool array.", "mx.logical_not(mx.array([0, 2]))  # array([True, False], dtype=bool)"));
+  def_unary_op(m, "bitwise_invert", &mx::bitwise_invert, unary_doc("Element-wise bitwise inversion ~a of integer and bool arrays.", "The inverted bits, in a's dtype (logical not for bool).", nullptr));
+  def_binary_op(m, "add", &mx::add, binary_doc("Element-wise addition a + b.", "The sums, in the promoted dtype.", "mx.add(mx.array([1, 2]), 3)  # array([4, 5], dtype=int32)"));
+  def_binary_op(m, "subtract", &mx::subtract, binary_doc("Element-wise subtraction a - b.", "The differences, in the promoted dtype.", nullptr));
+  def_binary_op(m, "multiply", &mx::multiply, binary_doc("Element-wise multiplication a * b.", "The products, in the promoted dtype.", nullptr));
+  def_binary_op(m, "divide", &mx::divide, binary_doc("Element-wise true division a / b.", "The quotients; integer operands give float32.", "mx.divide(mx.array([1, 2]), 2)  # array([0.5, 1], dtype=float32)"));
+  def_binary_op(m, "floor_divide", &mx::floor_divide, binary_doc("Element-wise floor division a // b.", "floor(a / b); integer division by zero gives 0 (never a crash).", nullptr));
+  def_binary_op(m, "remainder", &mx::remainder, binary_doc("Element-wise remainder a % b, with the sign of the divisor (as in Python).", "The remainders, in the promoted dtype.", "mx.remainder(mx.array([-3, 3]), 2)  # array([1, 1], dtype=int32)"));
+  def_binary_op(m, "power", &mx::power, binary_doc("Element-wise power a ** b.", "The powers, in the promoted dtype.", nullptr));
+  def_binary_op(m, "maximum", &mx::maximum, binary_doc("Element-wise maximum of a and b (nan if either is nan).", "The larger values.", nullptr));
+  def_binary_op(m, "minimum", &mx::minimum, binary_doc("Element-wise minimum of a and b (nan if either is nan).", "The smaller values.", nullptr));
+  def_binary_op(m, "equal", &mx::equal, binary_doc("Element-wise equality a == b.", "A bool array.", nullptr));
+  def_binary_op(m, "not_equal", &mx::not_equal, binary_doc("Element-wise inequality a != b.", "A bool array.", nullptr));
+  def_binary_op(m, "less", &mx::less, binary_doc("Element-wise comparison a < b.", "A bool array.", nullptr));
+  def_binary_op(m, "less_equal", &mx::less_equal, binary_doc("Element-wise comparison a <= b.", "A bool array.", nullptr));
+  def_binary_op(m, "greater", &mx::greater, binary_doc("Element-wise comparison a > b.", "A bool array.", nullptr));
+  def_binary_op(m, "greater_equal", &mx::greater_equal, binary_doc("Element-wise comparison a >= b.", "A bool array.", nullptr));
   def_logical(m, "logical_and", &mx::logical_and, binary_doc("Element-wise logical and: True where both a and b are non-zero. A Python scalar counts by its truth value.", "A bool array.", "mx.logical_and(mx.array([1, 0], mx.int8), 300)  # array([True, False], dtype=bool)"));
   def_logical(m, "logical_or", &mx::logical_or, binary_doc("Element-wise logical or: True where a or b is non-zero. A Python scalar counts by its truth value.", "A bool array.", "mx.logical_or(mx.array([0, 0]), mx.array([0, 5]))  # array([False, True], dtype=bool)"));
-  def_binary(m, "bitwise_and", &mx::bitwise_and, binary_doc("Element-wise bitwise and a & b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
-  def_binary(m, "bitwise_or", &mx::bitwise_or, binary_doc("Element-wise bitwise or a | b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
-  def_binary(m, "bitwise_xor", &mx::bitwise_xor, binary_doc("Element-wise bitwise xor a ^ b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
-  def_binary(m, "left_shift", &mx::left_shift, binary_doc("Element-wise left shift a << b of integer arrays.", "The shifted values, in the promoted dtype.", "mx.left_shift(mx.array([1, 2]), 3)  # array([8, 16], dtype=int32)"));
-  def_binary(m, "right_shift", &mx::right_shift, binary_doc("Element-wise right shift a >> b of integer arrays.", "The shifted values, in the promoted dtype.", nullptr));
+  def_binary_op(m, "bitwise_and", &mx::bitwise_and, binary_doc("Element-wise bitwise and a & b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary_op(m, "bitwise_or", &mx::bitwise_or, binary_doc("Element-wise bitwise or a | b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary_op(m, "bitwise_xor", &mx::bitwise_xor, binary_doc("Element-wise bitwise xor a ^ b of integer or bool arrays.", "The result, in the promoted dtype.", nullptr));
+  def_binary_op(m, "left_shift", &mx::left_shift, binary_doc("Element-wise left shift a << b of integer arrays.", "The shifted values, in the promoted dtype.", "mx.left_shift(mx.array([1, 2]), 3)  # array([8, 16], dtype=int32)"));
+  def_binary_op(m, "right_shift", &mx::right_shift, binary_doc("Element-wise right shift a >> b of integer arrays.", "The shifted values, in the promoted dtype.", nullptr));
   def_op(m, "divmod", [](nb::handle a, nb::handle b, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         auto r = mx::divmod(x, y, s);
         return nb::make_tuple(r[0], r[1]);
-      }, "a"_a, "b"_a, "stream"_a = nb::none(),
-      nb::sig("def divmod(a: scalar | array, b: scalar | array, stream: Stream | Device | None = None) "
+      }, nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def divmod(a: scalar | array, b: scalar | array, /, *, stream: Stream | Device | None = None) "
               "-> tuple[array, array]"),
       "Element-wise quotient and remainder (a // b, a % b), computed in one pass.\n"
       "\n"
@@ -449,7 +430,7 @@ void init_ops(nb::module_& m) {
   def_op(m, "where", [](nb::handle c, nb::handle x, nb::handle y, mx::StreamOrDevice s) {
         auto v = to_arrays(std::vector<nb::handle>{x, y});
         return mx::where(arg(c), v[0], v[1], s);
-      }, "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def where(condition: object, x: object, y: object, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       "Selects from x where condition is true and from y elsewhere.\n"
       "\n"
       "condition, x and y broadcast together; a Python scalar takes the dtype of the arrays.\n"
@@ -466,7 +447,7 @@ void init_ops(nb::module_& m) {
       "    >>> mx.where(mx.array([True, False]), 1, 2)  # array([1, 2], dtype=int32)\n");
   def_op(m, "matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
         return mx::matmul(a, b, s);
-      }, "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def matmul(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       "Matrix product a @ b with NumPy's rules.\n"
       "\n"
       "1-D operands are promoted to matrices (and the added axis removed); leading axes\n"
@@ -490,8 +471,11 @@ void init_ops(nb::module_& m) {
             [](const mx::array& x, const std::vector<int>& ax, bool k, mx::StreamOrDevice st) { \
               return mx::NAME(x, ax, k, st); },                                             \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
-      }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
-      "stream"_a = nb::none(), DOC);
+      }, nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),             \
+      "stream"_a = nb::none(),                                                              \
+      nb::sig("def " #NAME "(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, " \
+              "keepdims: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) "      \
+              "-> mlx.core.array"), DOC);
   REDUCE_FN(sum, "The sum of the elements over the given axes.\n\n"
   "Args:\n"
   "    a (array): The input.\n"
@@ -549,8 +533,10 @@ void init_ops(nb::module_& m) {
         return arg_reduce(a, axis, keepdims, s,                                             \
             [](const mx::array& x, int ax, bool k, mx::StreamOrDevice st) { return mx::NAME(x, ax, k, st); }, \
             [](const mx::array& x, bool k, mx::StreamOrDevice st) { return mx::NAME(x, k, st); }); \
-      }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),                 \
-      "stream"_a = nb::none(), DOC);
+      }, nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),             \
+      "stream"_a = nb::none(),                                                              \
+      nb::sig("def " #NAME "(a: mlx.core.array, /, axis: int | None = None, keepdims: bool = False, " \
+              "*, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), DOC);
   ARG_FN(argmax, "The index (uint32) of the largest value along an axis; the first on ties.\n\n"
   "Args:\n"
   "    a (array): The input.\n"
@@ -576,7 +562,7 @@ void init_ops(nb::module_& m) {
   // Shapes.
   def_op(m, "reshape", [](const mx::array& a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::reshape(a, to_shape(shape, "reshape"), s);
-      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def reshape(a: mlx.core.array, /, shape: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "The same values with a new shape (a view when the layout allows, else a copy).\n"
       "\n"
       "Args:\n"
@@ -592,7 +578,7 @@ void init_ops(nb::module_& m) {
   def_op(m, "transpose", [](const mx::array& a, std::optional<std::vector<int>> axes,
                         mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
-      }, "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def transpose(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Permutes the axes of a.\n"
       "\n"
       "Args:\n"
@@ -607,7 +593,7 @@ void init_ops(nb::module_& m) {
       "    >>> mx.transpose(mx.zeros((2, 3, 4)), (2, 0, 1)).shape  # (4, 2, 3)\n");
   def_op(m, "swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
         return mx::swapaxes(a, a1, a2, s);
-      }, "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def swapaxes(a: mlx.core.array, /, axis1: int, axis2: int, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Swaps two axes of a.\n"
       "\n"
       "Args:\n"
@@ -619,7 +605,7 @@ void init_ops(nb::module_& m) {
       "    array: A view with the two axes exchanged.\n");
   def_op(m, "moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
         return mx::moveaxis(a, src, dst, s);
-      }, "a"_a, "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def moveaxis(a: mlx.core.array, /, source: int, destination: int, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Moves one axis of a to a new position; the others keep their order.\n"
       "\n"
       "Args:\n"
@@ -634,7 +620,7 @@ void init_ops(nb::module_& m) {
       "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
   def_op(m, "squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
         return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
-      }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def squeeze(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1.\n"
       "\n"
       "Args:\n"
@@ -646,7 +632,7 @@ void init_ops(nb::module_& m) {
       "    array: A view without those axes.\n");
   def_op(m, "expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
         return mx::expand_dims(a, to_axes(axis, "expand_dims"), s);
-      }, "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def expand_dims(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Inserts axes of size 1.\n"
       "\n"
       "Args:\n"
@@ -660,7 +646,7 @@ void init_ops(nb::module_& m) {
       "    >>> mx.expand_dims(mx.zeros(3), 0).shape  # (1, 3)\n");
   def_op(m, "broadcast_to", [](nb::handle a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::broadcast_to(arg(a), to_shape(shape, "broadcast_to"), s);
-      }, "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def broadcast_to(a: object, /, shape: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Broadcasts a to shape with NumPy's rules (no data is copied).\n"
       "\n"
       "Args:\n"
@@ -688,7 +674,7 @@ void init_ops(nb::module_& m) {
       "    tuple[array, ...]: Views of the inputs, all of the common shape.\n");
   def_op(m, "flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
         return mx::flatten(a, start, end, s);
-      }, "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def flatten(a: mlx.core.array, /, start_axis: int = 0, end_axis: int = -1, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       "Merges the axes start_axis through end_axis (inclusive) into one.\n"
       "\n"
       "Args:\n"

@@ -133,11 +133,11 @@ void init_ops_shape(nb::module_& m) {
   auto concat = [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
     return axis ? mx::concatenate(arrays, *axis, s) : mx::concatenate(arrays, s);
   };
-  def_op(m, "concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
-  def_op(m, "concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
+  def_op(m, "concatenate", concat, nb::sig("def concatenate(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
+  def_op(m, "concat", concat, nb::sig("def concat(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
   def_op(m, "stack", [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
         return mx::stack(arrays, axis.value_or(0), s);
-      }, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def stack(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(),
       R"(Join arrays of one shape along a new axis.
 
 Args:
@@ -152,7 +152,7 @@ Example:
 )");
   def_op(m, "split", [](const mx::array& a, nb::handle sections, int axis, mx::StreamOrDevice s) {
         return to_list(split_arg(a, sections, axis, s));
-      }, "a"_a, "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def split(a: array, /, indices_or_sections: int | Sequence[int], axis: int = 0, *, "
               "stream: Stream | Device | None = None) -> list[array]"),
       R"(Split an array along an axis.
@@ -187,7 +187,7 @@ Returns:
 )");
   def_op(m, "unstack", [](const mx::array& x, int axis, mx::StreamOrDevice s) {
         return to_tuple(mx::unstack(x, axis, s));
-      }, "x"_a, nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
+      }, nb::arg(), nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
       nb::sig("def unstack(x: array, /, *, axis: int = 0, stream: Stream | Device | None = None) "
               "-> tuple[array, ...]"),
       R"(Split an array into its slices along an axis, removing that axis.
@@ -204,9 +204,9 @@ Returns:
         mx::array v = nb::isinstance<mx::array>(constant_values) ? nb::cast<mx::array>(constant_values)
             : is_scalar(constant_values) ? weak_scalar(constant_values, a.dtype()) : to_array(constant_values);
         return mx::pad(a, to_pad_width(pad_width, a.ndim()), v, mode, s);
-      }, "a"_a, "pad_width"_a, "mode"_a = "constant", "constant_values"_a = 0, nb::kw_only(),
+      }, nb::arg(), "pad_width"_a, "mode"_a = "constant", "constant_values"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(),
-      nb::sig("def pad(a: array, pad_width: int | tuple[int] | tuple[int, int] | list[tuple[int, int]], "
+      nb::sig("def pad(a: array, /, pad_width: int | tuple[int] | tuple[int, int] | list[tuple[int, int]], "
               "mode: Literal['constant', 'edge', 'reflect', 'symmetric'] = 'constant', "
               "constant_values: scalar | array = 0, *, stream: Stream | Device | None = None) -> array"),
       R"(Pad an array.
@@ -230,7 +230,7 @@ Example:
 )");
   def_op(m, "tile", [](const mx::array& a, nb::handle reps, mx::StreamOrDevice s) {
         return mx::tile(a, to_int64s(reps, "tile", "reps"), s);
-      }, "a"_a, "reps"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def tile(a: array, reps: int | Sequence[int], /, *, stream: Stream | Device | None = None) -> array"),
       R"(Repeat an array as a whole along each axis.
 
@@ -247,7 +247,7 @@ Example:
 )");
   def_op(m, "repeat", [](const mx::array& a, int64_t repeats, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::repeat(a, repeats, *axis, s) : mx::repeat(a, repeats, s);
-      }, "array"_a, "repeats"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def repeat(array: mlx.core.array, /, repeats: int, axis: int | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "repeats"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Repeat each element of an array.
 
 Args:
@@ -266,8 +266,8 @@ Example:
         auto sh = to_int64s(shift, "roll", "shift");
         if (axis.is_none()) return mx::roll(a, sh, s);
         return mx::roll(a, sh, to_ints(axis, "roll", "axis"), s);
-      }, "a"_a, "shift"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      nb::sig("def roll(a: array, shift: int | tuple[int], axis: None | int | tuple[int] = None, /, *, "
+      }, nb::arg(), "shift"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def roll(a: array, /, shift: int | tuple[int], axis: None | int | tuple[int] = None, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Roll the elements of an array along axes (elements that leave one end come back at the other).
 
@@ -287,7 +287,7 @@ Example:
   def_op(m, "flip", [](const mx::array& a, nb::handle axis, mx::StreamOrDevice s) {
         if (axis.is_none()) return mx::flip(a, s);
         return mx::flip(a, to_ints(axis, "flip", "axis"), s);
-      }, "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def flip(a: array, /, axis: None | int | Sequence[int] = None, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Reverse the order of the elements along axes.
@@ -302,7 +302,7 @@ Returns:
 )");
   def_op(m, "permute_dims", [](const mx::array& a, std::optional<std::vector<int>> axes, mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
-      }, "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def permute_dims(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Permute the axes of an array (the Array API name of :func:`transpose`).
 
 Args:
@@ -313,7 +313,7 @@ Returns:
     array: The permuted array (a view).
 )");
   def_op(m, "matrix_transpose", [](const mx::array& a, mx::StreamOrDevice s) { return mx::matrix_transpose(a, s); },
-      "a"_a, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def matrix_transpose(a: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Swap the last two axes of an array (at least 2-D).
 
 Args:
@@ -324,7 +324,7 @@ Returns:
 )");
   def_op(m, "unflatten", [](const mx::array& a, int axis, nb::handle shape, mx::StreamOrDevice s) {
         return mx::unflatten(a, axis, shape_of(shape, "unflatten"), s);
-      }, "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def unflatten(a: array, /, axis: int, shape: Sequence[int], *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Split one axis into several.
@@ -393,7 +393,7 @@ Example:
           for (int i = static_cast<int>(sh.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * std::max(sh[i + 1], 1);
         }
         return mx::as_strided(a, sh, st, offset, s);
-      }, "a"_a, "shape"_a = nb::none(), "strides"_a = nb::none(), "offset"_a = 0, nb::kw_only(),
+      }, nb::arg(), "shape"_a = nb::none(), "strides"_a = nb::none(), "offset"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(),
       nb::sig("def as_strided(a: array, /, shape: Sequence[int] | None = None, strides: Sequence[int] | None = None, "
               "offset: int = 0, *, stream: Stream | Device | None = None) -> array"),
@@ -418,7 +418,7 @@ Example:
 )");
   def_op(m, "contiguous", [](const mx::array& a, bool allow_col_major, mx::StreamOrDevice s) {
         return mx::contiguous(a, allow_col_major, s);
-      }, "a"_a, "allow_col_major"_a = false, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def contiguous(a: mlx.core.array, /, allow_col_major: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "allow_col_major"_a = false, nb::kw_only(), "stream"_a = nb::none(),
       R"(The array with a row-contiguous layout (a copy only when needed).
 
 Args:
@@ -429,7 +429,7 @@ Returns:
     array: ``a`` itself if already contiguous, else a contiguous copy.
 )");
   def_op(m, "diff", [](const mx::array& a, int n, int axis, mx::StreamOrDevice s) { return mx::diff(a, n, axis, s); },
-      "a"_a, "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def diff(a: mlx.core.array, /, n: int = 1, axis: int = -1, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       R"(The n-th discrete difference along an axis: ``a[1:] - a[:-1]`` applied ``n`` times.
 
 Args:
@@ -455,7 +455,7 @@ Returns:
     array: An array of shape ``a.shape * b.shape`` (elementwise, after aligning ranks).
 )");
   def_op(m, "outer", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::outer(a, b, s); },
-      "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def outer(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(The outer product of the flattened inputs.
 
 Args:
@@ -466,7 +466,7 @@ Returns:
     array: ``out[i, j] = a[i] * b[j]``, of shape ``(a.size, b.size)``.
 )");
   def_op(m, "inner", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::inner(a, b, s); },
-      "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def inner(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(The inner product over the last axes (a plain product when one input is a scalar).
 
 Args:
@@ -483,8 +483,8 @@ Returns:
         mx::array v = nb::isinstance<mx::array>(vals) ? nb::cast<mx::array>(vals)
             : is_scalar(vals) ? weak_scalar(vals, dt) : to_array(vals);
         return mx::full_like(a, v, dt, s);
-      }, "a"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      nb::sig("def full_like(a: array, vals: scalar | array, dtype: Dtype | None = None, *, "
+      }, nb::arg(), "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def full_like(a: array, /, vals: scalar | array, dtype: Dtype | None = None, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(An array with the shape of ``a`` filled with ``vals``.
 
@@ -510,7 +510,7 @@ Returns:
 )");
   def_op(m, "empty_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
         return mx::zeros(a.shape(), dtype.value_or(a.dtype()), s);
-      }, "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def empty_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(A new array with the shape of ``a`` (its contents are zeros, as in the reference).
 
 Args:
@@ -590,7 +590,7 @@ Args:
 Returns:
     array: The matrix or the diagonal.
 )";
-  def_op(m, "diag", diag, "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(), diag_doc);
+  def_op(m, "diag", diag, nb::sig("def diag(a: mlx.core.array, /, k: int = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(), diag_doc);
   def_array_method("diag", diag, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
                    R"(Extract a diagonal (2-D array) or build a diagonal matrix (1-D array); see :func:`diag`.
 
@@ -628,7 +628,7 @@ Returns:
 )");
   def_op(m, "trace", [](const mx::array& a, int offset, int axis1, int axis2, std::optional<mx::Dtype> dtype,
                     mx::StreamOrDevice s) { return mx::trace(a, offset, axis1, axis2, dtype, s); },
-      "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
+      nb::sig("def trace(a: mlx.core.array, /, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
       "stream"_a = nb::none(),
       R"(The sum along a diagonal.
 

@@ -14,7 +14,7 @@ using namespace nb::literals;
 void init_ops_sort(nb::module_& m) {
   def_op(m, "sort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::sort(a, *axis, s) : mx::sort(a, s);
-      }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def sort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Return a sorted copy of an array.
 
@@ -37,7 +37,7 @@ Example:
 
   def_op(m, "argsort", [](const mx::array& a, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::argsort(a, *axis, s) : mx::argsort(a, s);
-      }, "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def argsort(a: array, /, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Return the indices that sort an array.
 
@@ -61,7 +61,7 @@ Example:
 
   def_op(m, "partition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::partition(a, kth, *axis, s) : mx::partition(a, kth, s);
-      }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def partition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Return a partitioned copy of an array.
 
@@ -87,7 +87,7 @@ Example:
 
   def_op(m, "argpartition", [](const mx::array& a, int kth, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::argpartition(a, kth, *axis, s) : mx::argpartition(a, kth, s);
-      }, "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def argpartition(a: array, /, kth: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Return the indices that partition an array.
 
@@ -110,7 +110,7 @@ Example:
 
   def_op(m, "topk", [](const mx::array& a, int k, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::topk(a, k, *axis, s) : mx::topk(a, k, s);
-      }, "a"_a, "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def topk(a: array, /, k: int, axis: int | None = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Return the ``k`` largest elements along an axis.
 
@@ -133,7 +133,7 @@ Example:
 
   def_op(m, "median", [](const mx::array& a, std::optional<IntOrVec> axis, bool keepdims, mx::StreamOrDevice s) {
         return axis ? mx::median(a, to_axes(*axis), keepdims, s) : mx::median(a, keepdims, s);
-      }, "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def median(a: array, /, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Compute the median over the given axes.
@@ -162,7 +162,7 @@ Example:
           throw std::invalid_argument("[searchsorted] Invalid side '" + side + "'. Expected 'left' or 'right'.");
         }
         return mx::searchsorted(sorted, values, side == "right", s);
-      }, "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), nb::arg(), "side"_a = "left", nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def searchsorted(sorted_sequence: array, values: array, /, side: str = 'left', *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Find the indices that keep a sorted sequence sorted when inserting values.
@@ -230,7 +230,7 @@ Example:
         if (return_inverse) out.append(nb::cast(r[2]));
         if (return_counts) out.append(nb::cast(r[3]));
         return nb::tuple(out);
-      }, "a"_a, "size"_a.none() = nb::none(), "return_index"_a = false, "return_inverse"_a = false,
+      }, nb::arg(), "size"_a.none() = nb::none(), "return_index"_a = false, "return_inverse"_a = false,
       "return_counts"_a = false, "fill_value"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def unique(a: array, /, size: int | None = None, return_index: bool = False, "
               "return_inverse: bool = False, return_counts: bool = False, "

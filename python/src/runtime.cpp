@@ -21,7 +21,7 @@ void init_runtime(nb::module_& m) {
     auto outs = mx::depends(xs, deps);
     if (single) return nb::cast(outs[0]);
     return nb::cast(outs);
-  }, "inputs"_a, "dependencies"_a,
+  }, nb::sig("def depends(inputs: object, dependencies: object, /) -> object"), nb::arg(), nb::arg(),
   "Returns the inputs, unchanged, but evaluated only after the dependencies.\n\n"
   "Args:\n"
   "    inputs (array or tree of arrays): The arrays to return.\n"

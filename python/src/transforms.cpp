@@ -38,9 +38,7 @@ namespace {
 
 using mx::shape_str;
 
-std::string py_type_name(nb::handle h) {
-  return nb::cast<std::string>(nb::handle((PyObject*)Py_TYPE(h.ptr())).attr("__name__"));
-}
+
 
 nb::str function_name(nb::handle fun) {
   nb::object name = nb::getattr(fun, "__name__", nb::none());
@@ -224,12 +222,12 @@ std::pair<nb::object, nb::object> call_value_and_grad(
     } else if (scalar_only) {
       throw std::invalid_argument(mx::msg(
           "[", name, "] The return value of the function whose gradient we want to compute "
-          "should be a scalar array; but ", py_type_name(py_out), " was returned."));
+          "should be a scalar array; but ", value_type_name(py_out), " was returned."));
     } else if (!nb::isinstance<nb::tuple>(py_out)) {
       throw std::invalid_argument(mx::msg(
           "[", name, "] The return value of the function whose gradient we want to compute "
           "should be either a scalar array or a tuple with the first value being a scalar "
-          "array (Union[array, tuple[array, Any, ...]]); but ", py_type_name(py_out),
+          "array (Union[array, tuple[array, Any, ...]]); but ", value_type_name(py_out),
           " was returned."));
     } else {
       nb::tuple t = nb::borrow<nb::tuple>(py_out);
@@ -244,7 +242,7 @@ std::pair<nb::object, nb::object> call_value_and_grad(
             "[", name, "] The return value of the function whose gradient we want to compute "
             "should be either a scalar array or a tuple with the first value being a scalar "
             "array (Union[array, tuple[array, Any, ...]]); but it was a tuple with the first "
-            "value being of type ", py_type_name(t[0]), " ."));
+            "value being of type ", value_type_name(t[0]), " ."));
       }
       outs = tree_flatten(py_out, false);
     }
@@ -357,7 +355,7 @@ std::vector<mx::array> outputs_as_arrays(nb::handle out, const char* name) {
       if (!nb::isinstance<mx::array>(h)) {
         throw std::invalid_argument(mx::msg(
             "[", name, "] The function must return an array or a list/tuple of arrays; got a "
-            "sequence holding ", py_type_name(h), "."));
+            "sequence holding ", value_type_name(h), "."));
       }
       outs.push_back(nb::cast<mx::array>(h));
     }
@@ -365,7 +363,7 @@ std::vector<mx::array> outputs_as_arrays(nb::handle out, const char* name) {
   }
   throw std::invalid_argument(mx::msg(
       "[", name, "] The function must return an array or a list/tuple of arrays; got ",
-      py_type_name(out), "."));
+      value_type_name(out), "."));
 }
 
 mx::VectorFn wrap_simple(const nb::callable& fun, const char* name) {
