@@ -7,6 +7,7 @@ for each parameter passed positionally whether it is also accepted by keyword, a
 ``stream`` is accepted positionally. The result: {name: {param: "pos_only" | "pos_or_kw" |
 "kw_only"}} for the parameters probed.
 """
+import ast
 import itertools
 
 SKIP = ("save", "load", "set_", "export", "import_", "compile", "disable", "enable", "seed", "kernel",
@@ -63,9 +64,38 @@ def probe(fn, params, mx):
     for idx, (name, _, _) in enumerate(required):
         kw = {p[0]: v for p, v in zip(required[idx:], found[idx:])}
         out[name] = "pos_or_kw" if _binds(fn, found[:idx], kw) else "pos_only"
-    if any(p[0] == "stream" for p in params):
-        # stream positionally right after the required parameters, when no optional one sits between.
-        between = [p for p in params[len(required):] if p[0] != "stream" and p[1] != "kw_only"]
-        if not between:
-            out["stream"] = "pos_or_kw" if _binds(fn, found + [mx.cpu], {}) else "kw_only"
+    # Each optional parameter, given its own default: positionally (after the defaults of the
+    # optional ones before it) and by keyword.
+    optional = [p for p in params if p[2] is not None and p[1] in ("pos_only", "pos_or_kw", "kw_only")]
+    before, state = [], "positional"  # positional: every optional one so far passed positionally
+    for name, _, default in optional:
+        value = default_value(default, mx)
+        if value is _NO_VALUE:
+            state = "unknown" if state == "positional" else state
+            continue
+        keyword = _binds(fn, found, {name: value})
+        if state == "positional":
+            if _binds(fn, found + before + [value], {}):
+                out[name] = "pos_or_kw" if keyword else "pos_only"
+                before.append(value)
+            elif keyword:
+                out[name] = "kw_only"
+                state = "keyword"  # everything after a keyword-only parameter is keyword-only
+            else:
+                state = "unknown"
+        elif state == "keyword" and keyword:
+            out[name] = "kw_only"
     return out
+
+
+_NO_VALUE = object()
+
+
+def default_value(text, mx):
+    """The Python value of a documented default ("None", "-1", "'constant'", "float32")."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return getattr(mx, text, _NO_VALUE)
+    # signatures.normalize_default writes numbers as floats; an int parameter needs an int.
+    return int(value) if isinstance(value, float) and value.is_integer() else value

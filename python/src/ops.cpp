@@ -210,7 +210,9 @@ void init_ops(nb::module_& m) {
   def_op(m, "zeros_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "zeros_like");
         return d ? mx::zeros(a.shape(), *d, s) : mx::zeros_like(a, s);
-      }, nb::sig("def zeros_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def zeros_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "An array of zeros with the shape and type of a.\n\n"
       "Args:\n"
       "    a (array): The array whose shape (and dtype) the result takes.\n"
@@ -221,7 +223,9 @@ void init_ops(nb::module_& m) {
   def_op(m, "ones_like", [](const mx::array& a, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         auto d = to_dtype_opt(dtype, "ones_like");
         return d ? mx::ones(a.shape(), *d, s) : mx::ones_like(a, s);
-      }, nb::sig("def ones_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def ones_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "An array of ones with the shape and type of a.\n\n"
       "Args:\n"
       "    a (array): The array whose shape (and dtype) the result takes.\n"
@@ -310,7 +314,9 @@ void init_ops(nb::module_& m) {
       "    array: An n x n array with ones on the diagonal.");
   def_op(m, "astype", [](const mx::array& a, const DtypeArg& d, mx::StreamOrDevice s) {
         return mx::astype(a, to_dtype(d, "astype"), s);
-      }, nb::sig("def astype(a: mlx.core.array, /, dtype: mlx.core.Dtype, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def astype(a: mlx.core.array, /, dtype: mlx.core.Dtype, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
       "A copy of a cast to dtype.\n\n"
       "Floats cast to integers round toward zero; casts to bool test for non-zero.\n\n"
       "Args:\n"
@@ -352,7 +358,9 @@ void init_ops(nb::module_& m) {
       "    >>> mx.view(mx.array([1.0]), mx.uint32)  # array([1065353216], dtype=uint32)");
   def_op(m, "stop_gradient", [](const mx::array& a, mx::StreamOrDevice s) {
         return mx::stop_gradient(a, s);
-      }, nb::sig("def stop_gradient(a: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
+      }, nb::sig("def stop_gradient(a: mlx.core.array, /, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::kw_only(), "stream"_a = nb::none(), "The same values, with gradients stopped: a is treated as a constant by grad, vjp\n"
       "and jvp.\n"
       "\n"
       "Args:\n"
@@ -430,7 +438,9 @@ void init_ops(nb::module_& m) {
   def_op(m, "where", [](nb::handle c, nb::handle x, nb::handle y, mx::StreamOrDevice s) {
         auto v = to_arrays(std::vector<nb::handle>{x, y});
         return mx::where(arg(c), v[0], v[1], s);
-      }, nb::sig("def where(condition: object, x: object, y: object, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def where(condition: object, x: object, y: object, /, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       "Selects from x where condition is true and from y elsewhere.\n"
       "\n"
       "condition, x and y broadcast together; a Python scalar takes the dtype of the arrays.\n"
@@ -447,7 +457,9 @@ void init_ops(nb::module_& m) {
       "    >>> mx.where(mx.array([True, False]), 1, 2)  # array([1, 2], dtype=int32)\n");
   def_op(m, "matmul", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
         return mx::matmul(a, b, s);
-      }, nb::sig("def matmul(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def matmul(a: mlx.core.array, b: mlx.core.array, /, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       "Matrix product a @ b with NumPy's rules.\n"
       "\n"
       "1-D operands are promoted to matrices (and the added axis removed); leading axes\n"
@@ -562,7 +574,9 @@ void init_ops(nb::module_& m) {
   // Shapes.
   def_op(m, "reshape", [](const mx::array& a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::reshape(a, to_shape(shape, "reshape"), s);
-      }, nb::sig("def reshape(a: mlx.core.array, /, shape: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def reshape(a: mlx.core.array, /, shape: int | collections.abc.Sequence[int], *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "The same values with a new shape (a view when the layout allows, else a copy).\n"
       "\n"
       "Args:\n"
@@ -578,7 +592,9 @@ void init_ops(nb::module_& m) {
   def_op(m, "transpose", [](const mx::array& a, std::optional<std::vector<int>> axes,
                         mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
-      }, nb::sig("def transpose(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def transpose(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Permutes the axes of a.\n"
       "\n"
       "Args:\n"
@@ -593,7 +609,9 @@ void init_ops(nb::module_& m) {
       "    >>> mx.transpose(mx.zeros((2, 3, 4)), (2, 0, 1)).shape  # (4, 2, 3)\n");
   def_op(m, "swapaxes", [](const mx::array& a, int a1, int a2, mx::StreamOrDevice s) {
         return mx::swapaxes(a, a1, a2, s);
-      }, nb::sig("def swapaxes(a: mlx.core.array, /, axis1: int, axis2: int, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def swapaxes(a: mlx.core.array, /, axis1: int, axis2: int, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Swaps two axes of a.\n"
       "\n"
       "Args:\n"
@@ -605,7 +623,9 @@ void init_ops(nb::module_& m) {
       "    array: A view with the two axes exchanged.\n");
   def_op(m, "moveaxis", [](const mx::array& a, int src, int dst, mx::StreamOrDevice s) {
         return mx::moveaxis(a, src, dst, s);
-      }, nb::sig("def moveaxis(a: mlx.core.array, /, source: int, destination: int, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def moveaxis(a: mlx.core.array, /, source: int, destination: int, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Moves one axis of a to a new position; the others keep their order.\n"
       "\n"
       "Args:\n"
@@ -620,7 +640,10 @@ void init_ops(nb::module_& m) {
       "    >>> mx.moveaxis(mx.zeros((2, 3, 4)), 0, -1).shape  # (3, 4, 2)\n");
   def_op(m, "squeeze", [](const mx::array& a, std::optional<AxisArg> axis, mx::StreamOrDevice s) {
         return axis ? mx::squeeze(a, to_axes(*axis, "squeeze"), s) : mx::squeeze(a, s);
-      }, nb::sig("def squeeze(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def squeeze(a: mlx.core.array, /, "
+                "axis: int | collections.abc.Sequence[int] | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Removes axes of size 1.\n"
       "\n"
       "Args:\n"
@@ -632,7 +655,9 @@ void init_ops(nb::module_& m) {
       "    array: A view without those axes.\n");
   def_op(m, "expand_dims", [](const mx::array& a, const AxisArg& axis, mx::StreamOrDevice s) {
         return mx::expand_dims(a, to_axes(axis, "expand_dims"), s);
-      }, nb::sig("def expand_dims(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def expand_dims(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int], *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Inserts axes of size 1.\n"
       "\n"
       "Args:\n"
@@ -646,7 +671,9 @@ void init_ops(nb::module_& m) {
       "    >>> mx.expand_dims(mx.zeros(3), 0).shape  # (1, 3)\n");
   def_op(m, "broadcast_to", [](nb::handle a, const ShapeArg& shape, mx::StreamOrDevice s) {
         return mx::broadcast_to(arg(a), to_shape(shape, "broadcast_to"), s);
-      }, nb::sig("def broadcast_to(a: object, /, shape: int | collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def broadcast_to(a: object, /, shape: int | collections.abc.Sequence[int], *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
       "Broadcasts a to shape with NumPy's rules (no data is copied).\n"
       "\n"
       "Args:\n"
@@ -674,7 +701,9 @@ void init_ops(nb::module_& m) {
       "    tuple[array, ...]: Views of the inputs, all of the common shape.\n");
   def_op(m, "flatten", [](const mx::array& a, int start, int end, mx::StreamOrDevice s) {
         return mx::flatten(a, start, end, s);
-      }, nb::sig("def flatten(a: mlx.core.array, /, start_axis: int = 0, end_axis: int = -1, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def flatten(a: mlx.core.array, /, start_axis: int = 0, end_axis: int = -1, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       "Merges the axes start_axis through end_axis (inclusive) into one.\n"
       "\n"
       "Args:\n"

@@ -108,7 +108,9 @@ void init_ops_indexing(nb::module_& m) {
         mx::array idx = indices_arg(indices);
         if (!axis) return mx::take(a, idx, s);
         return mx::take(a, idx, *axis, s);
-      }, nb::sig("def take(a: mlx.core.array, /, indices: object, axis: int | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "indices"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def take(a: mlx.core.array, /, indices: object, axis: int | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "indices"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "Elements of ``a`` along an axis at the given indices.\n\n"
       "Args:\n    a (array): Input array.\n    indices (int or array): Integer index or array of integer indices\n"
       "      (negative values count from the end).\n    axis (int, optional): The axis to take along; None (the default)\n"
@@ -121,7 +123,9 @@ void init_ops_indexing(nb::module_& m) {
                               mx::StreamOrDevice s) {
         if (!axis) return mx::take_along_axis(mx::reshape(a, {-1}, s), mx::reshape(indices, {-1}, s), 0, s);
         return mx::take_along_axis(a, indices, *axis, s);
-      }, nb::sig("def take_along_axis(a: mlx.core.array, /, indices: mlx.core.array, axis: int | None = -1, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "indices"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def take_along_axis(a: mlx.core.array, /, indices: mlx.core.array, axis: int | None = -1, "
+                "*, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "indices"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
       "Values of ``a`` at ``indices`` along an axis (as ``numpy.take_along_axis``).\n\n"
       "Args:\n    a (array): Input array.\n    indices (array): Integer indices with as many dimensions as ``a``,\n"
       "      broadcastable with ``a`` except along ``axis``.\n    axis (int or None): The axis; None flattens ``a``\n"
@@ -137,7 +141,10 @@ void init_ops_indexing(nb::module_& m) {
           return mx::reshape(r, a.shape(), s);
         }
         return mx::put_along_axis(a, indices, v, *axis, s);
-      }, nb::sig("def put_along_axis(a: mlx.core.array, /, indices: mlx.core.array, values: object, axis: int | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def put_along_axis(a: mlx.core.array, /, indices: mlx.core.array, values: object, "
+                "axis: int | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       "A copy of ``a`` with ``values`` written at ``indices`` along an axis (as\n``numpy.put_along_axis``).\n\n"
       "Args:\n    a (array): Destination array.\n    indices (array): Integer indices with as many dimensions as ``a``,\n"
       "      broadcastable with ``a`` except along ``axis``.\n    values (array or scalar): Values, broadcast to the\n"
@@ -148,7 +155,10 @@ void init_ops_indexing(nb::module_& m) {
   def_op(m, "slice", [](const mx::array& a, const mx::array& start_indices, std::vector<int> axes,
                     std::vector<int> slice_size, mx::StreamOrDevice s) {
         return mx::dynamic_slice(a, start_indices, axes, mx::Shape(slice_size.begin(), slice_size.end()), s);
-      }, nb::sig("def slice(a: mlx.core.array, /, start_indices: mlx.core.array, axes: collections.abc.Sequence[int], slice_size: collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "start_indices"_a, "axes"_a, "slice_size"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def slice(a: mlx.core.array, /, start_indices: mlx.core.array, "
+                "axes: collections.abc.Sequence[int], slice_size: collections.abc.Sequence[int], *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "start_indices"_a, "axes"_a, "slice_size"_a, nb::kw_only(), "stream"_a = nb::none(),
       "A sub-array of ``a`` whose start is given by an array (read when evaluated).\n\n"
       "Args:\n    a (array): Input array.\n    start_indices (array): Integer start positions, one per entry of ``axes``.\n"
       "    axes (sequence of int): The axes the starts apply to.\n    slice_size (sequence of int): The size of the\n"
@@ -160,7 +170,10 @@ void init_ops_indexing(nb::module_& m) {
   def_op(m, "slice_update", [](const mx::array& a, const mx::array& update, const mx::array& start_indices,
                            std::vector<int> axes, mx::StreamOrDevice s) {
         return mx::dynamic_slice_update(a, update, start_indices, axes, s);
-      }, nb::sig("def slice_update(a: mlx.core.array, /, update: mlx.core.array, start_indices: mlx.core.array, axes: collections.abc.Sequence[int], *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "update"_a, "start_indices"_a, "axes"_a, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def slice_update(a: mlx.core.array, /, update: mlx.core.array, "
+                "start_indices: mlx.core.array, axes: collections.abc.Sequence[int], *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "update"_a, "start_indices"_a, "axes"_a, nb::kw_only(), "stream"_a = nb::none(),
       "A copy of ``a`` with ``update`` written at a start given by an array.\n\n"
       "Args:\n    a (array): The input array.\n    update (array): The values to write (cast to ``a``'s dtype).\n"
       "    start_indices (array): Integer start positions, one per entry of ``axes``.\n"

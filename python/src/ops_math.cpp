@@ -123,8 +123,8 @@ Returns:
   }
 
   def_op(m, "round", [](nb::handle a, int decimals, mx::StreamOrDevice s) { return mx::round(as_array(a), decimals, s); },
-        nb::arg(), "decimals"_a = 0, "stream"_a = nb::none(),
-        nb::sig("def round(a: scalar | array, /, decimals: int = 0, stream: Stream | Device | None = None) -> array"),
+        nb::arg(), "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def round(a: scalar | array, /, decimals: int = 0, *, stream: Stream | Device | None = None) -> array"),
         R"(Rounds each element to the given number of decimals, halves to even (as NumPy).
 
 Args:
@@ -143,7 +143,10 @@ Example:
 
   def_op(m, "nan_to_num", [](nb::handle a, float nan, std::optional<float> posinf, std::optional<float> neginf,
                          mx::StreamOrDevice s) { return mx::nan_to_num(as_array(a), nan, posinf, neginf, s); },
-        nb::sig("def nan_to_num(a: object, /, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "nan"_a = 0.0f, "posinf"_a = nb::none(), "neginf"_a = nb::none(), nb::kw_only(),
+        nb::sig("def nan_to_num(a: object, /, nan: float = 0.0, posinf: float | None = None, "
+                "neginf: float | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "nan"_a = 0.0f, "posinf"_a = nb::none(), "neginf"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(),
         R"(Replaces NaN and infinities with finite numbers.
 
@@ -232,14 +235,20 @@ Args:
   def_op(m, "isclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return mx::isclose(x, y, rtol, atol, equal_nan, s);
-      }, nb::sig("def isclose(a: object, b: object, /, rtol: float = 1e-05, atol: float = 1e-08, *, equal_nan: bool = False, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
+      }, nb::sig("def isclose(a: object, b: object, /, rtol: float = 1e-05, atol: float = 1e-08, *, "
+                "equal_nan: bool = False, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::arg(), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
       "stream"_a = nb::none(),
       (std::string("Element-wise test |a - b| <= atol + rtol * |b|; equal infinities are close.\n") + close_args +
        "\nReturns:\n    array: bool array of the broadcast shape.\n").c_str());
   def_op(m, "allclose", [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan, mx::StreamOrDevice s) {
         auto [x, y] = to_arrays(a, b);
         return mx::allclose(x, y, rtol, atol, equal_nan, s);
-      }, nb::sig("def allclose(a: object, b: object, /, rtol: float = 1e-05, atol: float = 1e-08, *, equal_nan: bool = False, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
+      }, nb::sig("def allclose(a: object, b: object, /, rtol: float = 1e-05, atol: float = 1e-08, *, "
+                "equal_nan: bool = False, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::arg(), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
       "stream"_a = nb::none(),
       (std::string("Whether :func:`isclose` holds for every element.\n") + close_args +
        "\nReturns:\n    array: 0-d bool array.\n\nExample:\n    >>> mx.allclose(mx.array([1.0]), mx.array([1.0 + 1e-7]))  # array(True, dtype=bool)\n").c_str());
@@ -260,7 +269,9 @@ Returns:
 )");
 
   def_op(m, "to_fp8", [](const mx::array& x, mx::StreamOrDevice s) { return mx::to_fp8(x, s); },
-        nb::sig("def to_fp8(x: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def to_fp8(x: mlx.core.array, /, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
         R"(Encodes x as float8 E4M3 ("fn": no infinities) codes stored in uint8.
 
 Each value is rounded to the nearest E4M3 value (ties to even); magnitudes beyond 448,
@@ -280,7 +291,9 @@ Example:
   def_op(m, "from_fp8", [](const mx::array& x, mx::Dtype dtype, mx::StreamOrDevice s) {
           return mx::from_fp8(x, dtype, s);
         },
-        nb::sig("def from_fp8(x: mlx.core.array, /, dtype: mlx.core.Dtype = mlx.core.bfloat16, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = mx::bfloat16, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def from_fp8(x: mlx.core.array, /, dtype: mlx.core.Dtype = mlx.core.bfloat16, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "dtype"_a = mx::bfloat16, nb::kw_only(), "stream"_a = nb::none(),
         R"(Decodes float8 E4M3 codes (uint8, as made by :func:`to_fp8`) to a floating dtype.
 
 Args:

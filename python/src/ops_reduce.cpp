@@ -178,33 +178,55 @@ std::string scan_doc(const char* name, const char* what, const char* identity, b
 void init_ops_reduce(nb::module_& m) {
   def_op(m, "all", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::all(a, axes_of(a, axis), keepdims, s);
-      }, nb::sig("def all(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAllDoc);
+      }, nb::sig("def all(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, "
+                "keepdims: bool = False, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAllDoc);
   def_op(m, "any", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::any(a, axes_of(a, axis), keepdims, s);
-      }, nb::sig("def any(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
+      }, nb::sig("def any(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, "
+                "keepdims: bool = False, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kAnyDoc);
   def_op(m, "count_nonzero", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::count_nonzero(a, axes_of(a, axis), keepdims, s);
-      }, nb::arg(), nb::kw_only(), "axis"_a = nb::none(), "keepdims"_a = false, "stream"_a = nb::none(),
-      nb::sig("def count_nonzero(a: array, /, *, axis: int | collections.abc.Sequence[int] | None = None, "
+      }, nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "keepdims"_a = false, "stream"_a = nb::none(),
+      nb::sig("def count_nonzero(a: array, /, axis: int | collections.abc.Sequence[int] | None = None, *, "
               "keepdims: bool = False, stream: Stream | Device | None = None) -> array"), kCountDoc);
   def_op(m, "var", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::var(a, axes_of(a, axis), keepdims, ddof, s);
-      }, nb::sig("def var(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
+      }, nb::sig("def var(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, "
+                "keepdims: bool = False, ddof: int = 0, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(), kVarDoc);
   def_op(m, "std", [](const mx::array& a, Axis axis, bool keepdims, int ddof, mx::StreamOrDevice s) {
         return mx::std(a, axes_of(a, axis), keepdims, ddof, s);
-      }, nb::sig("def std(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
+      }, nb::sig("def std(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, "
+                "keepdims: bool = False, ddof: int = 0, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
       "stream"_a = nb::none(), kStdDoc);
   def_op(m, "logsumexp", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         return mx::logsumexp(a, axes_of(a, axis), keepdims, s);
-      }, nb::sig("def logsumexp(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kLseDoc);
+      }, nb::sig("def logsumexp(a: mlx.core.array, /, "
+                "axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kLseDoc);
   def_op(m, "minmax", [](const mx::array& a, Axis axis, bool keepdims, mx::StreamOrDevice s) {
         auto ax = axes_of(a, axis);
         return std::make_pair(mx::min(a, ax, keepdims, s), mx::max(a, ax, keepdims, s));
-      }, nb::sig("def minmax(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, keepdims: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> tuple[mlx.core.array, mlx.core.array]"), nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kMinMaxDoc);
+      }, nb::sig("def minmax(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, "
+                "keepdims: bool = False, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> tuple[mlx.core.array, "
+                "mlx.core.array]"),
+        nb::arg(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), kMinMaxDoc);
   def_op(m, "softmax", [](const mx::array& a, Axis axis, bool precise, mx::StreamOrDevice s) {
         return mx::softmax(a, axes_of(a, axis), precise, s);
-      }, nb::sig("def softmax(a: mlx.core.array, /, axis: int | collections.abc.Sequence[int] | None = None, *, precise: bool = False, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false, "stream"_a = nb::none(), kSoftmaxDoc);
+      }, nb::sig("def softmax(a: mlx.core.array, /, "
+                "axis: int | collections.abc.Sequence[int] | None = None, *, precise: bool = False, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false, "stream"_a = nb::none(), kSoftmaxDoc);
 
   // Scans. cumsum / cumprod take a dtype to cast to first.
   static const std::string cumsum_doc = scan_doc("cumsum", "sum", "0", true);

@@ -137,7 +137,9 @@ void init_ops_shape(nb::module_& m) {
   def_op(m, "concat", concat, nb::sig("def concat(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(), kConcatDoc);
   def_op(m, "stack", [](const std::vector<mx::array>& arrays, std::optional<int> axis, mx::StreamOrDevice s) {
         return mx::stack(arrays, axis.value_or(0), s);
-      }, nb::sig("def stack(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def stack(arrays: collections.abc.Sequence[mlx.core.array], /, axis: int | None = 0, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axis"_a.none() = 0, nb::kw_only(), "stream"_a = nb::none(),
       R"(Join arrays of one shape along a new axis.
 
 Args:
@@ -247,7 +249,9 @@ Example:
 )");
   def_op(m, "repeat", [](const mx::array& a, int64_t repeats, std::optional<int> axis, mx::StreamOrDevice s) {
         return axis ? mx::repeat(a, repeats, *axis, s) : mx::repeat(a, repeats, s);
-      }, nb::sig("def repeat(array: mlx.core.array, /, repeats: int, axis: int | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "repeats"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def repeat(array: mlx.core.array, /, repeats: int, axis: int | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "repeats"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Repeat each element of an array.
 
 Args:
@@ -302,7 +306,9 @@ Returns:
 )");
   def_op(m, "permute_dims", [](const mx::array& a, std::optional<std::vector<int>> axes, mx::StreamOrDevice s) {
         return axes ? mx::transpose(a, *axes, s) : mx::transpose(a, s);
-      }, nb::sig("def permute_dims(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def permute_dims(a: mlx.core.array, /, axes: collections.abc.Sequence[int] | None = None, "
+                "*, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Permute the axes of an array (the Array API name of :func:`transpose`).
 
 Args:
@@ -313,7 +319,9 @@ Returns:
     array: The permuted array (a view).
 )");
   def_op(m, "matrix_transpose", [](const mx::array& a, mx::StreamOrDevice s) { return mx::matrix_transpose(a, s); },
-      nb::sig("def matrix_transpose(a: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def matrix_transpose(a: mlx.core.array, /, *, "
+              "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+      nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(Swap the last two axes of an array (at least 2-D).
 
 Args:
@@ -418,7 +426,9 @@ Example:
 )");
   def_op(m, "contiguous", [](const mx::array& a, bool allow_col_major, mx::StreamOrDevice s) {
         return mx::contiguous(a, allow_col_major, s);
-      }, nb::sig("def contiguous(a: mlx.core.array, /, allow_col_major: bool = False, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "allow_col_major"_a = false, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def contiguous(a: mlx.core.array, /, allow_col_major: bool = False, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "allow_col_major"_a = false, nb::kw_only(), "stream"_a = nb::none(),
       R"(The array with a row-contiguous layout (a copy only when needed).
 
 Args:
@@ -429,7 +439,9 @@ Returns:
     array: ``a`` itself if already contiguous, else a contiguous copy.
 )");
   def_op(m, "diff", [](const mx::array& a, int n, int axis, mx::StreamOrDevice s) { return mx::diff(a, n, axis, s); },
-      nb::sig("def diff(a: mlx.core.array, /, n: int = 1, axis: int = -1, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def diff(a: mlx.core.array, /, n: int = 1, axis: int = -1, *, "
+              "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+      nb::arg(), "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
       R"(The n-th discrete difference along an axis: ``a[1:] - a[:-1]`` applied ``n`` times.
 
 Args:
@@ -455,7 +467,9 @@ Returns:
     array: An array of shape ``a.shape * b.shape`` (elementwise, after aligning ranks).
 )");
   def_op(m, "outer", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::outer(a, b, s); },
-      nb::sig("def outer(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def outer(a: mlx.core.array, b: mlx.core.array, /, *, "
+              "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+      nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(The outer product of the flattened inputs.
 
 Args:
@@ -466,7 +480,9 @@ Returns:
     array: ``out[i, j] = a[i] * b[j]``, of shape ``(a.size, b.size)``.
 )");
   def_op(m, "inner", [](const mx::array& a, const mx::array& b, mx::StreamOrDevice s) { return mx::inner(a, b, s); },
-      nb::sig("def inner(a: mlx.core.array, b: mlx.core.array, /, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def inner(a: mlx.core.array, b: mlx.core.array, /, *, "
+              "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+      nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
       R"(The inner product over the last axes (a plain product when one input is a scalar).
 
 Args:
@@ -510,7 +526,9 @@ Returns:
 )");
   def_op(m, "empty_like", [](const mx::array& a, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
         return mx::zeros(a.shape(), dtype.value_or(a.dtype()), s);
-      }, nb::sig("def empty_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::sig("def empty_like(a: mlx.core.array, /, dtype: mlx.core.Dtype | None = None, *, "
+                "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+        nb::arg(), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       R"(A new array with the shape of ``a`` (its contents are zeros, as in the reference).
 
 Args:
@@ -628,7 +646,10 @@ Returns:
 )");
   def_op(m, "trace", [](const mx::array& a, int offset, int axis1, int axis2, std::optional<mx::Dtype> dtype,
                     mx::StreamOrDevice s) { return mx::trace(a, offset, axis1, axis2, dtype, s); },
-      nb::sig("def trace(a: mlx.core.array, /, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: mlx.core.Dtype | None = None, *, stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"), nb::arg(), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
+      nb::sig("def trace(a: mlx.core.array, /, offset: int = 0, axis1: int = 0, axis2: int = 1, "
+              "dtype: mlx.core.Dtype | None = None, *, "
+              "stream: mlx.core.Stream | mlx.core.Device | None = None) -> mlx.core.array"),
+      nb::arg(), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(),
       "stream"_a = nb::none(),
       R"(The sum along a diagonal.
 
