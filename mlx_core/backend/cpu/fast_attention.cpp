@@ -1,0 +1,430 @@
+// Kernel of ScaledDotProductAttention: blocked online softmax (flash attention). A work item
+// is (batch, key/value head, block of query rows, piece of the keys); its query rows are
+// those of every query head that shares the key/value head, so grouped-query attention
+// reads each key once per block. Scores of a block of rows against a block of keys go
+// through a register-tiled small GEMM (vectorized, compiled for AVX2 as well), are masked,
+// folded into running (max, sum) pairs, and the probabilities multiply the value block in
+// a second small GEMM. float16 / bfloat16 are widened to float32 block by block. When there
+// are too few items for the threads (decoding: one query, a long key cache), the keys are
+// split into pieces whose partial softmaxes are merged at the end.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/math_ops.h"
+#include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
+#include "mlx_core/primitives/fast_attention.h"
+
+namespace mlx::core {
+
+namespace {
+
+// Query rows and keys per block.
+constexpr int kBQ = 64;
+constexpr int kBK = 64;
+
+template <typename A>
+constexpr int kW = 64 / sizeof(A); // columns of a register tile: 16 floats, 8 doubles
+
+// C[R x W] += A[R x K] B[K x W] (row-major, leading dimensions lda, ldb, ldc).
+template <typename A, int R>
+__attribute__((always_inline)) inline void gemm_tile(int K, const A* a, int64_t lda, const A* b, int64_t ldb, A* c,
+                                                     int64_t ldc) {
+  constexpr int W = kW<A>;
+  A acc[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < W; ++j) acc[r][j] = c[r * ldc + j];
+  for (int p = 0; p < K; ++p) {
+    const A* bp = b + p * ldb;
+    for (int r = 0; r < R; ++r) {
+      A ar = a[r * lda + p];
+#pragma omp simd
+      for (int j = 0; j < W; ++j) acc[r][j] += ar * bp[j];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < W; ++j) c[r * ldc + j] = acc[r][j];
+}
+
+// C[M x N] += A[M x K] B[K x N].
+template <typename A>
+MLX_SIMD_CLONES void small_gemm(int M, int N, int K, const A* a, int64_t lda, const A* b, int64_t ldb, A* c,
+                                int64_t ldc) {
+  constexpr int W = kW<A>;
+  int nfull = N / W * W;
+  int i = 0;
+  for (; i + 4 <= M; i += 4)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, 4>(K, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc);
+  for (; i < M; ++i)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, 1>(K, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc);
+  if (nfull < N) {
+    for (int r = 0; r < M; ++r) {
+      for (int p = 0; p < K; ++p) {
+        A ar = a[r * lda + p];
+        for (int j = nfull; j < N; ++j) c[r * ldc + j] += ar * b[p * ldb + j];
+      }
+    }
+  }
+}
+
+// s[j * lds] = dot(q, k + j * ldk) over D, for j < nk (few query rows: no transpose).
+template <typename A>
+MLX_SIMD_CLONES void row_dots(int nk, int D, const A* q, const A* k, int64_t ldk, A* s) {
+  for (int j = 0; j < nk; ++j) {
+    const A* kj = k + j * ldk;
+    A acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (int d = 0; d < D; ++d) acc += q[d] * kj[d];
+    s[j] = acc;
+  }
+}
+
+// y[i] = exp(y[i] - m) over n, returning the sum.
+template <typename A>
+MLX_SIMD_CLONES A exp_shift(A* y, int n, A m) {
+  A s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; ++i) {
+    A e;
+    if constexpr (std::is_same_v<A, float>) e = cpu::fast_expf(y[i] - m);
+    else e = std::exp(y[i] - m);
+    y[i] = e;
+    s += e;
+  }
+  return s;
+}
+
+template <typename A>
+MLX_SIMD_CLONES void scale_row(A* y, int n, A k) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) y[i] *= k;
+}
+
+template <typename A>
+MLX_SIMD_CLONES void widen(const void* src, A* dst, int n, int kind) {
+  // kind 0: same type (copy), 1: float16, 2: bfloat16
+  if (kind == 1) {
+    auto s = static_cast<const float16_t*>(src);
+#pragma omp simd
+    for (int i = 0; i < n; ++i) dst[i] = static_cast<A>(static_cast<float>(s[i]));
+  } else if (kind == 2) {
+    auto s = static_cast<const uint16_t*>(src);
+    for (int i = 0; i < n; ++i) {
+      uint32_t bits = uint32_t(s[i]) << 16;
+      float f;
+      __builtin_memcpy(&f, &bits, 4);
+      dst[i] = static_cast<A>(f);
+    }
+  } else {
+    auto s = static_cast<const A*>(src);
+    for (int i = 0; i < n; ++i) dst[i] = s[i];
+  }
+}
+
+// Everything a work item needs to know about the problem.
+template <typename T>
+struct Problem {
+  using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const T *q, *k, *v, *sinks;
+  const void* mask; // nullptr, bool or T
+  bool mask_bool, causal;
+  int B, H, Hkv, G, Lq, Lk, D, Dv;
+  int64_t qs[3], ks[3], vs[3], ms[4]; // element strides of batch, head, row (mask: and key)
+  A scale;
+  int nqb, splits, piece; // query blocks per head group, key pieces, keys per piece
+};
+
+template <typename T>
+constexpr int widen_kind() {
+  if constexpr (std::is_same_v<T, float16_t>) return 1;
+  else if constexpr (std::is_same_v<T, bfloat16_t>) return 2;
+  else return 0;
+}
+
+// One work item: rows [r0, r0 + nq) of group (b, hk) against keys [j_begin, j_end). Leaves
+// unnormalized outputs o [nq x Dv], row maxima m and sums l.
+template <typename T>
+void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int j_end, bool first_piece,
+            typename Problem<T>::A* o, typename Problem<T>::A* m, typename Problem<T>::A* l,
+            std::vector<typename Problem<T>::A>& ws) {
+  using A = typename Problem<T>::A;
+  constexpr int W = kW<A>;
+  constexpr A kNegInf = -std::numeric_limits<A>::infinity();
+  constexpr A kMasked = std::numeric_limits<A>::lowest();
+  constexpr int kind = widen_kind<T>();
+  const int D = P.D, Dv = P.Dv;
+  const int BK = kBK;
+  bool few = nq < 4; // decoding: dot products straight against the key rows
+  size_t need = size_t(kBQ) * D + size_t(D) * BK + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK;
+  if (ws.size() < need) ws.resize(need);
+  A* qb = ws.data();                  // [nq x D] scaled queries
+  A* kt = qb + size_t(kBQ) * D;       // [D x BK] transposed keys (or [BK x D] rows when few)
+  A* vb = kt + size_t(D) * BK;        // [BK x Dv] widened values
+  A* s = vb + size_t(BK) * std::max(D, Dv); // [nq x BK] scores, then probabilities
+
+  // Head, query index and causal limit (last visible key) of each row.
+  int head[kBQ], qi[kBQ];
+  int64_t limit[kBQ];
+  int64_t min_limit = INT64_MAX, max_limit = INT64_MIN;
+  for (int r = 0; r < nq; ++r) {
+    int gr = r0 + r;
+    head[r] = hk * P.G + gr / P.Lq;
+    qi[r] = gr % P.Lq;
+    limit[r] = int64_t(qi[r]) + P.Lk - P.Lq;
+    min_limit = std::min(min_limit, limit[r]);
+    max_limit = std::max(max_limit, limit[r]);
+  }
+  for (int r = 0; r < nq; ++r) {
+    const T* src = P.q + b * P.qs[0] + head[r] * P.qs[1] + qi[r] * P.qs[2];
+    widen<A>(src, qb + r * D, D, kind);
+    scale_row<A>(qb + r * D, D, P.scale);
+    if (first_piece && P.sinks) {
+      m[r] = static_cast<A>(P.sinks[head[r]]);
+      l[r] = 1;
+    } else {
+      m[r] = kNegInf;
+      l[r] = 0;
+    }
+  }
+  std::fill(o, o + size_t(nq) * Dv, A(0));
+  // A causal row with no visible key scores every key kMasked (as the reference does), so
+  // its blocks cannot be skipped.
+  bool skip_ok = P.causal && min_limit >= 0;
+  const T* kbase = P.k + b * P.ks[0] + hk * P.ks[1];
+  const T* vbase = P.v + b * P.vs[0] + hk * P.vs[1];
+  for (int j0 = j_begin; j0 < j_end; j0 += BK) {
+    int nk = std::min(BK, j_end - j0);
+    if (skip_ok && j0 > max_limit) break;
+    int npad = (nk + W - 1) / W * W;
+    // Scores.
+    if (few) {
+      const A* krows;
+      int64_t ldk;
+      if constexpr (kind == 0) {
+        krows = reinterpret_cast<const A*>(kbase + j0 * P.ks[2]);
+        ldk = P.ks[2];
+      } else {
+        for (int j = 0; j < nk; ++j) widen<A>(kbase + (j0 + j) * P.ks[2], kt + size_t(j) * D, D, kind);
+        krows = kt;
+        ldk = D;
+      }
+      for (int r = 0; r < nq; ++r) row_dots<A>(nk, D, qb + r * D, krows, ldk, s + r * BK);
+    } else {
+      for (int j = 0; j < nk; ++j) {
+        const T* kr = kbase + (j0 + j) * P.ks[2];
+        for (int d = 0; d < D; ++d) kt[size_t(d) * BK + j] = static_cast<A>(kr[d]);
+      }
+      if (npad > nk)
+        for (int d = 0; d < D; ++d) std::fill(kt + size_t(d) * BK + nk, kt + size_t(d) * BK + npad, A(0));
+      for (int r = 0; r < nq; ++r) std::fill(s + r * BK, s + r * BK + npad, A(0));
+      small_gemm<A>(nq, npad, D, qb, D, kt, BK, s, BK);
+    }
+    // Masks.
+    if (P.mask) {
+      for (int r = 0; r < nq; ++r) {
+        int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2];
+        A* sr = s + r * BK;
+        if (P.mask_bool) {
+          const bool* mp = static_cast<const bool*>(P.mask) + mo;
+          for (int j = 0; j < nk; ++j)
+            if (!mp[(j0 + j) * P.ms[3]]) sr[j] = kMasked;
+        } else {
+          const T* mp = static_cast<const T*>(P.mask) + mo;
+          for (int j = 0; j < nk; ++j) sr[j] += static_cast<A>(mp[(j0 + j) * P.ms[3]]);
+        }
+      }
+    }
+    if (P.causal && j0 + nk - 1 > min_limit) {
+      for (int r = 0; r < nq; ++r) {
+        A* sr = s + r * BK;
+        for (int j = std::max<int64_t>(0, limit[r] + 1 - j0); j < nk; ++j) sr[j] = kMasked;
+      }
+    }
+    // Online softmax.
+    for (int r = 0; r < nq; ++r) {
+      A* sr = s + r * BK;
+      A mx = kNegInf;
+      bool nan = false;
+      for (int j = 0; j < nk; ++j) {
+        mx = sr[j] > mx ? sr[j] : mx;
+        nan |= sr[j] != sr[j];
+      }
+      A m_new = nan ? std::numeric_limits<A>::quiet_NaN() : std::max(m[r], mx);
+      // A row still at -inf adds nothing (exp(-inf - 0) = 0) instead of exp(-inf + inf).
+      A shift = m_new == kNegInf ? A(0) : m_new;
+      A alpha = m[r] == kNegInf ? A(0) : std::exp(m[r] - shift);
+      A sum = exp_shift<A>(sr, nk, shift);
+      for (int j = nk; j < npad; ++j) sr[j] = 0;
+      l[r] = l[r] * alpha + sum;
+      m[r] = m_new;
+      if (alpha != A(1)) scale_row<A>(o + size_t(r) * Dv, Dv, alpha);
+    }
+    // o += p v.
+    const A* vrows;
+    int64_t ldv;
+    if constexpr (kind == 0) {
+      vrows = reinterpret_cast<const A*>(vbase + j0 * P.vs[2]);
+      ldv = P.vs[2];
+    } else {
+      for (int j = 0; j < nk; ++j) widen<A>(vbase + (j0 + j) * P.vs[2], vb + size_t(j) * Dv, Dv, kind);
+      vrows = vb;
+      ldv = Dv;
+    }
+    small_gemm<A>(nq, Dv, nk, s, BK, vrows, ldv, o, Dv);
+  }
+}
+
+template <typename T>
+void attention_kernel(Problem<T>& P, T* out) {
+  using A = typename Problem<T>::A;
+  const int rows = P.G * P.Lq; // query rows per key/value head
+  P.nqb = (rows + kBQ - 1) / kBQ;
+  int64_t base = int64_t(P.B) * P.Hkv * P.nqb;
+  int threads = cpu::worker_count();
+  // Split the keys when there are too few items to keep the threads busy.
+  int64_t splits = 1;
+  if (base < 2 * threads && P.Lk >= 512) {
+    splits = std::min<int64_t>((4 * threads + base - 1) / base, P.Lk / 256);
+  }
+  P.splits = static_cast<int>(std::max<int64_t>(splits, 1));
+  P.piece = ((P.Lk + P.splits - 1) / P.splits + kBK - 1) / kBK * kBK;
+  P.splits = std::max(1, (P.Lk + P.piece - 1) / P.piece);
+  const int Dv = P.Dv;
+  std::vector<A> part_o, part_m, part_l; // per (item, split) when the keys are split
+  if (P.splits > 1) {
+    part_o.resize(size_t(base) * P.splits * kBQ * Dv);
+    part_m.resize(size_t(base) * P.splits * kBQ);
+    part_l.resize(size_t(base) * P.splits * kBQ);
+  }
+  // Writes normalized rows of an item to the output.
+  auto store = [&](int b, int hk, int r0, int nq, const A* o, const A* l) {
+    for (int r = 0; r < nq; ++r) {
+      int gr = r0 + r;
+      int h = hk * P.G + gr / P.Lq, i = gr % P.Lq;
+      T* dst = out + ((int64_t(b) * P.H + h) * P.Lq + i) * Dv;
+      A inv = A(1) / l[r];
+      for (int d = 0; d < Dv; ++d) dst[d] = static_cast<T>(o[size_t(r) * Dv + d] * inv);
+    }
+  };
+  cpu::parallel_for(base * P.splits, [&](int64_t lo, int64_t hi) {
+    std::vector<A> ws, o(size_t(kBQ) * Dv), m(kBQ), l(kBQ);
+    for (int64_t it = lo; it < hi; ++it) {
+      int64_t item = it / P.splits;
+      int sp = static_cast<int>(it % P.splits);
+      int qbk = static_cast<int>(item % P.nqb);
+      int hk = static_cast<int>((item / P.nqb) % P.Hkv);
+      int b = static_cast<int>(item / P.nqb / P.Hkv);
+      int r0 = qbk * kBQ, nq = std::min(kBQ, rows - r0);
+      int j0 = sp * P.piece, j1 = std::min(P.Lk, j0 + P.piece);
+      if (P.splits == 1) {
+        attend<T>(P, b, hk, r0, nq, j0, j1, true, o.data(), m.data(), l.data(), ws);
+        store(b, hk, r0, nq, o.data(), l.data());
+      } else {
+        size_t slot = size_t(item) * P.splits + sp;
+        attend<T>(P, b, hk, r0, nq, j0, j1, sp == 0, part_o.data() + slot * kBQ * Dv, part_m.data() + slot * kBQ,
+                  part_l.data() + slot * kBQ, ws);
+      }
+    }
+  }, 1);
+  if (P.splits == 1) return;
+  // Merge the pieces' partial softmaxes.
+  cpu::parallel_for(base, [&](int64_t lo, int64_t hi) {
+    std::vector<A> o(size_t(kBQ) * Dv), l(kBQ);
+    for (int64_t item = lo; item < hi; ++item) {
+      int qbk = static_cast<int>(item % P.nqb);
+      int hk = static_cast<int>((item / P.nqb) % P.Hkv);
+      int b = static_cast<int>(item / P.nqb / P.Hkv);
+      int r0 = qbk * kBQ, nq = std::min(kBQ, rows - r0);
+      for (int r = 0; r < nq; ++r) {
+        A mt = -std::numeric_limits<A>::infinity();
+        bool nan = false;
+        for (int sp = 0; sp < P.splits; ++sp) {
+          A ms = part_m[(size_t(item) * P.splits + sp) * kBQ + r];
+          nan |= ms != ms;
+          mt = std::max(mt, ms);
+        }
+        if (nan) mt = std::numeric_limits<A>::quiet_NaN();
+        A shift = mt == -std::numeric_limits<A>::infinity() ? A(0) : mt;
+        A lt = 0;
+        A* orow = o.data() + size_t(r) * Dv;
+        std::fill(orow, orow + Dv, A(0));
+        for (int sp = 0; sp < P.splits; ++sp) {
+          size_t slot = size_t(item) * P.splits + sp;
+          A ms = part_m[slot * kBQ + r];
+          A w = ms == -std::numeric_limits<A>::infinity() ? A(0) : std::exp(ms - shift);
+          lt += w * part_l[slot * kBQ + r];
+          const A* po = part_o.data() + slot * kBQ * Dv + size_t(r) * Dv;
+          for (int d = 0; d < Dv; ++d) orow[d] += w * po[d];
+        }
+        l[r] = lt;
+      }
+      store(b, hk, r0, nq, o.data(), l.data());
+    }
+  }, 1);
+}
+
+constexpr uint32_t kFloating = (1u << static_cast<int>(Dtype::Val::float16)) |
+                               (1u << static_cast<int>(Dtype::Val::bfloat16)) |
+                               (1u << static_cast<int>(Dtype::Val::float32)) |
+                               (1u << static_cast<int>(Dtype::Val::float64));
+
+// The array itself when its last axis is contiguous (or has one element), else a copy.
+array last_axis_contiguous(const array& a) {
+  if (a.ndim() == 0 || a.shape().back() <= 1 || a.strides().back() == 1) return a;
+  return cpu::contiguous_copy(a, a.dtype());
+}
+
+} // namespace
+
+void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch(
+      [inputs, out, scale = scale_, causal = causal_, has_mask = has_mask_, has_sinks = has_sinks_]() mutable {
+        if (out.size() == 0) return;
+        array q = last_axis_contiguous(inputs[0]), k = last_axis_contiguous(inputs[1]),
+              v = last_axis_contiguous(inputs[2]);
+        std::optional<array> mask, sinks;
+        if (has_mask) mask = inputs[3];
+        if (has_sinks) sinks = cpu::contiguous_copy(inputs[has_mask ? 4 : 3], inputs[has_mask ? 4 : 3].dtype());
+        cpu::dispatch_dtype_in<kFloating>(out.dtype(), "scaled_dot_product_attention", [&]<typename T>(T) {
+          T* o = out.data<T>();
+          if (k.shape(2) == 0) { // no keys: zeros, as the reference gives
+            std::fill(o, o + out.size(), T(0));
+            return;
+          }
+          Problem<T> P{};
+          P.q = q.data<T>();
+          P.k = k.data<T>();
+          P.v = v.data<T>();
+          P.sinks = sinks ? sinks->data<T>() : nullptr;
+          P.mask = mask ? static_cast<const void*>(mask->data<uint8_t>()) : nullptr;
+          P.mask_bool = mask && mask->dtype() == bool_;
+          P.causal = causal;
+          P.B = q.shape(0);
+          P.H = q.shape(1);
+          P.Hkv = k.shape(1);
+          P.G = P.H / P.Hkv;
+          P.Lq = q.shape(2);
+          P.Lk = k.shape(2);
+          P.D = q.shape(3);
+          P.Dv = v.shape(3);
+          for (int d = 0; d < 3; ++d) {
+            P.qs[d] = q.strides()[d];
+            P.ks[d] = k.strides()[d];
+            P.vs[d] = v.strides()[d];
+          }
+          if (mask)
+            for (int d = 0; d < 4; ++d) P.ms[d] = mask->strides()[d];
+          P.scale = static_cast<typename Problem<T>::A>(scale);
+          attention_kernel<T>(P, o);
+        });
+      });
+}
+
+} // namespace mlx::core
