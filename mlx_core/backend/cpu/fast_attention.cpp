@@ -29,59 +29,114 @@ namespace {
 constexpr int kBQ = 64;
 constexpr int kBK = 64;
 
+// A small GEMM C[M x N] (+)= A[M x K] B[K x N]. A is read one element at a time (broadcast),
+// so it takes any layout: element (r, p) at a[r * ars + p * acs]. B and C are row-major.
 template <typename A>
-constexpr int kW = 64 / sizeof(A); // columns of a register tile: 16 floats, 8 doubles
+struct GemmArgs {
+  int M, N, K;
+  const A* a;
+  int64_t ars, acs;
+  const A* b;
+  int64_t ldb;
+  A* c;
+  int64_t ldc;
+  bool accumulate; // false: C = A B
+};
 
-// C[R x W] += A[R x K] B[K x W] (row-major, leading dimensions lda, ldb, ldc).
-template <typename A, int R>
-__attribute__((always_inline)) inline void gemm_tile(int K, const A* a, int64_t lda, const A* b, int64_t ldb, A* c,
-                                                     int64_t ldc) {
-  constexpr int W = kW<A>;
+// One R x W tile of C, its accumulators in registers.
+template <typename A, int R, int W>
+__attribute__((always_inline)) inline void gemm_tile(const GemmArgs<A>& g, int i, int j) {
   A acc[R][W];
+  A* c = g.c + i * g.ldc + j;
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < W; ++j) acc[r][j] = c[r * ldc + j];
-  for (int p = 0; p < K; ++p) {
-    const A* bp = b + p * ldb;
+    for (int jj = 0; jj < W; ++jj) acc[r][jj] = g.accumulate ? c[r * g.ldc + jj] : A(0);
+  const A* a = g.a + i * g.ars;
+  const A* b = g.b + j;
+  for (int p = 0; p < g.K; ++p) {
+    const A* bp = b + p * g.ldb;
     for (int r = 0; r < R; ++r) {
-      A ar = a[r * lda + p];
+      A ar = a[r * g.ars + p * g.acs];
 #pragma omp simd
-      for (int j = 0; j < W; ++j) acc[r][j] += ar * bp[j];
+      for (int jj = 0; jj < W; ++jj) acc[r][jj] += ar * bp[jj];
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < W; ++j) c[r * ldc + j] = acc[r][j];
+    for (int jj = 0; jj < W; ++jj) c[r * g.ldc + jj] = acc[r][jj];
 }
 
-// C[M x N] += A[M x K] B[K x N].
-template <typename A>
-MLX_SIMD_CLONES void small_gemm(int M, int N, int K, const A* a, int64_t lda, const A* b, int64_t ldb, A* c,
-                                int64_t ldc) {
-  constexpr int W = kW<A>;
-  int nfull = N / W * W;
+// Tiles of RxW over C, then the rows and columns left over.
+template <typename A, int R, int W>
+__attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
+  int nfull = g.N / W * W;
   int i = 0;
-  for (; i + 4 <= M; i += 4)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, 4>(K, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc);
-  for (; i < M; ++i)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, 1>(K, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc);
-  if (nfull < N) {
-    for (int r = 0; r < M; ++r) {
-      for (int p = 0; p < K; ++p) {
-        A ar = a[r * lda + p];
-        for (int j = nfull; j < N; ++j) c[r * ldc + j] += ar * b[p * ldb + j];
-      }
+  for (; i + R <= g.M; i += R)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, R, W>(g, i, j);
+  for (; i + 4 <= g.M && R > 4; i += 4)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, 4, W>(g, i, j);
+  for (; i + 2 <= g.M && R > 2; i += 2)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, 2, W>(g, i, j);
+  for (; i < g.M; ++i)
+    for (int j = 0; j < nfull; j += W) gemm_tile<A, 1, W>(g, i, j);
+  // Columns left over (head sizes that are not a multiple of W).
+  for (int r = 0; r < g.M && nfull < g.N; ++r) {
+    A* c = g.c + r * g.ldc;
+    if (!g.accumulate)
+      for (int j = nfull; j < g.N; ++j) c[j] = 0;
+    for (int p = 0; p < g.K; ++p) {
+      A ar = g.a[r * g.ars + p * g.acs];
+      for (int j = nfull; j < g.N; ++j) c[j] += ar * g.b[p * g.ldb + j];
     }
   }
 }
 
-// s[j * lds] = dot(q, k + j * ldk) over D, for j < nk (few query rows: no transpose).
+// The widest vector ISA present picks the tile: AVX-512 (32 registers: 8 rows of two
+// 16-float vectors), AVX2 (16 registers: 4 rows of two 8-float vectors), or the baseline.
+// The choice is made once, at the first call.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
+#define MLX_ATTN_DISPATCH 1
 template <typename A>
-MLX_SIMD_CLONES void row_dots(int nk, int D, const A* q, const A* k, int64_t ldk, A* s) {
+__attribute__((target("arch=x86-64-v4"))) void gemm_avx512(const GemmArgs<A>& g) {
+  gemm_tiles<A, 8, 128 / sizeof(A)>(g);
+}
+template <typename A>
+__attribute__((target("arch=x86-64-v3"))) void gemm_avx2(const GemmArgs<A>& g) {
+  gemm_tiles<A, 4, 64 / sizeof(A)>(g);
+}
+#endif
+template <typename A>
+void gemm_base(const GemmArgs<A>& g) {
+  gemm_tiles<A, 4, 32 / sizeof(A)>(g);
+}
+
+template <typename A>
+void small_gemm(const GemmArgs<A>& g) {
+  using Fn = void (*)(const GemmArgs<A>&);
+  static const Fn fn = [] {
+#ifdef MLX_ATTN_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+      return Fn(&gemm_avx512<A>);
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Fn(&gemm_avx2<A>);
+#endif
+    return Fn(&gemm_base<A>);
+  }();
+  fn(g);
+}
+
+// Columns of padding the score blocks get (the widest tile).
+template <typename A>
+constexpr int kW = 128 / sizeof(A);
+
+// s[j * lds] = dot(q, k + j * ldk) over D, for j < nk (few query rows: no GEMM).
+template <typename A>
+MLX_SIMD_CLONES void row_dots(int nk, int D, const A* q, const A* k, int64_t ldk, A* s, int64_t lds) {
   for (int j = 0; j < nk; ++j) {
     const A* kj = k + j * ldk;
     A acc = 0;
 #pragma omp simd reduction(+ : acc)
     for (int d = 0; d < D; ++d) acc += q[d] * kj[d];
-    s[j] = acc;
+    s[j * lds] = acc;
   }
 }
 
@@ -115,6 +170,7 @@ MLX_SIMD_CLONES void widen(const void* src, A* dst, int n, int kind) {
     for (int i = 0; i < n; ++i) dst[i] = static_cast<A>(static_cast<float>(s[i]));
   } else if (kind == 2) {
     auto s = static_cast<const uint16_t*>(src);
+#pragma omp simd
     for (int i = 0; i < n; ++i) {
       uint32_t bits = uint32_t(s[i]) << 16;
       float f;
@@ -125,6 +181,23 @@ MLX_SIMD_CLONES void widen(const void* src, A* dst, int n, int kind) {
     auto s = static_cast<const A*>(src);
     for (int i = 0; i < n; ++i) dst[i] = s[i];
   }
+}
+
+// dst[i] = src[i] rounded to T (vectorized conversions for the half types).
+template <typename T, typename A>
+MLX_SIMD_CLONES void narrow(const A* src, T* dst, int n, A k) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<T, A>) dst[i] = src[i] * k;
+    else dst[i] = static_cast<T>(static_cast<float>(src[i] * k));
+  }
+}
+
+// dst[d * ldd + j] = src[j * lds + d]: a block of rows transposed.
+template <typename A>
+MLX_SIMD_CLONES void transpose_block(const A* src, int64_t lds, int rows, int cols, A* dst, int64_t ldd) {
+  for (int j = 0; j < rows; ++j)
+    for (int d = 0; d < cols; ++d) dst[d * ldd + j] = src[j * lds + d];
 }
 
 // Everything a work item needs to know about the problem.
@@ -147,6 +220,45 @@ constexpr int widen_kind() {
   else return 0;
 }
 
+// Column-wise online-softmax step over a block of transposed scores st [nk x kBQ] (row j:
+// key j against every query): folds the block into the running maxima m and sums l,
+// leaves exp(score - max) in st, and the factors that rescale earlier outputs in alpha.
+template <typename A>
+MLX_SIMD_CLONES void softmax_block(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+  constexpr A kNegInf = -std::numeric_limits<A>::infinity();
+  A bmax[kBQ], shift[kBQ], sum[kBQ];
+  int bad[kBQ];
+  for (int r = 0; r < nq; ++r) bmax[r] = kNegInf, bad[r] = 0, sum[r] = 0;
+  for (int j = 0; j < nk; ++j) {
+    const A* row = st + j * kBQ;
+#pragma omp simd
+    for (int r = 0; r < nq; ++r) {
+      A v = row[r];
+      bmax[r] = v > bmax[r] ? v : bmax[r];
+      bad[r] |= v != v;
+    }
+  }
+  for (int r = 0; r < nq; ++r) {
+    A m_new = bad[r] ? std::numeric_limits<A>::quiet_NaN() : std::max(m[r], bmax[r]);
+    // A row still at -inf adds nothing (exp(-inf - 0) = 0) instead of exp(-inf + inf).
+    shift[r] = m_new == kNegInf ? A(0) : m_new;
+    alpha[r] = m[r] == kNegInf ? A(0) : std::exp(m[r] - shift[r]);
+    m[r] = m_new;
+  }
+  for (int j = 0; j < nk; ++j) {
+    A* row = st + j * kBQ;
+#pragma omp simd
+    for (int r = 0; r < nq; ++r) {
+      A e;
+      if constexpr (std::is_same_v<A, float>) e = cpu::fast_expf(row[r] - shift[r]);
+      else e = std::exp(row[r] - shift[r]);
+      row[r] = e;
+      sum[r] += e;
+    }
+  }
+  for (int r = 0; r < nq; ++r) l[r] = l[r] * alpha[r] + sum[r];
+}
+
 // One work item: rows [r0, r0 + nq) of group (b, hk) against keys [j_begin, j_end). Leaves
 // unnormalized outputs o [nq x Dv], row maxima m and sums l.
 template <typename T>
@@ -161,12 +273,13 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   const int D = P.D, Dv = P.Dv;
   const int BK = kBK;
   bool few = nq < 4; // decoding: dot products straight against the key rows
-  size_t need = size_t(kBQ) * D + size_t(D) * BK + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK;
+  size_t need = size_t(kBQ) * D * 2 + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK;
   if (ws.size() < need) ws.resize(need);
   A* qb = ws.data();                  // [nq x D] scaled queries
-  A* kt = qb + size_t(kBQ) * D;       // [D x BK] transposed keys (or [BK x D] rows when few)
-  A* vb = kt + size_t(D) * BK;        // [BK x Dv] widened values
-  A* s = vb + size_t(BK) * std::max(D, Dv); // [nq x BK] scores, then probabilities
+  A* qt = qb + size_t(kBQ) * D;       // [D x kBQ] the same transposed, zero-padded
+  A* kv = qt + size_t(kBQ) * D;       // [BK x max(D, Dv)] widened key or value rows
+  A* st = kv + size_t(BK) * std::max(D, Dv); // [BK x kBQ] scores, then probabilities (transposed)
+  A alpha[kBQ];
 
   // Head, query index and causal limit (last visible key) of each row.
   int head[kBQ], qi[kBQ];
@@ -192,6 +305,11 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
       l[r] = 0;
     }
   }
+  int nqpad = std::min(kBQ, (nq + W - 1) / W * W);
+  if (!few) {
+    std::fill(qt, qt + size_t(D) * kBQ, A(0));
+    transpose_block<A>(qb, D, nq, D, qt, kBQ);
+  }
   std::fill(o, o + size_t(nq) * Dv, A(0));
   // A causal row with no visible key scores every key kMasked (as the reference does), so
   // its blocks cannot be skipped.
@@ -201,70 +319,45 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   for (int j0 = j_begin; j0 < j_end; j0 += BK) {
     int nk = std::min(BK, j_end - j0);
     if (skip_ok && j0 > max_limit) break;
-    int npad = (nk + W - 1) / W * W;
-    // Scores.
-    if (few) {
-      const A* krows;
-      int64_t ldk;
-      if constexpr (kind == 0) {
-        krows = reinterpret_cast<const A*>(kbase + j0 * P.ks[2]);
-        ldk = P.ks[2];
-      } else {
-        for (int j = 0; j < nk; ++j) widen<A>(kbase + (j0 + j) * P.ks[2], kt + size_t(j) * D, D, kind);
-        krows = kt;
-        ldk = D;
-      }
-      for (int r = 0; r < nq; ++r) row_dots<A>(nk, D, qb + r * D, krows, ldk, s + r * BK);
+    // Scores st = K Q^T: dot products for a few rows, else a GEMM with the key rows read in place.
+    const A* krows;
+    int64_t ldk;
+    if constexpr (kind == 0) {
+      krows = reinterpret_cast<const A*>(kbase + j0 * P.ks[2]);
+      ldk = P.ks[2];
     } else {
-      for (int j = 0; j < nk; ++j) {
-        const T* kr = kbase + (j0 + j) * P.ks[2];
-        for (int d = 0; d < D; ++d) kt[size_t(d) * BK + j] = static_cast<A>(kr[d]);
-      }
-      if (npad > nk)
-        for (int d = 0; d < D; ++d) std::fill(kt + size_t(d) * BK + nk, kt + size_t(d) * BK + npad, A(0));
-      for (int r = 0; r < nq; ++r) std::fill(s + r * BK, s + r * BK + npad, A(0));
-      small_gemm<A>(nq, npad, D, qb, D, kt, BK, s, BK);
+      for (int j = 0; j < nk; ++j) widen<A>(kbase + (j0 + j) * P.ks[2], kv + size_t(j) * D, D, kind);
+      krows = kv;
+      ldk = D;
+    }
+    if (few) {
+      for (int r = 0; r < nq; ++r) row_dots<A>(nk, D, qb + r * D, krows, ldk, st + r, kBQ);
+    } else {
+      small_gemm<A>({nk, nqpad, D, krows, ldk, 1, qt, kBQ, st, kBQ, false});
     }
     // Masks.
     if (P.mask) {
       for (int r = 0; r < nq; ++r) {
         int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2];
-        A* sr = s + r * BK;
+        A* sr = st + r;
         if (P.mask_bool) {
           const bool* mp = static_cast<const bool*>(P.mask) + mo;
           for (int j = 0; j < nk; ++j)
-            if (!mp[(j0 + j) * P.ms[3]]) sr[j] = kMasked;
+            if (!mp[(j0 + j) * P.ms[3]]) sr[j * kBQ] = kMasked;
         } else {
           const T* mp = static_cast<const T*>(P.mask) + mo;
-          for (int j = 0; j < nk; ++j) sr[j] += static_cast<A>(mp[(j0 + j) * P.ms[3]]);
+          for (int j = 0; j < nk; ++j) sr[j * kBQ] += static_cast<A>(mp[(j0 + j) * P.ms[3]]);
         }
       }
     }
     if (P.causal && j0 + nk - 1 > min_limit) {
       for (int r = 0; r < nq; ++r) {
-        A* sr = s + r * BK;
-        for (int j = std::max<int64_t>(0, limit[r] + 1 - j0); j < nk; ++j) sr[j] = kMasked;
+        for (int64_t j = std::max<int64_t>(0, limit[r] + 1 - j0); j < nk; ++j) st[j * kBQ + r] = kMasked;
       }
     }
-    // Online softmax.
-    for (int r = 0; r < nq; ++r) {
-      A* sr = s + r * BK;
-      A mx = kNegInf;
-      bool nan = false;
-      for (int j = 0; j < nk; ++j) {
-        mx = sr[j] > mx ? sr[j] : mx;
-        nan |= sr[j] != sr[j];
-      }
-      A m_new = nan ? std::numeric_limits<A>::quiet_NaN() : std::max(m[r], mx);
-      // A row still at -inf adds nothing (exp(-inf - 0) = 0) instead of exp(-inf + inf).
-      A shift = m_new == kNegInf ? A(0) : m_new;
-      A alpha = m[r] == kNegInf ? A(0) : std::exp(m[r] - shift);
-      A sum = exp_shift<A>(sr, nk, shift);
-      for (int j = nk; j < npad; ++j) sr[j] = 0;
-      l[r] = l[r] * alpha + sum;
-      m[r] = m_new;
-      if (alpha != A(1)) scale_row<A>(o + size_t(r) * Dv, Dv, alpha);
-    }
+    softmax_block<A>(st, nk, nq, m, l, alpha);
+    for (int r = 0; r < nq; ++r)
+      if (alpha[r] != A(1)) scale_row<A>(o + size_t(r) * Dv, Dv, alpha[r]);
     // o += p v.
     const A* vrows;
     int64_t ldv;
@@ -272,11 +365,11 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
       vrows = reinterpret_cast<const A*>(vbase + j0 * P.vs[2]);
       ldv = P.vs[2];
     } else {
-      for (int j = 0; j < nk; ++j) widen<A>(vbase + (j0 + j) * P.vs[2], vb + size_t(j) * Dv, Dv, kind);
-      vrows = vb;
+      for (int j = 0; j < nk; ++j) widen<A>(vbase + (j0 + j) * P.vs[2], kv + size_t(j) * Dv, Dv, kind);
+      vrows = kv;
       ldv = Dv;
     }
-    small_gemm<A>(nq, Dv, nk, s, BK, vrows, ldv, o, Dv);
+    small_gemm<A>({nq, Dv, nk, st, 1, kBQ, vrows, ldv, o, Dv, true});
   }
 }
 
@@ -308,8 +401,7 @@ void attention_kernel(Problem<T>& P, T* out) {
       int gr = r0 + r;
       int h = hk * P.G + gr / P.Lq, i = gr % P.Lq;
       T* dst = out + ((int64_t(b) * P.H + h) * P.Lq + i) * Dv;
-      A inv = A(1) / l[r];
-      for (int d = 0; d < Dv; ++d) dst[d] = static_cast<T>(o[size_t(r) * Dv + d] * inv);
+      narrow<T, A>(o + size_t(r) * Dv, dst, Dv, A(1) / l[r]);
     }
   };
   cpu::parallel_for(base * P.splits, [&](int64_t lo, int64_t hi) {
