@@ -27,7 +27,7 @@ namespace {
 
 // Query rows and keys per block.
 constexpr int kBQ = 64;
-constexpr int kBK = 64;
+constexpr int kBK = 128;
 
 // A small GEMM C[M x N] (+)= A[M x K] B[K x N]. A is read one element at a time (broadcast),
 // so it takes any layout: element (r, p) at a[r * ars + p * acs]. B and C are row-major.
@@ -108,19 +108,27 @@ void gemm_base(const GemmArgs<A>& g) {
   gemm_tiles<A, 4, 32 / sizeof(A)>(g);
 }
 
+// The variant for the widest vector ISA this CPU has (AVX-512, AVX2, baseline).
+template <typename Fn>
+Fn pick_isa([[maybe_unused]] Fn avx512, [[maybe_unused]] Fn avx2, Fn base) {
+#ifdef MLX_ATTN_DISPATCH
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq"))
+    return avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return avx2;
+#endif
+  return base;
+}
+
 template <typename A>
 void small_gemm(const GemmArgs<A>& g) {
   using Fn = void (*)(const GemmArgs<A>&);
-  static const Fn fn = [] {
 #ifdef MLX_ATTN_DISPATCH
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-      return Fn(&gemm_avx512<A>);
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Fn(&gemm_avx2<A>);
+  static const Fn fn = pick_isa<Fn>(&gemm_avx512<A>, &gemm_avx2<A>, &gemm_base<A>);
+#else
+  static const Fn fn = &gemm_base<A>;
 #endif
-    return Fn(&gemm_base<A>);
-  }();
   fn(g);
 }
 
@@ -224,7 +232,7 @@ constexpr int widen_kind() {
 // key j against every query): folds the block into the running maxima m and sums l,
 // leaves exp(score - max) in st, and the factors that rescale earlier outputs in alpha.
 template <typename A>
-MLX_SIMD_CLONES void softmax_block(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+__attribute__((always_inline)) inline void softmax_block_impl(A* st, int nk, int nq, A* m, A* l, A* alpha) {
   constexpr A kNegInf = -std::numeric_limits<A>::infinity();
   A bmax[kBQ], shift[kBQ], sum[kBQ];
   int bad[kBQ];
@@ -257,6 +265,32 @@ MLX_SIMD_CLONES void softmax_block(A* st, int nk, int nq, A* m, A* l, A* alpha) 
     }
   }
   for (int r = 0; r < nq; ++r) l[r] = l[r] * alpha[r] + sum[r];
+}
+
+#ifdef MLX_ATTN_DISPATCH
+template <typename A>
+__attribute__((target("arch=x86-64-v4"))) void softmax_block_avx512(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+  softmax_block_impl<A>(st, nk, nq, m, l, alpha);
+}
+template <typename A>
+__attribute__((target("arch=x86-64-v3"))) void softmax_block_avx2(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+  softmax_block_impl<A>(st, nk, nq, m, l, alpha);
+}
+#endif
+template <typename A>
+void softmax_block_base(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+  softmax_block_impl<A>(st, nk, nq, m, l, alpha);
+}
+
+template <typename A>
+void softmax_block(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+  using Fn = void (*)(A*, int, int, A*, A*, A*);
+#ifdef MLX_ATTN_DISPATCH
+  static const Fn fn = pick_isa<Fn>(&softmax_block_avx512<A>, &softmax_block_avx2<A>, &softmax_block_base<A>);
+#else
+  static const Fn fn = &softmax_block_base<A>;
+#endif
+  fn(st, nk, nq, m, l, alpha);
 }
 
 // One work item: rows [r0, r0 + nq) of group (b, hk) against keys [j_begin, j_end). Leaves
