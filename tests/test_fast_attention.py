@@ -320,3 +320,26 @@ def test_bad_inputs():
         with pytest.raises(exc) as info:
             fn()
         assert text in str(info.value), (text, str(info.value))
+
+
+@pytest.mark.parametrize("case", ["sinks", "causal", "masked_pieces", "nan_piece"])
+def test_decoding_split_keys(case):
+    # One key/value head and one query: the keys are split across threads and the partial
+    # softmaxes merged; sinks count once, and pieces with every key at -inf add nothing.
+    Lq, Lk = (3, 3000) if case == "causal" else (1, 3000)
+    q, k, v = rand((1, 2, Lq, 32), 44), rand((1, 1, Lk, 32), 45), rand((1, 1, Lk, 32), 46)
+    sinks = mask = None
+    if case == "sinks":
+        sinks = np.array([2.0, -1.0], np.float32)
+    elif case == "causal":
+        mask = "causal"
+    else:
+        mask = np.zeros((Lq, Lk), np.float32)
+        mask[:, :2000] = -np.inf
+        if case == "nan_piece":
+            mask[:, 2500] = np.nan
+    out = sdpa(mx.array(q), mx.array(k), mx.array(v), scale=0.2,
+               mask=mask if mask is None or isinstance(mask, str) else mx.array(mask),
+               sinks=None if sinks is None else mx.array(sinks))
+    expect = ref(q, k, v, 0.2, mask, sinks)
+    np.testing.assert_allclose(np.array(out), expect, atol=1e-5, rtol=1e-4)

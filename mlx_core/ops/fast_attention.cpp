@@ -31,7 +31,7 @@ array attention_with_ops(const array& q_in, const array& k_in, const array& v_in
   array q = astype(q_in, acc, s), k = astype(k_in, acc, s), v = astype(v_in, acc, s);
   int B = q.shape(0), H = q.shape(1), Lq = q.shape(2), D = q.shape(3);
   int Hkv = k.shape(1), Lk = k.shape(2), Dv = v.shape(3);
-  int G = H / Hkv;
+  int G = Hkv > 0 ? H / Hkv : 1;
   // Query heads of one key/value head side by side: [B, Hkv, G, Lq, D] against [B, Hkv, 1, Lk, D].
   array q5 = reshape(multiply(q, array(scale, acc), s), {B, Hkv, G, Lq, D}, s);
   array k5 = expand_dims(k, {2}, s), v5 = expand_dims(v, {2}, s);

@@ -92,7 +92,7 @@ std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
   }
   array out = fast::scaled_dot_product_attention(q, k, v, scale_, causal_ ? "causal" : "", mask, sinks, stream());
   Shape os = out.shape();
-  int H = os[1] / N;
+  int H = N > 0 ? os[1] / N : 0;
   return {{reshape(out, {os[0], N, H, os[2], os[3]}, stream())}, {1}};
 }
 
