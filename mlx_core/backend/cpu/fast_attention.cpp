@@ -306,7 +306,7 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   constexpr int kind = widen_kind<T>();
   const int D = P.D, Dv = P.Dv;
   const int BK = kBK;
-  bool few = nq < 4; // decoding: dot products straight against the key rows
+  bool few = nq <= 8; // decoding: dot products straight against the key rows
   size_t need = size_t(kBQ) * D * 2 + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK;
   if (ws.size() < need) ws.resize(need);
   A* qb = ws.data();                  // [nq x D] scaled queries
