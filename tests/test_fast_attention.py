@@ -343,3 +343,14 @@ def test_decoding_split_keys(case):
                sinks=None if sinks is None else mx.array(sinks))
     expect = ref(q, k, v, 0.2, mask, sinks)
     np.testing.assert_allclose(np.array(out), expect, atol=1e-5, rtol=1e-4)
+
+
+def test_keywords_and_stream():
+    q, k, v = rand((1, 2, 3, 4), 47), rand((1, 2, 5, 4), 48), rand((1, 2, 5, 4), 49)
+    out = sdpa(q=mx.array(q), k=mx.array(k), v=mx.array(v), scale=0.5, mask=None, sinks=None,
+               force_fused=False, stream=mx.cpu)
+    np.testing.assert_allclose(np.array(out), ref(q, k, v, 0.5), atol=1e-6)
+    # Runs on another CPU stream too.
+    s = mx.new_stream(mx.cpu)
+    out = sdpa(mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask="causal", stream=s)
+    np.testing.assert_allclose(np.array(out), ref(q, k, v, 0.5, "causal"), atol=1e-6)

@@ -208,6 +208,32 @@ MLX_SIMD_CLONES void transpose_block(const A* src, int64_t lds, int rows, int co
     for (int d = 0; d < cols; ++d) dst[d * ldd + j] = src[j * lds + d];
 }
 
+// col[j * ldc] = keep[j * ms] ? col[j * ldc] : masked, for j < nk, selecting bits (a
+// random mask would defeat the branch predictor).
+template <typename A>
+MLX_SIMD_CLONES void mask_keep(A* col, int64_t ldc, const uint8_t* keep, int64_t ms, int nk, A masked) {
+  using U = std::conditional_t<sizeof(A) == 4, uint32_t, uint64_t>;
+  U mbits;
+  __builtin_memcpy(&mbits, &masked, sizeof(A));
+  for (int j = 0; j < nk; ++j) {
+    U sel = U(0) - U(keep[j * ms] != 0);
+    U bits;
+    __builtin_memcpy(&bits, col + j * ldc, sizeof(A));
+    bits = (bits & sel) | (mbits & ~sel);
+    __builtin_memcpy(col + j * ldc, &bits, sizeof(A));
+  }
+}
+
+// col[j * ldc] += add[j * ms], for j < nk.
+template <typename A, typename T>
+MLX_SIMD_CLONES void mask_add(A* col, int64_t ldc, const T* add, int64_t ms, int nk) {
+  if (ms == 1) {
+    for (int j = 0; j < nk; ++j) col[j * ldc] += static_cast<A>(add[j]);
+  } else {
+    for (int j = 0; j < nk; ++j) col[j * ldc] += static_cast<A>(add[j * ms]);
+  }
+}
+
 // Everything a work item needs to know about the problem.
 template <typename T>
 struct Problem {
@@ -227,6 +253,10 @@ constexpr int widen_kind() {
   else if constexpr (std::is_same_v<T, bfloat16_t>) return 2;
   else return 0;
 }
+
+// exp(x) is subnormal (or 0) below this.
+template <typename A>
+constexpr A kFlush = std::is_same_v<A, float> ? A(-87.3) : A(-708.3);
 
 // Column-wise online-softmax step over a block of transposed scores st [nk x kBQ] (row j:
 // key j against every query): folds the block into the running maxima m and sums l,
@@ -257,9 +287,13 @@ __attribute__((always_inline)) inline void softmax_block_impl(A* st, int nk, int
     A* row = st + j * kBQ;
 #pragma omp simd
     for (int r = 0; r < nq; ++r) {
+      A x = row[r] - shift[r];
       A e;
-      if constexpr (std::is_same_v<A, float>) e = cpu::fast_expf(row[r] - shift[r]);
-      else e = std::exp(row[r] - shift[r]);
+      if constexpr (std::is_same_v<A, float>) e = cpu::fast_expf(x);
+      else e = std::exp(x);
+      // Below the smallest normal result exp is flushed to 0: masked scores would otherwise
+      // leave subnormal probabilities, which slow every later multiply by orders of magnitude.
+      e = x < kFlush<A> ? A(0) : e;
       row[r] = e;
       sum[r] += e;
     }
@@ -375,12 +409,11 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
         int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2];
         A* sr = st + r;
         if (P.mask_bool) {
-          const bool* mp = static_cast<const bool*>(P.mask) + mo;
-          for (int j = 0; j < nk; ++j)
-            if (!mp[(j0 + j) * P.ms[3]]) sr[j * kBQ] = kMasked;
+          const uint8_t* mp = static_cast<const uint8_t*>(P.mask) + mo + j0 * P.ms[3];
+          mask_keep<A>(sr, kBQ, mp, P.ms[3], nk, kMasked);
         } else {
-          const T* mp = static_cast<const T*>(P.mask) + mo;
-          for (int j = 0; j < nk; ++j) sr[j * kBQ] += static_cast<A>(mp[(j0 + j) * P.ms[3]]);
+          const T* mp = static_cast<const T*>(P.mask) + mo + j0 * P.ms[3];
+          mask_add<A, T>(sr, kBQ, mp, P.ms[3], nk);
         }
       }
     }
