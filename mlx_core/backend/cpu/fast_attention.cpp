@@ -211,7 +211,7 @@ MLX_SIMD_CLONES void transpose_block(const A* src, int64_t lds, int rows, int co
 // col[j * ldc] = keep[j * ms] ? col[j * ldc] : masked, for j < nk, selecting bits (a
 // random mask would defeat the branch predictor).
 template <typename A>
-MLX_SIMD_CLONES void mask_keep(A* col, int64_t ldc, const uint8_t* keep, int64_t ms, int nk, A masked) {
+inline void mask_keep(A* col, int64_t ldc, const uint8_t* keep, int64_t ms, int nk, A masked) {
   using U = std::conditional_t<sizeof(A) == 4, uint32_t, uint64_t>;
   U mbits;
   __builtin_memcpy(&mbits, &masked, sizeof(A));
@@ -226,7 +226,7 @@ MLX_SIMD_CLONES void mask_keep(A* col, int64_t ldc, const uint8_t* keep, int64_t
 
 // col[j * ldc] += add[j * ms], for j < nk.
 template <typename A, typename T>
-MLX_SIMD_CLONES void mask_add(A* col, int64_t ldc, const T* add, int64_t ms, int nk) {
+inline void mask_add(A* col, int64_t ldc, const T* add, int64_t ms, int nk) {
   if (ms == 1) {
     for (int j = 0; j < nk; ++j) col[j * ldc] += static_cast<A>(add[j]);
   } else {
@@ -403,17 +403,15 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
     } else {
       small_gemm<A>({nk, nqpad, D, krows, ldk, 1, qt, kBQ, st, kBQ, false});
     }
-    // Masks.
+    // Masks, 16 keys at a time so that the rows of st being written stay in L1.
     if (P.mask) {
-      for (int r = 0; r < nq; ++r) {
-        int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2];
-        A* sr = st + r;
-        if (P.mask_bool) {
-          const uint8_t* mp = static_cast<const uint8_t*>(P.mask) + mo + j0 * P.ms[3];
-          mask_keep<A>(sr, kBQ, mp, P.ms[3], nk, kMasked);
-        } else {
-          const T* mp = static_cast<const T*>(P.mask) + mo + j0 * P.ms[3];
-          mask_add<A, T>(sr, kBQ, mp, P.ms[3], nk);
+      for (int jc = 0; jc < nk; jc += 16) {
+        int nc = std::min(16, nk - jc);
+        for (int r = 0; r < nq; ++r) {
+          int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2] + (j0 + jc) * P.ms[3];
+          A* sr = st + jc * kBQ + r;
+          if (P.mask_bool) mask_keep<A>(sr, kBQ, static_cast<const uint8_t*>(P.mask) + mo, P.ms[3], nc, kMasked);
+          else mask_add<A, T>(sr, kBQ, static_cast<const T*>(P.mask) + mo, P.ms[3], nc);
         }
       }
     }
