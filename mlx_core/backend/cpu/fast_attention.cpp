@@ -387,6 +387,14 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   for (int j0 = j_begin; j0 < j_end; j0 += BK) {
     int nk = std::min(BK, j_end - j0);
     if (skip_ok && j0 > max_limit) break;
+    if (P.mask && P.ms[3] == 1) { // the rows' mask segments lie far apart: fetch them during the GEMM
+      size_t esize = P.mask_bool ? 1 : sizeof(T);
+      for (int r = 0; r < nq; ++r) {
+        const char* seg = static_cast<const char*>(P.mask) +
+                          (b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2] + j0) * int64_t(esize);
+        for (size_t off = 0; off < nk * esize; off += 64) __builtin_prefetch(seg + off);
+      }
+    }
     // Scores st = K Q^T: dot products for a few rows, else a GEMM with the key rows read in place.
     const A* krows;
     int64_t ldk;
