@@ -64,19 +64,29 @@ __attribute__((always_inline)) inline void gemm_tile(const GemmArgs<A>& g, int i
     for (int jj = 0; jj < W; ++jj) c[r * g.ldc + jj] = acc[r][jj];
 }
 
-// Tiles of RxW over C, then the rows and columns left over.
+// Tiles of R x W over columns [j0, j1) of C (a multiple of W wide), then the rows left over.
+template <typename A, int R, int W>
+__attribute__((always_inline)) inline void gemm_rows(const GemmArgs<A>& g, int j0, int j1) {
+  int i = 0;
+  for (; i + R <= g.M; i += R)
+    for (int j = j0; j < j1; j += W) gemm_tile<A, R, W>(g, i, j);
+  for (; i + 4 <= g.M && R > 4; i += 4)
+    for (int j = j0; j < j1; j += W) gemm_tile<A, 4, W>(g, i, j);
+  for (; i + 2 <= g.M && R > 2; i += 2)
+    for (int j = j0; j < j1; j += W) gemm_tile<A, 2, W>(g, i, j);
+  for (; i < g.M; ++i)
+    for (int j = j0; j < j1; j += W) gemm_tile<A, 1, W>(g, i, j);
+}
+
+// C in R x W tiles, a last column strip W / 2 wide if one fits, then the columns left over.
 template <typename A, int R, int W>
 __attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
   int nfull = g.N / W * W;
-  int i = 0;
-  for (; i + R <= g.M; i += R)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, R, W>(g, i, j);
-  for (; i + 4 <= g.M && R > 4; i += 4)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, 4, W>(g, i, j);
-  for (; i + 2 <= g.M && R > 2; i += 2)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, 2, W>(g, i, j);
-  for (; i < g.M; ++i)
-    for (int j = 0; j < nfull; j += W) gemm_tile<A, 1, W>(g, i, j);
+  gemm_rows<A, R, W>(g, 0, nfull);
+  if (g.N - nfull >= W / 2) {
+    gemm_rows<A, R, W / 2>(g, nfull, nfull + W / 2);
+    nfull += W / 2;
+  }
   // Columns left over (head sizes that are not a multiple of W).
   for (int r = 0; r < g.M && nfull < g.N; ++r) {
     A* c = g.c + r * g.ldc;
@@ -96,7 +106,7 @@ __attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
 #define MLX_ATTN_DISPATCH 1
 template <typename A>
 __attribute__((target("arch=x86-64-v4"))) void gemm_avx512(const GemmArgs<A>& g) {
-  gemm_tiles<A, 8, 128 / sizeof(A)>(g);
+  gemm_tiles<A, 4, 256 / sizeof(A)>(g);
 }
 template <typename A>
 __attribute__((target("arch=x86-64-v3"))) void gemm_avx2(const GemmArgs<A>& g) {
@@ -132,7 +142,7 @@ void small_gemm(const GemmArgs<A>& g) {
   fn(g);
 }
 
-// Columns of padding the score blocks get (the widest tile).
+// Columns of padding the score blocks get (the widest tile strip).
 template <typename A>
 constexpr int kW = 128 / sizeof(A);
 
