@@ -1,12 +1,16 @@
 // Kernel of ScaledDotProductAttention: blocked online softmax (flash attention). A work item
 // is (batch, key/value head, block of query rows, piece of the keys); its query rows are
 // those of every query head that shares the key/value head, so grouped-query attention
-// reads each key once per block. Scores of a block of rows against a block of keys go
-// through a register-tiled small GEMM (vectorized, compiled for AVX2 as well), are masked,
-// folded into running (max, sum) pairs, and the probabilities multiply the value block in
-// a second small GEMM. float16 / bfloat16 are widened to float32 block by block. When there
-// are too few items for the threads (decoding: one query, a long key cache), the keys are
-// split into pieces whose partial softmaxes are merged at the end.
+// reads each key once per block. The scores of a block of keys against the block of rows
+// are formed transposed (keys x queries) by a register-tiled small GEMM that reads the key
+// rows in place (or, for up to 8 rows, by dot products), are masked, and are folded into
+// running (max, sum) pairs column by column (vectorized across the queries); the
+// probabilities then multiply the value block in a second small GEMM. The GEMM and softmax
+// steps are compiled for AVX-512, AVX2 and the baseline and picked at run time (a local
+// dispatch: swap for the project-wide one when it lands). float16 / bfloat16 are widened
+// to float32 block by block. When there are too few items for the threads (decoding: one
+// query, a long key cache), the keys are split into pieces whose partial softmaxes are
+// merged at the end.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -99,7 +103,7 @@ __attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
   }
 }
 
-// The widest vector ISA present picks the tile: AVX-512 (32 registers: 8 rows of two
+// The widest vector ISA present picks the tile: AVX-512 (32 registers: 4 rows of four
 // 16-float vectors), AVX2 (16 registers: 4 rows of two 8-float vectors), or the baseline.
 // The choice is made once, at the first call.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
@@ -115,7 +119,11 @@ __attribute__((target("arch=x86-64-v3"))) void gemm_avx2(const GemmArgs<A>& g) {
 #endif
 template <typename A>
 void gemm_base(const GemmArgs<A>& g) {
+#if defined(__aarch64__)
+  gemm_tiles<A, 6, 64 / sizeof(A)>(g); // NEON: 32 registers of 4 floats
+#else
   gemm_tiles<A, 4, 32 / sizeof(A)>(g);
+#endif
 }
 
 // The variant for the widest vector ISA this CPU has (AVX-512, AVX2, baseline).
