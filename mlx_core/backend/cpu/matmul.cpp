@@ -6,6 +6,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/matmul_int.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/shape.h"
 
@@ -153,7 +154,7 @@ void run_matmul(array a, array b, array& out) {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, complex64_t>) {
       batched_gemm<T>(a, b, out.data<T>(), m, n, k);
     } else {
-      throw std::invalid_argument("[matmul] Only floating point types are supported.");
+      cpu::integer_matmul(a, b, out);
     }
   });
 }
