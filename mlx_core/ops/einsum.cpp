@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
+#include <optional>
+#include <tuple>
 #include <set>
 #include <sstream>
 
@@ -136,65 +139,127 @@ int64_t flop_count(const std::set<int>& labels, bool inner, int terms, const std
   return size_of(labels, sizes) * factor;
 }
 
-// The labels an intermediate must keep: those in the output or in any other operand.
-std::set<int> kept_labels(const std::vector<Idx>& ops, size_t i, size_t j, const Idx& output) {
-  std::set<int> keep(output.begin(), output.end());
-  for (size_t k = 0; k < ops.size(); ++k) {
-    if (k != i && k != j) keep.insert(ops[k].begin(), ops[k].end());
-  }
-  std::set<int> out;
-  for (int v : ops[i]) if (keep.count(v)) out.insert(v);
-  if (j != i) for (int v : ops[j]) if (keep.count(v)) out.insert(v);
-  return out;
-}
+using LabelSet = std::set<int>;
 
-struct Path {
-  std::vector<std::vector<int>> steps;
-  int64_t flops = 0;
-  int scaling = 0;
+// What contracting the operands at `pos` gives (NumPy's _find_contraction): the labels the
+// result keeps, the operand list after it (others in order, result last), the labels summed
+// away and all labels involved.
+struct Contraction {
+  LabelSet result, removed, involved;
+  std::vector<LabelSet> remaining;
 };
 
-// Greedy order: at each step contract the pair (sharing a label where any pair does) whose
-// result is smallest relative to its inputs; the first such pair wins ties.
-Path greedy_path(std::vector<Idx> ops, const Idx& output, const std::map<int, int64_t>& sizes) {
-  Path p;
-  if (ops.size() == 1) {
-    std::set<int> all(ops[0].begin(), ops[0].end());
-    std::set<int> keep(output.begin(), output.end());
-    p.steps.push_back({0});
-    p.flops = flop_count(all, all.size() > keep.size(), 1, sizes);
-    p.scaling = static_cast<int>(all.size());
-    return p;
+Contraction find_contraction(const std::vector<int>& pos, const std::vector<LabelSet>& ops, const LabelSet& output) {
+  Contraction c;
+  LabelSet remain = output;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (std::find(pos.begin(), pos.end(), static_cast<int>(i)) != pos.end()) {
+      c.involved.insert(ops[i].begin(), ops[i].end());
+    } else {
+      c.remaining.push_back(ops[i]);
+      remain.insert(ops[i].begin(), ops[i].end());
+    }
   }
-  while (ops.size() > 1) {
-    int bi = -1, bj = -1;
-    int64_t best = 0;
-    for (int pass = 0; pass < 2 && bi < 0; ++pass) {
-      for (size_t i = 0; i < ops.size(); ++i) {
-        for (size_t j = i + 1; j < ops.size(); ++j) {
-          std::set<int> si(ops[i].begin(), ops[i].end()), sj(ops[j].begin(), ops[j].end());
-          bool shares = std::any_of(si.begin(), si.end(), [&](int v) { return sj.count(v) > 0; });
-          if (pass == 0 && !shares) continue;
-          int64_t cost = size_of(kept_labels(ops, i, j, output), sizes) - size_of(si, sizes) - size_of(sj, sizes);
-          if (bi < 0 || cost < best) {
-            best = cost;
-            bi = static_cast<int>(i);
-            bj = static_cast<int>(j);
-          }
-        }
+  for (int v : c.involved) (remain.count(v) ? c.result : c.removed).insert(v);
+  c.remaining.push_back(c.result);
+  return c;
+}
+
+struct Candidate {
+  int64_t neg_removed, cost;  // sort key: most memory freed, then fewest flops
+  std::vector<int> pos;
+  std::vector<LabelSet> remaining;
+};
+
+// The contraction of the pair as a candidate, unless its result exceeds the memory limit or
+// the path would cost more than the naive contraction.
+std::optional<Candidate> consider(const std::vector<int>& pos, const std::vector<LabelSet>& ops, const LabelSet& output,
+                                  const std::map<int, int64_t>& sizes, int64_t memory_limit, int64_t path_cost,
+                                  int64_t naive_cost) {
+  Contraction c = find_contraction(pos, ops, output);
+  int64_t new_size = size_of(c.result, sizes);
+  if (new_size > memory_limit) return std::nullopt;
+  int64_t removed = -new_size;
+  for (int p : pos) removed += size_of(ops[p], sizes);
+  int64_t cost = flop_count(c.involved, !c.removed.empty(), static_cast<int>(pos.size()), sizes);
+  if (path_cost + cost > naive_cost) return std::nullopt;
+  return Candidate{-removed, cost, pos, std::move(c.remaining)};
+}
+
+// NumPy's greedy path (einsum_path's optimize="greedy", memory limit = the largest input or
+// output), as the reference computes it: each step contracts the candidate pair that frees
+// the most memory (then the cheapest; the first found on ties); candidates found earlier are
+// kept with their costs and only pairs with the newest intermediate are added. Pairs without
+// a shared label are considered only when no other pair of this step's scan qualifies, and
+// when none does the remaining operands are contracted in one step.
+std::vector<std::vector<int>> greedy_path(const std::vector<Idx>& inputs, const Idx& output_idx,
+                                          const std::map<int, int64_t>& sizes) {
+  size_t n = inputs.size();
+  if (n == 1) return {{0}};
+  if (n == 2) return {{0, 1}};
+  std::vector<LabelSet> ops;
+  int64_t memory_limit = 1;
+  for (auto& l : inputs) {
+    ops.emplace_back(l.begin(), l.end());
+    int64_t sz = 1;
+    for (int v : l) sz *= sizes.at(v);
+    memory_limit = std::max(memory_limit, sz);
+  }
+  LabelSet output(output_idx.begin(), output_idx.end());
+  memory_limit = std::max(memory_limit, size_of(output, sizes));
+  std::vector<int> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  Contraction whole = find_contraction(all, ops, output);
+  int64_t naive_cost = flop_count(whole.involved, !whole.removed.empty(), static_cast<int>(n), sizes);
+
+  std::vector<std::vector<int>> pairs, path;
+  for (size_t i = 0; i < n; ++i) for (size_t j = i + 1; j < n; ++j) pairs.push_back({int(i), int(j)});
+  std::vector<Candidate> known;
+  int64_t path_cost = 0;
+  for (size_t it = 0; it + 1 < n; ++it) {
+    auto shares = [&](const std::vector<int>& p) {
+      return std::any_of(ops[p[0]].begin(), ops[p[0]].end(), [&](int v) { return ops[p[1]].count(v) > 0; });
+    };
+    for (auto& p : pairs) {
+      if (!shares(p)) continue;
+      if (auto c = consider(p, ops, output, sizes, memory_limit, path_cost, naive_cost)) known.push_back(std::move(*c));
+    }
+    if (known.empty()) {
+      for (auto& p : pairs) {
+        if (auto c = consider(p, ops, output, sizes, memory_limit, path_cost, naive_cost)) known.push_back(std::move(*c));
+      }
+      if (known.empty()) {
+        path.push_back(std::vector<int>(ops.size()));
+        std::iota(path.back().begin(), path.back().end(), 0);
+        break;
       }
     }
-    std::set<int> keep = kept_labels(ops, bi, bj, output);
-    std::set<int> all(ops[bi].begin(), ops[bi].end());
-    all.insert(ops[bj].begin(), ops[bj].end());
-    p.flops += flop_count(all, all.size() > keep.size(), 2, sizes);
-    p.scaling = std::max(p.scaling, static_cast<int>(all.size()));
-    p.steps.push_back({bi, bj});
-    ops.erase(ops.begin() + bj);
-    ops.erase(ops.begin() + bi);
-    ops.push_back(Idx(keep.begin(), keep.end()));
+    size_t bi = 0;
+    for (size_t k = 1; k < known.size(); ++k) {
+      if (std::tie(known[k].neg_removed, known[k].cost) < std::tie(known[bi].neg_removed, known[bi].cost)) bi = k;
+    }
+    Candidate best = known[bi];
+    int bx = best.pos[0], by = best.pos[1];
+    // Carry the other candidates over to the new operand list.
+    std::vector<Candidate> next;
+    for (auto& c : known) {
+      int x = c.pos[0], y = c.pos[1];
+      if (x == bx || x == by || y == bx || y == by) continue;
+      c.remaining.erase(c.remaining.begin() + (by - (by > x) - (by > y)));
+      c.remaining.erase(c.remaining.begin() + (bx - (bx > x) - (bx > y)));
+      c.remaining.insert(c.remaining.end() - 1, best.remaining.back());
+      c.pos = {x - (x > bx) - (x > by), y - (y > bx) - (y > by)};
+      next.push_back(std::move(c));
+    }
+    known = std::move(next);
+    ops = best.remaining;
+    int newest = static_cast<int>(ops.size()) - 1;
+    pairs.clear();
+    for (int i = 0; i < newest; ++i) pairs.push_back({i, newest});
+    path.push_back(best.pos);
+    path_cost += best.cost;
   }
-  return p;
+  return path;
 }
 
 // Takes the diagonal over repeated labels and sums away labels not in `keep`.
@@ -296,41 +361,70 @@ std::pair<array, Idx> contract_pair(array a, const Idx& la, array b, const Idx& 
 std::pair<std::vector<std::vector<int>>, std::string> einsum_path(const std::string& subscripts,
                                                                   const std::vector<array>& operands) {
   Parsed p = parse(subscripts, operands, "einsum_path");
-  Path path = greedy_path(p.inputs, p.output, p.sizes);
-  std::set<int> all;
-  for (auto& l : p.inputs) all.insert(l.begin(), l.end());
-  std::set<int> out(p.output.begin(), p.output.end());
-  int64_t naive = flop_count(all, all.size() > out.size(), static_cast<int>(p.inputs.size()), p.sizes);
+  auto path = greedy_path(p.inputs, p.output, p.sizes);
+  std::vector<LabelSet> ops;
+  LabelSet all, out(p.output.begin(), p.output.end());
+  for (auto& l : p.inputs) {
+    ops.emplace_back(l.begin(), l.end());
+    all.insert(l.begin(), l.end());
+  }
+  int64_t naive = flop_count(all, all.size() > out.size(), static_cast<int>(ops.size()), p.sizes);
+  int64_t flops = 0;
+  size_t scaling = 0;
+  for (auto& step : path) {
+    Contraction c = find_contraction(step, ops, out);
+    flops += flop_count(c.involved, !c.removed.empty(), static_cast<int>(step.size()), p.sizes);
+    scaling = std::max(scaling, c.involved.size());
+    ops = c.remaining;
+  }
   std::ostringstream o;
   o << "  Complete contraction:  " << subscripts << "\n"
     << "         Naive scaling:  " << all.size() << "\n"
-    << "     Optimized scaling:  " << path.scaling << "\n"
+    << "     Optimized scaling:  " << scaling << "\n"
     << "      Naive FLOP count:  " << naive << "\n"
-    << "  Optimized FLOP count:  " << path.flops << "\n";
-  return {path.steps, o.str()};
+    << "  Optimized FLOP count:  " << flops << "\n";
+  return {path, o.str()};
 }
 
 array einsum(const std::string& subscripts, const std::vector<array>& operands, StreamOrDevice s) {
   Parsed p = parse(subscripts, operands, "einsum");
-  Path path = greedy_path(p.inputs, p.output, p.sizes);
+  auto path = greedy_path(p.inputs, p.output, p.sizes);
   std::vector<array> xs = operands;
   std::vector<Idx> ls = p.inputs;
   if (xs.size() > 1) {
-    for (auto& step : path.steps) {
-      int i = step[0], j = step[1];
-      std::set<int> keep = kept_labels(ls, i, j, p.output);
-      std::set<int> ka = keep, kb = keep;
-      ka.insert(ls[j].begin(), ls[j].end());
-      kb.insert(ls[i].begin(), ls[i].end());
-      auto [a, la] = reduce_operand(xs[i], ls[i], ka, s);
-      auto [b, lb] = reduce_operand(xs[j], ls[j], kb, s);
-      auto [x, lx] = contract_pair(a, la, b, lb, keep, s);
-      xs.erase(xs.begin() + j);
-      ls.erase(ls.begin() + j);
-      xs.erase(xs.begin() + i);
-      ls.erase(ls.begin() + i);
-      xs.push_back(x);
-      ls.push_back(lx);
+    for (auto& step : path) {
+      // The step's operands, contracted two at a time in order (a fallback step may name
+      // more than two), each pair keeping what the output and every other operand need.
+      std::vector<array> gx, rest_x;
+      std::vector<Idx> gl, rest_l;
+      for (size_t k = 0; k < xs.size(); ++k) {
+        if (std::find(step.begin(), step.end(), static_cast<int>(k)) != step.end()) continue;
+        rest_x.push_back(xs[k]);
+        rest_l.push_back(ls[k]);
+      }
+      for (int k : step) {
+        gx.push_back(xs[k]);
+        gl.push_back(ls[k]);
+      }
+      while (gx.size() > 1) {
+        std::set<int> keep(p.output.begin(), p.output.end());
+        for (auto& l : rest_l) keep.insert(l.begin(), l.end());
+        for (size_t k = 2; k < gl.size(); ++k) keep.insert(gl[k].begin(), gl[k].end());
+        std::set<int> ka = keep, kb = keep;
+        ka.insert(gl[1].begin(), gl[1].end());
+        kb.insert(gl[0].begin(), gl[0].end());
+        auto [a, la] = reduce_operand(gx[0], gl[0], ka, s);
+        auto [b, lb] = reduce_operand(gx[1], gl[1], kb, s);
+        auto [x, lx] = contract_pair(a, la, b, lb, keep, s);
+        gx.erase(gx.begin(), gx.begin() + 2);
+        gl.erase(gl.begin(), gl.begin() + 2);
+        gx.insert(gx.begin(), x);
+        gl.insert(gl.begin(), lx);
+      }
+      rest_x.push_back(gx[0]);
+      rest_l.push_back(gl[0]);
+      xs = std::move(rest_x);
+      ls = std::move(rest_l);
     }
   }
   auto [x, l] = reduce_operand(xs[0], ls[0], std::set<int>(p.output.begin(), p.output.end()), s);
