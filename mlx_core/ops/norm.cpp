@@ -6,6 +6,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
+#include "mlx_core/primitives/svd.h"
 #include "mlx_core/utils.h"
 
 namespace mlx::core::linalg {
@@ -46,6 +47,13 @@ std::vector<int> resolve_axes(const array& a, const std::optional<std::vector<in
   return ax;
 }
 
+// The dtype the SVD runs in: float32 or float64.
+Dtype svd_type(const array& a, const char* op) {
+  if (a.ndim() < 2) throw std::invalid_argument(msg("[", op, "] Input must have at least 2 dimensions."));
+  if (is_complex(a.dtype())) throw std::invalid_argument(msg("[", op, "] Complex inputs are not supported yet."));
+  return a.dtype() == float64 ? float64 : float32;
+}
+
 array vector_norm(const array& a, double ord, const std::vector<int>& ax, bool keepdims, StreamOrDevice s) {
   array x = magnitude(a, s);
   Dtype t = x.dtype();
@@ -68,8 +76,14 @@ array matrix_norm(const array& a, double ord, const std::vector<int>& ax, bool k
   bool inf = std::isinf(ord);
   if (ord != 1 && ord != -1 && !inf) {
     if (ord == 2 || ord == -2) {
-      throw std::invalid_argument(msg("[linalg::norm] Matrix norm ord ", ord_str(ord),
-                                      " (singular values) is not implemented yet."));
+      // The largest (smallest) singular value of the planes spanned by the two axes.
+      int lo = std::min(row, col), hi = std::max(row, col);
+      array m = moveaxis(moveaxis(a, row, -1, s), col > row ? col - 1 : col, -1, s);
+      m = swapaxes(m, -1, -2, s);  // (..., rows, cols)
+      Dtype t = inexact_or_float32(a.dtype());
+      array sv = singular_values(m, s);
+      array r = astype(ord > 0 ? max(sv, {-1}, false, s) : min(sv, {-1}, false, s), t, s);
+      return keepdims ? expand_dims(r, {lo, hi}, s) : r;
     }
     throw std::invalid_argument(msg("[linalg::norm] Invalid ord ", ord_str(ord), " for matrix norm."));
   }
@@ -103,9 +117,28 @@ array norm(const array& a, const std::string& ord, std::optional<std::vector<int
   }
   if (ord == "fro") return frobenius(a, ax, keepdims, s);
   if (ord == "nuc") {
-    throw std::invalid_argument("[linalg::norm] Nuclear norm (singular values) is not implemented yet.");
+    int row = ax[0], col = ax[1];
+    array m = swapaxes(moveaxis(moveaxis(a, row, -1, s), col > row ? col - 1 : col, -1, s), -1, -2, s);
+    array r = astype(sum(singular_values(m, s), {-1}, false, s), inexact_or_float32(a.dtype()), s);
+    return keepdims ? expand_dims(r, {std::min(row, col), std::max(row, col)}, s) : r;
   }
   throw std::invalid_argument(msg("[linalg::norm] Invalid ord value '", ord, "' for matrix norm."));
+}
+
+array singular_values(const array& a, StreamOrDevice s) {
+  Dtype t = svd_type(a, "linalg::svd");
+  array x = astype(a, t, s);
+  Shape shape(x.shape().begin(), x.shape().end() - 1);
+  shape.back() = std::min(x.shape(-2), x.shape(-1));
+  return array(shape, t, std::make_shared<Svd>(to_stream(s), false), {x});
+}
+
+std::vector<array> svd_factors(const array& a, StreamOrDevice s) {
+  Dtype t = svd_type(a, "linalg::svd");
+  array x = astype(a, t, s);
+  auto p = std::make_shared<Svd>(to_stream(s), true);
+  auto shapes = p->output_shapes({x});
+  return array::make_arrays(shapes, {t, t, t}, p, {x});
 }
 
 } // namespace mlx::core::linalg

@@ -19,4 +19,11 @@ array norm(const array& a, std::optional<double> ord = std::nullopt,
 array norm(const array& a, const std::string& ord, std::optional<std::vector<int>> axis = std::nullopt,
            bool keepdims = false, StreamOrDevice s = {});
 
+// The singular values (..., min(m, n)), descending, of a batch of real matrices (..., m, n);
+// half types compute in float32, integers in float32. Differentiable.
+array singular_values(const array& a, StreamOrDevice s = {});
+
+// U (..., m, k), S (..., k), Vt (..., k, n) of the reduced SVD (the gradient rules use them).
+std::vector<array> svd_factors(const array& a, StreamOrDevice s = {});
+
 } // namespace mlx::core::linalg

@@ -20,4 +20,6 @@ void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_i
 // LAPACKE's singular value decomposition a = u diag(s) vt (a is overwritten). 0: success.
 blas_int scipy_LAPACKE_sgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, float* a, blas_int lda,
                                  float* s, float* u, blas_int ldu, float* vt, blas_int ldvt, float* superb);
+blas_int scipy_LAPACKE_dgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, double* a, blas_int lda,
+                                 double* s, double* u, blas_int ldu, double* vt, blas_int ldvt, double* superb);
 }
