@@ -319,3 +319,35 @@ def test_vmap_matches_loop():
         r = mx.vmap(f, in_axes=axes)(mx.array(a), mx.array(b))
         e = np.stack([to_np(f(mx.array(a[i]), mx.array(b[i]))) for i in range(4)])
         assert_allclose(r, e, rtol=1e-5, atol=1e-5)
+
+
+def test_gather_mm_indices_dtypes_vmap_and_jvp():
+    a, b = rand(3, 2, 4), rand(5, 4, 6)
+    # Negative indices count from the end; an index out of range raises instead of reading
+    # outside the operand.
+    r = mx.gather_mm(mx.array(a), mx.array(b), mx.array([-1, 0]), mx.array([-5, 4]))
+    assert_allclose(r, _np_gather_mm(a, b, np.array([2, 0]), np.array([0, 4])))
+    with pytest.raises(IndexError):
+        mx.eval(mx.gather_mm(mx.array(a), mx.array(b), mx.array([0, 3]), mx.array([0, 1])))
+    with pytest.raises(IndexError):
+        mx.eval(mx.gather_mm(mx.array(a), mx.array(b), None, mx.array([5])))
+    r = mx.gather_mm(mx.array(a, dtype=mx.float16), mx.array(b, dtype=mx.float16), mx.array([1]), mx.array([2]))
+    assert r.dtype == mx.float16
+    assert_allclose(r, a[[1]] @ b[[2]], rtol=2e-2, atol=2e-2)
+    # vmap over batched operands and indices against a loop.
+    av, bv = rand(4, 3, 2, 4), rand(4, 5, 4, 6)
+    li = np.array([[0, 2], [1, 1], [2, 0], [0, 0]], np.int32)
+    ri = np.array([[4, 1], [0, 0], [3, 2], [1, 4]], np.int32)
+    f = lambda x, y, i, j: mx.gather_mm(x, y, i, j)  # noqa: E731
+    r = mx.vmap(f)(mx.array(av), mx.array(bv), mx.array(li), mx.array(ri))
+    e = np.stack([_np_gather_mm(av[v], bv[v], li[v], ri[v]) for v in range(4)])
+    assert_allclose(r, e)
+    r = mx.vmap(f, in_axes=(0, None, 0, None))(mx.array(av), mx.array(b), mx.array(li), mx.array(ri[0]))
+    e = np.stack([_np_gather_mm(av[v], b, li[v], ri[0]) for v in range(4)])
+    assert_allclose(r, e)
+    # jvp: linear in each operand.
+    ta, tb = rand(3, 2, 4), rand(5, 4, 6)
+    i, j = mx.array([0, 2, 2]), mx.array([1, 1, 4])
+    _, (d,) = mx.jvp(lambda x, y: mx.gather_mm(x, y, i, j), [mx.array(a), mx.array(b)], [mx.array(ta), mx.array(tb)])
+    e = _np_gather_mm(ta, b, np.array(i), np.array(j)) + _np_gather_mm(a, tb, np.array(i), np.array(j))
+    assert_allclose(d, e)

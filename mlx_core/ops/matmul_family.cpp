@@ -6,6 +6,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
+#include "mlx_core/primitives/matmul_family.h"
 #include "mlx_core/utils.h"
 
 namespace mlx::core {
@@ -159,16 +160,26 @@ array gather_mm(const array& a_in, const array& b_in, std::optional<array> lhs_i
   b = astype(b, t, s);
   array out = [&] {
     if (!lhs_indices && !rhs_indices) return matmul(a, b, s);
-    // Each operand's matrices, flattened over its batch, picked by its indices (by default
-    // every matrix in batch order).
-    auto pick = [&](const array& x, const std::optional<array>& idx) {
+    // Each operand as a stack of matrices (its batch flattened) and the indices into it (by
+    // default every matrix, in batch order). GatherMM reads the picked matrices in place.
+    auto stack = [&](const array& x, const std::optional<array>& idx) -> std::pair<array, array> {
       Shape batch(x.shape().begin(), x.shape().end() - 2);
       ShapeElem count = static_cast<ShapeElem>(prod(batch));
       array flat = reshape(x, {count, x.shape(-2), x.shape(-1)}, s);
-      array ix = idx ? *idx : reshape(arange(0, count, 1, uint32, s), batch, s);
-      return take(flat, ix, 0, s);
+      if (!idx) return {flat, reshape(arange(0, count, 1, int64, s), batch, s)};
+      // Negative indices count from the end, as take's do.
+      array ix = astype(*idx, int64, s);
+      if (!is_unsigned(idx->dtype())) {
+        ix = where(less(ix, array(int64_t(0)), s), add(ix, array(int64_t(count)), s), ix, s);
+      }
+      return {flat, ix};
     };
-    return matmul(pick(a, lhs_indices), pick(b, rhs_indices), s);
+    auto [sa, li] = stack(a, lhs_indices);
+    auto [sb, ri] = stack(b, rhs_indices);
+    // BLAS types run as they are; half types compute in float32.
+    Dtype work = (t == float64) ? float64 : float32;
+    array r = detail::gather_mm_node(astype(sa, work, s), astype(sb, work, s), li, ri, s);
+    return astype(r, t, s);
   }();
   if (a_vec) out = squeeze(out, {-2}, s);
   if (b_vec) out = squeeze(out, {-1}, s);
