@@ -1,19 +1,27 @@
 """The matrix-product family: mlx.core against PyTorch and NumPy in one run.
 
-    python benchmarks/bench_matmul_family.py [--repeats 5]
+    python benchmarks/bench_matmul_family.py [--repeats 5] [--one-thread]
 
 Cases: einsum("bhqd,bhkd->bhqk") against the equivalent matmul (ours), torch.einsum and
 np.einsum; batched and broadcast-batch float32 matmul; a three-operand einsum chain;
 tensordot; integer matmul; gather_mm with expert indices against gathering then matmul.
 Each row shows times and ratios from the same process; a ratio above 1 means mlx is slower.
+--one-thread runs every library on one thread (OpenBLAS, mlx's pool, PyTorch, NumPy's
+BLAS): on a loaded machine it compares the kernels without threads waiting for cores.
 """
 
 import argparse
+import os
+import sys
 import time
 
-import numpy as np
+if "--one-thread" in sys.argv:  # before any BLAS library loads
+    for var in ("OPENBLAS_NUM_THREADS", "MLX_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
 
-import mlx.core as mx
+import numpy as np  # noqa: E402
+
+import mlx.core as mx  # noqa: E402
 
 try:
     import torch
@@ -54,7 +62,10 @@ def row(name, t_mx, others):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--one-thread", action="store_true")
     args = ap.parse_args()
+    if args.one_thread and torch is not None:
+        torch.set_num_threads(1)
     R = args.repeats
     rng = np.random.default_rng(0)
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731

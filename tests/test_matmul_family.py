@@ -351,3 +351,21 @@ def test_gather_mm_indices_dtypes_vmap_and_jvp():
     _, (d,) = mx.jvp(lambda x, y: mx.gather_mm(x, y, i, j), [mx.array(a), mx.array(b)], [mx.array(ta), mx.array(tb)])
     e = _np_gather_mm(ta, b, np.array(i), np.array(j)) + _np_gather_mm(a, tb, np.array(i), np.array(j))
     assert_allclose(d, e)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batched_matmul_strided_runs(dtype):
+    """Runs of equally strided products (one batched BLAS call each): contiguous,
+    broadcast (stride 0), transposed and sliced batches."""
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    mdt = mx.float32 if dtype == np.float32 else mx.float64
+    x = rand(6, 5, 7, 3, dtype=dtype)
+    y = rand(5, 3, 4, dtype=dtype)
+    for a, b in [(x, y), (x, y[:1]), (x[:, :, :, :], y.transpose(0, 2, 1).transpose(0, 2, 1).copy()),
+                 (x[::2], y), (x.transpose(1, 0, 2, 3), y[:, None])]:
+        am, bm = mx.array(a, dtype=mdt), mx.array(b, dtype=mdt)
+        assert_allclose(am @ bm, a @ b, rtol=tol, atol=tol)
+    xm = mx.array(x, dtype=mdt)
+    # Transposed views of the matrices themselves, batched.
+    assert_allclose(xm.swapaxes(-1, -2) @ xm, x.swapaxes(-1, -2) @ x, rtol=tol, atol=tol)
+    assert_allclose(xm[:, ::2] @ mx.array(y[:3], dtype=mdt).swapaxes(-1, -2).swapaxes(-1, -2), x[:, ::2] @ y[:3], rtol=tol, atol=tol)

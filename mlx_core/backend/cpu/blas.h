@@ -14,6 +14,16 @@ void scipy_cblas_sgemm64_(int layout, int transa, int transb, blas_int m, blas_i
 void scipy_cblas_dgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           double alpha, const double* a, blas_int lda, const double* b, blas_int ldb,
                           double beta, double* c, blas_int ldc);
+// count products C_i = alpha A_i B_i + beta C_i with A_i = a + i * stridea (and so on),
+// split over OpenBLAS's threads by product (one call instead of one per matrix).
+void scipy_cblas_sgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                        float alpha, const float* a, blas_int lda, blas_int stridea, const float* b,
+                                        blas_int ldb, blas_int strideb, float beta, float* c, blas_int ldc,
+                                        blas_int stridec, blas_int count);
+void scipy_cblas_dgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                        double alpha, const double* a, blas_int lda, blas_int stridea, const double* b,
+                                        blas_int ldb, blas_int strideb, double beta, double* c, blas_int ldc,
+                                        blas_int stridec, blas_int count);
 void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           const void* alpha, const void* a, blas_int lda, const void* b, blas_int ldb,
                           const void* beta, void* c, blas_int ldc);
