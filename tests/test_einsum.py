@@ -124,3 +124,7 @@ def test_einsum_errors():
         mx.einsum("ij->ik", mx.ones((2, 3)))
     with pytest.raises(ValueError):
         mx.einsum("i1", mx.ones((2, 3)))
+    with pytest.raises(ValueError, match="At least one operand is required"):
+        mx.einsum("ij,jk")
+    with pytest.raises(ValueError, match="At least one operand is required"):
+        mx.einsum_path("ij,jk")

@@ -77,6 +77,8 @@ def test_addmm_matches_numpy_and_grad():
                    lambda c, a, b: ((1.5 * (a @ b) + 0.25 * c) ** 2).sum(), c64, a64, b64, argnum=argnum)
     with pytest.raises(ValueError):
         mx.addmm(mx.ones((3, 3)), mx.ones((2, 3)), mx.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"\[addmm\] Last dimension of first input"):
+        mx.addmm(mx.ones((2, 2)), mx.ones((2, 3)), mx.ones((4, 2)))
 
 
 # ---------------------------------------------------------------- tensordot
@@ -109,6 +111,10 @@ def test_tensordot_integer_grad_and_errors():
         mx.tensordot(mx.ones((2, 3, 4)), mx.ones((3, 4, 5)), 1)
     with pytest.raises(TypeError):
         mx.tensordot(mx.ones((2, 3)), mx.ones((3, 2)), "x")
+    with pytest.raises(ValueError, match="axes must have the same size"):
+        mx.tensordot(mx.ones((2, 3)), mx.ones((3, 2)), [[0, 1], [1]])
+    with pytest.raises(IndexError):
+        mx.tensordot(mx.ones((2, 3)), mx.ones((3, 2)), [[1], [5]])
 
 
 # ---------------------------------------------------------------- vecdot

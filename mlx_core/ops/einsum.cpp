@@ -48,6 +48,7 @@ Idx split_labels(const std::string& term, const char* op) {
 }
 
 Parsed parse(const std::string& subscripts_in, const std::vector<array>& ops, const char* op) {
+  if (ops.empty()) throw std::invalid_argument(msg("[", op, "] At least one operand is required."));
   std::string subs;
   for (char c : subscripts_in) if (c != ' ') subs += c;
   size_t arrow = subs.find("->");

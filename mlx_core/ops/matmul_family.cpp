@@ -48,6 +48,10 @@ void check_inner(const char* op, const array& a, const array& b) {
 
 array addmm(const array& c, const array& a, const array& b, float alpha, float beta, StreamOrDevice s) {
   Dtype t = inexact_or_float32(promote_types(c.dtype(), promote_types(a.dtype(), b.dtype())));
+  if (a.ndim() == 0 || b.ndim() == 0) {
+    throw std::invalid_argument("[addmm] Got 0 dimension input. Inputs must have at least one dimension.");
+  }
+  check_inner("addmm", a, b);
   array prod_ab = matmul(astype(a, t, s), astype(b, t, s), s);
   Shape out_shape = broadcast_shapes(c.shape(), prod_ab.shape());
   if (alpha != 1.0f) prod_ab = multiply(prod_ab, array(alpha, t), s);
@@ -73,7 +77,7 @@ array tensordot(const array& a, const array& b, int axes, StreamOrDevice s) {
 array tensordot(const array& a, const array& b, const std::vector<int>& axes_a, const std::vector<int>& axes_b,
                 StreamOrDevice s) {
   if (axes_a.size() != axes_b.size()) {
-    throw std::invalid_argument("[tensordot] axes must be a list of two lists of the same length.");
+    throw std::invalid_argument("[tensordot] axes must have the same size.");
   }
   std::vector<int> xa, xb;
   std::vector<bool> used_a(a.ndim(), false), used_b(b.ndim(), false);
