@@ -7,6 +7,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 
 namespace mlx::core::cpu {
 
@@ -24,29 +25,61 @@ struct wrap_of<bool> {
 template <typename T>
 using wrap_t = typename wrap_of<T>::type;
 
-// One row block of C = A B, row-major A (m x k), B (k x n), C (m x n): i-k-j order so that
-// the inner loop runs over contiguous rows of B and C and vectorises.
-template <typename T>
-void rows_kernel(const T* a, const T* b, T* c, int64_t r0, int64_t r1, int64_t n, int64_t k) {
-  using W = wrap_t<T>;
-  constexpr int64_t kb = 256;  // a panel of B rows that stays in cache across the rows of A
-  for (int64_t i = r0; i < r1; ++i) std::memset(c + i * n, 0, sizeof(T) * n);
-  for (int64_t p0 = 0; p0 < k; p0 += kb) {
-    int64_t p1 = std::min(k, p0 + kb);
-    for (int64_t i = r0; i < r1; ++i) {
-      W* crow = reinterpret_cast<W*>(c + i * n);
-      for (int64_t p = p0; p < p1; ++p) {
-        W av = static_cast<W>(a[i * k + p]);
-        if (av == W(0)) continue;
-        const W* brow = reinterpret_cast<const W*>(b + p * n);
-        if constexpr (std::is_same_v<T, bool>) {
+// Rows [i0, i0 + MR) x columns [j0, j0 + nb) of C = A B (row-major A m x k, B k x n):
+// the tile's sums stay in a small accumulator block (registers) over the whole of k.
+// A partial tile (nb < NB columns) takes the plain loop.
+template <typename W, int MR, int NB>
+__attribute__((always_inline)) inline void tile(const W* a, const W* b, W* c, int64_t i0, int64_t j0, int64_t nb,
+                                                int64_t n, int64_t k) {
+  W acc[MR][NB] = {};
+  if (nb == NB) {
+    for (int64_t p = 0; p < k; ++p) {
+      const W* brow = b + p * n + j0;
+      for (int r = 0; r < MR; ++r) {
+        W av = a[(i0 + r) * k + p];
 #pragma omp simd
-          for (int64_t j = 0; j < n; ++j) crow[j] = crow[j] | brow[j];
-        } else {
-#pragma omp simd
-          for (int64_t j = 0; j < n; ++j) crow[j] = static_cast<W>(crow[j] + av * brow[j]);
-        }
+        for (int j = 0; j < NB; ++j) acc[r][j] = static_cast<W>(acc[r][j] + av * brow[j]);
       }
+    }
+  } else {
+    for (int64_t p = 0; p < k; ++p) {
+      const W* brow = b + p * n + j0;
+      for (int r = 0; r < MR; ++r) {
+        W av = a[(i0 + r) * k + p];
+        for (int64_t j = 0; j < nb; ++j) acc[r][j] = static_cast<W>(acc[r][j] + av * brow[j]);
+      }
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    for (int64_t j = 0; j < nb; ++j) c[(i0 + r) * n + j0 + j] = acc[r][j];
+  }
+}
+
+// Rows [r0, r1) of C = A B for one matrix of the batch.
+template <typename T>
+MLX_SIMD_CLONES void rows_kernel(const T* a_in, const T* b_in, T* c_in, int64_t r0, int64_t r1, int64_t n, int64_t k) {
+  using W = wrap_t<T>;
+  const W* a = reinterpret_cast<const W*>(a_in);
+  const W* b = reinterpret_cast<const W*>(b_in);
+  W* c = reinterpret_cast<W*>(c_in);
+  if constexpr (std::is_same_v<T, bool>) {
+    for (int64_t i = r0; i < r1; ++i) {
+      W* crow = c + i * n;
+      std::memset(crow, 0, sizeof(T) * n);
+      for (int64_t p = 0; p < k; ++p) {
+        if (!a[i * k + p]) continue;
+        const W* brow = b + p * n;
+        for (int64_t j = 0; j < n; ++j) crow[j] = crow[j] | brow[j];
+      }
+    }
+  } else {
+    constexpr int NB = static_cast<int>(64 / sizeof(W));  // two 256-bit vectors per row
+    int64_t i = r0;
+    for (; i + 4 <= r1; i += 4) {
+      for (int64_t j0 = 0; j0 < n; j0 += NB) tile<W, 4, NB>(a, b, c, i, j0, std::min<int64_t>(NB, n - j0), n, k);
+    }
+    for (; i < r1; ++i) {
+      for (int64_t j0 = 0; j0 < n; j0 += NB) tile<W, 1, NB>(a, b, c, i, j0, std::min<int64_t>(NB, n - j0), n, k);
     }
   }
 }
