@@ -1,6 +1,7 @@
 #include "mlx_core/ops/einsum.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -128,16 +129,28 @@ Parsed parse(const std::string& subscripts_in, const std::vector<array>& ops, co
   return p;
 }
 
+// Products of sizes saturate at INT64_MAX (many large labels would overflow the path's
+// cost arithmetic otherwise).
+int64_t mul_sat(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
+int64_t add_sat(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
 int64_t size_of(const std::set<int>& labels, const std::map<int, int64_t>& sizes) {
   int64_t n = 1;
-  for (int v : labels) n *= sizes.at(v);
+  for (int v : labels) n = mul_sat(n, sizes.at(v));
   return n;
 }
 
 // NumPy's flop count of one contraction over `labels` of `terms` operands.
 int64_t flop_count(const std::set<int>& labels, bool inner, int terms, const std::map<int, int64_t>& sizes) {
   int64_t factor = std::max(1, terms - 1) + (inner ? 1 : 0);
-  return size_of(labels, sizes) * factor;
+  return mul_sat(size_of(labels, sizes), factor);
 }
 
 using LabelSet = std::set<int>;
@@ -181,9 +194,9 @@ std::optional<Candidate> consider(const std::vector<int>& pos, const std::vector
   int64_t new_size = size_of(c.result, sizes);
   if (new_size > memory_limit) return std::nullopt;
   int64_t removed = -new_size;
-  for (int p : pos) removed += size_of(ops[p], sizes);
+  for (int p : pos) removed = add_sat(removed, size_of(ops[p], sizes));
   int64_t cost = flop_count(c.involved, !c.removed.empty(), static_cast<int>(pos.size()), sizes);
-  if (path_cost + cost > naive_cost) return std::nullopt;
+  if (add_sat(path_cost, cost) > naive_cost) return std::nullopt;
   return Candidate{-removed, cost, pos, std::move(c.remaining)};
 }
 
@@ -203,7 +216,7 @@ std::vector<std::vector<int>> greedy_path(const std::vector<Idx>& inputs, const 
   for (auto& l : inputs) {
     ops.emplace_back(l.begin(), l.end());
     int64_t sz = 1;
-    for (int v : l) sz *= sizes.at(v);
+    for (int v : l) sz = mul_sat(sz, sizes.at(v));
     memory_limit = std::max(memory_limit, sz);
   }
   LabelSet output(output_idx.begin(), output_idx.end());
@@ -258,7 +271,7 @@ std::vector<std::vector<int>> greedy_path(const std::vector<Idx>& inputs, const 
     pairs.clear();
     for (int i = 0; i < newest; ++i) pairs.push_back({i, newest});
     path.push_back(best.pos);
-    path_cost += best.cost;
+    path_cost = add_sat(path_cost, best.cost);
   }
   return path;
 }
@@ -374,7 +387,7 @@ std::pair<std::vector<std::vector<int>>, std::string> einsum_path(const std::str
   size_t scaling = 0;
   for (auto& step : path) {
     Contraction c = find_contraction(step, ops, out);
-    flops += flop_count(c.involved, !c.removed.empty(), static_cast<int>(step.size()), p.sizes);
+    flops = add_sat(flops, flop_count(c.involved, !c.removed.empty(), static_cast<int>(step.size()), p.sizes));
     scaling = std::max(scaling, c.involved.size());
     ops = c.remaining;
   }
