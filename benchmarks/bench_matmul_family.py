@@ -143,6 +143,24 @@ def main():
         others.append(("torch bmm(x, w[idx])", best_time(lambda: torch.bmm(xt, wt[it]), R)))
     row(f"gather_mm {T} tokens x {E} experts {K}x{N}", t, others)
 
+    bench_hadamard(R)
+
+
+def bench_hadamard(R):
+    """hadamard_transform against the dense product x @ H it equals (PyTorch has no
+    transform of its own)."""
+    rng = np.random.default_rng(1)
+    for rows, n in [(1024, 4096), (4096, 128), (256, 12 * 1024)]:
+        xn = rng.standard_normal((rows, n)).astype(np.float32)
+        xm = mx.array(xn)
+        t = best_time(lambda: mx.eval(mx.hadamard_transform(xm)), R)
+        others = []
+        if torch is not None and n <= 4096:
+            h = torch.from_numpy(np.array(mx.hadamard_transform(mx.eye(n))))
+            xt = torch.from_numpy(xn)
+            others.append(("torch x @ H", best_time(lambda: xt @ h, R)))
+        row(f"hadamard_transform ({rows}, {n})", t, others)
+
 
 if __name__ == "__main__":
     main()

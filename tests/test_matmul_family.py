@@ -375,3 +375,33 @@ def test_batched_matmul_strided_runs(dtype):
     # Transposed views of the matrices themselves, batched.
     assert_allclose(xm.swapaxes(-1, -2) @ xm, x.swapaxes(-1, -2) @ x, rtol=tol, atol=tol)
     assert_allclose(xm[:, ::2] @ mx.array(y[:3], dtype=mdt).swapaxes(-1, -2).swapaxes(-1, -2), x[:, ::2] @ y[:3], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matrix_vector_products_through_gemv(dtype):
+    """Products with one row or one column (matrix-vector BLAS), from every layout of the
+    operands: transposed, strided rows and columns, batched and broadcast."""
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    mdt = mx.float32 if dtype == np.float32 else mx.float64
+    w = rand(40, 30, dtype=dtype)
+    v = rand(30, 40, dtype=dtype)
+    wm, vm = mx.array(w, dtype=mdt), mx.array(v, dtype=mdt)
+    cases = [
+        (wm[:1], vm, w[:1], v),                      # 1 x k @ k x n
+        (wm[:1], wm.T, w[:1], w.T),                  # B transposed
+        (vm.T[:1], vm, v.T[:1], v),                  # the row a strided view (a column of v)
+        (wm, vm[:, :1], w, v[:, :1]),                # m x k @ k x 1
+        (wm.T[:, :40].T, wm.T[:, 3:4], w, w.T[:, 3:4]),  # A transposed, b a strided column
+        (vm[:, 5], wm.T, v[:, 5], w.T),              # 1-d vectors
+        (wm, vm[:, 7], w, v[:, 7]),
+        (vm[:, 5], vm[:, 6], v[:, 5], v[:, 6]),     # a dot product
+    ]
+    for a, b, x, y in cases:
+        assert_allclose(a @ b, x @ y, rtol=tol, atol=tol)
+    xb = rand(3, 4, 1, 30, dtype=dtype)
+    r = mx.array(xb, dtype=mdt) @ wm.T
+    assert_allclose(r, xb @ w.T, rtol=tol, atol=tol)
+    r = wm @ mx.array(xb, dtype=mdt).swapaxes(-1, -2)
+    assert_allclose(r, w @ xb.swapaxes(-1, -2), rtol=tol, atol=tol)
+    g = mx.grad(lambda q: (q @ wm.T).sum())(mx.array(xb, dtype=mdt))
+    assert_allclose(g, np.broadcast_to(w.sum(0), xb.shape), rtol=tol, atol=tol)

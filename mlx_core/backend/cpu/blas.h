@@ -14,6 +14,11 @@ void scipy_cblas_sgemm64_(int layout, int transa, int transb, blas_int m, blas_i
 void scipy_cblas_dgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           double alpha, const double* a, blas_int lda, const double* b, blas_int ldb,
                           double beta, double* c, blas_int ldc);
+// y = alpha op(A) x + beta y.
+void scipy_cblas_sgemv64_(int layout, int trans, blas_int m, blas_int n, float alpha, const float* a, blas_int lda,
+                          const float* x, blas_int incx, float beta, float* y, blas_int incy);
+void scipy_cblas_dgemv64_(int layout, int trans, blas_int m, blas_int n, double alpha, const double* a, blas_int lda,
+                          const double* x, blas_int incx, double beta, double* y, blas_int incy);
 // count products C_i = alpha A_i B_i + beta C_i with A_i = a + i * stridea (and so on),
 // split over OpenBLAS's threads by product (one call instead of one per matrix).
 void scipy_cblas_sgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
