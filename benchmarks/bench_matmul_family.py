@@ -95,6 +95,17 @@ def main():
         others.append(("numpy", best_time(lambda: an @ bn, R)))
         row(f"matmul {sa} @ {sb}", t, others)
 
+    # One token through a linear layer: a vector times a transposed weight (GEMV).
+    xn, wn = f32(1, 4096), f32(4096, 4096)
+    xm, wm = mx.array(xn), mx.array(wn)
+    t = best_time(lambda: mx.eval(xm @ wm.T), R)
+    others = []
+    if torch is not None:
+        xt, wt = torch.from_numpy(xn), torch.from_numpy(wn)
+        others.append(("torch", best_time(lambda: xt @ wt.T, R)))
+    others.append(("numpy", best_time(lambda: xn @ wn.T, R)))
+    row("matmul (1, 4096) @ (4096, 4096).T", t, others)
+
     # A chain: einsum contracts it pairwise in the greedy order.
     xn, yn, zn = f32(64, 512), f32(512, 512), f32(512, 32)
     xm, ym, zm = mx.array(xn), mx.array(yn), mx.array(zn)
