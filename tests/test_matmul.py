@@ -110,14 +110,7 @@ def test_matmul_shapes_and_empty():
     assert (mx.ones((5, 1, 2, 3)) @ mx.ones((4, 3, 6))).shape == (5, 4, 2, 6)
 
 
-@pytest.mark.parametrize("name", ["bool_", "uint8", "int32", "int64"])
-def test_matmul_integer_raises(name):
-    a = mx.ones((2, 3), mxdt(name))
-    b = mx.ones((3, 2), mxdt(name))
-    with pytest.raises(ValueError):
-        a @ b
-    with pytest.raises(ValueError):
-        mx.matmul(a, b)
+# Integer and bool matmul follow NumPy: tests/test_matmul_family.py::test_matmul_integer_matches_numpy.
 
 
 @pytest.mark.parametrize("sa, sb", [

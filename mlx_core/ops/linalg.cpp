@@ -13,11 +13,6 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
     throw std::invalid_argument("[matmul] Got 0 dimension input. Inputs must have at least one dimension.");
   }
   Dtype t = promote_types(a_in.dtype(), b_in.dtype());
-  if (!is_inexact(t)) {
-    throw std::invalid_argument(msg("[matmul] Only inexact types are supported but ", dtype_name(a_in.dtype()),
-                                    " and ", dtype_name(b_in.dtype()), " were provided which results in ",
-                                    dtype_name(t), ", which is not a floating point type."));
-  }
   array a = astype(a_in, t, s);
   array b = astype(b_in, t, s);
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;

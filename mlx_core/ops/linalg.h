@@ -6,7 +6,8 @@
 namespace mlx::core {
 
 // NumPy matmul semantics: 1-d operands are promoted and the added axis removed; batch
-// dimensions broadcast. Floating types only.
+// dimensions broadcast. Integer and bool operands compute in their own dtype as NumPy's do
+// (integers wrap; bool is the OR of ANDs).
 array matmul(const array& a, const array& b, StreamOrDevice s = {});
 
 } // namespace mlx::core

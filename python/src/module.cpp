@@ -25,6 +25,8 @@ void init_io(nb::module_& m);
 void init_custom_function(nb::module_& m);
 void init_fast_attention(nb::module_& m);
 
+void init_matmul_family(nb::module_& m);
+
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
   m.attr("__version__") = "0.32.0";
@@ -44,6 +46,7 @@ NB_MODULE(core, m) {
   init_io(m);
   init_transforms(m);
   init_custom_function(m);
+  init_matmul_family(m);
   init_runtime(m);
   init_dlpack(m);
   init_memory(m);

@@ -14,10 +14,27 @@ void scipy_cblas_sgemm64_(int layout, int transa, int transb, blas_int m, blas_i
 void scipy_cblas_dgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           double alpha, const double* a, blas_int lda, const double* b, blas_int ldb,
                           double beta, double* c, blas_int ldc);
+// y = alpha op(A) x + beta y.
+void scipy_cblas_sgemv64_(int layout, int trans, blas_int m, blas_int n, float alpha, const float* a, blas_int lda,
+                          const float* x, blas_int incx, float beta, float* y, blas_int incy);
+void scipy_cblas_dgemv64_(int layout, int trans, blas_int m, blas_int n, double alpha, const double* a, blas_int lda,
+                          const double* x, blas_int incx, double beta, double* y, blas_int incy);
+// count products C_i = alpha A_i B_i + beta C_i with A_i = a + i * stridea (and so on),
+// split over OpenBLAS's threads by product (one call instead of one per matrix).
+void scipy_cblas_sgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                        float alpha, const float* a, blas_int lda, blas_int stridea, const float* b,
+                                        blas_int ldb, blas_int strideb, float beta, float* c, blas_int ldc,
+                                        blas_int stridec, blas_int count);
+void scipy_cblas_dgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                        double alpha, const double* a, blas_int lda, blas_int stridea, const double* b,
+                                        blas_int ldb, blas_int strideb, double beta, double* c, blas_int ldc,
+                                        blas_int stridec, blas_int count);
 void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           const void* alpha, const void* a, blas_int lda, const void* b, blas_int ldb,
                           const void* beta, void* c, blas_int ldc);
 // LAPACKE's singular value decomposition a = u diag(s) vt (a is overwritten). 0: success.
 blas_int scipy_LAPACKE_sgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, float* a, blas_int lda,
                                  float* s, float* u, blas_int ldu, float* vt, blas_int ldvt, float* superb);
+blas_int scipy_LAPACKE_dgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, double* a, blas_int lda,
+                                 double* s, double* u, blas_int ldu, double* vt, blas_int ldvt, double* superb);
 }

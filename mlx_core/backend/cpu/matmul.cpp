@@ -6,6 +6,7 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/matmul_int.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/shape.h"
 
@@ -74,11 +75,44 @@ void complex_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const compl
   }
 }
 
+// C (m x n) = A B where m == 1 or n == 1, as one matrix-vector product.
+template <typename T>
+void gemv(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+          int64_t ldc) {
+  auto run = [](int trans, int64_t rows, int64_t cols, const T* mat, int64_t ld, const T* x, int64_t incx, T* y,
+                int64_t incy) {
+    if constexpr (std::is_same_v<T, float>) {
+      scipy_cblas_sgemv64_(MLX_CblasRowMajor, trans, rows, cols, 1.0f, mat, ld, x, incx, 0.0f, y, incy);
+    } else {
+      scipy_cblas_dgemv64_(MLX_CblasRowMajor, trans, rows, cols, 1.0, mat, ld, x, incx, 0.0, y, incy);
+    }
+  };
+  if (m == 1) {
+    // c^T = op(B)^T a^T: B stored k x n (or n x k when transposed).
+    int64_t incx = ta ? lda : 1;
+    if (tb) run(MLX_CblasNoTrans, n, k, b, ldb, a, incx, c, 1);
+    else run(MLX_CblasTrans, k, n, b, ldb, a, incx, c, 1);
+  } else {
+    // c = op(A) b: A stored m x k (or k x m when transposed).
+    int64_t incx = tb ? 1 : ldb;
+    if (ta) run(MLX_CblasTrans, k, m, a, lda, b, incx, c, ldc);
+    else run(MLX_CblasNoTrans, m, k, a, lda, b, incx, c, ldc);
+  }
+}
+
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
           int64_t ldb, T* c, int64_t ldc) {
   int opa = ta ? MLX_CblasTrans : MLX_CblasNoTrans;
   int opb = tb ? MLX_CblasTrans : MLX_CblasNoTrans;
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    // A vector operand: GEMV streams the matrix once (GEMM would pack it first), which is
+    // what a vector-matrix product (one token through a linear layer) is bound by.
+    if (m == 1 || n == 1) {
+      gemv<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+      return;
+    }
+  }
   if constexpr (std::is_same_v<T, float>) {
     scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
@@ -122,6 +156,23 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
     return;
   }
   cpu::for_each_run<3>(batch, {&sa, &sb, &so}, [&](auto offs, int64_t cnt, auto inner) {
+    // A run of equally strided products is one batched BLAS call: far less per-call
+    // overhead and threading per product rather than inside each small GEMM.
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      if (cnt > 1 && m > 1 && n > 1) {
+        int opa = va.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
+        int opb = vb.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
+        int64_t ldc = std::max<int64_t>(n, 1);
+        if constexpr (std::is_same_v<T, float>) {
+          scipy_cblas_sgemm_batch_strided64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, pa + offs[0], va.ld, inner[0],
+                                             pb + offs[1], vb.ld, inner[1], 0.0f, out + offs[2], ldc, inner[2], cnt);
+        } else {
+          scipy_cblas_dgemm_batch_strided64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, pa + offs[0], va.ld, inner[0],
+                                             pb + offs[1], vb.ld, inner[1], 0.0, out + offs[2], ldc, inner[2], cnt);
+        }
+        return;
+      }
+    }
     for (int64_t i = 0; i < cnt; ++i) {
       run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
     }
@@ -153,7 +204,7 @@ void run_matmul(array a, array b, array& out) {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, complex64_t>) {
       batched_gemm<T>(a, b, out.data<T>(), m, n, k);
     } else {
-      throw std::invalid_argument("[matmul] Only floating point types are supported.");
+      cpu::integer_matmul(a, b, out);
     }
   });
 }
