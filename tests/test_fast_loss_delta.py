@@ -102,7 +102,7 @@ def test_cross_entropy_bad_inputs():
         (lambda: mx.fast.cross_entropy(l, [0, 1]), TypeError, ""),
     ]
     for f, exc, text in cases:
-        with pytest.raises(exc, match=text):
+        with pytest.raises(exc, match=text or None):
             mx.eval(f())
 
 

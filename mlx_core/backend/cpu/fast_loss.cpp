@@ -7,6 +7,7 @@
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/fast_rows.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
@@ -18,27 +19,13 @@ namespace mlx::core {
 
 namespace {
 
-MLX_SIMD_CLONES float row_max_f32(const float* x, int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : m)
-  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-  return m;
-}
-
-MLX_SIMD_CLONES float row_sum_exp_f32(const float* x, int64_t n, float m) {
-  float s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i) s += cpu::fast_expf(x[i] - m);
-  return s;
-}
-
 // logsumexp(x) - x[target] of one row (NaN rows give NaN through the sum).
 template <typename C>
 C row_loss(const C* x, int64_t n, int64_t target) {
   C m, s;
   if constexpr (std::is_same_v<C, float>) {
-    m = row_max_f32(x, n);
-    s = row_sum_exp_f32(x, n, m);
+    m = cpu::row_max(x, n);
+    s = cpu::row_sum_exp(x, n, m);
   } else {
     m = -std::numeric_limits<C>::infinity();
     for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;

@@ -1,12 +1,18 @@
 // Kernels of RMSNorm and LayerNorm: one read of each row from memory (the second sweep
 // finds it in cache), one write; rows split over the thread pool. float16 / bfloat16 rows
 // are widened to float32; float64 rows compute in double.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <optional>
 #include <vector>
 
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/fast_rows.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
@@ -16,17 +22,7 @@ namespace mlx::core {
 
 namespace {
 
-MLX_SIMD_CLONES float row_sum(const float* x, int64_t n, float shift, bool square) {
-  float s = 0;
-  if (square) {
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < n; ++i) s += (x[i] - shift) * (x[i] - shift);
-  } else {
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < n; ++i) s += x[i];
-  }
-  return s;
-}
+using cpu::row_sum;
 
 // y = (x - m) * r * w + b (w, b optional).
 MLX_SIMD_CLONES void row_affine(const float* x, const float* w, const float* b, float* y, int64_t n, float m,
@@ -56,11 +52,53 @@ void row_affine(const double* x, const double* w, const double* b, double* y, in
   for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * r * (w ? w[i] : 1.0) + (b ? b[i] : 0.0);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+
+// row_affine with non-temporal stores (AVX2).
+__attribute__((target("avx2,fma"))) void row_affine_stream(const float* x, const float* w, const float* b, float* y,
+                                                            int64_t n, float m, float r) {
+  int64_t i = 0;
+  auto one = [&](int64_t k) { y[k] = (x[k] - m) * r * (w ? w[k] : 1.0f) + (b ? b[k] : 0.0f); };
+  for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 31) != 0; ++i) one(i);
+  __m256 vm = _mm256_set1_ps(m), vr = _mm256_set1_ps(r);
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vr);
+    if (w) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
+    if (b) v = _mm256_add_ps(v, _mm256_loadu_ps(b + i));
+    _mm256_stream_ps(y + i, v);
+  }
+  for (; i < n; ++i) one(i);
+}
+
+void stream_fence() { _mm_sfence(); }
+#else
+bool cpu_has_avx2() { return false; }
+void row_affine_stream(const float*, const float*, const float*, float*, int64_t, float, float) {}
+void stream_fence() {}
+#endif
+
 // One row: the mean (layer_norm) and the rsqrt factor, then the affine map.
+// The mean (0 unless `center`) and the mean square about it, of one row.
+template <typename C>
+void moments(const C* x, int64_t n, bool center, C* mean, C* var) {
+  if constexpr (std::is_same_v<C, float>) {
+    if (center) {
+      cpu::row_mean_var(x, n, mean, var);
+      return;
+    }
+  }
+  *mean = center ? row_sum(x, n, C(0), false) / C(n) : C(0);
+  *var = row_sum(x, n, *mean, true) / C(n);
+}
+
 template <typename C>
 void norm_row(const C* x, const C* w, const C* b, C* y, int64_t n, C eps, bool center) {
-  C m = center ? row_sum(x, n, C(0), false) / C(n) : C(0);
-  C var = row_sum(x, n, m, true) / C(n);
+  C m, var;
+  moments(x, n, center, &m, &var);
   row_affine(x, w, b, y, n, m, C(1) / std::sqrt(var + eps));
 }
 
@@ -68,8 +106,23 @@ template <typename T>
 void norm_kernel(const T* x, const T* w, const T* b, T* y, int64_t rows, int64_t n, float eps, bool center) {
   using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
   if constexpr (std::is_same_v<T, C>) {
+    // Outputs larger than the caches are written with streaming stores (no read for
+    // ownership, no eviction of the rows still to read).
+    bool stream = std::is_same_v<C, float> && rows * n * int64_t(sizeof(float)) >= (int64_t(8) << 20) &&
+                  cpu_has_avx2();
     cpu::parallel_for(rows, [&](int64_t lo, int64_t hi) {
-      for (int64_t r = lo; r < hi; ++r) norm_row<C>(x + r * n, w, b, y + r * n, n, C(eps), center);
+      for (int64_t r = lo; r < hi; ++r) {
+        if constexpr (std::is_same_v<C, float>) {
+          if (stream) {
+            float m, var;
+            moments(x + r * n, n, center, &m, &var);
+            row_affine_stream(x + r * n, w, b, y + r * n, n, m, 1.0f / std::sqrt(var + eps));
+            continue;
+          }
+        }
+        norm_row<C>(x + r * n, w, b, y + r * n, n, C(eps), center);
+      }
+      if (stream) stream_fence();
     }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(n, 1)));
   } else {
     // Halves: the parameters once in float32, each row through a float32 buffer.
