@@ -77,6 +77,8 @@ def test_cross_entropy_grad_jvp_vmap():
     tl = A(rng.standard_normal((3, 5)))
     _, (jt,) = mx.jvp(lambda l: mx.fast.cross_entropy(l, t), [A(l)], [tl])
     np.testing.assert_allclose(np.array(jt), ((p - onehot) * np.array(tl)).sum(-1), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="targets"):
+        mx.grad(lambda t: mx.fast.cross_entropy(A(l), t).sum())(t)
     # Gradient dtype follows the logits.
     assert mx.grad(lambda l: mx.fast.cross_entropy(l, t).sum())(mx.array(l).astype(mx.float16)).dtype == mx.float16
     L = mx.array(rng.standard_normal((4, 2, 6)).astype(np.float32))

@@ -345,11 +345,32 @@ def test_rope_grad_and_jvp():
     assert g16.dtype == mx.float16
 
 
-def test_rope_grad_freqs_raises():
-    f = lambda fr: mx.fast.rope(mx.ones((1, 2, 8)), 8, traditional=False, base=None, scale=1.0, offset=0,
-                                freqs=fr).sum()
-    with pytest.raises(ValueError, match="freqs"):
-        mx.grad(f)(mx.ones(4))
+@pytest.mark.parametrize("traditional", [False, True])
+def test_rope_freqs_grad_and_jvp(traditional):
+    rng = np.random.default_rng(17)
+    x = A(rng.standard_normal((2, 3, 4, 10)))
+    c = A(rng.standard_normal((2, 3, 4, 10)))
+    f0 = rng.random(3) + 0.5
+    off = mx.array([2, 5])
+    f = lambda fr: (mx.fast.rope(x, 6, traditional=traditional, base=None, scale=0.8, offset=off, freqs=fr) * c).sum()
+    # The kernel's angles are float32-accurate, so the finite differences are taken of the
+    # float64 NumPy formula.
+    xn, cn = np.array(x), np.array(c)
+    f_np = lambda v: (np_rope(xn, 6, traditional, None, 0.8, np.array([2, 5]), v) * cn).sum()
+    g = mx.grad(f)(A(f0))
+    np.testing.assert_allclose(np.array(g), numeric_grad(f_np, f0), rtol=1e-5, atol=1e-6)
+    h = lambda fr: mx.fast.rope(x, 6, traditional=traditional, base=None, scale=0.8, offset=off, freqs=fr)
+    t = rng.standard_normal(3)
+    _, (jt,) = mx.jvp(h, [A(f0)], [A(t)])
+    h_np = lambda v: np_rope(xn, 6, traditional, None, 0.8, np.array([2, 5]), v)
+    fd = (h_np(f0 + 1e-6 * t) - h_np(f0 - 1e-6 * t)) / 2e-6
+    np.testing.assert_allclose(np.array(jt), fd, rtol=1e-5, atol=1e-6)
+
+
+def test_rope_grad_offset_raises():
+    f = lambda o: mx.fast.rope(mx.ones((1, 2, 8)), 8, traditional=False, base=1.0, scale=1.0, offset=o).sum()
+    with pytest.raises(ValueError, match="offset"):
+        mx.grad(f)(mx.array(1))
 
 
 def test_rope_vmap_matches_loop():
@@ -362,6 +383,16 @@ def test_rope_vmap_matches_loop():
     got = mx.vmap(lambda x: mx.fast.rope(x, 4, traditional=True, base=10.0, scale=1.0, offset=3), in_axes=3)(
         x.transpose(1, 2, 3, 0))
     loop = mx.stack([mx.fast.rope(x[i], 4, traditional=True, base=10.0, scale=1.0, offset=3) for i in range(2)])
+    np.testing.assert_allclose(np.array(got), np.array(loop), rtol=1e-6, atol=1e-6)
+    # Batched offsets: one per vmapped slice, or one per slice and batch entry.
+    offs = mx.array([3, 0, 7])
+    r = lambda x, o: mx.fast.rope(x, 8, traditional=False, base=10.0, scale=1.0, offset=o)
+    got = mx.vmap(r, in_axes=(1, 0))(x, offs)
+    loop = mx.stack([r(x[:, i], offs[i]) for i in range(3)])
+    np.testing.assert_allclose(np.array(got), np.array(loop), rtol=1e-6, atol=1e-6)
+    offs2 = mx.array([[1, 2], [3, 4], [5, 6]])
+    got = mx.vmap(r, in_axes=(None, 0))(x[:, 0], offs2)
+    loop = mx.stack([r(x[:, 0], offs2[i]) for i in range(3)])
     np.testing.assert_allclose(np.array(got), np.array(loop), rtol=1e-6, atol=1e-6)
 
 

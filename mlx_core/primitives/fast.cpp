@@ -15,6 +15,12 @@ namespace mlx::core {
 namespace {
 
 std::vector<int> last_axis(const array& x) { return {x.ndim() - 1}; }
+
+// `s` with its last dimension replaced by n.
+Shape concat_last(Shape s, int n) {
+  s.back() = n;
+  return s;
+}
 array mean_last(const array& x) { return mean(x, last_axis(x), true); }
 
 // Sums a (..., n) gradient over every axis but the last: the gradient of a 1-d parameter.
@@ -171,8 +177,44 @@ bool RoPE::is_equivalent(const Primitive& o) const {
          has_freqs_ == p.has_freqs_;
 }
 
+namespace {
+
+// The two halves of the rotated features: (x[2i], x[2i+1]) or (x[i], x[i + dims/2]).
+std::pair<array, array> rope_halves(const array& y, int dims, bool traditional) {
+  int nd = y.ndim();
+  Shape start(nd, 0), stop = y.shape(), step(nd, 1);
+  auto part = [&](int b, int e, int st) {
+    Shape a = start, z = stop, k = step;
+    a.back() = b, z.back() = e, k.back() = st;
+    return slice(y, a, z, k);
+  };
+  if (traditional) return {part(0, dims, 2), part(1, dims, 2)};
+  return {part(0, dims / 2, 1), part(dims / 2, dims, 1)};
+}
+
+// d theta / d freqs up to the frequency's own factor: -(offset + t) * scale, shaped to
+// multiply a (B, *, T, dims/2) half.
+array rope_dtheta(const array& x, const array& offset, float scale, Dtype ct) {
+  int nd = x.ndim();
+  int T = x.shape(-2);
+  Shape pshape(nd, 1);
+  pshape[nd - 2] = T;
+  array pos = reshape(arange(0, T, 1, ct), pshape);
+  if (offset.ndim() == 0) {
+    pos = add(pos, astype(offset, ct));
+  } else {
+    Shape oshape(nd, 1);
+    oshape[0] = offset.shape(0);
+    pos = add(pos, reshape(astype(offset, ct), oshape));
+  }
+  return multiply(pos, array(-static_cast<double>(scale), ct));
+}
+
+} // namespace
+
+// With y the output and theta_i = pos * scale / freqs_i: dy1/dtheta = -y2, dy2/dtheta = y1.
 std::vector<array> RoPE::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                             const std::vector<int>& argnums, const std::vector<array>&) {
+                             const std::vector<int>& argnums, const std::vector<array>& outputs) {
   std::vector<array> out;
   for (int a : argnums) {
     if (a == 0) {
@@ -181,9 +223,16 @@ std::vector<array> RoPE::vjp(const std::vector<array>& primals, const std::vecto
       out.push_back(array(cotangents[0].shape(), cotangents[0].dtype(),
                           std::make_shared<RoPE>(stream(), dims_, traditional_, base_, -scale_, has_freqs_), in));
     } else if (a == 1) {
-      out.push_back(zeros_like(primals[1])); // integer positions
+      throw std::invalid_argument("[rope] Cannot calculate the gradient with respect to the integer offset.");
     } else {
-      throw std::invalid_argument("[rope] The gradient with respect to freqs is not implemented.");
+      Dtype ct = grad_dtype(primals[0].dtype());
+      auto [y1, y2] = rope_halves(astype(outputs[0], ct), dims_, traditional_);
+      auto [g1, g2] = rope_halves(astype(cotangents[0], ct), dims_, traditional_);
+      array d = multiply(subtract(multiply(g2, y1), multiply(g1, y2)), rope_dtheta(primals[0], primals[1], scale_, ct));
+      std::vector<int> axes;
+      for (int i = 0; i < d.ndim() - 1; ++i) axes.push_back(i);
+      array f = astype(primals[2], ct);
+      out.push_back(astype(divide(sum(d, axes), square(f)), primals[2].dtype()));
     }
   }
   return out;
@@ -192,29 +241,60 @@ std::vector<array> RoPE::vjp(const std::vector<array>& primals, const std::vecto
 std::vector<array> RoPE::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                              const std::vector<int>& argnums) {
   std::optional<array> out;
+  auto acc = [&](const array& t) { out = out ? add(*out, t) : t; };
   for (size_t i = 0; i < argnums.size(); ++i) {
-    if (argnums[i] == 2) throw std::invalid_argument("[rope] The derivative with respect to freqs is not implemented.");
-    if (argnums[i] != 0) continue;
-    std::vector<array> in(primals.begin(), primals.end());
-    in[0] = tangents[i];
-    out = array(primals[0].shape(), primals[0].dtype(), std::make_shared<RoPE>(stream(), dims_, traditional_, base_,
-                                                                                 scale_, has_freqs_), in);
+    if (argnums[i] == 0) {
+      std::vector<array> in(primals.begin(), primals.end());
+      in[0] = tangents[i];
+      acc(array(primals[0].shape(), primals[0].dtype(),
+                std::make_shared<RoPE>(stream(), dims_, traditional_, base_, scale_, has_freqs_), in));
+    } else if (argnums[i] == 2) {
+      // d theta = -pos * scale * dfreqs / freqs^2; dy1 = -y2 d theta, dy2 = y1 d theta.
+      array y(primals[0].shape(), primals[0].dtype(),
+              std::make_shared<RoPE>(stream(), dims_, traditional_, base_, scale_, has_freqs_), primals);
+      Dtype ct = grad_dtype(primals[0].dtype());
+      auto [y1, y2] = rope_halves(astype(y, ct), dims_, traditional_);
+      array f = astype(primals[2], ct);
+      array dth = multiply(rope_dtheta(primals[0], primals[1], scale_, ct), divide(astype(tangents[i], ct), square(f)));
+      array d1 = negative(multiply(y2, dth)), d2 = multiply(y1, dth);
+      array rot = traditional_ ? reshape(stack({d1, d2}, -1), concat_last(d1.shape(), dims_))
+                               : concatenate({d1, d2}, -1);
+      int rest = primals[0].shape(-1) - dims_;
+      if (rest > 0) {
+        Shape zs = rot.shape();
+        zs.back() = rest;
+        rot = concatenate({rot, zeros(zs, ct)}, -1);
+      }
+      acc(astype(rot, primals[0].dtype()));
+    }
   }
   return {out ? *out : zeros_like(primals[0])};
 }
 
 std::pair<std::vector<array>, std::vector<int>> RoPE::vmap(const std::vector<array>& inputs,
                                                            const std::vector<int>& axes) {
-  for (size_t i = 1; i < axes.size(); ++i) {
-    if (axes[i] >= 0)
-      throw std::invalid_argument(msg("[rope] vmap over ", i == 1 ? "offset" : "freqs", " is not supported."));
+  if (has_freqs_ && axes[2] >= 0) throw std::invalid_argument("[rope] vmap over freqs is not supported.");
+  auto make = [&](const array& x, const array& offset) {
+    std::vector<array> in(inputs.begin(), inputs.end());
+    in[0] = x;
+    in[1] = offset;
+    return array(x.shape(), x.dtype(), std::make_shared<RoPE>(stream(), dims_, traditional_, base_, scale_, has_freqs_),
+                 in);
+  };
+  if (axes[1] < 0) {
+    // The batch axis goes right after rope's own batch axis: positions stay along axis -2.
+    return {{make(moveaxis(inputs[0], axes[0], 1), inputs[1])}, {1}};
   }
-  // The batch axis goes right after rope's own batch axis: positions stay along axis -2.
-  std::vector<array> in(inputs.begin(), inputs.end());
-  in[0] = moveaxis(inputs[0], axes[0], 1);
-  return {{array(in[0].shape(), in[0].dtype(), std::make_shared<RoPE>(stream(), dims_, traditional_, base_, scale_,
-                                                                       has_freqs_), in)},
-          {1}};
+  // Batched offsets: merge the vmap axis into rope's batch axis, one offset per entry.
+  int V = detail::batch_size(inputs, axes);
+  array x = detail::batched_at_front(inputs[0], axes[0], V); // (V, B, ..., T, D)
+  int B = x.shape(1);
+  array off = detail::batch_to_front(inputs[1], axes[1]);     // (V,) or (V, B)
+  off = broadcast_to(off.ndim() == 1 ? reshape(off, {V, 1}) : off, {V, B});
+  Shape merged(x.shape().begin() + 1, x.shape().end());
+  merged[0] = V * B;
+  array y = make(reshape(x, merged), reshape(off, {V * B}));
+  return {{reshape(y, x.shape())}, {0}};
 }
 
 // ---- CrossEntropy -----------------------------------------------------------------------
@@ -240,7 +320,7 @@ std::vector<array> CrossEntropy::vjp(const std::vector<array>& primals, const st
       array d = softmax_minus_onehot(primals[0], primals[1]);
       out.push_back(astype(multiply(expand_dims(astype(cotangents[0], d.dtype()), {-1}), d), primals[0].dtype()));
     } else {
-      out.push_back(zeros_like(primals[1])); // integer class indices
+      throw std::invalid_argument("[cross_entropy] Cannot calculate the gradient with respect to the integer targets.");
     }
   }
   return out;
