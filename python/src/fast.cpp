@@ -56,7 +56,7 @@ void init_gpu_kernels(nb::module_& fast) {
   fast.def(
       "precompiled_cuda_kernel",
       [](const std::string&, nb::bytes, nb::object, nb::object, nb::object, nb::object, Dim3, Dim3,
-         int, nb::object, bool, nb::object) -> nb::object {
+         int, nb::object, bool, nb::object) -> std::vector<mx::array> {
         throw std::runtime_error("[cuda_kernel] No CUDA back-end.");
       },
       nb::kw_only(), "name"_a, "compiled_source"_a, "inputs"_a, "output_shapes"_a,
