@@ -33,42 +33,43 @@ MLX_SIMD_CLONES static inline float row_sum(const float* x, int64_t n, float shi
   return s;
 }
 
-// The mean and the mean square about it of x[0, n), reading x once: chunks small enough to
-// stay in L1 get their exact mean and centered sum of squares, merged with Chan's formula
-// (accurate however far the values sit from zero).
+// The mean and the mean square about it of x[0, n) in one sweep: sums of d = x - shift and
+// d^2, with the shift the mean of a prefix of p >= n/64 elements. Then
+// (shift - mean)^2 <= (n/p) var <= 64 var (Cauchy-Schwarz over the prefix), so
+// var = E[d^2] - E[d]^2 loses at most about 6 bits to cancellation, however far the values
+// sit from zero and wherever an outlier is.
 MLX_SIMD_CLONES static inline void row_mean_var(const float* x, int64_t n, float* mean, float* var) {
-  constexpr int64_t kChunk = 1024;
-  constexpr int L = 16;
-  double mu = 0, m2 = 0;
-  int64_t count = 0;
-  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
-    const float* xc = x + c0;
-    int64_t len = n - c0 < kChunk ? n - c0 : kChunk;
-    float a[L] = {}, q[L] = {};
-    int64_t i = 0;
-    for (; i + L <= len; i += L) {
+  int64_t p = n / 64 > 64 ? n / 64 : (n < 64 ? n : 64);
+  float pa[kRowLanes] = {};
+  int64_t i = 0;
+  for (; i + kRowLanes <= p; i += kRowLanes) {
 #pragma omp simd
-      for (int j = 0; j < L; ++j) a[j] += xc[i + j];
-    }
-    float s = 0;
-    for (int j = 0; j < L; ++j) s += a[j];
-    for (; i < len; ++i) s += xc[i];
-    float cm = s / float(len);
-    for (i = 0; i + L <= len; i += L) {
-#pragma omp simd
-      for (int j = 0; j < L; ++j) q[j] += (xc[i + j] - cm) * (xc[i + j] - cm);
-    }
-    float cq = 0;
-    for (int j = 0; j < L; ++j) cq += q[j];
-    for (; i < len; ++i) cq += (xc[i] - cm) * (xc[i] - cm);
-    double delta = double(cm) - mu;
-    int64_t total = count + len;
-    mu += delta * double(len) / double(total);
-    m2 += double(cq) + delta * delta * double(count) * double(len) / double(total);
-    count = total;
+    for (int j = 0; j < kRowLanes; ++j) pa[j] += x[i + j];
   }
-  *mean = static_cast<float>(mu);
-  *var = static_cast<float>(m2 / double(n));
+  for (int j = 0; i + j < p; ++j) pa[j] += x[i + j];
+  float shift = 0;
+  for (int j = 0; j < kRowLanes; ++j) shift += pa[j];
+  shift /= float(p);
+  float a[kRowLanes] = {}, q[kRowLanes] = {};
+  for (i = 0; i + kRowLanes <= n; i += kRowLanes) {
+#pragma omp simd
+    for (int j = 0; j < kRowLanes; ++j) {
+      float d = x[i + j] - shift;
+      a[j] += d;
+      q[j] += d * d;
+    }
+  }
+  for (int j = 0; i + j < n; ++j) {
+    float d = x[i + j] - shift;
+    a[j] += d;
+    q[j] += d * d;
+  }
+  float s1 = 0, s2 = 0;
+  for (int j = 0; j < kRowLanes; ++j) s1 += a[j], s2 += q[j];
+  float dm = s1 / float(n);
+  *mean = shift + dm;
+  float v = s2 / float(n) - dm * dm;
+  *var = v > 0 ? v : 0.0f;
 }
 
 // The largest element of x (NaNs skipped; -inf for an empty row).
