@@ -70,7 +70,7 @@ constexpr uint32_t kAccum = (1u << static_cast<int>(Dtype::Val::float32)) |
 
 // The gated delta recurrence of one (batch, value head) pair; S is its Dv x Dk state.
 template <typename C>
-void gated_delta_head(const C* q, const C* k, const C* v, const C* g, const C* beta, const bool* mask, C* S,
+__attribute__((always_inline)) inline void gated_delta_head(const C* q, const C* k, const C* v, const C* g, const C* beta, const bool* mask, C* S,
                       C* out, int64_t T, int64_t Hk, int64_t Hv, int64_t Dk, int64_t Dv, bool per_dim) {
   for (int64_t t = 0; t < T; ++t) {
     C* o = out + t * Hv * Dv;
@@ -111,6 +111,18 @@ void gated_delta_head(const C* q, const C* k, const C* v, const C* g, const C* b
   }
 }
 
+// The recurrence compiled for each vector ISA (the template is inlined into every clone).
+MLX_SIMD_CLONES void gated_delta_head_f32(const float* q, const float* k, const float* v, const float* g,
+                                          const float* beta, const bool* mask, float* S, float* out, int64_t T,
+                                          int64_t Hk, int64_t Hv, int64_t Dk, int64_t Dv, bool per_dim) {
+  gated_delta_head<float>(q, k, v, g, beta, mask, S, out, T, Hk, Hv, Dk, Dv, per_dim);
+}
+MLX_SIMD_CLONES void gated_delta_head_f64(const double* q, const double* k, const double* v, const double* g,
+                                          const double* beta, const bool* mask, double* S, double* out, int64_t T,
+                                          int64_t Hk, int64_t Hv, int64_t Dk, int64_t Dv, bool per_dim) {
+  gated_delta_head<double>(q, k, v, g, beta, mask, S, out, T, Hk, Hv, Dk, Dv, per_dim);
+}
+
 } // namespace
 
 void CrossEntropy::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -145,7 +157,11 @@ void GatedDelta::eval_cpu(const std::vector<array>& inputs, std::vector<array>& 
       cpu::parallel_for(B * Hv, [&](int64_t lo, int64_t hi) {
         for (int64_t bh = lo; bh < hi; ++bh) {
           int64_t b = bh / Hv, h = bh % Hv, hk = h / ratio;
-          gated_delta_head<C>(in[0].data<C>() + (b * T * Hk + hk) * Dk, in[1].data<C>() + (b * T * Hk + hk) * Dk,
+          auto head = [](auto... a) {
+            if constexpr (std::is_same_v<C, float>) gated_delta_head_f32(a...);
+            else gated_delta_head_f64(a...);
+          };
+          head(in[0].data<C>() + (b * T * Hk + hk) * Dk, in[1].data<C>() + (b * T * Hk + hk) * Dk,
                               v.data<C>() + (b * T * Hv + h) * Dv,
                               g.data<C>() + (b * T * Hv + h) * (per_dim ? Dk : 1),
                               in[4].data<C>() + b * T * Hv + h, mask ? mask + b * T : nullptr,
