@@ -1,6 +1,7 @@
 // mx.fast.scaled_dot_product_attention.
 #include "mlx_core/ops/fast_attention.h"
 #include "python/src/common.h"
+#include "python/src/fast.h"
 
 using namespace nb::literals;
 
@@ -34,16 +35,10 @@ Returns:
     array: The attention output, shape ``[B, N_q, T_q, D_v]``.
 )";
 
-// mx.fast, created by whichever binding file registers first.
-nb::module_ fast_submodule(nb::module_& m) {
-  if (nb::hasattr(m, "fast")) return nb::borrow<nb::module_>(m.attr("fast"));
-  return m.def_submodule("fast", "Fused operations (mlx.core.fast).");
-}
-
 } // namespace
 
 void init_fast_attention(nb::module_& m) {
-  nb::module_ fast = fast_submodule(m);
+  nb::module_ fast = fast_module(m);
   fast.def(
       "scaled_dot_product_attention",
       [](const mx::array& q, const mx::array& k, const mx::array& v, float scale, nb::handle mask,
