@@ -11,9 +11,6 @@ namespace mlx::core::fast {
 
 namespace {
 
-// The "integer inputs compute in float32" rule (to be replaced by hrules' shared helper).
-Dtype inexact_or_float32(Dtype d) { return is_inexact(d) ? d : float32; }
-
 // Checks a norm's weight or bias: 1-d with the size of x's last axis.
 void check_norm_param(const array& p, const array& x, const char* op, const char* what) {
   if (p.ndim() != 1)
@@ -88,7 +85,7 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
   if (freqs && (freqs->ndim() != 1 || freqs->shape(0) != dims / 2))
     throw std::invalid_argument(msg("[rope] freqs must be one dimensional with size ", dims / 2, " but got shape ",
                                     shape_str(freqs->shape()), "."));
-  if (freqs && !is_floating_point(inexact_or_float32(freqs->dtype())))
+  if (freqs && !is_floating_point(inexact_dtype(freqs->dtype())))
     throw std::invalid_argument(msg("[rope] freqs must be real but got ", dtype_name(freqs->dtype()), "."));
   if (!is_integral(offset.dtype()))
     throw std::invalid_argument(msg("[rope] offset must be an integer but got type ", dtype_name(offset.dtype()), "."));
@@ -156,7 +153,7 @@ std::vector<array> gated_delta_update(const array& q, const array& k, const arra
   if (initial_state) common = promote_types(common, initial_state->dtype());
   if (is_complex(common)) throw bad("complex inputs are not supported.");
   Dtype acc = common == float64 ? float64 : float32;
-  Dtype out_t = inexact_or_float32(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
+  Dtype out_t = inexact_dtype(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
   Shape sshape{B, Hv, Dv, Dk};
   array state = zeros(sshape, acc, s);
   if (initial_state) {

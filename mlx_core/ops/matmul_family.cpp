@@ -13,10 +13,6 @@ namespace mlx::core {
 
 namespace {
 
-// The dtype rule "integer and bool inputs compute in float32". TODO(hrules): swap for the
-// shared helper once it lands on main.
-Dtype inexact_or_float32(Dtype d) { return is_inexact(d) ? d : float32; }
-
 int64_t prod(const Shape& s, size_t begin = 0, size_t end = size_t(-1)) {
   int64_t p = 1;
   for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
@@ -47,7 +43,7 @@ void check_inner(const char* op, const array& a, const array& b) {
 } // namespace
 
 array addmm(const array& c, const array& a, const array& b, float alpha, float beta, StreamOrDevice s) {
-  Dtype t = inexact_or_float32(promote_types(c.dtype(), promote_types(a.dtype(), b.dtype())));
+  Dtype t = inexact_dtype(promote_types(c.dtype(), promote_types(a.dtype(), b.dtype())));
   if (a.ndim() == 0 || b.ndim() == 0) {
     throw std::invalid_argument("[addmm] Got 0 dimension input. Inputs must have at least one dimension.");
   }
@@ -299,7 +295,7 @@ array kron_apply(const array& x, const std::vector<int>& factors, size_t i, Dtyp
 } // namespace
 
 array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDevice s) {
-  Dtype t = inexact_or_float32(a.dtype());
+  Dtype t = inexact_dtype(a.dtype());
   if (is_complex(t)) throw std::invalid_argument("[hadamard] Unsupported type.");
   int64_t n = a.ndim() == 0 ? 1 : a.shape(-1);
   // n = m * 2^k: strip the twos, then give m = 12, 20, 28 back the two twos they hold.

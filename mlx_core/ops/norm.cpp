@@ -13,12 +13,9 @@ namespace mlx::core::linalg {
 
 namespace {
 
-// TODO(hrules): the shared "integer inputs compute in float32" helper once it is on main.
-Dtype inexact_or_float32(Dtype d) { return is_inexact(d) ? d : float32; }
-
 // |a| in a real floating dtype (complex -> its modulus, integers -> float32).
 array magnitude(const array& a, StreamOrDevice s) {
-  Dtype t = inexact_or_float32(a.dtype());
+  Dtype t = inexact_dtype(a.dtype());
   array x = astype(a, t, s);
   return abs(x, s);
 }
@@ -80,7 +77,7 @@ array matrix_norm(const array& a, double ord, const std::vector<int>& ax, bool k
       int lo = std::min(row, col), hi = std::max(row, col);
       array m = moveaxis(moveaxis(a, row, -1, s), col > row ? col - 1 : col, -1, s);
       m = swapaxes(m, -1, -2, s);  // (..., rows, cols)
-      Dtype t = inexact_or_float32(a.dtype());
+      Dtype t = inexact_dtype(a.dtype());
       array sv = singular_values(m, s);
       array r = astype(ord > 0 ? max(sv, {-1}, false, s) : min(sv, {-1}, false, s), t, s);
       return keepdims ? expand_dims(r, {lo, hi}, s) : r;
@@ -119,7 +116,7 @@ array norm(const array& a, const std::string& ord, std::optional<std::vector<int
   if (ord == "nuc") {
     int row = ax[0], col = ax[1];
     array m = swapaxes(moveaxis(moveaxis(a, row, -1, s), col > row ? col - 1 : col, -1, s), -1, -2, s);
-    array r = astype(sum(singular_values(m, s), {-1}, false, s), inexact_or_float32(a.dtype()), s);
+    array r = astype(sum(singular_values(m, s), {-1}, false, s), inexact_dtype(a.dtype()), s);
     return keepdims ? expand_dims(r, {std::min(row, col), std::max(row, col)}, s) : r;
   }
   throw std::invalid_argument(msg("[linalg::norm] Invalid ord value '", ord, "' for matrix norm."));
