@@ -1,0 +1,599 @@
+// Kernels of quantization: packing (Quantize), unpacking (Dequantize) and the products
+// that compute from packed weights (QuantizedMatmul, GatherQMM).
+//
+// Layout (the reference's, byte for byte): each row of w is a little-endian bit stream of
+// `bits`-bit codes, element 0 in the lowest bits, stored in uint32 words; a group of
+// `group_size` consecutive elements of a row shares a scale (and a bias for affine). Every
+// group starts on a byte boundary, and 8 codes fill exactly `bits` bytes, which is how the
+// unpacking below reads them (3, 5 and 6-bit codes cross word boundaries).
+//
+// The products never dequantize the whole matrix: a few rows (vector-matrix) go through a
+// fused unpack-and-dot per group; more rows dequantize a tile of the weight into a small
+// float32 buffer and hand it to OpenBLAS sgemm, tile by tile.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "mlx_core/backend/cpu/blas.h"
+#include "mlx_core/backend/cpu/dispatch.h"
+#include "mlx_core/backend/cpu/encoder.h"
+#include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
+#include "mlx_core/errors.h"
+#include "mlx_core/primitives/quantize.h"
+
+namespace mlx::core {
+
+namespace {
+
+// ---- Element and scale codes ----------------------------------------------------------
+
+constexpr float kFp4Values[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
+// nvfp4's global scale is the tensor's absolute maximum; the block scales are stored
+// relative to it, so that the largest block scale uses E4M3's range (448) times fp4's (6).
+constexpr float kNvGlobalRange = 448.0f * 6.0f;
+
+// E2M1 code of v (bit 3 the sign). Halfway values round towards zero, as the reference's
+// comparisons do.
+inline uint8_t fp4_code(float v) {
+  float a = std::fabs(v);
+  uint8_t c = (a > 0.25f) + (a > 0.75f) + (a > 1.25f) + (a > 1.75f) + (a > 2.5f) + (a > 3.5f) + (a > 5.0f);
+  // A value that rounds to zero is +0, as in the reference.
+  return static_cast<uint8_t>(c | (c != 0 && std::signbit(v) ? 8 : 0));
+}
+
+inline float e4m3_value(int c) {
+  int e = (c >> 3) & 15, m = c & 7;
+  if ((c & 127) == 127) return std::nanf("");
+  float v = e == 0 ? std::ldexp(float(m), -9) : std::ldexp(1.0f + float(m) / 8.0f, e - 7);
+  return (c & 128) ? -v : v;
+}
+
+// E4M3 code of v: nearest value, ties to even, saturating at +-448 (NaN too).
+inline uint8_t e4m3_code(float v) {
+  uint8_t sign = std::signbit(v) && !std::isnan(v) ? 0x80 : 0;
+  float a = std::fabs(v);
+  if (!(a < 448.0f)) return sign | 0x7e;
+  int code;
+  if (a < 0.015625f) { // subnormal: multiples of 2^-9
+    code = static_cast<int>(std::nearbyint(a * 512.0f));
+  } else {
+    int ex;
+    float f = std::frexp(a, &ex); // a = f * 2^ex, f in [0.5, 1)
+    int m = static_cast<int>(std::nearbyint((f * 2.0f - 1.0f) * 8.0f));
+    int e = ex - 1 + 7;
+    if (m == 8) m = 0, ++e;
+    code = (e << 3) | m;
+  }
+  return static_cast<uint8_t>(sign | std::min(code, 0x7e));
+}
+
+// Exponent code (E8M0, bias 127) of the smallest power of two s with amax / s <= maxval.
+inline uint8_t e8m0_code(float amax, float maxval) {
+  if (!(amax > 0.0f)) return 127;
+  if (std::isinf(amax)) return 254;
+  float r = amax / maxval;
+  if (r == 0.0f) return 0;
+  int ex;
+  float f = std::frexp(r, &ex);
+  int e = f == 0.5f ? ex - 1 : ex;
+  return static_cast<uint8_t>(std::clamp(e + 127, 0, 254));
+}
+
+inline float e8m0_value(uint8_t c) { return c == 255 ? std::nanf("") : std::ldexp(1.0f, int(c) - 127); }
+
+struct Tables {
+  float fp4[16];
+  float fp8[256];
+  Tables() {
+    for (int c = 0; c < 16; ++c) fp4[c] = (c & 8) ? -kFp4Values[c & 7] : kFp4Values[c & 7];
+    for (int c = 0; c < 256; ++c) fp8[c] = e4m3_value(c);
+  }
+};
+const Tables& tables() {
+  static const Tables t;
+  return t;
+}
+
+// ---- Unpacking ------------------------------------------------------------------------
+
+// The n (a multiple of 8) B-bit codes starting at src as floats.
+template <int B>
+MLX_SIMD_CLONES void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
+  if constexpr (B == 4 || B == 8 || B == 2 || B == 1) {
+    // Codes never cross a word: decode each 32-bit word's codes with vector shifts.
+    constexpr int per = 32 / B;
+    constexpr uint32_t mask = (1u << B) - 1;
+    const int64_t words = n / per;
+    for (int64_t w = 0; w < words; ++w) {
+      uint32_t v;
+      std::memcpy(&v, src + 4 * w, 4);
+#pragma omp simd
+      for (int i = 0; i < per; ++i) dst[w * per + i] = static_cast<float>((v >> (B * i)) & mask);
+    }
+  } else {
+    constexpr uint64_t mask = (uint64_t(1) << B) - 1;
+    for (int64_t c = 0; c < n / 8; ++c) {
+      uint64_t v = 0;
+      std::memcpy(&v, src + B * c, B);
+      for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>((v >> (B * i)) & mask);
+    }
+  }
+}
+
+// The decoder of one packed matrix: rows of `cols` elements.
+struct Packed {
+  const uint8_t* w;    // packed rows, row_bytes apart
+  const float* s;      // affine: float32 scales, one row of cols / gs per matrix row
+  const float* b;      // affine: float32 biases
+  const uint8_t* s8;   // fp modes: uint8 scale codes
+  int64_t cols;
+  int gs;
+  int bits;
+  QuantizationMode mode;
+  float global = 1.0f; // nvfp4 global factor (gs / (448 * 6)), 1 when absent
+
+  int64_t row_bytes() const { return cols * bits / 8; }
+  int64_t groups() const { return cols / gs; }
+
+  // The raw values (affine codes, or fp element values) of group g of row r.
+  void values(int64_t r, int64_t g, float* dst) const {
+    const uint8_t* src = w + r * row_bytes() + g * gs * bits / 8;
+    if (mode == QuantizationMode::Affine) {
+      switch (bits) {
+        case 1: unpack_codes<1>(src, gs, dst); break;
+        case 2: unpack_codes<2>(src, gs, dst); break;
+        case 3: unpack_codes<3>(src, gs, dst); break;
+        case 4: unpack_codes<4>(src, gs, dst); break;
+        case 5: unpack_codes<5>(src, gs, dst); break;
+        case 6: unpack_codes<6>(src, gs, dst); break;
+        default: unpack_codes<8>(src, gs, dst); break;
+      }
+    } else if (bits == 4) {
+      const float* t = tables().fp4;
+      for (int i = 0; i < gs / 2; ++i) {
+        dst[2 * i] = t[src[i] & 15];
+        dst[2 * i + 1] = t[src[i] >> 4];
+      }
+    } else {
+      const float* t = tables().fp8;
+      for (int i = 0; i < gs; ++i) dst[i] = t[src[i]];
+    }
+  }
+  // Scale and bias of group g of row r.
+  void scale_bias(int64_t r, int64_t g, float& sc, float& bi) const {
+    int64_t i = r * groups() + g;
+    if (mode == QuantizationMode::Affine) {
+      sc = s[i];
+      bi = b[i];
+    } else if (mode == QuantizationMode::Nvfp4) {
+      sc = tables().fp8[s8[i]] * global;
+      bi = 0.0f;
+    } else {
+      sc = e8m0_value(s8[i]);
+      bi = 0.0f;
+    }
+  }
+  // Row r dequantized into dst (cols floats). With `round` (dequantize's exact mode) the
+  // product and the sum are each rounded to the scales' type (float16 / bfloat16) or, for
+  // float32, not fused, as the reference computes them.
+  void dequant_row(int64_t r, float* dst, Dtype round = float32) const {
+    for (int64_t g = 0; g < groups(); ++g) {
+      float sc, bi;
+      scale_bias(r, g, sc, bi);
+      float* d = dst + g * gs;
+      values(r, g, d);
+      if (round == float16) {
+        scale_add_rounded<float16_t>(d, gs, sc, bi);
+      } else if (round == bfloat16) {
+        scale_add_rounded<bfloat16_t>(d, gs, sc, bi);
+      } else {
+        scale_add(d, gs, sc, bi);
+      }
+    }
+  }
+  static MLX_SIMD_CLONES void scale_add(float* d, int64_t n, float sc, float bi) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) d[i] = d[i] * sc;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) d[i] = d[i] + bi;
+  }
+  template <typename T>
+  static void scale_add_rounded(float* d, int64_t n, float sc, float bi) {
+    for (int64_t i = 0; i < n; ++i) {
+      float p = static_cast<float>(static_cast<T>(d[i] * sc));
+      d[i] = static_cast<float>(static_cast<T>(p + bi));
+    }
+  }
+};
+
+MLX_SIMD_CLONES float dot(const float* a, const float* b, int64_t n) {
+  float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+MLX_SIMD_CLONES float sum_of(const float* a, int64_t n) {
+  float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) s += a[i];
+  return s;
+}
+
+// Fused 4-bit affine group dot: sum_i x[i] * code_i over gs codes at src.
+MLX_SIMD_CLONES float dot_q4(const uint8_t* src, const float* x, int gs) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int w = 0; w < gs / 8; ++w) {
+    uint32_t v;
+    std::memcpy(&v, src + 4 * w, 4);
+#pragma omp simd
+    for (int i = 0; i < 8; ++i) acc[i] += x[8 * w + i] * static_cast<float>((v >> (4 * i)) & 15u);
+  }
+  float s = 0.0f;
+  for (int i = 0; i < 8; ++i) s += acc[i];
+  return s;
+}
+
+// Rows of x below which the product unpacks group by group instead of tiling into sgemm.
+constexpr int64_t kSmallM = 6;
+
+// out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed. Direct: each group is unpacked
+// once and dotted with every row of x.
+void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
+  int64_t G = W.groups(), gs = W.gs;
+  std::vector<float> xsum(static_cast<size_t>(M * G));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
+  bool q4 = W.mode == QuantizationMode::Affine && W.bits == 4;
+  cpu::parallel_for(N, [&](int64_t lo, int64_t hi) {
+    std::vector<float> buf(static_cast<size_t>(gs));
+    std::vector<float> acc(static_cast<size_t>(M));
+    for (int64_t n = lo; n < hi; ++n) {
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t g = 0; g < G; ++g) {
+        float sc, bi;
+        W.scale_bias(n, g, sc, bi);
+        if (q4 && M == 1) {
+          const uint8_t* src = W.w + n * W.row_bytes() + g * gs / 2;
+          acc[0] += sc * dot_q4(src, x + g * gs, static_cast<int>(gs)) + bi * xsum[g];
+          continue;
+        }
+        W.values(n, g, buf.data());
+        for (int64_t m = 0; m < M; ++m) {
+          acc[m] += sc * dot(buf.data(), x + m * K + g * gs, gs) + bi * xsum[m * G + g];
+        }
+      }
+      for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m];
+    }
+  }, std::max<int64_t>(1, 4096 / std::max<int64_t>(K, 1)));
+}
+
+// Rows of W dequantized into buf (rows r0..r1, each `cols` floats), split over the pool.
+void dequant_tile(const Packed& W, int64_t r0, int64_t r1, float* buf, Dtype round = float32) {
+  cpu::parallel_for(r1 - r0, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) W.dequant_row(r0 + r, buf + r * W.cols, round);
+  }, std::max<int64_t>(1, 8192 / std::max<int64_t>(W.cols, 1)));
+}
+
+// out (M x N) = x (M x K) @ W.T (transpose) or x @ W, W packed.
+void qmm_2d(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K, bool transpose) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    std::fill(out, out + M * N, 0.0f);
+    return;
+  }
+  // A tile of about 1 MiB of dequantized weight at a time.
+  constexpr int64_t tile_elems = int64_t(1) << 18;
+  if (transpose) {
+    if (M <= kSmallM) {
+      qmm_t_direct(x, W, out, M, N, K);
+      return;
+    }
+    int64_t tn = std::clamp<int64_t>(tile_elems / K, 16, N);
+    std::vector<float> buf(static_cast<size_t>(tn * K));
+    for (int64_t n0 = 0; n0 < N; n0 += tn) {
+      int64_t nb = std::min(tn, N - n0);
+      dequant_tile(W, n0, n0 + nb, buf.data());
+      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasTrans, M, nb, K, 1.0f, x, K, buf.data(), K,
+                           0.0f, out + n0, N);
+    }
+  } else {
+    int64_t tk = std::clamp<int64_t>(tile_elems / N, 16, K);
+    std::vector<float> buf(static_cast<size_t>(tk * N));
+    for (int64_t k0 = 0; k0 < K; k0 += tk) {
+      int64_t kb = std::min(tk, K - k0);
+      dequant_tile(W, k0, k0 + kb, buf.data());
+      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, M, N, kb, 1.0f, x + k0, K,
+                           buf.data(), N, k0 == 0 ? 0.0f : 1.0f, out, N);
+    }
+  }
+}
+
+// a itself when row-contiguous with dtype d, else a row-contiguous copy cast to d.
+array dense(const array& a, Dtype d) {
+  return a.flags().row_contiguous && a.dtype() == d ? a : cpu::contiguous_copy(a, d);
+}
+
+// Offset (elements) of batch position i of `a` over the batch shape `batch` (a's leading
+// axes, which it shares with batch, possibly broadcast).
+int64_t batch_offset(const array& a, int64_t i, const Shape& batch) {
+  int64_t off = 0;
+  for (int d = static_cast<int>(batch.size()) - 1; d >= 0; --d) {
+    off += (i % batch[d]) * a.strides()[d];
+    i /= batch[d];
+  }
+  return off;
+}
+
+// The last two axes of a are a dense row-major matrix.
+bool inner_dense(const array& a) {
+  int nd = a.ndim();
+  return a.strides()[nd - 1] == 1 && (a.shape()[nd - 2] <= 1 || a.strides()[nd - 2] == a.shape()[nd - 1]);
+}
+
+// The packed weight, scales and biases, laid out for Packed.
+struct PackedInputs {
+  array w, s, b;
+  bool has_b;
+};
+PackedInputs packed_inputs(const std::vector<array>& inputs, const QuantParams& p, bool has_b) {
+  auto fix = [](const array& a, Dtype d) {
+    if (a.dtype() == d && (a.ndim() < 2 || inner_dense(a))) return a;
+    return cpu::contiguous_copy(a, d);
+  };
+  bool aff = p.mode == QuantizationMode::Affine;
+  array w = fix(inputs[1], uint32);
+  array s = fix(inputs[2], aff ? float32 : uint8);
+  array b = has_b ? fix(inputs[3], float32) : s;
+  return {w, s, b, has_b};
+}
+
+Packed make_packed(const PackedInputs& in, const QuantParams& p, int64_t cols, int64_t ow, int64_t os, int64_t ob) {
+  Packed P{};
+  P.w = reinterpret_cast<const uint8_t*>(in.w.data<uint32_t>() + ow);
+  bool aff = p.mode == QuantizationMode::Affine;
+  if (aff) {
+    P.s = in.s.data<float>() + os;
+    P.b = in.b.data<float>() + ob;
+  } else {
+    P.s8 = in.s.data<uint8_t>() + os;
+  }
+  P.cols = cols;
+  P.gs = p.group_size;
+  P.bits = p.bits;
+  P.mode = p.mode;
+  return P;
+}
+
+// Runs f(float32 buffer) and stores the buffer into out (casting when out is not float32).
+template <typename F>
+void with_f32_out(array& out, F&& f) {
+  if (out.dtype() == float32) {
+    f(out.data<float>());
+    return;
+  }
+  array tmp(out.shape(), float32, nullptr, {});
+  cpu::allocate_output(tmp);
+  f(tmp.data<float>());
+  cpu::copy_strided(tmp, out.raw_data(), out.dtype(), out.strides());
+}
+
+// ---- Quantizing -----------------------------------------------------------------------
+
+// Writes the n codes (each < 2^bits) as a bit stream at dst (n * bits / 8 bytes).
+void pack_codes(const uint8_t* q, int64_t n, int bits, uint8_t* dst) {
+  for (int64_t c = 0; c < n / 8; ++c) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(q[c * 8 + i]) << (bits * i);
+    std::memcpy(dst + c * bits, &v, bits);
+  }
+}
+
+// Affine quantization of one group: codes, scale and bias (float32 arithmetic, as the
+// reference). The scale is chosen so that zero is exactly representable: the extreme of
+// larger magnitude maps exactly onto a code.
+void quantize_affine_group(const float* w, int gs, int bits, uint8_t* q, float& scale, float& bias) {
+  float mn = w[0], mxv = w[0];
+  for (int i = 1; i < gs; ++i) mn = std::min(mn, w[i]), mxv = std::max(mxv, w[i]);
+  float n_bins = static_cast<float>((1 << bits) - 1);
+  float s = std::max((mxv - mn) / n_bins, 1e-7f);
+  float b;
+  if (bits == 1) {
+    b = mn;
+  } else {
+    bool side = std::fabs(mn) > std::fabs(mxv);
+    s = side ? s : -s;
+    float edge = side ? mn : mxv;
+    float q0 = std::nearbyint(edge / s);
+    if (q0 != 0.0f) {
+      s = edge / q0;
+      b = edge;
+    } else {
+      b = 0.0f;
+    }
+  }
+  for (int i = 0; i < gs; ++i) {
+    float v = std::nearbyint((w[i] - b) / s);
+    q[i] = static_cast<uint8_t>(std::clamp(v, 0.0f, n_bins));
+  }
+  scale = s;
+  bias = b;
+}
+
+// fp quantization of one group: element codes and the scale code.
+void quantize_fp_group(const float* w, int gs, QuantizationMode mode, const float* global, uint8_t* q, uint8_t& sc) {
+  float amax = 0.0f;
+  for (int i = 0; i < gs; ++i) amax = std::max(amax, std::fabs(w[i]));
+  // The elements are divided by the decoded scale (a power of two for the mx modes).
+  float d;
+  if (mode == QuantizationMode::Nvfp4) {
+    float s = amax / 6.0f;
+    if (global) s = s * (kNvGlobalRange / *global);
+    sc = e4m3_code(s);
+    d = e4m3_value(sc);
+    if (global) d = d * (*global / kNvGlobalRange);
+  } else {
+    sc = e8m0_code(amax, mode == QuantizationMode::Mxfp4 ? 6.0f : 448.0f);
+    d = std::ldexp(1.0f, int(sc) - 127);
+  }
+  for (int i = 0; i < gs; ++i) {
+    float v = d == 0.0f ? 0.0f : w[i] / d;
+    q[i] = mode == QuantizationMode::Mxfp8 ? e4m3_code(v) : fp4_code(v);
+  }
+}
+
+template <typename T>
+void quantize_kernel(const T* w, int64_t rows, int64_t k, const QuantParams& p, const float* global, uint8_t* wq,
+                     T* scales, T* biases, uint8_t* s8) {
+  int gs = p.group_size;
+  int64_t G = k / gs, row_bytes = k * p.bits / 8;
+  cpu::parallel_for(rows * G, [&](int64_t lo, int64_t hi) {
+    std::vector<float> buf(gs);
+    std::vector<uint8_t> q(gs);
+    for (int64_t i = lo; i < hi; ++i) {
+      int64_t r = i / G, g = i % G;
+      const T* src = w + r * k + g * gs;
+      for (int j = 0; j < gs; ++j) buf[j] = static_cast<float>(src[j]);
+      uint8_t* dst = wq + r * row_bytes + g * gs * p.bits / 8;
+      if (p.mode == QuantizationMode::Affine) {
+        float sc, bi;
+        quantize_affine_group(buf.data(), gs, p.bits, q.data(), sc, bi);
+        scales[i] = static_cast<T>(sc);
+        biases[i] = static_cast<T>(bi);
+      } else {
+        quantize_fp_group(buf.data(), gs, p.mode, global, q.data(), s8[i]);
+      }
+      if (p.mode != QuantizationMode::Affine && p.bits == 8) {
+        std::memcpy(dst, q.data(), gs);
+      } else {
+        pack_codes(q.data(), gs, p.bits, dst);
+      }
+    }
+  }, std::max<int64_t>(1, 16384 / gs));
+}
+
+constexpr uint32_t kRealFloat = (1u << static_cast<int>(Dtype::Val::float16)) |
+                                (1u << static_cast<int>(Dtype::Val::bfloat16)) |
+                                (1u << static_cast<int>(Dtype::Val::float32)) |
+                                (1u << static_cast<int>(Dtype::Val::float64));
+
+float global_factor(const std::vector<array>& inputs, size_t i) {
+  if (inputs.size() <= i) return 1.0f;
+  array g = dense(inputs[i], float32);
+  return g.data<float>()[0] / kNvGlobalRange;
+}
+
+} // namespace
+
+void Quantize::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  for (auto& o : outputs) cpu::allocate_output(o);
+  cpu::get_command_encoder(stream()).dispatch([inputs, outputs, p = p_]() mutable {
+    array w = dense(inputs[0], inputs[0].dtype());
+    int64_t k = w.shape().back();
+    int64_t rows = k == 0 ? 0 : static_cast<int64_t>(w.size()) / k;
+    std::optional<float> g;
+    if (inputs.size() > 1) g = dense(inputs[1], float32).data<float>()[0];
+    uint8_t* wq = reinterpret_cast<uint8_t*>(outputs[0].data<uint32_t>());
+    cpu::dispatch_dtype_in<kRealFloat>(w.dtype(), "quantize", [&]<typename T>(T) {
+      bool aff = p.mode == QuantizationMode::Affine;
+      quantize_kernel<T>(w.data<T>(), rows, k, p, g ? &*g : nullptr, wq, aff ? outputs[1].data<T>() : nullptr,
+                         aff ? outputs[2].data<T>() : nullptr, aff ? nullptr : outputs[1].data<uint8_t>());
+    });
+  });
+}
+
+void Dequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, p = p_, has_b = has_biases_, has_g = has_global_]() mutable {
+    bool aff = p.mode == QuantizationMode::Affine;
+    array w = dense(inputs[0], uint32);
+    array s = dense(inputs[1], aff ? float32 : uint8);
+    array b = has_b ? dense(inputs[2], float32) : s;
+    int64_t cols = out.shape().back();
+    int64_t rows = cols == 0 ? 0 : static_cast<int64_t>(out.size()) / cols;
+    Packed P{};
+    P.w = reinterpret_cast<const uint8_t*>(w.data<uint32_t>());
+    if (aff) P.s = s.data<float>(), P.b = b.data<float>();
+    else P.s8 = s.data<uint8_t>();
+    P.cols = cols, P.gs = p.group_size, P.bits = p.bits, P.mode = p.mode;
+    if (has_g) P.global = global_factor(inputs, inputs.size() - 1);
+    Dtype round = aff ? (has_b ? promote_types(inputs[1].dtype(), inputs[2].dtype()) : inputs[1].dtype()) : float32;
+    with_f32_out(out, [&](float* dst) { dequant_tile(P, 0, rows, dst, round); });
+  });
+}
+
+void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, p = p_, tr = transpose_, has_b = has_biases_]() mutable {
+    array x = dense(inputs[0], float32);
+    auto pin = packed_inputs(inputs, p, has_b);
+    const array& w = pin.w;
+    int nd = out.ndim();
+    int64_t N = out.shape()[nd - 1], K = x.shape()[nd - 1];
+    int64_t wr = w.shape()[w.ndim() - 2], wc = w.shape().back() * 32 / p.bits;
+    with_f32_out(out, [&](float* o) {
+      if (w.ndim() == 2) {
+        int64_t M = K == 0 ? static_cast<int64_t>(out.size()) / std::max<int64_t>(N, 1)
+                           : static_cast<int64_t>(x.size()) / K;
+        qmm_2d(x.data<float>(), make_packed(pin, p, wc, 0, 0, 0), o, M, N, K, tr);
+        return;
+      }
+      Shape batch(out.shape().begin(), out.shape().end() - 2);
+      int64_t nb = 1;
+      for (auto d : batch) nb *= d;
+      int64_t M = out.shape()[nd - 2];
+      (void)wr;
+      for (int64_t i = 0; i < nb; ++i) {
+        Packed P = make_packed(pin, p, wc, batch_offset(w, i, batch), batch_offset(pin.s, i, batch),
+                               has_b ? batch_offset(pin.b, i, batch) : 0);
+        qmm_2d(x.data<float>() + i * M * K, P, o + i * M * N, M, N, K, tr);
+      }
+    });
+  });
+}
+
+void GatherQMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, p = p_, tr = transpose_, has_b = has_biases_]() mutable {
+    size_t ni = inputs.size();
+    array x = dense(inputs[0], float32);
+    auto pin = packed_inputs(inputs, p, has_b);
+    array w = dense(pin.w, uint32), s = dense(pin.s, pin.s.dtype());
+    array b = has_b ? dense(pin.b, float32) : s;
+    pin = {w, s, b, has_b};
+    array li = dense(inputs[ni - 2], uint32), ri = dense(inputs[ni - 1], uint32);
+    int nd = x.ndim();
+    int64_t M = x.shape()[nd - 2], K = x.shape()[nd - 1];
+    int64_t N = out.shape().back();
+    int64_t xcount = M * K == 0 ? 1 : static_cast<int64_t>(x.size()) / (M * K);
+    if (M * K == 0) {
+      xcount = 1;
+      for (int d = 0; d < nd - 2; ++d) xcount *= x.shape()[d];
+    }
+    int64_t wcount = 1;
+    for (int d = 0; d < w.ndim() - 2; ++d) wcount *= w.shape()[d];
+    int64_t wr = w.shape()[w.ndim() - 2], wc = w.shape().back() * 32 / p.bits;
+    int64_t wsize = wr * w.shape().back(), ssize = wr * s.shape().back();
+    const uint32_t* lp = li.data<uint32_t>();
+    const uint32_t* rp = ri.data<uint32_t>();
+    int64_t cnt = li.size();
+    for (int64_t i = 0; i < cnt; ++i) {
+      if (lp[i] >= xcount || rp[i] >= wcount) {
+        throw std::out_of_range(msg("[gather_qmm] Index ", lp[i] >= xcount ? lp[i] : rp[i],
+                                    " is out of bounds for ", lp[i] >= xcount ? "x" : "w", " with ",
+                                    lp[i] >= xcount ? xcount : wcount, " matrices."));
+      }
+    }
+    with_f32_out(out, [&](float* o) {
+      for (int64_t i = 0; i < cnt; ++i) {
+        Packed P = make_packed(pin, p, wc, rp[i] * wsize, rp[i] * ssize, rp[i] * ssize);
+        qmm_2d(x.data<float>() + lp[i] * M * K, P, o + i * M * N, M, N, K, tr);
+      }
+    });
+  });
+}
+
+} // namespace mlx::core
