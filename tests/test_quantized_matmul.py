@@ -283,3 +283,15 @@ def test_gather_qqmm_and_bad_inputs():
         mx.qqmm(x[0], mx.zeros((8, 8), mx.uint32))
     with pytest.raises(ValueError):
         mx.qqmm(x[0].astype(mx.int32), w[0])
+
+
+@pytest.mark.parametrize("m", [1, 2, 5, 7, 13])
+@pytest.mark.parametrize("bits", [4, 3])
+def test_ragged_sizes(m, bits):
+    # N not a multiple of the row blocks (4) or the column panels (16); both paths.
+    wq, s, b, wd = packed(42, 192, bits=bits, gs=64, seed=m)
+    x = mx.array(np.random.default_rng(m).standard_normal((m, 192)).astype(np.float32))
+    check(mx.quantized_matmul(x, wq, s, b, bits=bits), f64(x) @ wd.T)
+    wq, s, b, wd = packed(42, 192, bits=bits, gs=64, seed=m)
+    x2 = mx.array(np.random.default_rng(m).standard_normal((m, 42)).astype(np.float32))
+    check(mx.quantized_matmul(x2, wq, s, b, transpose=False, bits=bits), f64(x2) @ wd)

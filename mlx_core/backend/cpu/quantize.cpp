@@ -8,14 +8,14 @@
 // unpacking below reads them (3, 5 and 6-bit codes cross word boundaries).
 //
 // The products never dequantize the whole matrix: a few rows (vector-matrix) go through a
-// fused unpack-and-dot per group; more rows dequantize a tile of the weight into a small
-// float32 buffer and hand it to OpenBLAS sgemm, tile by tile.
+// fused unpack-and-dot per group; more rows dequantize a panel of 16 output columns at a
+// time (K x 16 floats per thread) and run a register-blocked kernel over it. Both run on
+// the thread pool only (OpenBLAS's own threads thrash against it on a loaded machine).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "mlx_core/backend/cpu/blas.h"
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
@@ -106,20 +106,23 @@ MLX_SIMD_CLONES void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
     // Codes never cross a word: decode each 32-bit word's codes with vector shifts.
     constexpr int per = 32 / B;
     constexpr uint32_t mask = (1u << B) - 1;
-    const int64_t words = n / per;
-    for (int64_t w = 0; w < words; ++w) {
-      uint32_t v;
-      std::memcpy(&v, src + 4 * w, 4);
+    if (n % per == 0) {
+      const int64_t words = n / per;
+      for (int64_t w = 0; w < words; ++w) {
+        uint32_t v;
+        std::memcpy(&v, src + 4 * w, 4);
 #pragma omp simd
-      for (int i = 0; i < per; ++i) dst[w * per + i] = static_cast<float>((v >> (B * i)) & mask);
+        for (int i = 0; i < per; ++i) dst[w * per + i] = static_cast<float>((v >> (B * i)) & mask);
+      }
+      return;
     }
-  } else {
-    constexpr uint64_t mask = (uint64_t(1) << B) - 1;
-    for (int64_t c = 0; c < n / 8; ++c) {
-      uint64_t v = 0;
-      std::memcpy(&v, src + B * c, B);
-      for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>((v >> (B * i)) & mask);
-    }
+  }
+  // 8 codes fill exactly B bytes.
+  constexpr uint64_t mask = (uint64_t(1) << B) - 1;
+  for (int64_t c = 0; c < n / 8; ++c) {
+    uint64_t v = 0;
+    std::memcpy(&v, src + B * c, B);
+    for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>((v >> (B * i)) & mask);
   }
 }
 
@@ -223,52 +226,78 @@ MLX_SIMD_CLONES float sum_of(const float* a, int64_t n) {
   return s;
 }
 
-// Fused 4-bit affine group dot: sum_i x[i] * code_i over gs codes at src.
-MLX_SIMD_CLONES float dot_q4(const uint8_t* src, const float* x, int gs) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// Fused 4-bit affine group products for R rows of W at once (x is loaded once for all):
+// acc[r] (8 lanes) += sc[r] * sum_i x[i] * code_r[i]; the lanes are summed at the end.
+template <int R>
+MLX_SIMD_CLONES void dot_q4_rows(const uint8_t* const* src, const float* x, int gs, const float* sc, float (*acc)[8]) {
+  float part[R][8];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < 8; ++i) part[r][i] = 0.0f;
   for (int w = 0; w < gs / 8; ++w) {
-    uint32_t v;
-    std::memcpy(&v, src + 4 * w, 4);
+    const float* xw = x + 8 * w;
+    for (int r = 0; r < R; ++r) {
+      uint32_t v;
+      std::memcpy(&v, src[r] + 4 * w, 4);
 #pragma omp simd
-    for (int i = 0; i < 8; ++i) acc[i] += x[8 * w + i] * static_cast<float>((v >> (4 * i)) & 15u);
+      for (int i = 0; i < 8; ++i) part[r][i] += xw[i] * static_cast<float>((v >> (4 * i)) & 15u);
+    }
   }
-  float s = 0.0f;
-  for (int i = 0; i < 8; ++i) s += acc[i];
-  return s;
+  for (int r = 0; r < R; ++r) {
+#pragma omp simd
+    for (int i = 0; i < 8; ++i) acc[r][i] += sc[r] * part[r][i];
+  }
 }
 
-// Rows of x below which the product unpacks group by group instead of tiling into sgemm.
-constexpr int64_t kSmallM = 6;
+// Rows of x up to which x @ W.T runs as fused group products straight from the packed
+// words; more rows dequantize panels of W and run a register-blocked product.
+constexpr int64_t kSmallM = 4;
 
-// out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed. Direct: each group is unpacked
-// once and dotted with every row of x.
+// out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed, for a few rows of x: each group is
+// unpacked once and dotted with every row of x (4-bit affine with one row: fused, 4 rows
+// of W at a time).
 void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
   int64_t G = W.groups(), gs = W.gs;
   std::vector<float> xsum(static_cast<size_t>(M * G));
   for (int64_t m = 0; m < M; ++m)
     for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
-  bool q4 = W.mode == QuantizationMode::Affine && W.bits == 4;
-  cpu::parallel_for(N, [&](int64_t lo, int64_t hi) {
+  bool q4 = W.mode == QuantizationMode::Affine && W.bits == 4 && M == 1;
+  constexpr int R = 4;
+  cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(static_cast<size_t>(gs));
     std::vector<float> acc(static_cast<size_t>(M));
-    for (int64_t n = lo; n < hi; ++n) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t g = 0; g < G; ++g) {
-        float sc, bi;
-        W.scale_bias(n, g, sc, bi);
-        if (q4 && M == 1) {
-          const uint8_t* src = W.w + n * W.row_bytes() + g * gs / 2;
-          acc[0] += sc * dot_q4(src, x + g * gs, static_cast<int>(gs)) + bi * xsum[g];
-          continue;
+    for (int64_t blk = lo; blk < hi; ++blk) {
+      int64_t n0 = blk * R;
+      if (q4 && n0 + R <= N) {
+        float lanes[R][8] = {};
+        float bias[R] = {};
+        const uint8_t* src[R];
+        float sc[R];
+        for (int64_t g = 0; g < G; ++g) {
+          for (int r = 0; r < R; ++r) {
+            float bi;
+            W.scale_bias(n0 + r, g, sc[r], bi);
+            bias[r] += bi * xsum[g];
+            src[r] = W.w + (n0 + r) * W.row_bytes() + g * gs / 2;
+          }
+          dot_q4_rows<R>(src, x + g * gs, static_cast<int>(gs), sc, lanes);
         }
-        W.values(n, g, buf.data());
-        for (int64_t m = 0; m < M; ++m) {
-          acc[m] += sc * dot(buf.data(), x + m * K + g * gs, gs) + bi * xsum[m * G + g];
-        }
+        for (int r = 0; r < R; ++r) out[n0 + r] = sum_of(lanes[r], 8) + bias[r];
+        continue;
       }
-      for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m];
+      for (int64_t n = n0; n < std::min(N, n0 + R); ++n) {
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        for (int64_t g = 0; g < G; ++g) {
+          float sc, bi;
+          W.scale_bias(n, g, sc, bi);
+          W.values(n, g, buf.data());
+          for (int64_t m = 0; m < M; ++m) {
+            acc[m] += sc * dot(buf.data(), x + m * K + g * gs, gs) + bi * xsum[m * G + g];
+          }
+        }
+        for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m];
+      }
     }
-  }, std::max<int64_t>(1, 4096 / std::max<int64_t>(K, 1)));
+  }, std::max<int64_t>(1, 2048 / std::max<int64_t>(K, 1)));
 }
 
 // Rows of W dequantized into buf (rows r0..r1, each `cols` floats), split over the pool.
@@ -278,38 +307,96 @@ void dequant_tile(const Packed& W, int64_t r0, int64_t r1, float* buf, Dtype rou
   }, std::max<int64_t>(1, 8192 / std::max<int64_t>(W.cols, 1)));
 }
 
-// out (M x N) = x (M x K) @ W.T (transpose) or x @ W, W packed.
+// Output columns per panel: a panel holds 16 dequantized columns of the product's right
+// operand, k-major (panel[k * 16 + j]).
+constexpr int kPanel = 16;
+
+// out[m, 0:16] (ld ldo, `cols` of them valid) = x[m, :] @ panel for MB rows of x: MB x 16
+// accumulators stay in registers while k runs.
+template <int MB>
+MLX_SIMD_CLONES void panel_kernel(const float* x, int64_t ldx, const float* panel, int64_t K, float* out, int64_t ldo,
+                                  int cols) {
+  float acc[MB][kPanel];
+  for (int m = 0; m < MB; ++m)
+    for (int j = 0; j < kPanel; ++j) acc[m][j] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float* p = panel + k * kPanel;
+    for (int m = 0; m < MB; ++m) {
+      float xv = x[m * ldx + k];
+#pragma omp simd
+      for (int j = 0; j < kPanel; ++j) acc[m][j] += xv * p[j];
+    }
+  }
+  for (int m = 0; m < MB; ++m)
+    for (int j = 0; j < cols; ++j) out[m * ldo + j] = acc[m][j];
+}
+
+void panel_rows(const float* x, int64_t ldx, const float* panel, int64_t K, float* out, int64_t ldo, int cols,
+                int64_t M) {
+  constexpr int MB = 6;
+  int64_t m = 0;
+  for (; m + MB <= M; m += MB) panel_kernel<MB>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols);
+  switch (M - m) {
+    case 5: panel_kernel<5>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols); break;
+    case 4: panel_kernel<4>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols); break;
+    case 3: panel_kernel<3>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols); break;
+    case 2: panel_kernel<2>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols); break;
+    case 1: panel_kernel<1>(x + m * ldx, ldx, panel, K, out + m * ldo, ldo, cols); break;
+    default: break;
+  }
+}
+
+// Dequantizes output columns n0..n0+cols of the right operand into a k-major panel: for
+// transpose, rows n0.. of W (each along k); otherwise columns n0.. of every row k of W.
+void fill_panel(const Packed& W, bool transpose, int64_t n0, int cols, int64_t K, float* panel, float* tmp) {
+  if (transpose) {
+    if (cols < kPanel) std::fill(panel, panel + K * kPanel, 0.0f);
+    for (int j = 0; j < cols; ++j) {
+      W.dequant_row(n0 + j, tmp);
+      for (int64_t k = 0; k < K; ++k) panel[k * kPanel + j] = tmp[k];
+    }
+    return;
+  }
+  // Groups run along n; 16 columns sit inside one group (group sizes are multiples of 16).
+  int64_t g = n0 / W.gs, off = (n0 % W.gs) * W.bits / 8;
+  int gs = W.gs;
+  for (int64_t k = 0; k < K; ++k) {
+    float sc, bi;
+    W.scale_bias(k, g, sc, bi);
+    Packed one = W;
+    one.gs = kPanel;
+    one.cols = kPanel;
+    // values() of a 16-wide "group" whose bytes start inside row k's group g.
+    const uint8_t* src = W.w + k * W.row_bytes() + g * gs * W.bits / 8 + off;
+    one.w = src;
+    one.values(0, 0, panel + k * kPanel);
+    Packed::scale_add(panel + k * kPanel, kPanel, sc, bi);
+  }
+}
+
+// out (M x N) = x (M x K) @ W.T (transpose) or x @ W, W packed; never more than a panel of
+// W dequantized per thread.
 void qmm_2d(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K, bool transpose) {
   if (M == 0 || N == 0) return;
   if (K == 0) {
     std::fill(out, out + M * N, 0.0f);
     return;
   }
-  // A tile of about 1 MiB of dequantized weight at a time.
-  constexpr int64_t tile_elems = int64_t(1) << 18;
-  if (transpose) {
-    if (M <= kSmallM) {
-      qmm_t_direct(x, W, out, M, N, K);
-      return;
-    }
-    int64_t tn = std::clamp<int64_t>(tile_elems / K, 16, N);
-    std::vector<float> buf(static_cast<size_t>(tn * K));
-    for (int64_t n0 = 0; n0 < N; n0 += tn) {
-      int64_t nb = std::min(tn, N - n0);
-      dequant_tile(W, n0, n0 + nb, buf.data());
-      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasTrans, M, nb, K, 1.0f, x, K, buf.data(), K,
-                           0.0f, out + n0, N);
-    }
-  } else {
-    int64_t tk = std::clamp<int64_t>(tile_elems / N, 16, K);
-    std::vector<float> buf(static_cast<size_t>(tk * N));
-    for (int64_t k0 = 0; k0 < K; k0 += tk) {
-      int64_t kb = std::min(tk, K - k0);
-      dequant_tile(W, k0, k0 + kb, buf.data());
-      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, M, N, kb, 1.0f, x + k0, K,
-                           buf.data(), N, k0 == 0 ? 0.0f : 1.0f, out, N);
-    }
+  if (transpose && M <= kSmallM) {
+    qmm_t_direct(x, W, out, M, N, K);
+    return;
   }
+  int64_t panels = (N + kPanel - 1) / kPanel;
+  cpu::parallel_for(panels, [&](int64_t lo, int64_t hi) {
+    std::vector<float> panel(static_cast<size_t>(K * kPanel));
+    std::vector<float> tmp(static_cast<size_t>(transpose ? K : 0));
+    for (int64_t p = lo; p < hi; ++p) {
+      int64_t n0 = p * kPanel;
+      int cols = static_cast<int>(std::min<int64_t>(kPanel, N - n0));
+      fill_panel(W, transpose, n0, cols, K, panel.data(), tmp.data());
+      panel_rows(x, K, panel.data(), K, out + n0, N, cols, M);
+    }
+  }, 1);
 }
 
 // a itself when row-contiguous with dtype d, else a row-contiguous copy cast to d.
