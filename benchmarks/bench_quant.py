@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover
     torch = None
 
 
-def timeit(f, reps=30):
+def timeit(f, reps=10):
     f()
     f()
     ts = []

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "mlx_core/backend/cpu/dispatch.h"
@@ -122,8 +123,45 @@ MLX_SIMD_CLONES void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
   for (int64_t c = 0; c < n / 8; ++c) {
     uint64_t v = 0;
     std::memcpy(&v, src + B * c, B);
-    for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>((v >> (B * i)) & mask);
+#pragma omp simd
+    for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>(static_cast<int32_t>((v >> (B * i)) & mask));
   }
+}
+
+// E2M1 codes (4 bits) as floats, built from their bits: exponent field e, mantissa m;
+// e == 0 is 0 or 0.5.
+inline float fp4_from_bits(uint32_t c) {
+  uint32_t e = (c >> 1) & 3, m = c & 1;
+  uint32_t mag = e == 0 ? (m ? 0x3f000000u : 0u) : (((e + 126) << 23) | (m << 22));
+  uint32_t bits = mag | ((c & 8) << 28);
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// E4M3 codes as floats, from their bits (0x7f / 0xff are NaN).
+inline float fp8_from_bits(uint32_t c) {
+  uint32_t e = (c >> 3) & 15, m = c & 7;
+  uint32_t nbits = ((e + 120) << 23) | (m << 20);
+  float normal;
+  std::memcpy(&normal, &nbits, 4);
+  float mag = e == 0 ? static_cast<float>(static_cast<int32_t>(m)) * 0.001953125f : normal;
+  mag = (c & 127) == 127 ? std::numeric_limits<float>::quiet_NaN() : mag;
+  return (c & 128) ? -mag : mag;
+}
+
+MLX_SIMD_CLONES void unpack_fp4(const uint8_t* src, int64_t n, float* dst) {
+  for (int64_t w = 0; w < n / 8; ++w) {
+    uint32_t v;
+    std::memcpy(&v, src + 4 * w, 4);
+#pragma omp simd
+    for (int i = 0; i < 8; ++i) dst[8 * w + i] = fp4_from_bits((v >> (4 * i)) & 15u);
+  }
+}
+
+MLX_SIMD_CLONES void unpack_fp8(const uint8_t* src, int64_t n, float* dst) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] = fp8_from_bits(src[i]);
 }
 
 // The decoder of one packed matrix: rows of `cols` elements.
@@ -155,14 +193,9 @@ struct Packed {
         default: unpack_codes<8>(src, gs, dst); break;
       }
     } else if (bits == 4) {
-      const float* t = tables().fp4;
-      for (int i = 0; i < gs / 2; ++i) {
-        dst[2 * i] = t[src[i] & 15];
-        dst[2 * i + 1] = t[src[i] >> 4];
-      }
+      unpack_fp4(src, gs, dst);
     } else {
-      const float* t = tables().fp8;
-      for (int i = 0; i < gs; ++i) dst[i] = t[src[i]];
+      unpack_fp8(src, gs, dst);
     }
   }
   // Scale and bias of group g of row r.
@@ -226,6 +259,12 @@ MLX_SIMD_CLONES float sum_of(const float* a, int64_t n) {
   return s;
 }
 
+// lanes[i] += sc * a[i] * b[i].
+MLX_SIMD_CLONES void axpy_prod(float* lanes, float sc, const float* a, const float* b, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) lanes[i] += sc * (a[i] * b[i]);
+}
+
 // Fused 4-bit affine group products for R rows of W at once (x is loaded once for all):
 // acc[r] (8 lanes) += sc[r] * sum_i x[i] * code_r[i]; the lanes are summed at the end.
 template <int R>
@@ -265,6 +304,7 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
   cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(static_cast<size_t>(gs));
     std::vector<float> acc(static_cast<size_t>(M));
+    std::vector<float> lanes(static_cast<size_t>(M * gs));
     for (int64_t blk = lo; blk < hi; ++blk) {
       int64_t n0 = blk * R;
       if (q4 && n0 + R <= N) {
@@ -285,16 +325,19 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
         continue;
       }
       for (int64_t n = n0; n < std::min(N, n0 + R); ++n) {
+        // Per row of x: gs lanes accumulated over the groups, summed once at the end.
+        std::fill(lanes.begin(), lanes.end(), 0.0f);
         std::fill(acc.begin(), acc.end(), 0.0f);
         for (int64_t g = 0; g < G; ++g) {
           float sc, bi;
           W.scale_bias(n, g, sc, bi);
           W.values(n, g, buf.data());
           for (int64_t m = 0; m < M; ++m) {
-            acc[m] += sc * dot(buf.data(), x + m * K + g * gs, gs) + bi * xsum[m * G + g];
+            axpy_prod(lanes.data() + m * gs, sc, buf.data(), x + m * K + g * gs, gs);
+            acc[m] += bi * xsum[m * G + g];
           }
         }
-        for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m];
+        for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m] + sum_of(lanes.data() + m * gs, gs);
       }
     }
   }, std::max<int64_t>(1, 2048 / std::max<int64_t>(K, 1)));
