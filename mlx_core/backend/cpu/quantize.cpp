@@ -29,6 +29,10 @@ namespace mlx::core {
 
 namespace {
 
+// Helpers inlined into the ISA-specific clones of the kernels that call them (a clone per
+// call would cost an indirect call per group).
+#define MLX_QI inline __attribute__((always_inline))
+
 // ---- Element and scale codes ----------------------------------------------------------
 
 constexpr float kFp4Values[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
@@ -102,7 +106,7 @@ const Tables& tables() {
 
 // The n (a multiple of 8) B-bit codes starting at src as floats.
 template <int B>
-MLX_SIMD_CLONES void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
+MLX_QI void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
   if constexpr (B == 4 || B == 8 || B == 2 || B == 1) {
     // Codes never cross a word: decode each 32-bit word's codes with vector shifts.
     constexpr int per = 32 / B;
@@ -150,7 +154,7 @@ inline float fp8_from_bits(uint32_t c) {
   return (c & 128) ? -mag : mag;
 }
 
-MLX_SIMD_CLONES void unpack_fp4(const uint8_t* src, int64_t n, float* dst) {
+MLX_QI void unpack_fp4(const uint8_t* src, int64_t n, float* dst) {
   for (int64_t w = 0; w < n / 8; ++w) {
     uint32_t v;
     std::memcpy(&v, src + 4 * w, 4);
@@ -159,7 +163,7 @@ MLX_SIMD_CLONES void unpack_fp4(const uint8_t* src, int64_t n, float* dst) {
   }
 }
 
-MLX_SIMD_CLONES void unpack_fp8(const uint8_t* src, int64_t n, float* dst) {
+MLX_QI void unpack_fp8(const uint8_t* src, int64_t n, float* dst) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) dst[i] = fp8_from_bits(src[i]);
 }
@@ -180,7 +184,7 @@ struct Packed {
   int64_t groups() const { return cols / gs; }
 
   // The raw values (affine codes, or fp element values) of group g of row r.
-  void values(int64_t r, int64_t g, float* dst) const {
+  MLX_QI void values(int64_t r, int64_t g, float* dst) const {
     const uint8_t* src = w + r * row_bytes() + g * gs * bits / 8;
     if (mode == QuantizationMode::Affine) {
       switch (bits) {
@@ -199,7 +203,7 @@ struct Packed {
     }
   }
   // Scale and bias of group g of row r.
-  void scale_bias(int64_t r, int64_t g, float& sc, float& bi) const {
+  MLX_QI void scale_bias(int64_t r, int64_t g, float& sc, float& bi) const {
     int64_t i = r * groups() + g;
     if (mode == QuantizationMode::Affine) {
       sc = s[i];
@@ -215,7 +219,7 @@ struct Packed {
   // Row r dequantized into dst (cols floats). With `round` (dequantize's exact mode) the
   // product and the sum are each rounded to the scales' type (float16 / bfloat16) or, for
   // float32, not fused, as the reference computes them.
-  void dequant_row(int64_t r, float* dst, Dtype round = float32) const {
+  MLX_QI void dequant_row(int64_t r, float* dst, Dtype round = float32) const {
     for (int64_t g = 0; g < groups(); ++g) {
       float sc, bi;
       scale_bias(r, g, sc, bi);
@@ -230,7 +234,7 @@ struct Packed {
       }
     }
   }
-  static MLX_SIMD_CLONES void scale_add(float* d, int64_t n, float sc, float bi) {
+  static MLX_QI void scale_add(float* d, int64_t n, float sc, float bi) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) d[i] = d[i] * sc;
 #pragma omp simd
@@ -245,14 +249,14 @@ struct Packed {
   }
 };
 
-MLX_SIMD_CLONES float dot(const float* a, const float* b, int64_t n) {
+MLX_QI float dot(const float* a, const float* b, int64_t n) {
   float s = 0.0f;
 #pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
 
-MLX_SIMD_CLONES float sum_of(const float* a, int64_t n) {
+MLX_QI float sum_of(const float* a, int64_t n) {
   float s = 0.0f;
 #pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) s += a[i];
@@ -260,7 +264,7 @@ MLX_SIMD_CLONES float sum_of(const float* a, int64_t n) {
 }
 
 // lanes[i] += sc * a[i] * b[i].
-MLX_SIMD_CLONES void axpy_prod(float* lanes, float sc, const float* a, const float* b, int64_t n) {
+MLX_QI void axpy_prod(float* lanes, float sc, const float* a, const float* b, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) lanes[i] += sc * (a[i] * b[i]);
 }
@@ -268,7 +272,7 @@ MLX_SIMD_CLONES void axpy_prod(float* lanes, float sc, const float* a, const flo
 // Fused 4-bit affine group products for R rows of W at once (x is loaded once for all):
 // acc[r] (8 lanes) += sc[r] * sum_i x[i] * code_r[i]; the lanes are summed at the end.
 template <int R>
-MLX_SIMD_CLONES void dot_q4_rows(const uint8_t* const* src, const float* x, int gs, const float* sc, float (*acc)[8]) {
+MLX_QI void dot_q4_rows(const uint8_t* const* src, const float* x, int gs, const float* sc, float (*acc)[8]) {
   float part[R][8];
   for (int r = 0; r < R; ++r)
     for (int i = 0; i < 8; ++i) part[r][i] = 0.0f;
@@ -294,13 +298,56 @@ constexpr int64_t kSmallM = 4;
 // out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed, for a few rows of x: each group is
 // unpacked once and dotted with every row of x (4-bit affine with one row: fused, 4 rows
 // of W at a time).
+// Rows n0..n0+R of a 4-bit affine W times one row of x.
+constexpr int kRowBlock = 4;
+MLX_SIMD_CLONES void q4_rows(const Packed& W, const float* x, const float* xsum, int64_t n0, float* out) {
+  constexpr int R = kRowBlock;
+  int64_t G = W.groups(), gs = W.gs;
+  float lanes[R][8] = {};
+  float bias[R] = {};
+  const uint8_t* src[R];
+  float sc[R];
+  for (int64_t g = 0; g < G; ++g) {
+    for (int r = 0; r < R; ++r) {
+      float bi;
+      W.scale_bias(n0 + r, g, sc[r], bi);
+      bias[r] += bi * xsum[g];
+      src[r] = W.w + (n0 + r) * W.row_bytes() + g * gs / 2;
+    }
+    dot_q4_rows<R>(src, x + g * gs, static_cast<int>(gs), sc, lanes);
+  }
+  for (int r = 0; r < R; ++r) out[n0 + r] = sum_of(lanes[r], 8) + bias[r];
+}
+
+// Row n of W times the M rows of x: per row of x, gs lanes accumulate over the groups and
+// are summed once at the end. buf: gs floats, lanes: M * gs, acc: M.
+MLX_SIMD_CLONES void generic_row(const Packed& W, const float* x, const float* xsum, int64_t n, int64_t M,
+                                 int64_t N, int64_t K, float* buf, float* lanes, float* acc, float* out) {
+  int64_t G = W.groups(), gs = W.gs;
+  std::fill(lanes, lanes + M * gs, 0.0f);
+  std::fill(acc, acc + M, 0.0f);
+  for (int64_t g = 0; g < G; ++g) {
+    float sc, bi;
+    W.scale_bias(n, g, sc, bi);
+    W.values(n, g, buf);
+    for (int64_t m = 0; m < M; ++m) {
+      axpy_prod(lanes + m * gs, sc, buf, x + m * K + g * gs, gs);
+      acc[m] += bi * xsum[m * G + g];
+    }
+  }
+  for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m] + sum_of(lanes + m * gs, gs);
+}
+
+// out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed, for a few rows of x: each group is
+// unpacked once and used for every row of x (4-bit affine with one row: fused, 4 rows of
+// W at a time).
 void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
   int64_t G = W.groups(), gs = W.gs;
   std::vector<float> xsum(static_cast<size_t>(M * G));
   for (int64_t m = 0; m < M; ++m)
     for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
   bool q4 = W.mode == QuantizationMode::Affine && W.bits == 4 && M == 1;
-  constexpr int R = 4;
+  constexpr int R = kRowBlock;
   cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(static_cast<size_t>(gs));
     std::vector<float> acc(static_cast<size_t>(M));
@@ -308,45 +355,24 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
     for (int64_t blk = lo; blk < hi; ++blk) {
       int64_t n0 = blk * R;
       if (q4 && n0 + R <= N) {
-        float lanes[R][8] = {};
-        float bias[R] = {};
-        const uint8_t* src[R];
-        float sc[R];
-        for (int64_t g = 0; g < G; ++g) {
-          for (int r = 0; r < R; ++r) {
-            float bi;
-            W.scale_bias(n0 + r, g, sc[r], bi);
-            bias[r] += bi * xsum[g];
-            src[r] = W.w + (n0 + r) * W.row_bytes() + g * gs / 2;
-          }
-          dot_q4_rows<R>(src, x + g * gs, static_cast<int>(gs), sc, lanes);
-        }
-        for (int r = 0; r < R; ++r) out[n0 + r] = sum_of(lanes[r], 8) + bias[r];
+        q4_rows(W, x, xsum.data(), n0, out);
         continue;
       }
       for (int64_t n = n0; n < std::min(N, n0 + R); ++n) {
-        // Per row of x: gs lanes accumulated over the groups, summed once at the end.
-        std::fill(lanes.begin(), lanes.end(), 0.0f);
-        std::fill(acc.begin(), acc.end(), 0.0f);
-        for (int64_t g = 0; g < G; ++g) {
-          float sc, bi;
-          W.scale_bias(n, g, sc, bi);
-          W.values(n, g, buf.data());
-          for (int64_t m = 0; m < M; ++m) {
-            axpy_prod(lanes.data() + m * gs, sc, buf.data(), x + m * K + g * gs, gs);
-            acc[m] += bi * xsum[m * G + g];
-          }
-        }
-        for (int64_t m = 0; m < M; ++m) out[m * N + n] = acc[m] + sum_of(lanes.data() + m * gs, gs);
+        generic_row(W, x, xsum.data(), n, M, N, K, buf.data(), lanes.data(), acc.data(), out);
       }
     }
   }, std::max<int64_t>(1, 2048 / std::max<int64_t>(K, 1)));
 }
 
+MLX_SIMD_CLONES void dequant_rows(const Packed& W, int64_t r0, int64_t r1, float* buf, Dtype round) {
+  for (int64_t r = r0; r < r1; ++r) W.dequant_row(r, buf + (r - r0) * W.cols, round);
+}
+
 // Rows of W dequantized into buf (rows r0..r1, each `cols` floats), split over the pool.
 void dequant_tile(const Packed& W, int64_t r0, int64_t r1, float* buf, Dtype round = float32) {
   cpu::parallel_for(r1 - r0, [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) W.dequant_row(r0 + r, buf + r * W.cols, round);
+    dequant_rows(W, r0 + lo, r0 + hi, buf + lo * W.cols, round);
   }, std::max<int64_t>(1, 8192 / std::max<int64_t>(W.cols, 1)));
 }
 
@@ -391,7 +417,7 @@ void panel_rows(const float* x, int64_t ldx, const float* panel, int64_t K, floa
 
 // Dequantizes output columns n0..n0+cols of the right operand into a k-major panel: for
 // transpose, rows n0.. of W (each along k); otherwise columns n0.. of every row k of W.
-void fill_panel(const Packed& W, bool transpose, int64_t n0, int cols, int64_t K, float* panel, float* tmp) {
+MLX_SIMD_CLONES void fill_panel(const Packed& W, bool transpose, int64_t n0, int cols, int64_t K, float* panel, float* tmp) {
   if (transpose) {
     if (cols < kPanel) std::fill(panel, panel + K * kPanel, 0.0f);
     for (int j = 0; j < cols; ++j) {
