@@ -317,3 +317,48 @@ def test_bad_inputs():
         mx.dequantize(wq, s, b, dtype=mx.int32)
     with pytest.raises(ValueError):
         mx.dequantize(wq, s, b, bits=3)
+
+
+def test_quantize_gradient_raises_and_subnormal_scales_clamp():
+    w = mx.array(fixed_input(4, 64, 5))
+    with pytest.raises(ValueError, match="not differentiable"):
+        mx.grad(lambda w_: mx.quantize(w_)[1].sum())(w)
+    # The reference wraps the exponent of a subnormal group to code 248; openmlx clamps.
+    z = np.zeros((1, 32), np.float32)
+    z[0, 0] = 1e-40
+    _, s = mx.quantize(mx.array(z), mode="mxfp4")
+    assert np.array(s).tolist() == [[0]]
+    z[0, 0] = 1e-30
+    _, s = mx.quantize(mx.array(z), mode="mxfp4")
+    assert np.array(s).tolist() == [[25]]
+    # Scale code edges: amax exactly at the format's maximum keeps 2^0.
+    for amax, mode, code in [(6.0, "mxfp4", 127), (6.0001, "mxfp4", 128), (3.0, "mxfp4", 126),
+                             (448.0, "mxfp8", 127), (449.0, "mxfp8", 128)]:
+        z = np.zeros((1, 32), np.float32)
+        z[0, 0] = amax
+        _, s = mx.quantize(mx.array(z), mode=mode)
+        assert np.array(s).tolist() == [[code]], (amax, mode)
+
+
+def test_fp4_ties_round_towards_zero():
+    # Recorded from the reference: halfway values go to the smaller magnitude.
+    w = np.zeros((1, 32), np.float32)
+    w[0, 0] = 6
+    vals = [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, -0.25, -2.5, -5, 0.26, 2.51, 5.01, 4.99, 0.24]
+    want = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 0.0, -2.0, -4.0, 0.5, 3.0, 6.0, 4.0, 0.0]
+    w[0, 1:1 + len(vals)] = vals
+    r = mx.quantize(mx.array(w), mode="mxfp4")
+    d = np.array(mx.dequantize(*r, mode="mxfp4", dtype=mx.float32))[0, 1:1 + len(vals)]
+    assert d.tolist() == want
+
+
+@pytest.mark.parametrize("mode", ["affine", "mxfp4", "mxfp8", "nvfp4"])
+def test_non_finite_inputs_do_not_crash(mode):
+    w = np.ones((2, 64), np.float32)
+    w[0, 3] = np.nan
+    w[1, 5] = np.inf
+    r = mx.quantize(mx.array(w), mode=mode)
+    mx.eval(*r)
+    b = r[2] if mode == "affine" else None
+    d = np.array(mx.dequantize(r[0], r[1], b, mode=mode, dtype=mx.float32))
+    assert d.shape == (2, 64)

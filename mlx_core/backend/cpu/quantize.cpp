@@ -122,13 +122,19 @@ MLX_QI void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
       return;
     }
   }
-  // 8 codes fill exactly B bytes.
-  constexpr uint64_t mask = (uint64_t(1) << B) - 1;
+  // 8 codes fill exactly B bytes; the two halves of 4 codes (4B <= 24 bits each) are
+  // decoded as 32-bit lanes with per-lane shifts.
+  constexpr uint32_t mask = (1u << B) - 1;
   for (int64_t c = 0; c < n / 8; ++c) {
     uint64_t v = 0;
     std::memcpy(&v, src + B * c, B);
+    uint32_t lo = static_cast<uint32_t>(v & ((uint64_t(1) << (4 * B)) - 1));
+    uint32_t hi = static_cast<uint32_t>(v >> (4 * B));
+    uint32_t part[8] = {lo, lo, lo, lo, hi, hi, hi, hi};
 #pragma omp simd
-    for (int i = 0; i < 8; ++i) dst[c * 8 + i] = static_cast<float>(static_cast<int32_t>((v >> (B * i)) & mask));
+    for (int i = 0; i < 8; ++i) {
+      dst[c * 8 + i] = static_cast<float>(static_cast<int32_t>((part[i] >> (B * (i & 3))) & mask));
+    }
   }
 }
 
@@ -365,6 +371,43 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
   }, std::max<int64_t>(1, 2048 / std::max<int64_t>(K, 1)));
 }
 
+// Columns c0..c0+cw (whole groups) of out (M x N) = x (M x K) @ W, W (K x N) packed:
+// row by row of W, each chunk of a row dequantized once into buf and added into every
+// row of out.
+MLX_SIMD_CLONES void qmm_n_chunk(const Packed& W, const float* x, int64_t M, int64_t K, int64_t N, int64_t c0,
+                                 int64_t cw, float* out, float* buf) {
+  for (int64_t m = 0; m < M; ++m) std::fill(out + m * N + c0, out + m * N + c0 + cw, 0.0f);
+  int64_t g0 = c0 / W.gs, g1 = (c0 + cw) / W.gs;
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t g = g0; g < g1; ++g) {
+      float sc, bi;
+      W.scale_bias(k, g, sc, bi);
+      float* d = buf + (g - g0) * W.gs;
+      W.values(k, g, d);
+      Packed::scale_add(d, W.gs, sc, bi);
+    }
+    for (int64_t m = 0; m < M; ++m) {
+      float xv = x[m * K + k];
+      float* o = out + m * N + c0;
+#pragma omp simd
+      for (int64_t j = 0; j < cw; ++j) o[j] += xv * buf[j];
+    }
+  }
+}
+
+// out (M x N) = x (M x K) @ W for a few rows of x, in column chunks over the pool.
+void qmm_n_direct(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
+  int64_t cw = W.gs * std::max<int64_t>(1, 256 / W.gs);
+  int64_t chunks = (N + cw - 1) / cw;
+  cpu::parallel_for(chunks, [&](int64_t lo, int64_t hi) {
+    std::vector<float> buf(static_cast<size_t>(cw));
+    for (int64_t c = lo; c < hi; ++c) {
+      int64_t c0 = c * cw;
+      qmm_n_chunk(W, x, M, K, N, c0, std::min(cw, N - c0), out, buf.data());
+    }
+  }, 1);
+}
+
 MLX_SIMD_CLONES void dequant_rows(const Packed& W, int64_t r0, int64_t r1, float* buf, Dtype round) {
   for (int64_t r = r0; r < r1; ++r) W.dequant_row(r, buf + (r - r0) * W.cols, round);
 }
@@ -451,8 +494,9 @@ void qmm_2d(const float* x, const Packed& W, float* out, int64_t M, int64_t N, i
     std::fill(out, out + M * N, 0.0f);
     return;
   }
-  if (transpose && M <= kSmallM) {
-    qmm_t_direct(x, W, out, M, N, K);
+  if (M <= kSmallM) {
+    if (transpose) qmm_t_direct(x, W, out, M, N, K);
+    else qmm_n_direct(x, W, out, M, N, K);
     return;
   }
   int64_t panels = (N + kPanel - 1) / kPanel;
@@ -573,7 +617,7 @@ void quantize_affine_group(const float* w, int gs, int bits, uint8_t* q, float& 
   }
   for (int i = 0; i < gs; ++i) {
     float v = std::nearbyint((w[i] - b) / s);
-    q[i] = static_cast<uint8_t>(std::clamp(v, 0.0f, n_bins));
+    q[i] = static_cast<uint8_t>(v >= 0.0f ? std::min(v, n_bins) : 0.0f); // NaN -> 0
   }
   scale = s;
   bias = b;
