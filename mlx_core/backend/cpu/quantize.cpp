@@ -275,28 +275,6 @@ MLX_QI void axpy_prod(float* lanes, float sc, const float* a, const float* b, in
   for (int64_t i = 0; i < n; ++i) lanes[i] += sc * (a[i] * b[i]);
 }
 
-// Fused 4-bit affine group products for R rows of W at once (x is loaded once for all):
-// acc[r] (8 lanes) += sc[r] * sum_i x[i] * code_r[i]; the lanes are summed at the end.
-template <int R>
-MLX_QI void dot_q4_rows(const uint8_t* const* src, const float* x, int gs, const float* sc, float (*acc)[8]) {
-  float part[R][8];
-  for (int r = 0; r < R; ++r)
-    for (int i = 0; i < 8; ++i) part[r][i] = 0.0f;
-  for (int w = 0; w < gs / 8; ++w) {
-    const float* xw = x + 8 * w;
-    for (int r = 0; r < R; ++r) {
-      uint32_t v;
-      std::memcpy(&v, src[r] + 4 * w, 4);
-#pragma omp simd
-      for (int i = 0; i < 8; ++i) part[r][i] += xw[i] * static_cast<float>((v >> (4 * i)) & 15u);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-#pragma omp simd
-    for (int i = 0; i < 8; ++i) acc[r][i] += sc[r] * part[r][i];
-  }
-}
-
 // Rows of x up to which x @ W.T runs as fused group products straight from the packed
 // words; more rows dequantize panels of W and run a register-blocked product.
 constexpr int64_t kSmallM = 4;
@@ -304,25 +282,78 @@ constexpr int64_t kSmallM = 4;
 // out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed, for a few rows of x: each group is
 // unpacked once and dotted with every row of x (4-bit affine with one row: fused, 4 rows
 // of W at a time).
-// Rows n0..n0+R of a 4-bit affine W times one row of x.
+// 8 consecutive elements (codes of B bits, 8 * B bits from src) as floats: KIND 0 affine
+// codes, 1 E2M1 (B = 4), 2 E4M3 (B = 8). The two halves (4 codes each, at most 32 bits)
+// are decoded as 32-bit lanes.
+template <int B, int KIND>
+MLX_QI void decode8(const uint8_t* src, float* q) {
+  uint64_t v = 0;
+  std::memcpy(&v, src, B);
+  uint32_t lo = static_cast<uint32_t>(v), hi = static_cast<uint32_t>(v >> (4 * B));
+  uint32_t part[8] = {lo, lo, lo, lo, hi, hi, hi, hi};
+  constexpr uint32_t mask = B == 8 ? 0xffu : (1u << B) - 1;
+#pragma omp simd
+  for (int i = 0; i < 8; ++i) {
+    uint32_t c = (part[i] >> (B * (i & 3))) & mask;
+    if constexpr (KIND == 0) q[i] = static_cast<float>(static_cast<int32_t>(c));
+    else if constexpr (KIND == 1) q[i] = fp4_from_bits(c);
+    else q[i] = fp8_from_bits(c);
+  }
+}
+
+// Rows n0..n0+R of W times one row of x, fused: codes are decoded in registers and
+// accumulated per group in 8 lanes, scaled once per group; biases use x's group sums.
 constexpr int kRowBlock = 4;
-MLX_SIMD_CLONES void q4_rows(const Packed& W, const float* x, const float* xsum, int64_t n0, float* out) {
+template <int B, int KIND>
+MLX_SIMD_CLONES void fused_rows(const Packed& W, const float* x, const float* xsum, int64_t n0, float* out) {
   constexpr int R = kRowBlock;
   int64_t G = W.groups(), gs = W.gs;
   float lanes[R][8] = {};
   float bias[R] = {};
-  const uint8_t* src[R];
-  float sc[R];
   for (int64_t g = 0; g < G; ++g) {
+    const uint8_t* src[R];
+    float sc[R];
     for (int r = 0; r < R; ++r) {
       float bi;
       W.scale_bias(n0 + r, g, sc[r], bi);
       bias[r] += bi * xsum[g];
-      src[r] = W.w + (n0 + r) * W.row_bytes() + g * gs / 2;
+      src[r] = W.w + (n0 + r) * W.row_bytes() + g * gs * B / 8;
     }
-    dot_q4_rows<R>(src, x + g * gs, static_cast<int>(gs), sc, lanes);
+    float part[R][8] = {};
+    const float* xg = x + g * gs;
+    for (int64_t c = 0; c < gs / 8; ++c) {
+      for (int r = 0; r < R; ++r) {
+        float q[8];
+        decode8<B, KIND>(src[r] + c * B, q);
+#pragma omp simd
+        for (int i = 0; i < 8; ++i) part[r][i] += xg[8 * c + i] * q[i];
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+#pragma omp simd
+      for (int i = 0; i < 8; ++i) lanes[r][i] += sc[r] * part[r][i];
+    }
   }
   for (int r = 0; r < R; ++r) out[n0 + r] = sum_of(lanes[r], 8) + bias[r];
+}
+
+using FusedRows = void (*)(const Packed&, const float*, const float*, int64_t, float*);
+FusedRows fused_rows_for(const Packed& W) {
+  switch (W.mode) {
+    case QuantizationMode::Mxfp8: return fused_rows<8, 2>;
+    case QuantizationMode::Mxfp4:
+    case QuantizationMode::Nvfp4: return fused_rows<4, 1>;
+    default: break;
+  }
+  switch (W.bits) {
+    case 1: return fused_rows<1, 0>;
+    case 2: return fused_rows<2, 0>;
+    case 3: return fused_rows<3, 0>;
+    case 4: return fused_rows<4, 0>;
+    case 5: return fused_rows<5, 0>;
+    case 6: return fused_rows<6, 0>;
+    default: return fused_rows<8, 0>;
+  }
 }
 
 // Row n of W times the M rows of x: per row of x, gs lanes accumulate over the groups and
@@ -345,14 +376,13 @@ MLX_SIMD_CLONES void generic_row(const Packed& W, const float* x, const float* x
 }
 
 // out (M x N, ld N) = x (M x K) @ W.T, W (N x K) packed, for a few rows of x: each group is
-// unpacked once and used for every row of x (4-bit affine with one row: fused, 4 rows of
-// W at a time).
+// unpacked once and used for every row of x (one row: fused, 4 rows of W at a time).
 void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
   int64_t G = W.groups(), gs = W.gs;
   std::vector<float> xsum(static_cast<size_t>(M * G));
   for (int64_t m = 0; m < M; ++m)
     for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
-  bool q4 = W.mode == QuantizationMode::Affine && W.bits == 4 && M == 1;
+  FusedRows fused = M == 1 ? fused_rows_for(W) : nullptr;
   constexpr int R = kRowBlock;
   cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(static_cast<size_t>(gs));
@@ -360,8 +390,8 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
     std::vector<float> lanes(static_cast<size_t>(M * gs));
     for (int64_t blk = lo; blk < hi; ++blk) {
       int64_t n0 = blk * R;
-      if (q4 && n0 + R <= N) {
-        q4_rows(W, x, xsum.data(), n0, out);
+      if (fused && n0 + R <= N) {
+        fused(W, x, xsum.data(), n0, out);
         continue;
       }
       for (int64_t n = n0; n < std::min(N, n0 + R); ++n) {
