@@ -104,6 +104,26 @@ const Tables& tables() {
 
 // ---- Unpacking ------------------------------------------------------------------------
 
+// The B (<= 8) little-endian bytes at src as an integer, assembled in registers (a
+// memcpy of 3, 5 or 6 bytes into a variable that is then reloaded whole stalls on store
+// forwarding).
+template <int B, typename U>
+MLX_QI U load_bytes(const uint8_t* src) {
+  if constexpr (B == 4 && sizeof(U) >= 4) {
+    uint32_t v;
+    std::memcpy(&v, src, 4);
+    return v;
+  } else if constexpr (B == 8) {
+    uint64_t v;
+    std::memcpy(&v, src, 8);
+    return static_cast<U>(v);
+  } else {
+    U v = 0;
+    for (int j = 0; j < B; ++j) v |= static_cast<U>(src[j]) << (8 * j);
+    return v;
+  }
+}
+
 // The n (a multiple of 8) B-bit codes starting at src as floats.
 template <int B>
 MLX_QI void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
@@ -126,8 +146,7 @@ MLX_QI void unpack_codes(const uint8_t* src, int64_t n, float* dst) {
   // decoded as 32-bit lanes with per-lane shifts.
   constexpr uint32_t mask = (1u << B) - 1;
   for (int64_t c = 0; c < n / 8; ++c) {
-    uint64_t v = 0;
-    std::memcpy(&v, src + B * c, B);
+    uint64_t v = load_bytes<B, uint64_t>(src + B * c);
     uint32_t lo = static_cast<uint32_t>(v & ((uint64_t(1) << (4 * B)) - 1));
     uint32_t hi = static_cast<uint32_t>(v >> (4 * B));
     uint32_t part[8] = {lo, lo, lo, lo, hi, hi, hi, hi};
@@ -287,17 +306,23 @@ constexpr int64_t kSmallM = 4;
 // are decoded as 32-bit lanes.
 template <int B, int KIND>
 MLX_QI void decode8(const uint8_t* src, float* q) {
-  uint64_t v = 0;
-  std::memcpy(&v, src, B);
-  uint32_t lo = static_cast<uint32_t>(v), hi = static_cast<uint32_t>(v >> (4 * B));
-  uint32_t part[8] = {lo, lo, lo, lo, hi, hi, hi, hi};
   constexpr uint32_t mask = B == 8 ? 0xffu : (1u << B) - 1;
+  auto convert = [](uint32_t c) {
+    if constexpr (KIND == 0) return static_cast<float>(static_cast<int32_t>(c));
+    else if constexpr (KIND == 1) return fp4_from_bits(c);
+    else return fp8_from_bits(c);
+  };
+  if constexpr (8 * B <= 32) {
+    // One word: broadcast and shift per lane.
+    uint32_t v = load_bytes<B, uint32_t>(src);
 #pragma omp simd
-  for (int i = 0; i < 8; ++i) {
-    uint32_t c = (part[i] >> (B * (i & 3))) & mask;
-    if constexpr (KIND == 0) q[i] = static_cast<float>(static_cast<int32_t>(c));
-    else if constexpr (KIND == 1) q[i] = fp4_from_bits(c);
-    else q[i] = fp8_from_bits(c);
+    for (int i = 0; i < 8; ++i) q[i] = convert((v >> (B * i)) & mask);
+  } else {
+    uint64_t v = load_bytes<B, uint64_t>(src);
+    uint32_t lo = static_cast<uint32_t>(v), hi = static_cast<uint32_t>(v >> (4 * B));
+    uint32_t part[8] = {lo, lo, lo, lo, hi, hi, hi, hi};
+#pragma omp simd
+    for (int i = 0; i < 8; ++i) q[i] = convert((part[i] >> (B * (i & 3))) & mask);
   }
 }
 
