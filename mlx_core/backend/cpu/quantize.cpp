@@ -35,7 +35,6 @@ namespace {
 
 // ---- Element and scale codes ----------------------------------------------------------
 
-constexpr float kFp4Values[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
 // nvfp4's global scale is the tensor's absolute maximum; the block scales are stored
 // relative to it, so that the largest block scale uses E4M3's range (448) times fp4's (6).
 constexpr float kNvGlobalRange = 448.0f * 6.0f;
@@ -87,19 +86,12 @@ inline uint8_t e8m0_code(float amax, float maxval) {
   return static_cast<uint8_t>(std::clamp(e + 127, 0, 254));
 }
 
-inline float e8m0_value(uint8_t c) { return c == 255 ? std::nanf("") : std::ldexp(1.0f, int(c) - 127); }
-
-struct Tables {
-  float fp4[16];
-  float fp8[256];
-  Tables() {
-    for (int c = 0; c < 16; ++c) fp4[c] = (c & 8) ? -kFp4Values[c & 7] : kFp4Values[c & 7];
-    for (int c = 0; c < 256; ++c) fp8[c] = e4m3_value(c);
-  }
-};
-const Tables& tables() {
-  static const Tables t;
-  return t;
+// 2^(c - 127) from its bits (code 0 is the subnormal 2^-127; 255 is NaN).
+inline float e8m0_value(uint8_t c) {
+  uint32_t bits = c == 255 ? 0x7fc00000u : (c == 0 ? 0x00400000u : uint32_t(c) << 23);
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
 }
 
 // ---- Unpacking ------------------------------------------------------------------------
@@ -234,7 +226,7 @@ struct Packed {
       sc = s[i];
       bi = b[i];
     } else if (mode == QuantizationMode::Nvfp4) {
-      sc = tables().fp8[s8[i]] * global;
+      sc = fp8_from_bits(s8[i]) * global;
       bi = 0.0f;
     } else {
       sc = e8m0_value(s8[i]);
