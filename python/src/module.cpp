@@ -20,6 +20,7 @@ void init_ops_reduce(nb::module_& m);
 void init_ops_shape(nb::module_& m);
 void init_ops_indexing(nb::module_& m);
 void init_ops_sort(nb::module_& m);
+void init_quantize(nb::module_& m);
 void init_random(nb::module_& m);
 void init_io(nb::module_& m);
 void init_custom_function(nb::module_& m);
@@ -42,6 +43,7 @@ NB_MODULE(core, m) {
   init_ops_shape(m);
   init_ops_indexing(m);
   init_ops_sort(m);
+  init_quantize(m);
   init_random(m);
   init_io(m);
   init_transforms(m);
