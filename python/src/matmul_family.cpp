@@ -77,7 +77,7 @@ mx::array norm_binding(const mx::array& a, nb::handle ord, std::optional<AxisArg
 void init_matmul_family(nb::module_& m) {
   def_op(m, "addmm", [](const mx::array& c, const mx::array& a, const mx::array& b, float alpha, float beta,
                         mx::StreamOrDevice s) { return mx::addmm(c, a, b, alpha, beta, s); },
-      "c"_a, "a"_a, "b"_a, "alpha"_a = 1.0f, "beta"_a = 1.0f, nb::kw_only(), "stream"_a = nb::none(),
+      nb::arg(), nb::arg(), nb::arg(), "alpha"_a = 1.0f, "beta"_a = 1.0f, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def addmm(c: array, a: array, b: array, /, alpha: float = 1.0, beta: float = 1.0, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Matrix product with addition: ``alpha * (a @ b) + beta * c``.
@@ -96,7 +96,7 @@ Returns:
 
   def_op(m, "tensordot", [](const mx::array& a, const mx::array& b, nb::handle axes, mx::StreamOrDevice s) {
         return tensordot_binding(a, b, axes, s);
-      }, "a"_a, "b"_a, "axes"_a = 2, nb::kw_only(), "stream"_a = nb::none(),
+      }, nb::arg(), nb::arg(), "axes"_a = 2, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def tensordot(a: array, b: array, /, axes: int | list[collections.abc.Sequence[int]] = 2, *, "
               "stream: Stream | Device | None = None) -> array"),
       R"(Tensor contraction over given axes.
@@ -115,8 +115,8 @@ Returns:
 
   def_op(m, "vecdot", [](const mx::array& a, const mx::array& b, int axis, mx::StreamOrDevice s) {
         return mx::vecdot(a, b, axis, s);
-      }, "a"_a, "b"_a, nb::kw_only(), "axis"_a = -1, "stream"_a = nb::none(),
-      nb::sig("def vecdot(a: array, b: array, /, *, axis: int = -1, stream: Stream | Device | None = None) -> array"),
+      }, nb::arg(), nb::arg(), "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def vecdot(a: array, b: array, /, axis: int = -1, *, stream: Stream | Device | None = None) -> array"),
       R"(Vector dot product ``sum(conj(a) * b)`` along ``axis``, after broadcasting.
 
 Args:
@@ -176,7 +176,7 @@ Returns:
   def_op(m, "gather_mm", [](const mx::array& a, const mx::array& b, nb::handle lhs, nb::handle rhs, bool sorted,
                             mx::StreamOrDevice s) {
         return mx::gather_mm(a, b, opt_array(lhs), opt_array(rhs), sorted, s);
-      }, "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(), nb::kw_only(),
+      }, nb::arg(), nb::arg(), "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(), nb::kw_only(),
       "sorted_indices"_a = false, "stream"_a = nb::none(),
       nb::sig("def gather_mm(a: array, b: array, /, lhs_indices: array | None = None, rhs_indices: array | None = None, "
               "*, sorted_indices: bool = False, stream: Stream | Device | None = None) -> array"),
@@ -200,7 +200,7 @@ Returns:
 
   def_op(m, "segmented_mm", [](const mx::array& a, const mx::array& b, const mx::array& segments,
                                mx::StreamOrDevice s) { return mx::segmented_mm(a, b, segments, s); },
-      "a"_a, "b"_a, "segments"_a, nb::kw_only(), "stream"_a = nb::none(),
+      nb::arg(), nb::arg(), "segments"_a, nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def segmented_mm(a: array, b: array, /, segments: array, *, stream: Stream | Device | None = None) "
               "-> array"),
       R"(Matrix products over segments of the inner dimension.
@@ -221,7 +221,7 @@ Returns:
   def_op(m, "block_masked_mm", [](const mx::array& a, const mx::array& b, int block_size, nb::handle mask_out,
                                   nb::handle mask_lhs, nb::handle mask_rhs, mx::StreamOrDevice s) {
         return mx::block_masked_mm(a, b, block_size, opt_array(mask_out), opt_array(mask_lhs), opt_array(mask_rhs), s);
-      }, "a"_a, "b"_a, "block_size"_a = 64, "mask_out"_a = nb::none(), "mask_lhs"_a = nb::none(),
+      }, nb::arg(), nb::arg(), "block_size"_a = 64, "mask_out"_a = nb::none(), "mask_lhs"_a = nb::none(),
       "mask_rhs"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def block_masked_mm(a: array, b: array, /, block_size: int = 64, mask_out: array | None = None, "
               "mask_lhs: array | None = None, mask_rhs: array | None = None, *, "
@@ -247,8 +247,8 @@ Returns:
 
   def_op(m, "hadamard_transform", [](const mx::array& a, std::optional<float> scale, mx::StreamOrDevice s) {
         return mx::hadamard_transform(a, scale, s);
-      }, "a"_a, "scale"_a = nb::none(), "stream"_a = nb::none(),
-      nb::sig("def hadamard_transform(a: array, scale: float | None = None, stream: Stream | Device | None = None) "
+      }, nb::arg(), "scale"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def hadamard_transform(a: array, /, scale: float | None = None, *, stream: Stream | Device | None = None) "
               "-> array"),
       R"(The Walsh-Hadamard transform along the last axis.
 
@@ -267,7 +267,7 @@ Returns:
                                                 : m.def_submodule("linalg", "Linear algebra.");
   def_op(linalg, "norm", [](const mx::array& a, nb::handle ord, std::optional<AxisArg> axis, bool keepdims,
                             mx::StreamOrDevice s) { return norm_binding(a, ord, axis, keepdims, s); },
-      "a"_a, "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
+      nb::arg(), "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
       "stream"_a = nb::none(),
       nb::sig("def norm(a: array, /, ord: None | int | float | str = None, axis: None | int | list[int] = None, "
               "keepdims: bool = False, *, stream: Stream | Device | None = None) -> array"),

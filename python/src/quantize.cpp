@@ -18,9 +18,9 @@ void init_quantize(nb::module_& m) {
         auto r = mx::quantize(w, group_size, bits, mode, global_scale, s);
         if (r.size() == 2) return nb::make_tuple(r[0], r[1]);
         return nb::make_tuple(r[0], r[1], r[2]);
-      }, "w"_a, "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(), "mode"_a = "affine",
-      nb::kw_only(), "global_scale"_a.none() = nb::none(), "stream"_a = nb::none(),
-      nb::sig("def quantize(w: array, /, group_size: int | None = None, bits: int | None = None, mode: str = 'affine', *, global_scale: array | None = None, stream: Stream | Device | None = None) -> tuple[array, array, array]"),
+      }, nb::arg(), "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(), "mode"_a = "affine",
+      "global_scale"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+      nb::sig("def quantize(w: array, /, group_size: int | None = None, bits: int | None = None, mode: str = 'affine', global_scale: array | None = None, *, stream: Stream | Device | None = None) -> tuple[array, array, array]"),
       R"(Quantize the matrix ``w`` group by group along its last axis.
 
 Every ``group_size`` consecutive elements of a row share a scale (and, in ``"affine"``
@@ -60,7 +60,7 @@ Returns:
                              OptArray global_scale, std::optional<DtypeArg> dtype, mx::StreamOrDevice s) {
         return mx::dequantize(w, scales, biases, group_size, bits, mode, global_scale,
                               to_dtype_opt(dtype, "dequantize"), s);
-      }, "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
+      }, nb::arg(), "scales"_a, "biases"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
       "bits"_a.none() = nb::none(), "mode"_a = "affine", "global_scale"_a.none() = nb::none(),
       "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
       nb::sig("def dequantize(w: array, /, scales: array, biases: array | None = None, group_size: int | None = None, bits: int | None = None, mode: str = 'affine', global_scale: array | None = None, dtype: Dtype | None = None, *, stream: Stream | Device | None = None) -> array"),
@@ -88,7 +88,7 @@ Returns:
                                    bool transpose, std::optional<int> group_size, std::optional<int> bits,
                                    const std::string& mode, mx::StreamOrDevice s) {
         return mx::quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode, s);
-      }, "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "transpose"_a = true,
+      }, nb::arg(), nb::arg(), "scales"_a, "biases"_a.none() = nb::none(), "transpose"_a = true,
       "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(), "mode"_a = "affine", nb::kw_only(),
       "stream"_a = nb::none(),
       nb::sig("def quantized_matmul(x: array, w: array, /, scales: array, biases: array | None = None, transpose: bool = True, group_size: int | None = None, bits: int | None = None, mode: str = 'affine', *, stream: Stream | Device | None = None) -> array"),
@@ -117,7 +117,7 @@ Returns:
                              OptArray global_scale, bool sorted_indices, mx::StreamOrDevice s) {
         return mx::gather_qmm(x, w, scales, biases, lhs_indices, rhs_indices, transpose, group_size, bits, mode,
                               global_scale, sorted_indices, s);
-      }, "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
+      }, nb::arg(), nb::arg(), "scales"_a, "biases"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
       "rhs_indices"_a.none() = nb::none(), "transpose"_a = true, "group_size"_a.none() = nb::none(),
       "bits"_a.none() = nb::none(), "mode"_a = "affine", "global_scale"_a.none() = nb::none(), nb::kw_only(),
       "sorted_indices"_a = false, "stream"_a = nb::none(),
@@ -151,10 +151,10 @@ Returns:
                        std::optional<int> bits, const std::string& mode, OptArray gsx, OptArray gsw,
                        mx::StreamOrDevice s) {
         return mx::qqmm(x, w, scales, group_size, bits, mode, gsx, gsw, s);
-      }, "x"_a, "w"_a, "scales"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
+      }, nb::arg(), nb::arg(), "scales"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
       "bits"_a.none() = nb::none(), "mode"_a = "nvfp4", "global_scale_x"_a.none() = nb::none(),
       "global_scale_w"_a.none() = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-      nb::sig("def qqmm(x: array, w: array, scales: array | None = None, group_size: int | None = None, bits: int | None = None, mode: str = 'nvfp4', global_scale_x: array | None = None, global_scale_w: array | None = None, *, stream: Stream | Device | None = None) -> array"),
+      nb::sig("def qqmm(x: array, w: array, /, scales: array | None = None, group_size: int | None = None, bits: int | None = None, mode: str = 'nvfp4', global_scale_x: array | None = None, global_scale_w: array | None = None, *, stream: Stream | Device | None = None) -> array"),
       R"(Matrix product of a quantized-on-the-fly ``x`` with ``w``: ``q(x) @ q(w).T``.
 
 ``w`` is used as is when already packed (``uint32``, with ``scales``), otherwise quantized
@@ -183,7 +183,7 @@ Returns:
                               mx::StreamOrDevice s) {
         return mx::gather_qqmm(x, w, scales, lhs_indices, rhs_indices, group_size, bits, mode, gsx, gsw,
                                sorted_indices, s);
-      }, "x"_a, "w"_a, "scales"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
+      }, nb::arg(), nb::arg(), "scales"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
       "rhs_indices"_a.none() = nb::none(), "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(),
       "mode"_a = "nvfp4", "global_scale_x"_a.none() = nb::none(), "global_scale_w"_a.none() = nb::none(),
       nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
