@@ -23,6 +23,7 @@ void init_ops_sort(nb::module_& m);
 void init_random(nb::module_& m);
 void init_io(nb::module_& m);
 void init_custom_function(nb::module_& m);
+void init_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -43,6 +44,7 @@ NB_MODULE(core, m) {
   init_io(m);
   init_transforms(m);
   init_custom_function(m);
+  init_conv(m);
   init_runtime(m);
   init_dlpack(m);
   init_memory(m);
