@@ -1,17 +1,18 @@
-// Kernel of Convolution (channels-last). Two paths:
-//  - depthwise (one input and one output channel per group): a direct kernel that
-//    vectorises over the channels;
-//  - everything else: im2col in bounded blocks of output rows, each block multiplied by
-//    the group's weight with OpenBLAS GEMM (a 1x1 convolution needs no im2col at all).
+// Kernel of Convolution (channels-last). Three paths, each split over the thread pool:
+//  - depthwise (one input and one output channel per group): vectorised over the channels;
+//  - one channel along one axis (np.convolve): vectorised over the output positions;
+//  - everything else: a direct blocked GEMM-like kernel (see conv_direct) that reads the
+//    input in place, without an im2col copy and without OpenBLAS (whose own threads, called
+//    on small blocks, were several times slower than one thread here).
 // float16 / bfloat16 compute in float32; float64 in double.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "mlx_core/backend/cpu/blas.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/primitives/conv.h"
 
 namespace mlx::core {
@@ -66,75 +67,199 @@ inline int64_t input_index(const Geometry& g, int a, int64_t o, int64_t k) {
   return v < g.in[a] ? v : -1;
 }
 
+// ---- Direct blocked kernel --------------------------------------------------------------
+// The convolution as a GEMM out[rows, C_out] = A[rows, taps * C_in/g] * W^T, where row r of A
+// (an im2col row) is never materialised: it is the concatenation of the input channel
+// vectors that the kernel's taps reach from output position r (a zero vector for taps in
+// padding). The weights are packed once into panels of NR output channels; a micro-kernel
+// keeps an MR x NR tile of the output in vector registers.
+
+// 32-byte vectors (GCC/Clang vector extensions: AVX registers on x86-64-v3, pairs of NEON or
+// SSE registers elsewhere). Spelled per type: an attribute on a dependent alias is ignored.
 template <typename T>
-void gemm_nt(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-  } else {
-    scipy_cblas_dgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasTrans, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
-  }
+struct VecOf;
+template <>
+struct VecOf<float> {
+  typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct VecOf<double> {
+  typedef double type __attribute__((vector_size(32)));
+};
+template <typename T>
+using Vec = typename VecOf<T>::type;
+template <typename T>
+inline constexpr int kLanes = 32 / sizeof(T);
+template <typename T>
+inline constexpr int kNR = 2 * kLanes<T>; // output channels per panel
+inline constexpr int kMR = 6;             // output rows per tile
+
+template <typename T>
+inline Vec<T> load_vec(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <typename T>
+inline void store_vec(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof(v));
 }
 
-// Writes the im2col rows [r0, r1) of group `grp` into col (row length ksize * cig).
-template <typename T>
-void im2col(const Geometry& g, const T* x, int64_t grp, int64_t r0, int64_t r1, T* col) {
-  const int64_t cig = g.cig, kk = g.ksize() * cig;
-  const int64_t sx2 = g.cin, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
-  for (int64_t r = r0; r < r1; ++r) {
-    int64_t t = r;
-    int64_t o2 = t % g.out[2];
-    t /= g.out[2];
-    int64_t o1 = t % g.out[1];
-    t /= g.out[1];
-    int64_t o0 = t % g.out[0];
-    int64_t b = t / g.out[0];
-    T* dst = col + (r - r0) * kk;
-    const T* xb = x + b * sxn + grp * cig;
-    for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
-      int64_t i0 = input_index(g, 0, o0, k0);
-      for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
-        int64_t i1 = i0 < 0 ? -1 : input_index(g, 1, o1, k1);
-        for (int64_t k2 = 0; k2 < g.k[2]; ++k2, dst += cig) {
-          int64_t i2 = i1 < 0 ? -1 : input_index(g, 2, o2, k2);
-          if (i2 < 0) {
-            std::memset(dst, 0, cig * sizeof(T));
-          } else {
-            std::memcpy(dst, xb + i0 * sx0 + i1 * sx1 + i2 * sx2, cig * sizeof(T));
-          }
-        }
+// c[r, 0:ncols] = sum_t sum_ci a[r * taps + t][ci] * panel[t, ci, 0:ncols] for MR rows.
+template <typename T, int MR>
+MLX_SIMD_CLONES void micro_kernel(const T* const* a, int64_t taps, int64_t cig, const T* panel, T* c, int64_t ldc,
+                                  int64_t ncols) {
+  constexpr int L = kLanes<T>, NR = kNR<T>;
+  Vec<T> acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec<T>{};
+  for (int64_t t = 0; t < taps; ++t) {
+    const T* ap[MR];
+    for (int r = 0; r < MR; ++r) ap[r] = a[r * taps + t];
+    const T* b = panel + t * cig * NR;
+    for (int64_t ci = 0; ci < cig; ++ci, b += NR) {
+      Vec<T> b0 = load_vec(b), b1 = load_vec(b + L);
+      for (int r = 0; r < MR; ++r) {
+        Vec<T> av = Vec<T>{} + ap[r][ci];
+        acc0[r] += av * b0;
+        acc1[r] += av * b1;
       }
     }
   }
-}
-
-// Whether the im2col matrix of a group is the input itself (a 1x1 convolution).
-bool im2col_is_identity(const Geometry& g) {
-  for (int a = 0; a < 3; ++a) {
-    if (g.k[a] != 1 || g.stride[a] != 1 || g.lo[a] != 0 || g.id[a] != 1 || g.out[a] != g.in[a]) return false;
+  for (int r = 0; r < MR; ++r) {
+    T* cr = c + r * ldc;
+    if (ncols == NR) {
+      store_vec(cr, acc0[r]);
+      store_vec(cr + L, acc1[r]);
+    } else {
+      T tmp[NR];
+      store_vec(tmp, acc0[r]);
+      store_vec(tmp + L, acc1[r]);
+      for (int64_t j = 0; j < ncols; ++j) cr[j] = tmp[j];
+    }
   }
-  return true;
 }
 
 template <typename T>
-void conv_gemm(const Geometry& g, const T* x, const T* w, T* out) {
-  const int64_t rows = g.out_rows(), kk = g.ksize() * g.cig;
-  if (im2col_is_identity(g)) {
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      gemm_nt<T>(rows, g.cog, g.cig, x + grp * g.cig, g.cin, w + grp * g.cog * kk, kk, out + grp * g.cog, g.cout);
-    }
-    return;
+void run_micro(int mr, const T* const* a, int64_t taps, int64_t cig, const T* panel, T* c, int64_t ldc, int64_t ncols) {
+  switch (mr) {
+    case 6: return micro_kernel<T, 6>(a, taps, cig, panel, c, ldc, ncols);
+    case 5: return micro_kernel<T, 5>(a, taps, cig, panel, c, ldc, ncols);
+    case 4: return micro_kernel<T, 4>(a, taps, cig, panel, c, ldc, ncols);
+    case 3: return micro_kernel<T, 3>(a, taps, cig, panel, c, ldc, ncols);
+    case 2: return micro_kernel<T, 2>(a, taps, cig, panel, c, ldc, ncols);
+    default: return micro_kernel<T, 1>(a, taps, cig, panel, c, ldc, ncols);
   }
-  // Blocks of output rows whose im2col matrix stays around 4 MB (at least 64 rows).
-  int64_t block = std::max<int64_t>(64, (int64_t(4) << 20) / std::max<int64_t>(1, kk * int64_t(sizeof(T))));
-  block = std::min(block, rows);
-  std::vector<T> col(static_cast<size_t>(block * kk));
-  for (int64_t r0 = 0; r0 < rows; r0 += block) {
-    int64_t r1 = std::min(rows, r0 + block);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      cpu::parallel_for(r1 - r0, [&](int64_t a, int64_t b) { im2col<T>(g, x, grp, r0 + a, r0 + b, col.data() + a * kk); },
-                        std::max<int64_t>(1, 16384 / std::max<int64_t>(kk, 1)));
-      gemm_nt<T>(r1 - r0, g.cog, kk, col.data(), kk, w + grp * g.cog * kk, kk, out + r0 * g.cout + grp * g.cog, g.cout);
+}
+
+// Weights (C_out, taps, C_in/g) packed per group into panels (taps, C_in/g, NR) of NR
+// output channels, zero past the group's last channel.
+template <typename T>
+std::vector<T> pack_weights(const Geometry& g, const T* w, int64_t& panels) {
+  constexpr int NR = kNR<T>;
+  const int64_t kk = g.ksize() * g.cig;
+  panels = (g.cog + NR - 1) / NR;
+  std::vector<T> packed(static_cast<size_t>(g.groups * panels * kk * NR), T(0));
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    for (int64_t p = 0; p < panels; ++p) {
+      T* dst = packed.data() + (grp * panels + p) * kk * NR;
+      for (int64_t j = 0; j < NR && p * NR + j < g.cog; ++j) {
+        const T* src = w + (grp * g.cog + p * NR + j) * kk;
+        for (int64_t q = 0; q < kk; ++q) dst[q * NR + j] = src[q];
+      }
     }
+  }
+  return packed;
+}
+
+template <typename T>
+void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
+  constexpr int NR = kNR<T>;
+  const int64_t rows = g.out_rows(), taps = g.ksize(), kk = taps * g.cig;
+  int64_t panels = 0;
+  std::vector<T> packed = pack_weights<T>(g, w, panels);
+  std::vector<T> zeros(static_cast<size_t>(g.cin), T(0));
+  const int64_t sx2 = g.cin, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
+  // Rows per task: a few tiles, more when the reduction is short.
+  int64_t per_task = kMR * std::max<int64_t>(1, std::min<int64_t>(16, 4096 / std::max<int64_t>(1, kk * panels * g.groups)));
+  int64_t tasks = (rows + per_task - 1) / per_task;
+  cpu::parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+    std::vector<const T*> ptrs(static_cast<size_t>(kMR * taps));
+    for (int64_t r0 = t0 * per_task; r0 < std::min(rows, t1 * per_task); r0 += kMR) {
+      int mr = static_cast<int>(std::min<int64_t>(kMR, rows - r0));
+      // The input vector each tap of each row reads (group 0; later groups add an offset).
+      for (int i = 0; i < mr; ++i) {
+        int64_t r = r0 + i;
+        int64_t o2 = r % g.out[2], q = r / g.out[2];
+        int64_t o1 = q % g.out[1];
+        q /= g.out[1];
+        int64_t o0 = q % g.out[0], b = q / g.out[0];
+        const T** dst = ptrs.data() + i * taps;
+        for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
+          int64_t i0 = input_index(g, 0, o0, k0);
+          for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
+            int64_t i1 = i0 < 0 ? -1 : input_index(g, 1, o1, k1);
+            for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
+              int64_t i2 = i1 < 0 ? -1 : input_index(g, 2, o2, k2);
+              *dst++ = i2 < 0 ? nullptr : x + b * sxn + i0 * sx0 + i1 * sx1 + i2 * sx2;
+            }
+          }
+        }
+      }
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        std::vector<const T*> gp(ptrs.begin(), ptrs.begin() + mr * taps);
+        for (auto& p : gp) p = p ? p + grp * g.cig : zeros.data();
+        for (int64_t p = 0; p < panels; ++p) {
+          int64_t c0 = grp * g.cog + p * NR;
+          run_micro<T>(mr, gp.data(), taps, g.cig, packed.data() + (grp * panels + p) * kk * NR, out + r0 * g.cout + c0,
+                       g.cout, std::min<int64_t>(NR, (grp + 1) * g.cog - c0));
+        }
+      }
+    }
+  }, 1);
+}
+
+// Sum over `taps` of xs[t][j] * ws[t][j] for W channels, into dst (accumulators in registers).
+template <typename T, int W>
+inline void depthwise_block(const T* const* xs, const T* const* ws, int64_t taps, int64_t c0, T* dst) {
+  T acc[W] = {};
+  for (int64_t t = 0; t < taps; ++t) {
+    const T* xp = xs[t] + c0;
+    const T* wp = ws[t] + c0;
+#pragma omp simd
+    for (int j = 0; j < W; ++j) acc[j] += xp[j] * wp[j];
+  }
+  for (int j = 0; j < W; ++j) dst[c0 + j] = acc[j];
+}
+
+// One line of output positions (fixed batch, o0, o1) of a depthwise convolution.
+template <typename T>
+MLX_SIMD_CLONES void depthwise_line(const Geometry& g, const T* x, const T* wt, T* orow, int64_t b, int64_t o0, int64_t o1) {
+  const int64_t c = g.cout;
+  const int64_t sx2 = c, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
+  std::vector<const T*> xs(static_cast<size_t>(g.ksize())), ws(static_cast<size_t>(g.ksize()));
+  constexpr int W = 64 / sizeof(T) * 2; // two cache lines of channels per block
+  for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
+    int64_t taps = 0;
+    for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
+      int64_t i0 = input_index(g, 0, o0, k0);
+      if (i0 < 0) continue;
+      for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
+        int64_t i1 = input_index(g, 1, o1, k1);
+        if (i1 < 0) continue;
+        for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
+          int64_t i2 = input_index(g, 2, o2, k2);
+          if (i2 < 0) continue;
+          xs[taps] = x + b * sxn + i0 * sx0 + i1 * sx1 + i2 * sx2;
+          ws[taps] = wt + ((k0 * g.k[1] + k1) * g.k[2] + k2) * c;
+          ++taps;
+        }
+      }
+    }
+    T* dst = orow + o2 * c;
+    int64_t c0 = 0;
+    for (; c0 + W <= c; c0 += W) depthwise_block<T, W>(xs.data(), ws.data(), taps, c0, dst);
+    for (; c0 + 8 <= c; c0 += 8) depthwise_block<T, 8>(xs.data(), ws.data(), taps, c0, dst);
+    for (; c0 < c; ++c0) depthwise_block<T, 1>(xs.data(), ws.data(), taps, c0, dst);
   }
 }
 
@@ -146,42 +271,53 @@ void conv_depthwise(const Geometry& g, const T* x, const T* w, T* out) {
   for (int64_t ch = 0; ch < c; ++ch) {
     for (int64_t k = 0; k < ks; ++k) wt[k * c + ch] = w[ch * ks + k];
   }
-  const int64_t sx2 = c, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
   const int64_t lines = g.n * g.out[0] * g.out[1];
   cpu::parallel_for(lines, [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; ++l) {
       int64_t o1 = l % g.out[1], o0 = (l / g.out[1]) % g.out[0], b = l / (g.out[1] * g.out[0]);
-      T* orow = out + l * g.out[2] * c;
-      for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
-        T* acc = orow + o2 * c;
-        std::fill(acc, acc + c, T(0));
-        for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
-          int64_t i0 = input_index(g, 0, o0, k0);
-          if (i0 < 0) continue;
-          for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
-            int64_t i1 = input_index(g, 1, o1, k1);
-            if (i1 < 0) continue;
-            for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
-              int64_t i2 = input_index(g, 2, o2, k2);
-              if (i2 < 0) continue;
-              const T* xp = x + b * sxn + i0 * sx0 + i1 * sx1 + i2 * sx2;
-              const T* wp = wt.data() + ((k0 * g.k[1] + k1) * g.k[2] + k2) * c;
-#pragma omp simd
-              for (int64_t ch = 0; ch < c; ++ch) acc[ch] += xp[ch] * wp[ch];
-            }
-          }
-        }
-      }
+      depthwise_line<T>(g, x, wt.data(), out + l * g.out[2] * c, b, o0, o1);
     }
   }, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.out[2] * c * ks)));
 }
 
+// A single-channel convolution along the last spatial axis only (np.convolve's shape):
+// for each tap, a vectorised multiply-add over the output positions it reaches.
+template <typename T>
+MLX_SIMD_CLONES void conv_single_channel_1d(const Geometry& g, const T* x, const T* w, T* out) {
+  const int64_t n_out = g.out[2], n_in = g.in[2], s = g.stride[2], d = g.kd[2], lo = g.lo[2], K = g.k[2];
+  for (int64_t b = 0; b < g.n; ++b) {
+    const T* xb = x + b * n_in;
+    T* ob = out + b * n_out;
+    std::fill(ob, ob + n_out, T(0));
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t kk = g.flip ? K - 1 - k : k;
+      T wk = w[k];
+      // Valid o: 0 <= o*s + kk*d - lo < n_in.
+      int64_t base = kk * d - lo;
+      int64_t o_begin = base >= 0 ? 0 : (-base + s - 1) / s;
+      int64_t o_end = n_in - base <= 0 ? 0 : std::min(n_out, (n_in - base - 1) / s + 1);
+      if (s == 1) {
+        if (o_end <= o_begin) continue;
+        const T* xp = xb + (o_begin + base);
+        T* op = ob + o_begin;
+#pragma omp simd
+        for (int64_t i = 0; i < o_end - o_begin; ++i) op[i] += wk * xp[i];
+      } else {
+        for (int64_t o = o_begin; o < o_end; ++o) ob[o] += wk * xb[o * s + base];
+      }
+    }
+  }
+}
+
 template <typename T>
 void run_conv(const Geometry& g, const T* x, const T* w, T* out) {
-  if (g.cig == 1 && g.cog == 1) {
+  bool one_d = g.k[0] == 1 && g.k[1] == 1 && g.out[0] == 1 && g.out[1] == 1 && g.in[0] == 1 && g.in[1] == 1;
+  if (g.cin == 1 && g.cout == 1 && one_d && g.id[2] == 1) {
+    conv_single_channel_1d<T>(g, x, w, out);
+  } else if (g.cig == 1 && g.cog == 1) {
     conv_depthwise<T>(g, x, w, out);
   } else {
-    conv_gemm<T>(g, x, w, out);
+    conv_direct<T>(g, x, w, out);
   }
 }
 
