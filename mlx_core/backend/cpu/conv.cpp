@@ -88,6 +88,14 @@ struct VecOf<double> {
 };
 template <typename T>
 using Vec = typename VecOf<T>::type;
+
+// The micro-kernel is also compiled for x86-64-v4, whose 32 vector registers and
+// embedded broadcasts it uses (with the same 32-byte vectors).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
+#define CONV_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CONV_CLONES MLX_SIMD_CLONES
+#endif
 template <typename T>
 inline constexpr int kLanes = 32 / sizeof(T);
 template <typename T>
@@ -105,28 +113,29 @@ inline void store_vec(T* p, Vec<T> v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
-// c[r, 0:ncols] = sum_t sum_ci a[r * taps + t][ci] * panel[t, ci, 0:ncols] for MR rows.
+// c[r][0:ncols] = sum_j sum_ci a[r * nt + j][off + ci] * panel[taps[j], ci, 0:ncols] for MR
+// rows (a[...] of a tap in padding is a vector of zeros).
 template <typename T, int MR>
-MLX_SIMD_CLONES void micro_kernel(const T* const* a, int64_t taps, int64_t cig, const T* panel, T* c, int64_t ldc,
-                                  int64_t ncols) {
+CONV_CLONES void micro_kernel(const T* const* a, const int64_t* taps, int64_t nt, int64_t cig, int64_t off,
+                                  const T* panel, T* const* c, int64_t ncols) {
   constexpr int L = kLanes<T>, NR = kNR<T>;
   Vec<T> acc0[MR], acc1[MR];
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec<T>{};
-  for (int64_t t = 0; t < taps; ++t) {
+  for (int64_t j = 0; j < nt; ++j) {
     const T* ap[MR];
-    for (int r = 0; r < MR; ++r) ap[r] = a[r * taps + t];
-    const T* b = panel + t * cig * NR;
+    for (int r = 0; r < MR; ++r) ap[r] = a[r * nt + j] + off;
+    const T* b = panel + taps[j] * cig * NR;
     for (int64_t ci = 0; ci < cig; ++ci, b += NR) {
       Vec<T> b0 = load_vec(b), b1 = load_vec(b + L);
       for (int r = 0; r < MR; ++r) {
-        Vec<T> av = Vec<T>{} + ap[r][ci];
+        T av = ap[r][ci]; // broadcast by the vector-scalar products
         acc0[r] += av * b0;
         acc1[r] += av * b1;
       }
     }
   }
   for (int r = 0; r < MR; ++r) {
-    T* cr = c + r * ldc;
+    T* cr = c[r];
     if (ncols == NR) {
       store_vec(cr, acc0[r]);
       store_vec(cr + L, acc1[r]);
@@ -140,14 +149,15 @@ MLX_SIMD_CLONES void micro_kernel(const T* const* a, int64_t taps, int64_t cig, 
 }
 
 template <typename T>
-void run_micro(int mr, const T* const* a, int64_t taps, int64_t cig, const T* panel, T* c, int64_t ldc, int64_t ncols) {
+void run_micro(int mr, const T* const* a, const int64_t* taps, int64_t nt, int64_t cig, int64_t off, const T* panel,
+               T* const* c, int64_t ncols) {
   switch (mr) {
-    case 6: return micro_kernel<T, 6>(a, taps, cig, panel, c, ldc, ncols);
-    case 5: return micro_kernel<T, 5>(a, taps, cig, panel, c, ldc, ncols);
-    case 4: return micro_kernel<T, 4>(a, taps, cig, panel, c, ldc, ncols);
-    case 3: return micro_kernel<T, 3>(a, taps, cig, panel, c, ldc, ncols);
-    case 2: return micro_kernel<T, 2>(a, taps, cig, panel, c, ldc, ncols);
-    default: return micro_kernel<T, 1>(a, taps, cig, panel, c, ldc, ncols);
+    case 6: return micro_kernel<T, 6>(a, taps, nt, cig, off, panel, c, ncols);
+    case 5: return micro_kernel<T, 5>(a, taps, nt, cig, off, panel, c, ncols);
+    case 4: return micro_kernel<T, 4>(a, taps, nt, cig, off, panel, c, ncols);
+    case 3: return micro_kernel<T, 3>(a, taps, nt, cig, off, panel, c, ncols);
+    case 2: return micro_kernel<T, 2>(a, taps, nt, cig, off, panel, c, ncols);
+    default: return micro_kernel<T, 1>(a, taps, nt, cig, off, panel, c, ncols);
   }
 }
 
@@ -171,95 +181,166 @@ std::vector<T> pack_weights(const Geometry& g, const T* w, int64_t& panels) {
   return packed;
 }
 
+// Per axis, the input index of every (output position, kernel position) pair, or -1.
+std::vector<int64_t> index_table(const Geometry& g, int a) {
+  std::vector<int64_t> t(static_cast<size_t>(g.out[a] * g.k[a]));
+  for (int64_t o = 0; o < g.out[a]; ++o) {
+    for (int64_t k = 0; k < g.k[a]; ++k) t[o * g.k[a] + k] = input_index(g, a, o, k);
+  }
+  return t;
+}
+
 template <typename T>
 void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   constexpr int NR = kNR<T>;
-  const int64_t rows = g.out_rows(), taps = g.ksize(), kk = taps * g.cig;
+  const int64_t taps = g.ksize(), kk = taps * g.cig;
   int64_t panels = 0;
   std::vector<T> packed = pack_weights<T>(g, w, panels);
   std::vector<T> zeros(static_cast<size_t>(g.cin), T(0));
   const int64_t sx2 = g.cin, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
-  // Rows per task: a few tiles, more when the reduction is short.
-  int64_t per_task = kMR * std::max<int64_t>(1, std::min<int64_t>(16, 4096 / std::max<int64_t>(1, kk * panels * g.groups)));
-  int64_t tasks = (rows + per_task - 1) / per_task;
-  cpu::parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+  const auto t0 = index_table(g, 0), t1 = index_table(g, 1), t2 = index_table(g, 2);
+  // Positions along the last axis in tile order: grouped by (o * stride) mod input
+  // dilation, so that the rows of a tile skip the same taps (those between dilated input
+  // elements), which a transposed convolution has many of.
+  const int64_t n2 = g.out[2], id2 = g.id[2];
+  std::vector<int64_t> order;
+  order.reserve(static_cast<size_t>(n2));
+  for (int64_t cls = 0; cls < id2; ++cls) {
+    for (int64_t o = 0; o < n2; ++o) {
+      if ((o * g.stride[2]) % id2 == cls) order.push_back(o);
+    }
+  }
+  // Work items: chunks of up to kChunk tiles of one line. Within a chunk the loop runs
+  // panel by panel, so that a weight panel stays in L1 while the chunk's tiles use it.
+  constexpr int64_t kChunk = 8;
+  const int64_t tiles_per_line = (n2 + kMR - 1) / kMR;
+  const int64_t chunks_per_line = (tiles_per_line + kChunk - 1) / kChunk;
+  const int64_t items = g.n * g.out[0] * g.out[1] * chunks_per_line;
+  const int64_t work_per_item = kChunk * kMR * kk * g.cout;
+  cpu::parallel_for(items, [&](int64_t i0, int64_t i1) {
     std::vector<const T*> ptrs(static_cast<size_t>(kMR * taps));
-    for (int64_t r0 = t0 * per_task; r0 < std::min(rows, t1 * per_task); r0 += kMR) {
-      int mr = static_cast<int>(std::min<int64_t>(kMR, rows - r0));
-      // The input vector each tap of each row reads (group 0; later groups add an offset).
-      for (int i = 0; i < mr; ++i) {
-        int64_t r = r0 + i;
-        int64_t o2 = r % g.out[2], q = r / g.out[2];
-        int64_t o1 = q % g.out[1];
-        q /= g.out[1];
-        int64_t o0 = q % g.out[0], b = q / g.out[0];
-        const T** dst = ptrs.data() + i * taps;
-        for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
-          int64_t i0 = input_index(g, 0, o0, k0);
-          for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
-            int64_t i1 = i0 < 0 ? -1 : input_index(g, 1, o1, k1);
-            for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
-              int64_t i2 = i1 < 0 ? -1 : input_index(g, 2, o2, k2);
-              *dst++ = i2 < 0 ? nullptr : x + b * sxn + i0 * sx0 + i1 * sx1 + i2 * sx2;
+    std::vector<const T*> a(static_cast<size_t>(kChunk * kMR * taps));
+    std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps));
+    int64_t nts[kChunk];
+    int mrs[kChunk];
+    T* crow[kChunk][kMR];
+    for (int64_t item = i0; item < i1; ++item) {
+      int64_t line = item / chunks_per_line, tile0 = (item % chunks_per_line) * kChunk;
+      int64_t ntiles = std::min<int64_t>(kChunk, tiles_per_line - tile0);
+      int64_t o1 = line % g.out[1], o0 = (line / g.out[1]) % g.out[0], b = line / (g.out[1] * g.out[0]);
+      for (int64_t tl = 0; tl < ntiles; ++tl) {
+        int64_t j0 = (tile0 + tl) * kMR;
+        int mr = static_cast<int>(std::min<int64_t>(kMR, n2 - j0));
+        mrs[tl] = mr;
+        for (int i = 0; i < mr; ++i) {
+          int64_t o2 = order[j0 + i];
+          crow[tl][i] = out + (line * n2 + o2) * g.cout;
+          const T** dst = ptrs.data() + i * taps;
+          for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
+            int64_t x0 = t0[o0 * g.k[0] + k0];
+            for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
+              int64_t x1 = x0 < 0 ? -1 : t1[o1 * g.k[1] + k1];
+              for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
+                int64_t x2 = x1 < 0 ? -1 : t2[o2 * g.k[2] + k2];
+                *dst++ = x2 < 0 ? nullptr : x + b * sxn + x0 * sx0 + x1 * sx1 + x2 * sx2;
+              }
             }
+          }
+        }
+        // Taps that some row of the tile reads; the others contribute nothing.
+        int64_t nt = 0;
+        int64_t* vt = valid.data() + tl * taps;
+        for (int64_t t = 0; t < taps; ++t) {
+          bool any = false;
+          for (int i = 0; i < mr; ++i) any |= ptrs[i * taps + t] != nullptr;
+          if (any) vt[nt++] = t;
+        }
+        nts[tl] = nt;
+        const T** at = a.data() + tl * kMR * taps;
+        for (int i = 0; i < mr; ++i) {
+          for (int64_t j = 0; j < nt; ++j) {
+            const T* q = ptrs[i * taps + vt[j]];
+            at[i * nt + j] = q ? q : zeros.data();
           }
         }
       }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        std::vector<const T*> gp(ptrs.begin(), ptrs.begin() + mr * taps);
-        for (auto& p : gp) p = p ? p + grp * g.cig : zeros.data();
+        // Group g's input channels start at g * cig in the input (zeros has all of them).
         for (int64_t p = 0; p < panels; ++p) {
-          int64_t c0 = grp * g.cog + p * NR;
-          run_micro<T>(mr, gp.data(), taps, g.cig, packed.data() + (grp * panels + p) * kk * NR, out + r0 * g.cout + c0,
-                       g.cout, std::min<int64_t>(NR, (grp + 1) * g.cog - c0));
+          int64_t c0 = grp * g.cog + p * NR, ncols = std::min<int64_t>(NR, (grp + 1) * g.cog - c0);
+          const T* panel = packed.data() + (grp * panels + p) * kk * NR;
+          for (int64_t tl = 0; tl < ntiles; ++tl) {
+            T* c[kMR];
+            for (int i = 0; i < mrs[tl]; ++i) c[i] = crow[tl][i] + c0;
+            if (nts[tl] == 0) {
+              for (int i = 0; i < mrs[tl]; ++i) std::fill(c[i], c[i] + ncols, T(0));
+              continue;
+            }
+            run_micro<T>(mrs[tl], a.data() + tl * kMR * taps, valid.data() + tl * taps, nts[tl], g.cig, grp * g.cig,
+                         panel, c, ncols);
+          }
         }
       }
     }
-  }, 1);
+  }, std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(1, work_per_item)));
 }
 
-// Sum over `taps` of xs[t][j] * ws[t][j] for W channels, into dst (accumulators in registers).
-template <typename T, int W>
+// dst[c0 + j] = sum over taps of xs[t][c0 + j] * ws[t][c0 + j], V vectors of channels
+// (accumulators in registers).
+template <typename T, int V>
 inline void depthwise_block(const T* const* xs, const T* const* ws, int64_t taps, int64_t c0, T* dst) {
-  T acc[W] = {};
+  constexpr int L = kLanes<T>;
+  Vec<T> acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = Vec<T>{};
   for (int64_t t = 0; t < taps; ++t) {
     const T* xp = xs[t] + c0;
     const T* wp = ws[t] + c0;
-#pragma omp simd
-    for (int j = 0; j < W; ++j) acc[j] += xp[j] * wp[j];
+    for (int v = 0; v < V; ++v) acc[v] += load_vec(xp + v * L) * load_vec(wp + v * L);
   }
-  for (int j = 0; j < W; ++j) dst[c0 + j] = acc[j];
+  for (int v = 0; v < V; ++v) store_vec(dst + c0 + v * L, acc[v]);
 }
 
 // One line of output positions (fixed batch, o0, o1) of a depthwise convolution.
 template <typename T>
-MLX_SIMD_CLONES void depthwise_line(const Geometry& g, const T* x, const T* wt, T* orow, int64_t b, int64_t o0, int64_t o1) {
-  const int64_t c = g.cout;
+MLX_SIMD_CLONES void depthwise_line(const Geometry& g, const T* x, const T* wt, const int64_t* t0, const int64_t* t1,
+                                    const int64_t* t2, T* orow, int64_t b, int64_t o0, int64_t o1) {
+  constexpr int L = kLanes<T>;
+  const int64_t c = g.cout, k2n = g.k[2];
   const int64_t sx2 = c, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
-  std::vector<const T*> xs(static_cast<size_t>(g.ksize())), ws(static_cast<size_t>(g.ksize()));
-  constexpr int W = 64 / sizeof(T) * 2; // two cache lines of channels per block
+  // The (k0, k1) pairs this line reaches: their input rows and weight rows.
+  std::vector<const T*> rows, wrows, xs, ws;
+  for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
+    int64_t i0 = t0[o0 * g.k[0] + k0];
+    if (i0 < 0) continue;
+    for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
+      int64_t i1 = t1[o1 * g.k[1] + k1];
+      if (i1 < 0) continue;
+      rows.push_back(x + b * sxn + i0 * sx0 + i1 * sx1);
+      wrows.push_back(wt + (k0 * g.k[1] + k1) * k2n * c);
+    }
+  }
+  xs.resize(rows.size() * k2n);
+  ws.resize(rows.size() * k2n);
   for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
     int64_t taps = 0;
-    for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
-      int64_t i0 = input_index(g, 0, o0, k0);
-      if (i0 < 0) continue;
-      for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
-        int64_t i1 = input_index(g, 1, o1, k1);
-        if (i1 < 0) continue;
-        for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
-          int64_t i2 = input_index(g, 2, o2, k2);
-          if (i2 < 0) continue;
-          xs[taps] = x + b * sxn + i0 * sx0 + i1 * sx1 + i2 * sx2;
-          ws[taps] = wt + ((k0 * g.k[1] + k1) * g.k[2] + k2) * c;
-          ++taps;
-        }
+    for (size_t r = 0; r < rows.size(); ++r) {
+      for (int64_t k2 = 0; k2 < k2n; ++k2) {
+        int64_t i2 = t2[o2 * k2n + k2];
+        if (i2 < 0) continue;
+        xs[taps] = rows[r] + i2 * sx2;
+        ws[taps] = wrows[r] + k2 * c;
+        ++taps;
       }
     }
     T* dst = orow + o2 * c;
     int64_t c0 = 0;
-    for (; c0 + W <= c; c0 += W) depthwise_block<T, W>(xs.data(), ws.data(), taps, c0, dst);
-    for (; c0 + 8 <= c; c0 += 8) depthwise_block<T, 8>(xs.data(), ws.data(), taps, c0, dst);
-    for (; c0 < c; ++c0) depthwise_block<T, 1>(xs.data(), ws.data(), taps, c0, dst);
+    for (; c0 + 4 * L <= c; c0 += 4 * L) depthwise_block<T, 4>(xs.data(), ws.data(), taps, c0, dst);
+    for (; c0 + L <= c; c0 += L) depthwise_block<T, 1>(xs.data(), ws.data(), taps, c0, dst);
+    for (; c0 < c; ++c0) {
+      T acc = 0;
+      for (int64_t t = 0; t < taps; ++t) acc += xs[t][c0] * ws[t][c0];
+      dst[c0] = acc;
+    }
   }
 }
 
@@ -271,13 +352,14 @@ void conv_depthwise(const Geometry& g, const T* x, const T* w, T* out) {
   for (int64_t ch = 0; ch < c; ++ch) {
     for (int64_t k = 0; k < ks; ++k) wt[k * c + ch] = w[ch * ks + k];
   }
+  const auto t0 = index_table(g, 0), t1 = index_table(g, 1), t2 = index_table(g, 2);
   const int64_t lines = g.n * g.out[0] * g.out[1];
   cpu::parallel_for(lines, [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; ++l) {
       int64_t o1 = l % g.out[1], o0 = (l / g.out[1]) % g.out[0], b = l / (g.out[1] * g.out[0]);
-      depthwise_line<T>(g, x, wt.data(), out + l * g.out[2] * c, b, o0, o1);
+      depthwise_line<T>(g, x, wt.data(), t0.data(), t1.data(), t2.data(), out + l * g.out[2] * c, b, o0, o1);
     }
-  }, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.out[2] * c * ks)));
+  }, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, g.out[2] * c * ks)));
 }
 
 // A single-channel convolution along the last spatial axis only (np.convolve's shape):
