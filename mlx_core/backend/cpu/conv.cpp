@@ -74,59 +74,81 @@ inline int64_t input_index(const Geometry& g, int a, int64_t o, int64_t k) {
 // padding). The weights are packed once into panels of NR output channels; a micro-kernel
 // keeps an MR x NR tile of the output in vector registers.
 
-// 32-byte vectors (GCC/Clang vector extensions: AVX registers on x86-64-v3, pairs of NEON or
-// SSE registers elsewhere). Spelled per type: an attribute on a dependent alias is ignored.
-template <typename T>
+// B-byte vectors (GCC/Clang vector extensions): 32 bytes everywhere (AVX registers on
+// x86-64-v3, pairs of NEON or SSE registers elsewhere), 64 (AVX-512) where the CPU has it.
+// Spelled per type: an attribute on a dependent alias is ignored.
+template <typename T, int B>
 struct VecOf;
 template <>
-struct VecOf<float> {
+struct VecOf<float, 32> {
   typedef float type __attribute__((vector_size(32)));
 };
 template <>
-struct VecOf<double> {
+struct VecOf<double, 32> {
   typedef double type __attribute__((vector_size(32)));
 };
-template <typename T>
-using Vec = typename VecOf<T>::type;
+template <>
+struct VecOf<float, 64> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct VecOf<double, 64> {
+  typedef double type __attribute__((vector_size(64)));
+};
+template <typename T, int B = 32>
+using Vec = typename VecOf<T, B>::type;
+template <typename T, int B = 32>
+inline constexpr int kLanes = B / sizeof(T);
+template <typename T, int B>
+inline constexpr int kNR = 2 * kLanes<T, B>; // output channels per panel
+inline constexpr int kMR = 6;                // output rows per tile
 
-// The micro-kernel is also compiled for x86-64-v4, whose 32 vector registers and
-// embedded broadcasts it uses (with the same 32-byte vectors).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
-#define CONV_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define CONV_HAS_AVX512 1
+#define CONV_AVX512 __attribute__((target("arch=x86-64-v4")))
 #else
-#define CONV_CLONES MLX_SIMD_CLONES
+#define CONV_HAS_AVX512 0
 #endif
-template <typename T>
-inline constexpr int kLanes = 32 / sizeof(T);
-template <typename T>
-inline constexpr int kNR = 2 * kLanes<T>; // output channels per panel
-inline constexpr int kMR = 6;             // output rows per tile
 
-template <typename T>
-inline Vec<T> load_vec(const T* p) {
-  Vec<T> v;
+// Whether the 64-byte micro-kernel can run here.
+bool use_wide_vectors() {
+#if CONV_HAS_AVX512
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+template <typename V, typename T>
+inline V load_vec(const T* p) {
+  V v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-template <typename T>
-inline void store_vec(T* p, Vec<T> v) {
+template <typename V, typename T>
+inline void store_vec(T* p, V v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
-// c[r][0:ncols] = sum_j sum_ci a[r * nt + j][off + ci] * panel[taps[j], ci, 0:ncols] for MR
-// rows (a[...] of a tap in padding is a vector of zeros).
-template <typename T, int MR>
-CONV_CLONES void micro_kernel(const T* const* a, const int64_t* taps, int64_t nt, int64_t cig, int64_t off,
-                                  const T* panel, T* const* c, int64_t ncols) {
-  constexpr int L = kLanes<T>, NR = kNR<T>;
-  Vec<T> acc0[MR], acc1[MR];
-  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec<T>{};
+// c[r][0:ncols] = sum_j sum_{e < len[j]} a[r * nt + j][off + e] * panel[taps[j] * cig + e, 0:ncols]
+// for MR rows: segment j is a run of len[j] reduction elements starting at tap taps[j] (a[...]
+// of a tap in padding is a vector of zeros).
+template <typename T, int MR, int B>
+__attribute__((always_inline)) inline void micro_body(const T* const* a, const int64_t* taps, const int64_t* len,
+                                                      int64_t nt, int64_t cig, int64_t off, const T* panel, T* const* c,
+                                                      int64_t ncols) {
+  using V = Vec<T, B>;
+  constexpr int L = kLanes<T, B>, NR = kNR<T, B>;
+  V acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = V{};
   for (int64_t j = 0; j < nt; ++j) {
     const T* ap[MR];
     for (int r = 0; r < MR; ++r) ap[r] = a[r * nt + j] + off;
     const T* b = panel + taps[j] * cig * NR;
-    for (int64_t ci = 0; ci < cig; ++ci, b += NR) {
-      Vec<T> b0 = load_vec(b), b1 = load_vec(b + L);
+    for (int64_t ci = 0, n = len[j]; ci < n; ++ci, b += NR) {
+      V b0 = load_vec<V>(b), b1 = load_vec<V>(b + L);
       for (int r = 0; r < MR; ++r) {
         T av = ap[r][ci]; // broadcast by the vector-scalar products
         acc0[r] += av * b0;
@@ -148,33 +170,58 @@ CONV_CLONES void micro_kernel(const T* const* a, const int64_t* taps, int64_t nt
   }
 }
 
-template <typename T>
-void run_micro(int mr, const T* const* a, const int64_t* taps, int64_t nt, int64_t cig, int64_t off, const T* panel,
-               T* const* c, int64_t ncols) {
+template <typename T, int MR>
+MLX_SIMD_CLONES void micro_kernel(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
+                                  int64_t off, const T* panel, T* const* c, int64_t ncols) {
+  micro_body<T, MR, 32>(a, taps, len, nt, cig, off, panel, c, ncols);
+}
+
+#if CONV_HAS_AVX512
+template <typename T, int MR>
+CONV_AVX512 void micro_kernel_wide(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
+                                   int64_t off, const T* panel, T* const* c, int64_t ncols) {
+  micro_body<T, MR, 64>(a, taps, len, nt, cig, off, panel, c, ncols);
+}
+#endif
+
+template <typename T, int B, int MR>
+inline void micro_call(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
+                       int64_t off, const T* panel, T* const* c, int64_t ncols) {
+#if CONV_HAS_AVX512
+  if constexpr (B == 64) {
+    micro_kernel_wide<T, MR>(a, taps, len, nt, cig, off, panel, c, ncols);
+    return;
+  }
+#endif
+  micro_kernel<T, MR>(a, taps, len, nt, cig, off, panel, c, ncols);
+}
+
+template <typename T, int B>
+void run_micro(int mr, const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig, int64_t off,
+               const T* panel, T* const* c, int64_t ncols) {
   switch (mr) {
-    case 6: return micro_kernel<T, 6>(a, taps, nt, cig, off, panel, c, ncols);
-    case 5: return micro_kernel<T, 5>(a, taps, nt, cig, off, panel, c, ncols);
-    case 4: return micro_kernel<T, 4>(a, taps, nt, cig, off, panel, c, ncols);
-    case 3: return micro_kernel<T, 3>(a, taps, nt, cig, off, panel, c, ncols);
-    case 2: return micro_kernel<T, 2>(a, taps, nt, cig, off, panel, c, ncols);
-    default: return micro_kernel<T, 1>(a, taps, nt, cig, off, panel, c, ncols);
+    case 6: return micro_call<T, B, 6>(a, taps, len, nt, cig, off, panel, c, ncols);
+    case 5: return micro_call<T, B, 5>(a, taps, len, nt, cig, off, panel, c, ncols);
+    case 4: return micro_call<T, B, 4>(a, taps, len, nt, cig, off, panel, c, ncols);
+    case 3: return micro_call<T, B, 3>(a, taps, len, nt, cig, off, panel, c, ncols);
+    case 2: return micro_call<T, B, 2>(a, taps, len, nt, cig, off, panel, c, ncols);
+    default: return micro_call<T, B, 1>(a, taps, len, nt, cig, off, panel, c, ncols);
   }
 }
 
-// Weights (C_out, taps, C_in/g) packed per group into panels (taps, C_in/g, NR) of NR
+// Weights (C_out, taps, C_in/g) packed per group into panels (taps, C_in/g, nr) of nr
 // output channels, zero past the group's last channel.
 template <typename T>
-std::vector<T> pack_weights(const Geometry& g, const T* w, int64_t& panels) {
-  constexpr int NR = kNR<T>;
+std::vector<T> pack_weights(const Geometry& g, const T* w, int64_t nr, int64_t& panels) {
   const int64_t kk = g.ksize() * g.cig;
-  panels = (g.cog + NR - 1) / NR;
-  std::vector<T> packed(static_cast<size_t>(g.groups * panels * kk * NR), T(0));
+  panels = (g.cog + nr - 1) / nr;
+  std::vector<T> packed(static_cast<size_t>(g.groups * panels * kk * nr), T(0));
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     for (int64_t p = 0; p < panels; ++p) {
-      T* dst = packed.data() + (grp * panels + p) * kk * NR;
-      for (int64_t j = 0; j < NR && p * NR + j < g.cog; ++j) {
-        const T* src = w + (grp * g.cog + p * NR + j) * kk;
-        for (int64_t q = 0; q < kk; ++q) dst[q * NR + j] = src[q];
+      T* dst = packed.data() + (grp * panels + p) * kk * nr;
+      for (int64_t j = 0; j < nr && p * nr + j < g.cog; ++j) {
+        const T* src = w + (grp * g.cog + p * nr + j) * kk;
+        for (int64_t q = 0; q < kk; ++q) dst[q * nr + j] = src[q];
       }
     }
   }
@@ -190,12 +237,12 @@ std::vector<int64_t> index_table(const Geometry& g, int a) {
   return t;
 }
 
-template <typename T>
+template <typename T, int B>
 void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
-  constexpr int NR = kNR<T>;
+  constexpr int NR = kNR<T, B>;
   const int64_t taps = g.ksize(), kk = taps * g.cig;
   int64_t panels = 0;
-  std::vector<T> packed = pack_weights<T>(g, w, panels);
+  std::vector<T> packed = pack_weights<T>(g, w, NR, panels);
   std::vector<T> zeros(static_cast<size_t>(g.cin), T(0));
   const int64_t sx2 = g.cin, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
   const auto t0 = index_table(g, 0), t1 = index_table(g, 1), t2 = index_table(g, 2);
@@ -213,14 +260,16 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   // Work items: chunks of up to kChunk tiles of one line. Within a chunk the loop runs
   // panel by panel, so that a weight panel stays in L1 while the chunk's tiles use it.
   constexpr int64_t kChunk = 8;
+  const int64_t k2n = g.k[2];
+  const bool can_merge = g.groups == 1 && k2n > 1 && g.kd[2] == 1 && id2 == 1 && !g.flip;
   const int64_t tiles_per_line = (n2 + kMR - 1) / kMR;
   const int64_t chunks_per_line = (tiles_per_line + kChunk - 1) / kChunk;
   const int64_t items = g.n * g.out[0] * g.out[1] * chunks_per_line;
   const int64_t work_per_item = kChunk * kMR * kk * g.cout;
   cpu::parallel_for(items, [&](int64_t i0, int64_t i1) {
     std::vector<const T*> ptrs(static_cast<size_t>(kMR * taps));
-    std::vector<const T*> a(static_cast<size_t>(kChunk * kMR * taps));
-    std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps));
+    std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps)), seglen(static_cast<size_t>(kChunk * taps));
+    std::vector<const T*> segptr(static_cast<size_t>(kChunk * kMR * taps)), rowseg(static_cast<size_t>(kMR * taps));
     int64_t nts[kChunk];
     int mrs[kChunk];
     T* crow[kChunk][kMR];
@@ -247,21 +296,40 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
             }
           }
         }
-        // Taps that some row of the tile reads; the others contribute nothing.
+        // The tile's segments: runs of reduction elements each row reads contiguously. A
+        // tap is one segment of C_in/g elements; the taps along the last axis merge into one
+        // run when every row reads them all from consecutive positions (then the input holds
+        // them back to back). Taps no row reads contribute nothing and are left out.
         int64_t nt = 0;
         int64_t* vt = valid.data() + tl * taps;
-        for (int64_t t = 0; t < taps; ++t) {
-          bool any = false;
-          for (int i = 0; i < mr; ++i) any |= ptrs[i * taps + t] != nullptr;
-          if (any) vt[nt++] = t;
+        int64_t* vl = seglen.data() + tl * taps;
+        const T** at = segptr.data() + tl * kMR * taps;
+        for (int64_t t01 = 0; t01 < taps; t01 += k2n) {
+          bool merge = can_merge;
+          for (int i = 0; i < mr && merge; ++i) {
+            for (int64_t k2 = 0; k2 < k2n; ++k2) merge &= ptrs[i * taps + t01 + k2] != nullptr;
+          }
+          if (merge) {
+            for (int i = 0; i < mr; ++i) rowseg[i * taps + nt] = ptrs[i * taps + t01];
+            vt[nt] = t01;
+            vl[nt++] = k2n * g.cig;
+            continue;
+          }
+          for (int64_t t = t01; t < t01 + k2n; ++t) {
+            bool any = false;
+            for (int i = 0; i < mr; ++i) any |= ptrs[i * taps + t] != nullptr;
+            if (!any) continue;
+            for (int i = 0; i < mr; ++i) {
+              const T* q = ptrs[i * taps + t];
+              rowseg[i * taps + nt] = q ? q : zeros.data();
+            }
+            vt[nt] = t;
+            vl[nt++] = g.cig;
+          }
         }
         nts[tl] = nt;
-        const T** at = a.data() + tl * kMR * taps;
         for (int i = 0; i < mr; ++i) {
-          for (int64_t j = 0; j < nt; ++j) {
-            const T* q = ptrs[i * taps + vt[j]];
-            at[i * nt + j] = q ? q : zeros.data();
-          }
+          for (int64_t j = 0; j < nt; ++j) at[i * nt + j] = rowseg[i * taps + j];
         }
       }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
@@ -276,8 +344,8 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
               for (int i = 0; i < mrs[tl]; ++i) std::fill(c[i], c[i] + ncols, T(0));
               continue;
             }
-            run_micro<T>(mrs[tl], a.data() + tl * kMR * taps, valid.data() + tl * taps, nts[tl], g.cig, grp * g.cig,
-                         panel, c, ncols);
+            run_micro<T, B>(mrs[tl], segptr.data() + tl * kMR * taps, valid.data() + tl * taps,
+                            seglen.data() + tl * taps, nts[tl], g.cig, grp * g.cig, panel, c, ncols);
           }
         }
       }
@@ -295,7 +363,7 @@ inline void depthwise_block(const T* const* xs, const T* const* ws, int64_t taps
   for (int64_t t = 0; t < taps; ++t) {
     const T* xp = xs[t] + c0;
     const T* wp = ws[t] + c0;
-    for (int v = 0; v < V; ++v) acc[v] += load_vec(xp + v * L) * load_vec(wp + v * L);
+    for (int v = 0; v < V; ++v) acc[v] += load_vec<Vec<T>>(xp + v * L) * load_vec<Vec<T>>(wp + v * L);
   }
   for (int v = 0; v < V; ++v) store_vec(dst + c0 + v * L, acc[v]);
 }
@@ -399,7 +467,12 @@ void run_conv(const Geometry& g, const T* x, const T* w, T* out) {
   } else if (g.cig == 1 && g.cog == 1) {
     conv_depthwise<T>(g, x, w, out);
   } else {
-    conv_direct<T>(g, x, w, out);
+    // The 64-byte kernel's 32-channel panels would be mostly padding for fewer channels.
+    if (use_wide_vectors() && g.cog > kNR<T, 32>) {
+      conv_direct<T, 64>(g, x, w, out);
+    } else {
+      conv_direct<T, 32>(g, x, w, out);
+    }
   }
 }
 
