@@ -209,6 +209,28 @@ void run_micro(int mr, const T* const* a, const int64_t* taps, const int64_t* le
   }
 }
 
+// c[r][0] = sum_j sum_{e < len[j]} a[r * nt + j][off + e] * w[taps[j] * cig + e] for mr rows:
+// the micro-kernel's work for a single output channel, vectorised along the reduction.
+template <typename T>
+MLX_SIMD_CLONES void dot_rows(int mr, const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
+                              int64_t off, const T* w, T* const* c) {
+  using V = Vec<T, 32>;
+  constexpr int L = kLanes<T, 32>;
+  for (int r = 0; r < mr; ++r) {
+    V acc = V{};
+    T tail = 0;
+    for (int64_t j = 0; j < nt; ++j) {
+      const T* ap = a[r * nt + j] + off;
+      const T* wp = w + taps[j] * cig;
+      int64_t e = 0, n = len[j];
+      for (; e + L <= n; e += L) acc += load_vec<V>(ap + e) * load_vec<V>(wp + e);
+      for (; e < n; ++e) tail += ap[e] * wp[e];
+    }
+    for (int l = 0; l < L; ++l) tail += acc[l];
+    c[r][0] = tail;
+  }
+}
+
 // Weights (C_out, taps, C_in/g) packed per group into panels (taps, C_in/g, nr) of nr
 // output channels, zero past the group's last channel.
 template <typename T>
@@ -242,7 +264,7 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   constexpr int NR = kNR<T, B>;
   const int64_t taps = g.ksize(), kk = taps * g.cig;
   int64_t panels = 0;
-  std::vector<T> packed = pack_weights<T>(g, w, NR, panels);
+  std::vector<T> packed = g.cog == 1 ? std::vector<T>() : pack_weights<T>(g, w, NR, panels);
   std::vector<T> zeros(static_cast<size_t>(g.cin), T(0));
   const int64_t sx2 = g.cin, sx1 = g.in[2] * sx2, sx0 = g.in[1] * sx1, sxn = g.in[0] * sx0;
   const auto t0 = index_table(g, 0), t1 = index_table(g, 1), t2 = index_table(g, 2);
@@ -264,8 +286,14 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   const bool can_merge = g.groups == 1 && k2n > 1 && g.kd[2] == 1 && id2 == 1 && !g.flip;
   const int64_t tiles_per_line = (n2 + kMR - 1) / kMR;
   const int64_t chunks_per_line = (tiles_per_line + kChunk - 1) / kChunk;
-  const int64_t items = g.n * g.out[0] * g.out[1] * chunks_per_line;
-  const int64_t work_per_item = kChunk * kMR * kk * g.cout;
+  const int64_t row_items = g.n * g.out[0] * g.out[1] * chunks_per_line;
+  // Few row chunks but many groups (a depthwise weight gradient): the groups are split
+  // into parts that run in parallel too.
+  const int64_t want = int64_t(cpu::worker_count()) * 4;
+  const int64_t gparts = row_items >= want ? 1 : std::min<int64_t>(g.groups, (want + row_items - 1) / row_items);
+  const int64_t gper = (g.groups + gparts - 1) / gparts;
+  const int64_t items = row_items * gparts;
+  const int64_t work_per_item = kChunk * kMR * kk * g.cog * gper;
   cpu::parallel_for(items, [&](int64_t i0, int64_t i1) {
     std::vector<const T*> ptrs(static_cast<size_t>(kMR * taps));
     std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps)), seglen(static_cast<size_t>(kChunk * taps));
@@ -274,7 +302,8 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
     int mrs[kChunk];
     T* crow[kChunk][kMR];
     for (int64_t item = i0; item < i1; ++item) {
-      int64_t line = item / chunks_per_line, tile0 = (item % chunks_per_line) * kChunk;
+      int64_t ritem = item / gparts, gpart = item % gparts;
+      int64_t line = ritem / chunks_per_line, tile0 = (ritem % chunks_per_line) * kChunk;
       int64_t ntiles = std::min<int64_t>(kChunk, tiles_per_line - tile0);
       int64_t o1 = line % g.out[1], o0 = (line / g.out[1]) % g.out[0], b = line / (g.out[1] * g.out[0]);
       for (int64_t tl = 0; tl < ntiles; ++tl) {
@@ -332,8 +361,19 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
           for (int64_t j = 0; j < nt; ++j) at[i * nt + j] = rowseg[i * taps + j];
         }
       }
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
+      for (int64_t grp = gpart * gper; grp < std::min(g.groups, (gpart + 1) * gper); ++grp) {
         // Group g's input channels start at g * cig in the input (zeros has all of them).
+        if (g.cog == 1) {
+          // One output channel: dot products along the reduction (a panel would be
+          // nearly all padding).
+          for (int64_t tl = 0; tl < ntiles; ++tl) {
+            T* c[kMR];
+            for (int i = 0; i < mrs[tl]; ++i) c[i] = crow[tl][i] + grp;
+            dot_rows<T>(mrs[tl], segptr.data() + tl * kMR * taps, valid.data() + tl * taps, seglen.data() + tl * taps,
+                        nts[tl], g.cig, grp * g.cig, w + grp * kk, c);
+          }
+          continue;
+        }
         for (int64_t p = 0; p < panels; ++p) {
           int64_t c0 = grp * g.cog + p * NR, ncols = std::min<int64_t>(NR, (grp + 1) * g.cog - c0);
           const T* panel = packed.data() + (grp * panels + p) * kk * NR;
