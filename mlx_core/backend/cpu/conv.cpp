@@ -295,7 +295,6 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   const int64_t items = row_items * gparts;
   const int64_t work_per_item = kChunk * kMR * kk * g.cog * gper;
   cpu::parallel_for(items, [&](int64_t i0, int64_t i1) {
-    std::vector<const T*> ptrs(static_cast<size_t>(kMR * taps));
     std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps)), seglen(static_cast<size_t>(kChunk * taps));
     std::vector<const T*> segptr(static_cast<size_t>(kChunk * kMR * taps)), rowseg(static_cast<size_t>(kMR * taps));
     int64_t nts[kChunk];
@@ -310,56 +309,55 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
         int64_t j0 = (tile0 + tl) * kMR;
         int mr = static_cast<int>(std::min<int64_t>(kMR, n2 - j0));
         mrs[tl] = mr;
+        int64_t o2s[kMR];
+        bool interior = can_merge;
         for (int i = 0; i < mr; ++i) {
-          int64_t o2 = order[j0 + i];
+          int64_t o2 = o2s[i] = order[j0 + i];
           crow[tl][i] = out + (line * n2 + o2) * g.cout;
-          const T** dst = ptrs.data() + i * taps;
-          for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
-            int64_t x0 = t0[o0 * g.k[0] + k0];
-            for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
-              int64_t x1 = x0 < 0 ? -1 : t1[o1 * g.k[1] + k1];
-              for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
-                int64_t x2 = x1 < 0 ? -1 : t2[o2 * g.k[2] + k2];
-                *dst++ = x2 < 0 ? nullptr : x + b * sxn + x0 * sx0 + x1 * sx1 + x2 * sx2;
-              }
-            }
-          }
+          // With unit kernel and input dilation the taps along the last axis read
+          // consecutive positions: all are inside the input when the first and last are.
+          interior = interior && t2[o2 * k2n] >= 0 && t2[o2 * k2n + k2n - 1] >= 0;
         }
         // The tile's segments: runs of reduction elements each row reads contiguously. A
         // tap is one segment of C_in/g elements; the taps along the last axis merge into one
-        // run when every row reads them all from consecutive positions (then the input holds
-        // them back to back). Taps no row reads contribute nothing and are left out.
+        // run when every row reads them all (the input holds them back to back). The rows of
+        // a tile share their line, so the first two axes' taps are in or out for all of them;
+        // taps no row reads contribute nothing and are left out.
         int64_t nt = 0;
         int64_t* vt = valid.data() + tl * taps;
         int64_t* vl = seglen.data() + tl * taps;
-        const T** at = segptr.data() + tl * kMR * taps;
-        for (int64_t t01 = 0; t01 < taps; t01 += k2n) {
-          bool merge = can_merge;
-          for (int i = 0; i < mr && merge; ++i) {
-            for (int64_t k2 = 0; k2 < k2n; ++k2) merge &= ptrs[i * taps + t01 + k2] != nullptr;
-          }
-          if (merge) {
-            for (int i = 0; i < mr; ++i) rowseg[i * taps + nt] = ptrs[i * taps + t01];
-            vt[nt] = t01;
-            vl[nt++] = k2n * g.cig;
-            continue;
-          }
-          for (int64_t t = t01; t < t01 + k2n; ++t) {
-            bool any = false;
-            for (int i = 0; i < mr; ++i) any |= ptrs[i * taps + t] != nullptr;
-            if (!any) continue;
-            for (int i = 0; i < mr; ++i) {
-              const T* q = ptrs[i * taps + t];
-              rowseg[i * taps + nt] = q ? q : zeros.data();
+        for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
+          int64_t x0 = t0[o0 * g.k[0] + k0];
+          if (x0 < 0) continue;
+          for (int64_t k1 = 0; k1 < g.k[1]; ++k1) {
+            int64_t x1 = t1[o1 * g.k[1] + k1];
+            if (x1 < 0) continue;
+            const T* base = x + b * sxn + x0 * sx0 + x1 * sx1;
+            int64_t t01 = (k0 * g.k[1] + k1) * k2n;
+            if (interior) {
+              for (int i = 0; i < mr; ++i) rowseg[i * taps + nt] = base + t2[o2s[i] * k2n] * sx2;
+              vt[nt] = t01;
+              vl[nt++] = k2n * g.cig;
+              continue;
             }
-            vt[nt] = t;
-            vl[nt++] = g.cig;
+            for (int64_t k2 = 0; k2 < k2n; ++k2) {
+              bool any = false;
+              for (int i = 0; i < mr; ++i) {
+                int64_t x2 = t2[o2s[i] * k2n + k2];
+                any |= x2 >= 0;
+                rowseg[i * taps + nt] = x2 < 0 ? zeros.data() : base + x2 * sx2;
+              }
+              if (!any) continue;
+              vt[nt] = t01 + k2;
+              vl[nt++] = g.cig;
+            }
           }
         }
-        nts[tl] = nt;
+        const T** at = segptr.data() + tl * kMR * taps;
         for (int i = 0; i < mr; ++i) {
           for (int64_t j = 0; j < nt; ++j) at[i * nt + j] = rowseg[i * taps + j];
         }
+        nts[tl] = nt;
       }
       for (int64_t grp = gpart * gper; grp < std::min(g.groups, (gpart + 1) * gper); ++grp) {
         // Group g's input channels start at g * cig in the input (zeros has all of them).
