@@ -399,3 +399,28 @@ def test_signatures():
     assert mx.conv2d.__doc__.split("\n")[0].startswith("conv2d(input: array, weight: array, /, stride")
     assert "*, stream" in mx.conv_general.__doc__.split("\n")[0]
     assert mx.convolve.__doc__.split("\n")[0].startswith("convolve(a: array, v: array, /, mode: str = 'full', *")
+
+
+def test_grad_empty_batch_and_mixed_dtypes():
+    gx, gw = mx.grad(lambda a, b: mx.sum(mx.conv2d(a, b, padding=1)), argnums=(0, 1))(
+        mx.zeros((0, 8, 8, 4)), mx.ones((5, 3, 3, 4)))
+    assert gx.shape == (0, 8, 8, 4) and gw.shape == (5, 3, 3, 4)
+    assert not np.any(to_np(gw))
+    # float16 input, float32 weight: each gradient in its input's dtype.
+    x, w = rnd((1, 6, 6, 4), 1), rnd((5, 3, 3, 4), 2)
+    gx, gw = mx.grad(lambda a, b: mx.sum(mx.conv2d(a, b, padding=1)), argnums=(0, 1))(
+        mx.array(x, mx.float16), mx.array(w, mx.float32))
+    assert gx.dtype == mx.float16 and gw.dtype == mx.float32
+    ones = np.ones(np_conv_general(x, w, padding=1).shape)
+    want_gw = np.stack([np_conv_general(rounded(x, "float16")[..., c:c + 1], ones[..., o:o + 1].transpose(3, 1, 2, 0),
+                                        padding=1)[0, ..., 0] for o in range(5) for c in range(4)])
+    close(gw, np.transpose(want_gw.reshape(5, 4, 3, 3), (0, 2, 3, 1)), "float32", scale=100)
+
+
+def test_stream_keyword():
+    x, w = rnd((1, 6, 6, 4), 1), rnd((5, 3, 3, 4), 2)
+    s = mx.new_stream(mx.cpu)
+    got = mx.conv2d(mx.array(x, mx.float32), mx.array(w, mx.float32), padding=1, stream=s)
+    close(got, np_conv_general(x, w, padding=1))
+    with pytest.raises(TypeError):
+        mx.conv2d(mx.array(x, mx.float32), mx.array(w, mx.float32), 1, 1, 1, 1, s)
