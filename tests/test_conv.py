@@ -417,6 +417,15 @@ def test_grad_empty_batch_and_mixed_dtypes():
     close(gw, np.transpose(want_gw.reshape(5, 4, 3, 3), (0, 2, 3, 1)), "float32", scale=100)
 
 
+def test_empty_spatial_input_with_padding():
+    # Only padding is convolved: zeros out, zero gradients of the input's shape.
+    x, w = mx.zeros((1, 0, 4)), mx.array(rnd((3, 3, 4), 1), mx.float32)
+    out = mx.conv1d(x, w, padding=2)
+    assert out.shape == (1, 2, 3) and not np.any(to_np(out))
+    gx, gw = mx.grad(lambda a, b: mx.sum(mx.conv1d(a, b, padding=2)), argnums=(0, 1))(x, w)
+    assert gx.shape == (1, 0, 4) and gw.shape == (3, 3, 4) and not np.any(to_np(gw))
+
+
 def test_stream_keyword():
     x, w = rnd((1, 6, 6, 4), 1), rnd((5, 3, 3, 4), 2)
     s = mx.new_stream(mx.cpu)

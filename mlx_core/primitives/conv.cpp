@@ -60,7 +60,7 @@ array input_grad(const array& g, const array& w, const Shape& xs, const ConvPara
 // convolution whose batch is the input channels and whose kernel is the cotangent.
 array weight_grad(const array& g, const array& x, const Shape& ws, const ConvParams& p, const Stream& s) {
   int nd = x.ndim(), nsp = nd - 2, G = p.groups;
-  int n = x.shape()[0], cin = x.shape()[nd - 1], cig = cin / G, cout = g.shape()[nd - 1], cog = cout / G;
+  int n = x.shape()[0], cin = x.shape()[nd - 1], cig = cin / G;
   // x: (N, S..., G*Ci) -> (Ci, S..., G*N) with channel (g, n).
   Shape xsplit(x.shape().begin(), x.shape().end() - 1);
   xsplit.push_back(G);
@@ -101,7 +101,6 @@ array weight_grad(const array& g, const array& x, const Shape& ws, const ConvPar
     std::iota(axes.begin(), axes.end(), 1);
     r = flip(r, axes, s);
   }
-  (void)cog;
   return r;
 }
 
@@ -123,6 +122,11 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals, const std
                                     const std::vector<int>& argnums, const std::vector<array>&) {
   const array &x = primals[0], &w = primals[1], &g = cotangents[0];
   std::vector<array> out;
+  if (x.size() == 0) {
+    // An empty input (possibly with padded empty spatial axes): nothing flows anywhere.
+    for (int a : argnums) out.push_back(zeros(a == 0 ? x.shape() : w.shape(), a == 0 ? x.dtype() : w.dtype()));
+    return out;
+  }
   for (int a : argnums) {
     if (a == 0) {
       out.push_back(input_grad(g, w, x.shape(), p_, stream()));
