@@ -27,6 +27,7 @@ void init_custom_function(nb::module_& m);
 void init_fast_attention(nb::module_& m);
 void init_matmul_family(nb::module_& m);
 void init_fast(nb::module_& m);
+void init_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -50,6 +51,7 @@ NB_MODULE(core, m) {
   init_custom_function(m);
   init_matmul_family(m);
   init_fast(m);
+  init_conv(m);
   init_runtime(m);
   init_dlpack(m);
   init_memory(m);
