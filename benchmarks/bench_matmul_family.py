@@ -22,6 +22,7 @@ if "--one-thread" in sys.argv:  # before any BLAS library loads
 import numpy as np  # noqa: E402
 
 import mlx.core as mx  # noqa: E402
+from timing import best_time_per_call  # noqa: E402
 
 try:
     import torch
@@ -31,24 +32,8 @@ except ImportError:  # PyTorch is optional
 clock = time.perf_counter
 
 
-def best_time(fn, repeats, min_time=0.1):
-    fn()
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        dt = clock() - t0
-        if dt >= min_time or n >= 1 << 10:
-            break
-        n *= 2
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        best = min(best, (clock() - t0) / n)
-    return best
+def best_time(fn, repeats):
+    return best_time_per_call(fn, repeats, min_time=0.1, max_calls=1 << 10, clock=clock)
 
 
 def row(name, t_mx, others):

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import mlx.core as mx
+from timing import best_time_per_call
 
 try:
     import torch
@@ -29,24 +30,8 @@ except ImportError:  # PyTorch is optional
 clock = time.perf_counter
 
 
-def best_time(fn, repeats, min_time=0.15):
-    fn()
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        dt = clock() - t0
-        if dt >= min_time or n >= 1 << 12:
-            break
-        n *= 2
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        best = min(best, (clock() - t0) / n)
-    return best
+def best_time(fn, repeats):
+    return best_time_per_call(fn, repeats, clock=clock)
 
 
 def np_logsumexp(x):

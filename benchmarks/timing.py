@@ -14,3 +14,25 @@ def best_time(fn, repeats=7, warmup=True):
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def best_time_per_call(fn, repeats, min_time=0.15, max_calls=1 << 12, clock=time.perf_counter):
+    """The shortest per-call time over `repeats` timed loops of fn, each loop calling it often
+    enough (doubling up to max_calls) to take min_time seconds by `clock`, so short calls are
+    measured."""
+    fn()
+    n = 1
+    while True:
+        t0 = clock()
+        for _ in range(n):
+            fn()
+        if clock() - t0 >= min_time or n >= max_calls:
+            break
+        n *= 2
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = clock()
+        for _ in range(n):
+            fn()
+        best = min(best, (clock() - t0) / n)
+    return best

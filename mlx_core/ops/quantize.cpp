@@ -358,12 +358,12 @@ void check_qq_x(const array& x, const char* op) {
   }
 }
 
-} // namespace
-
-array qqmm(const array& x, const array& w, const std::optional<array>& scales, std::optional<int> group_size,
-           std::optional<int> bits, const std::string& mode_str, const std::optional<array>& gs_x,
-           const std::optional<array>& gs_w, StreamOrDevice s) {
-  const char* op = "qqmm";
+// The operands of qqmm / gather_qqmm after checks: x rounded through the quantization
+// (fake-quantized) and the dequantized weight.
+std::pair<array, array> qq_operands(const array& x, const array& w, const std::optional<array>& scales,
+                                    std::optional<int> group_size, std::optional<int> bits,
+                                    const std::string& mode_str, const std::optional<array>& gs_x,
+                                    const std::optional<array>& gs_w, const char* op, StreamOrDevice s) {
   auto mode = quantization_mode(mode_str, op);
   auto p = resolve(group_size, bits, mode, op);
   check_qq_x(x, op);
@@ -372,7 +372,15 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales, s
     throw std::invalid_argument(msg("[", op, "] Last dimension of x ", shape_str(x.shape()),
                                     " does not match the weight ", shape_str(wf.shape()), "."));
   }
-  array xf = fake_quantize(x, p, gs_x, s);
+  return {fake_quantize(x, p, gs_x, s), wf};
+}
+
+} // namespace
+
+array qqmm(const array& x, const array& w, const std::optional<array>& scales, std::optional<int> group_size,
+           std::optional<int> bits, const std::string& mode_str, const std::optional<array>& gs_x,
+           const std::optional<array>& gs_w, StreamOrDevice s) {
+  auto [xf, wf] = qq_operands(x, w, scales, group_size, bits, mode_str, gs_x, gs_w, "qqmm", s);
   return matmul(xf, swapaxes(wf, -1, -2, s), s);
 }
 
@@ -381,15 +389,7 @@ array gather_qqmm(const array& x, const array& w, const std::optional<array>& sc
                   std::optional<int> group_size, std::optional<int> bits, const std::string& mode_str,
                   const std::optional<array>& gs_x, const std::optional<array>& gs_w, bool, StreamOrDevice s) {
   const char* op = "gather_qqmm";
-  auto mode = quantization_mode(mode_str, op);
-  auto p = resolve(group_size, bits, mode, op);
-  check_qq_x(x, op);
-  array wf = qq_weight(w, scales, p, gs_w, x.dtype(), op, s);
-  if (wf.shape().back() != x.shape().back()) {
-    throw std::invalid_argument(msg("[", op, "] Last dimension of x ", shape_str(x.shape()),
-                                    " does not match the weight ", shape_str(wf.shape()), "."));
-  }
-  array xf = fake_quantize(x, p, gs_x, s);
+  auto [xf, wf] = qq_operands(x, w, scales, group_size, bits, mode_str, gs_x, gs_w, op, s);
   // Flatten the batches, gather the matrices, multiply.
   auto flat = [&](const array& a) {
     Shape sh{-1, a.shape()[a.ndim() - 2], a.shape()[a.ndim() - 1]};
