@@ -231,6 +231,8 @@ void Copy::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or
 
 void AsType::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or_cast(stream(), inputs[0], out); }
 
+void Alias::eval_cpu(const std::vector<array>& inputs, array& out) { out.copy_shared_buffer(inputs[0]); }
+
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.copy_shared_buffer(inputs[0]);
 }
