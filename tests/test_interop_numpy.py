@@ -59,10 +59,9 @@ def test_page_gradient_caveat(capsys):
     assert capsys.readouterr().out == "f(x) = x² = 9.0\nf'(x) = 2x != 1.0\n"
 
 
-def test_gradient_caveat_does_not_touch_callers_array():
-    # Deliberate difference: inside grad the traced input is a real copy, so the
-    # write through the NumPy view does not reach the caller's x (the reference
-    # leaves x == [9.0]).
+def test_gradient_caveat_write_reaches_callers_array():
+    # The traced input shares the caller's memory (no copy is made for tracing), so the
+    # write through the NumPy view reaches the caller's x, as in the reference.
     def f(x):
         x_view = np.array(x, copy=False)
         x_view[:] *= x_view
@@ -70,7 +69,7 @@ def test_gradient_caveat_does_not_touch_callers_array():
 
     x = mx.array([3.0])
     mx.value_and_grad(f)(x)
-    assert x.tolist() == [3.0]
+    assert x.tolist() == [9.0]
 
 
 def test_page_conversion_has_zero_gradient():

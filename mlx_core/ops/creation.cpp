@@ -104,6 +104,10 @@ array stop_gradient(const array& a, StreamOrDevice s) {
   return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
+array alias(const array& a, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), std::make_shared<Alias>(to_stream(s)), {a});
+}
+
 array full_like(const array& a, const array& vals, std::optional<Dtype> dtype, StreamOrDevice s) {
   return full(a.shape(), vals, dtype.value_or(a.dtype()), s);
 }

@@ -31,6 +31,8 @@ array to_inexact(const array& a, StreamOrDevice s = {});
 array copy(array a, StreamOrDevice s = {});
 // The same values, but gradients do not flow through.
 array stop_gradient(const array& a, StreamOrDevice s = {});
+// `a` under a new node that shares its memory (no copy); derivatives pass through.
+array alias(const array& a, StreamOrDevice s = {});
 // An array like a (shape, and dtype unless given) filled with vals (broadcast).
 array full_like(const array& a, const array& vals, std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
 // n x m, ones at and below diagonal k.

@@ -18,6 +18,19 @@ std::pair<std::vector<array>, std::vector<int>> Copy::vmap(const std::vector<arr
   return {{copy(inputs[0])}, {axes[0]}};
 }
 
+std::vector<array> Alias::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                              const std::vector<int>&, const std::vector<array>&) {
+  return {cotangents[0]};
+}
+std::vector<array> Alias::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                              const std::vector<int>&) {
+  return {tangents[0]};
+}
+std::pair<std::vector<array>, std::vector<int>> Alias::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes) {
+  return {{alias(inputs[0])}, {axes[0]}};
+}
+
 std::vector<array> AsType::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>&, const std::vector<array>&) {
   return {astype(cotangents[0], primals[0].dtype())};
@@ -49,6 +62,7 @@ std::pair<std::vector<array>, std::vector<int>> StopGradient::vmap(const std::ve
 namespace mlx::core {
 
 std::vector<Shape> Copy::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
+std::vector<Shape> Alias::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
 std::vector<Shape> AsType::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
 std::vector<Shape> StopGradient::output_shapes(const std::vector<array>& inputs) { return {inputs[0].shape()}; }
 

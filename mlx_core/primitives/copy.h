@@ -15,6 +15,18 @@ class Copy : public UnaryPrimitive {
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
+// The input itself under a new node, sharing its memory (no copy): what autodiff traces in
+// place of each primal. Derivatives pass through unchanged.
+class Alias : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Alias"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
 class AsType : public UnaryPrimitive {
  public:
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}

@@ -15,13 +15,14 @@ namespace mlx::core {
 
 namespace {
 
-// Traced copies of the primals: real copies, so that writes into the traced values
-// (e.g. through a NumPy view) never reach the caller's arrays.
+// The traced stand-ins of the primals: aliases that share the primals' memory, as the
+// reference's tracers do, so tracing copies no weights. A write into a traced value (e.g.
+// through a NumPy view) therefore reaches the caller's array, as in the reference.
 std::vector<array> make_tracers(const std::vector<array>& primals) {
   std::vector<array> out;
   out.reserve(primals.size());
   for (auto& p : primals) {
-    array t = copy(p);
+    array t = alias(p);
     t.set_tracer(true);
     out.push_back(std::move(t));
   }

@@ -11,6 +11,7 @@
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_dispatch.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/copy.h"
@@ -66,6 +67,54 @@ void transpose_tile_4byte(const E* src, int64_t src_row, E* dst, int64_t dst_row
 }
 #endif
 
+#if defined(MLX_X86_DISPATCH)
+#define OPENMLX_TILE_TRANSPOSE_AVX512 1
+// dst[s * dst_row + f] = src[f * src_row + s] for a 16 x 16 block of 4-byte elements, in
+// AVX-512 registers: each row is one 64-byte vector, so every cache line on either side is
+// read or written whole, once, without a staging buffer. Bit patterns only move (no
+// arithmetic), so any 4-byte type is carried exactly.
+template <bool Stream>
+MLX_TARGET_AVX512 void transpose_16x16_avx512(const void* src_v, int64_t src_row, void* dst_v, int64_t dst_row) {
+  const float* src = static_cast<const float*>(src_v);
+  float* dst = static_cast<float*>(dst_v);
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * src_row);
+  // Per 128-bit lane L: t[2i] = (a[4L], b[4L], a[4L+1], b[4L+1]), t[2i+1] the same for 4L+2, 4L+3.
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + j], lane L: rows 4i .. 4i+3 of column 4L + j.
+  for (int i = 0; i < 4; ++i) {
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  // Gather lane L of r[j], r[4+j], r[8+j], r[12+j] into output row 4L + j.
+  for (int j = 0; j < 4; ++j) {
+    t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+    t[j + 4] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+    t[j + 8] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+    t[j + 12] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+  }
+  // Streaming (non-temporal) stores write whole lines without reading them first; the
+  // caller asks for them only when every row is 64-byte aligned.
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xDD);
+    r[4 + j] = _mm512_shuffle_f32x4(t[j + 4], t[j + 12], 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(t[j + 4], t[j + 12], 0xDD);
+  }
+  for (int i = 0; i < 16; ++i) {
+    if constexpr (Stream) _mm512_stream_ps(dst + i * dst_row, r[i]);
+    else _mm512_storeu_ps(dst + i * dst_row, r[i]);
+  }
+}
+#endif
+
 // Copies between layouts that walk memory in different axis orders (a transpose): the axis
 // the source reads fastest (sf) and the one the destination writes fastest (df) are cut into
 // square tiles. A tile is read row by row into a small buffer and written out row by row,
@@ -89,6 +138,11 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
   int64_t ns = lay.shape[sf], nf = lay.shape[df];
   int64_t tiles_d = (nf + T - 1) / T;
   int64_t s_sf = S[sf], s_df = S[df], d_sf = D[sf], d_df = D[df];
+  [[maybe_unused]] bool avx512 = simd_isa() == SimdIsa::avx512;
+  // Streaming stores pay once the destination is larger than the caches would keep
+  // (it would be evicted before it is read again), and every destination row is aligned.
+  [[maybe_unused]] bool stream = d_sf % 16 == 0 &&
+                                 ns * nf * nouter * int64_t(sizeof(E)) >= (int64_t(8) << 20);
   parallel_for(nouter * tiles_d, [&](int64_t lo, int64_t hi) {
     E buf[T * T];
     for (int64_t it = lo; it < hi; ++it) {
@@ -105,6 +159,20 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
         int64_t nsi = std::min(T, ns - s0);
         const E* sp = src + soff + s0 * s_sf + f0 * s_df;
         E* dp = dst + doff + s0 * d_sf + f0 * d_df;
+#if defined(OPENMLX_TILE_TRANSPOSE_AVX512)
+        if constexpr (sizeof(E) == 4) {
+          if (avx512 && s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
+            bool nt = stream && (reinterpret_cast<uintptr_t>(dp) % 64) == 0;
+            for (int64_t f = 0; f < T; f += 16) {
+              for (int64_t s = 0; s < T; s += 16) {
+                if (nt) transpose_16x16_avx512<true>(sp + f * s_df + s, s_df, dp + s * d_sf + f, d_sf);
+                else transpose_16x16_avx512<false>(sp + f * s_df + s, s_df, dp + s * d_sf + f, d_sf);
+              }
+            }
+            continue;
+          }
+        }
+#endif
 #if defined(OPENMLX_TILE_TRANSPOSE_4BYTE)
         if constexpr (sizeof(E) == 4) {
           if (s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
@@ -121,6 +189,9 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
         }
       }
     }
+#if defined(OPENMLX_TILE_TRANSPOSE_AVX512)
+    if (stream) _mm_sfence(); // the streamed lines are visible before the copy returns
+#endif
   }, std::max<int64_t>(1, parallel_threshold / 2 / (T * ns)));
 }
 
@@ -230,6 +301,8 @@ void copy_or_cast(const Stream& s, const array& in, array& out) {
 void Copy::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or_cast(stream(), inputs[0], out); }
 
 void AsType::eval_cpu(const std::vector<array>& inputs, array& out) { cpu::copy_or_cast(stream(), inputs[0], out); }
+
+void Alias::eval_cpu(const std::vector<array>& inputs, array& out) { out.copy_shared_buffer(inputs[0]); }
 
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.copy_shared_buffer(inputs[0]);

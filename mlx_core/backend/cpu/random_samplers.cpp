@@ -96,7 +96,7 @@ MLX_SAMPLER_INLINE float erf_f(float v) {
 
 // y = f(x) over [b, e) in float32, rounded to T (the clones put the fma in one instruction).
 template <typename T, typename F>
-MLX_SIMD_CLONES void map_chunk(const T* x, T* y, int64_t b, int64_t e, F f) {
+MLX_SIMD_CLONES_AVX2 void map_chunk(const T* x, T* y, int64_t b, int64_t e, F f) {
   for (int64_t i = b; i < e; ++i) y[i] = T(f(static_cast<float>(x[i])));
 }
 
@@ -258,13 +258,13 @@ inline T sample(const RandIntPlan& p, const uint32_t* w, const uint32_t* w2, int
 
 // The common case, one pair of bounds for all: the plan's loop over [b, e).
 template <typename T>
-MLX_SIMD_CLONES void reference_run(float lf, float range, int64_t lo, int64_t top, const uint32_t* w, T* out,
+MLX_SIMD_CLONES_AVX2 void reference_run(float lf, float range, int64_t lo, int64_t top, const uint32_t* w, T* out,
                                    int64_t b, int64_t e) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) out[i] = to_out<T>(static_cast<uint64_t>(reference_sample(lf, range, lo, top, w[i])));
 }
 template <typename T>
-MLX_SIMD_CLONES void word_run(uint64_t first, uint64_t count, const uint32_t* w, T* out, int64_t b, int64_t e) {
+MLX_SIMD_CLONES_AVX2 void word_run(uint64_t first, uint64_t count, const uint32_t* w, T* out, int64_t b, int64_t e) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) out[i] = to_out<T>(first + ((count * w[i]) >> 32));
 }

@@ -1,16 +1,10 @@
-// Contiguous inner loops of the element-wise kernels. On x86-64 each is compiled twice,
-// for the baseline and for x86-64-v3 (AVX2, FMA, F16C), and the CPU picks at load time.
+// Contiguous inner loops of the element-wise kernels, compiled per vector ISA and picked at
+// run time (backend/cpu/simd_dispatch.h says which variants exist).
 #pragma once
 #include <cstdint>
 
 #include "mlx_core/array.h"
-
-// OPENMLX_NO_SIMD_CLONES (set by the sanitizer build) compiles the baseline loop only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
-#define MLX_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MLX_SIMD_CLONES
-#endif
+#include "mlx_core/backend/cpu/simd_dispatch.h"
 
 namespace mlx::core::cpu {
 
@@ -35,7 +29,7 @@ namespace mlx::core::cpu {
   ATTR void zip_scalar_right_##SUFFIX(const T* a, T b, U* dst, int64_t n, Op op) {   \
     _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) dst[i] = op(a[i], b);        \
   }
-MLX_ELEMENTWISE_LOOPS(contiguous, MLX_SIMD_CLONES)
+MLX_ELEMENTWISE_LOOPS(contiguous, MLX_SIMD_CLONES_AVX2)
 MLX_ELEMENTWISE_LOOPS(plain, )
 #undef MLX_ELEMENTWISE_LOOPS
 
@@ -58,7 +52,7 @@ MLX_SIMD_CLONES T sum_contiguous(const T* src, int64_t n) {
 }
 
 template <typename In, typename Out>
-MLX_SIMD_CLONES void cast_contiguous(const In* src, Out* dst, int64_t n) {
+MLX_SIMD_CLONES_AVX2 void cast_contiguous(const In* src, Out* dst, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) dst[i] = cast_value<Out>(src[i]);
 }

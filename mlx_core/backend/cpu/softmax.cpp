@@ -56,12 +56,32 @@ MLX_SIMD_CLONES float row_sum_exp(const float* x, int64_t n, float m) {
   return s;
 }
 
-// y = exp(x - m), returning the sum.
+// cpu::fast_expf(d) for d in [-inf, 0] (no NaN), bit for bit, with the branches for
+// large and NaN arguments left out: the exponent of softmax, x - max(x).
+inline float exp_nonpositive(float d) {
+  float xc = d < -103.9f ? -103.9f : d;
+  float nf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  int32_t n = static_cast<int32_t>(nf);
+  float r = xc - nf * 0.693359375f + nf * 2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r2 + r + 1.0f;
+  int32_t n1 = n / 2, n2 = n - n1;
+  float out = y * std::bit_cast<float>((n1 + 127) << 23) * std::bit_cast<float>((n2 + 127) << 23);
+  return d < -103.9f ? 0.0f : out;
+}
+
+// y = exp(x - m) for a finite m and a row without NaN, returning the sum.
 MLX_SIMD_CLONES float row_exp_store(const float* x, float* y, int64_t n, float m) {
   float s = 0;
 #pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) {
-    float e = cpu::fast_expf(x[i] - m);
+    float e = exp_nonpositive(x[i] - m);
     y[i] = e;
     s += e;
   }
@@ -173,7 +193,12 @@ void softmax_kernel(const T* in, T* out, int64_t rows, int64_t n) {
         }
         bool nan;
         float m = row_max(xf, n, &nan);
-        // An infinite maximum gives inf - inf = NaN, as exp(x) / sum(exp(x)) would.
+        if (nan || !std::isfinite(m)) {
+          // A NaN, an infinite maximum (inf - inf) or a row of -inf (-inf + inf) makes the
+          // sum NaN and so every element, as exp(x) / sum(exp(x)) would.
+          for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(std::numeric_limits<float>::quiet_NaN());
+          continue;
+        }
         float s = row_exp_store(xf, yf, n, m);
         row_scale(yf, n, 1.0f / s);
         if constexpr (is_half_v<T>) {
