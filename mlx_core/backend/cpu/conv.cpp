@@ -103,23 +103,8 @@ template <typename T, int B>
 inline constexpr int kNR = 2 * kLanes<T, B>; // output channels per panel
 inline constexpr int kMR = 6;                // output rows per tile
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
-#define CONV_HAS_AVX512 1
-#define CONV_AVX512 __attribute__((target("arch=x86-64-v4")))
-#else
-#define CONV_HAS_AVX512 0
-#endif
-
-// Whether the 64-byte micro-kernel can run here.
-bool use_wide_vectors() {
-#if CONV_HAS_AVX512
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-  return ok;
-#else
-  return false;
-#endif
-}
+// Whether the 64-byte micro-kernel can run here (simd_dispatch.h decides).
+bool use_wide_vectors() { return cpu::simd_isa() == cpu::SimdIsa::avx512; }
 
 template <typename V, typename T>
 inline V load_vec(const T* p) {
@@ -176,9 +161,9 @@ MLX_SIMD_CLONES void micro_kernel(const T* const* a, const int64_t* taps, const 
   micro_body<T, MR, 32>(a, taps, len, nt, cig, off, panel, c, ncols);
 }
 
-#if CONV_HAS_AVX512
+#ifdef MLX_X86_DISPATCH
 template <typename T, int MR>
-CONV_AVX512 void micro_kernel_wide(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
+MLX_TARGET_AVX512 void micro_kernel_wide(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
                                    int64_t off, const T* panel, T* const* c, int64_t ncols) {
   micro_body<T, MR, 64>(a, taps, len, nt, cig, off, panel, c, ncols);
 }
@@ -187,7 +172,7 @@ CONV_AVX512 void micro_kernel_wide(const T* const* a, const int64_t* taps, const
 template <typename T, int B, int MR>
 inline void micro_call(const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig,
                        int64_t off, const T* panel, T* const* c, int64_t ncols) {
-#if CONV_HAS_AVX512
+#ifdef MLX_X86_DISPATCH
   if constexpr (B == 64) {
     micro_kernel_wide<T, MR>(a, taps, len, nt, cig, off, panel, c, ncols);
     return;

@@ -106,14 +106,13 @@ __attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
 // The widest vector ISA present picks the tile: AVX-512 (32 registers: 4 rows of four
 // 16-float vectors), AVX2 (16 registers: 4 rows of two 8-float vectors), or the baseline.
 // The choice is made once, at the first call.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OPENMLX_NO_SIMD_CLONES)
-#define MLX_ATTN_DISPATCH 1
+#ifdef MLX_X86_DISPATCH
 template <typename A>
-__attribute__((target("arch=x86-64-v4"))) void gemm_avx512(const GemmArgs<A>& g) {
+MLX_TARGET_AVX512 void gemm_avx512(const GemmArgs<A>& g) {
   gemm_tiles<A, 4, 256 / sizeof(A)>(g);
 }
 template <typename A>
-__attribute__((target("arch=x86-64-v3"))) void gemm_avx2(const GemmArgs<A>& g) {
+MLX_TARGET_AVX2 void gemm_avx2(const GemmArgs<A>& g) {
   gemm_tiles<A, 4, 64 / sizeof(A)>(g);
 }
 #endif
@@ -129,20 +128,17 @@ void gemm_base(const GemmArgs<A>& g) {
 // The variant for the widest vector ISA this CPU has (AVX-512, AVX2, baseline).
 template <typename Fn>
 Fn pick_isa([[maybe_unused]] Fn avx512, [[maybe_unused]] Fn avx2, Fn base) {
-#ifdef MLX_ATTN_DISPATCH
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq"))
-    return avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return avx2;
-#endif
-  return base;
+  switch (cpu::simd_isa()) {
+    case cpu::SimdIsa::avx512: return avx512;
+    case cpu::SimdIsa::avx2: return avx2;
+    default: return base;
+  }
 }
 
 template <typename A>
 void small_gemm(const GemmArgs<A>& g) {
   using Fn = void (*)(const GemmArgs<A>&);
-#ifdef MLX_ATTN_DISPATCH
+#ifdef MLX_X86_DISPATCH
   static const Fn fn = pick_isa<Fn>(&gemm_avx512<A>, &gemm_avx2<A>, &gemm_base<A>);
 #else
   static const Fn fn = &gemm_base<A>;
@@ -319,13 +315,13 @@ __attribute__((always_inline)) inline void softmax_block_impl(A* st, int nk, int
   for (int r = 0; r < nq; ++r) l[r] = l[r] * alpha[r] + sum[r];
 }
 
-#ifdef MLX_ATTN_DISPATCH
+#ifdef MLX_X86_DISPATCH
 template <typename A>
-__attribute__((target("arch=x86-64-v4"))) void softmax_block_avx512(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+MLX_TARGET_AVX512 void softmax_block_avx512(A* st, int nk, int nq, A* m, A* l, A* alpha) {
   softmax_block_impl<A>(st, nk, nq, m, l, alpha);
 }
 template <typename A>
-__attribute__((target("arch=x86-64-v3"))) void softmax_block_avx2(A* st, int nk, int nq, A* m, A* l, A* alpha) {
+MLX_TARGET_AVX2 void softmax_block_avx2(A* st, int nk, int nq, A* m, A* l, A* alpha) {
   softmax_block_impl<A>(st, nk, nq, m, l, alpha);
 }
 #endif
@@ -337,7 +333,7 @@ void softmax_block_base(A* st, int nk, int nq, A* m, A* l, A* alpha) {
 template <typename A>
 void softmax_block(A* st, int nk, int nq, A* m, A* l, A* alpha) {
   using Fn = void (*)(A*, int, int, A*, A*, A*);
-#ifdef MLX_ATTN_DISPATCH
+#ifdef MLX_X86_DISPATCH
   static const Fn fn = pick_isa<Fn>(&softmax_block_avx512<A>, &softmax_block_avx2<A>, &softmax_block_base<A>);
 #else
   static const Fn fn = &softmax_block_base<A>;

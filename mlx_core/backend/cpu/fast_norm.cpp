@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "mlx_core/backend/cpu/simd_dispatch.h"
+#ifdef MLX_X86_DISPATCH
 #include <immintrin.h>
 #endif
 #include <optional>
@@ -52,14 +53,11 @@ void row_affine(const double* x, const double* w, const double* b, double* y, in
   for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * r * (w ? w[i] : 1.0) + (b ? b[i] : 0.0);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-bool cpu_has_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
+#ifdef MLX_X86_DISPATCH
+bool cpu_has_avx2() { return cpu::simd_isa() != cpu::SimdIsa::baseline; }
 
 // row_affine with non-temporal stores (AVX2).
-__attribute__((target("avx2,fma"))) void row_affine_stream(const float* x, const float* w, const float* b, float* y,
+MLX_TARGET_AVX2 void row_affine_stream(const float* x, const float* w, const float* b, float* y,
                                                             int64_t n, float m, float r) {
   int64_t i = 0;
   auto one = [&](int64_t k) { y[k] = (x[k] - m) * r * (w ? w[k] : 1.0f) + (b ? b[k] : 0.0f); };
