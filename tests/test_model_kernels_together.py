@@ -163,3 +163,31 @@ def test_conv_front_end_then_attention(dtype):
     want = (s / s.sum(-1, keepdims=True)) @ qn
     tol = 1e-4 if dtype == mx.float32 else 8e-2
     np.testing.assert_allclose(np.array(out.astype(mx.float32)), want, rtol=tol, atol=tol)
+
+
+def test_memory_flat_over_many_steps():
+    """2,000 value_and_grad steps through every new kernel family: active memory is flat."""
+    rng = np.random.default_rng(6)
+    x = mx.array(rng.standard_normal((2, 8, 16)).astype(np.float32))
+    w = mx.array(rng.standard_normal(16).astype(np.float32))
+    cw = mx.array((rng.standard_normal((16, 3, 16)) * 0.2).astype(np.float32))
+    qw = mx.quantize(mx.array(rng.standard_normal((32, 64)).astype(np.float32)))
+    t = mx.array(rng.integers(0, 16, (2, 8)).astype(np.int32))
+
+    def loss(x, w, cw):
+        h = mx.conv1d(mx.fast.rms_norm(x, w, 1e-5), cw, padding=1)
+        q = mx.fast.rope(h.reshape(2, 8, 2, 8).transpose(0, 2, 1, 3), 8, traditional=False, base=1e4,
+                         scale=1.0, offset=1)
+        a = mx.fast.scaled_dot_product_attention(q, q, q, scale=0.3, mask="causal")
+        a = mx.fast.layer_norm(a.transpose(0, 2, 1, 3).reshape(2, 8, 16), None, None, 1e-5)
+        y = mx.quantized_matmul(mx.concatenate([a, a, a, a], -1), *qw)
+        return mx.fast.cross_entropy(mx.einsum("blk,kj->blj", y[..., :16], mx.eye(16)), t).mean() + mx.linalg.norm(w)
+
+    step = mx.value_and_grad(loss, argnums=(0, 1, 2))
+    for i in range(2000):
+        v, g = step(x, w, cw)
+        w = w - 1e-3 * g[1]
+        mx.eval(v, w)
+        if i == 200:
+            base = mx.get_active_memory()
+    assert mx.get_active_memory() <= base + (1 << 16)
