@@ -21,6 +21,7 @@
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/quantize_x86.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/errors.h"
 #include "mlx_core/primitives/quantize.h"
@@ -399,8 +400,24 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
   std::vector<float> xsum(static_cast<size_t>(M * G));
   for (int64_t m = 0; m < M; ++m)
     for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
-  FusedRows fused = M == 1 ? fused_rows_for(W) : nullptr;
   constexpr int R = kRowBlock;
+  if (W.mode == QuantizationMode::Affine && cpu::qmv_avx512_covers(W.bits, W.gs)) {
+    // AVX-512 decode; with a few rows of x, each block of 16 rows of W is reused from L1.
+    std::vector<float> xp(static_cast<size_t>(M * K));
+    for (int64_t m = 0; m < M; ++m) cpu::qmv_prepare_x(W.bits, x + m * K, K, xp.data() + m * K);
+    const uint8_t* w = W.w;
+    cpu::parallel_for((N + 15) / 16, [&](int64_t lo, int64_t hi) {
+      for (int64_t blk = lo; blk < hi; ++blk) {
+        int64_t n0 = blk * 16, n1 = std::min(N, n0 + 16);
+        for (int64_t m = 0; m < M; ++m) {
+          cpu::qmv_affine_avx512(w, W.s, W.b, K, W.gs, W.bits, xp.data() + m * K, xsum.data() + m * G, n0, n1,
+                                 out + m * N);
+        }
+      }
+    }, std::max<int64_t>(1, 512 / std::max<int64_t>(K, 1)));
+    return;
+  }
+  FusedRows fused = M == 1 ? fused_rows_for(W) : nullptr;
   cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(static_cast<size_t>(gs));
     std::vector<float> acc(static_cast<size_t>(M));
@@ -533,6 +550,40 @@ MLX_SIMD_CLONES void fill_panel(const Packed& W, bool transpose, int64_t n0, int
   }
 }
 
+// Rows r0..r0+nr of W, groups g0..g1, dequantized into dst (row j at dst + j * ld).
+MLX_SIMD_CLONES void dequant_block(const Packed& W, int64_t r0, int64_t nr, int64_t g0, int64_t g1, float* dst,
+                                   int64_t ld) {
+  for (int64_t j = 0; j < nr; ++j) {
+    for (int64_t g = g0; g < g1; ++g) {
+      float sc, bi;
+      W.scale_bias(r0 + j, g, sc, bi);
+      float* d = dst + j * ld + (g - g0) * W.gs;
+      W.values(r0 + j, g, d);
+      Packed::scale_add(d, W.gs, sc, bi);
+    }
+  }
+}
+
+// out (M x N) = x (M x K) @ W.T for many rows of x (AVX-512): per task 16 rows of W,
+// dequantized a block of k at a time (16 x 1024 floats, cache-resident) and multiplied by
+// every row of x in 4 x 4 register tiles.
+void qmm_t_tiled(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K) {
+  constexpr int64_t NB = 16;
+  int64_t kb = std::max<int64_t>(W.gs, 1024 / W.gs * W.gs);
+  for (int64_t m = 0; m < M; ++m) std::fill(out + m * N, out + (m + 1) * N, 0.0f);
+  cpu::parallel_for((N + NB - 1) / NB, [&](int64_t lo, int64_t hi) {
+    std::vector<float> buf(static_cast<size_t>(NB * kb));
+    for (int64_t blk = lo; blk < hi; ++blk) {
+      int64_t n0 = blk * NB, nr = std::min(NB, N - n0);
+      for (int64_t k0 = 0; k0 < K; k0 += kb) {
+        int64_t kn = std::min(kb, K - k0);
+        dequant_block(W, n0, nr, k0 / W.gs, (k0 + kn) / W.gs, buf.data(), kb);
+        cpu::qgemm_tile_avx512(x + k0, K, M, buf.data(), kb, nr, kn, out + n0, N);
+      }
+    }
+  }, 1);
+}
+
 // out (M x N) = x (M x K) @ W.T (transpose) or x @ W, W packed; never more than a panel of
 // W dequantized per thread.
 void qmm_2d(const float* x, const Packed& W, float* out, int64_t M, int64_t N, int64_t K, bool transpose) {
@@ -544,6 +595,10 @@ void qmm_2d(const float* x, const Packed& W, float* out, int64_t M, int64_t N, i
   if (M <= kSmallM) {
     if (transpose) qmm_t_direct(x, W, out, M, N, K);
     else qmm_n_direct(x, W, out, M, N, K);
+    return;
+  }
+  if (transpose && cpu::qgemm_avx512_available() && K % 16 == 0) {
+    qmm_t_tiled(x, W, out, M, N, K);
     return;
   }
   int64_t panels = (N + kPanel - 1) / kPanel;
@@ -631,7 +686,16 @@ void with_f32_out(array& out, F&& f) {
 // ---- Quantizing -----------------------------------------------------------------------
 
 // Writes the n codes (each < 2^bits) as a bit stream at dst (n * bits / 8 bytes).
-void pack_codes(const uint8_t* q, int64_t n, int bits, uint8_t* dst) {
+MLX_QI void pack_codes(const uint8_t* q, int64_t n, int bits, uint8_t* dst) {
+  if (bits == 4) {
+#pragma omp simd
+    for (int64_t i = 0; i < n / 2; ++i) dst[i] = static_cast<uint8_t>(q[2 * i] | (q[2 * i + 1] << 4));
+    return;
+  }
+  if (bits == 8) {
+    std::memcpy(dst, q, static_cast<size_t>(n));
+    return;
+  }
   for (int64_t c = 0; c < n / 8; ++c) {
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= uint64_t(q[c * 8 + i]) << (bits * i);
@@ -639,12 +703,34 @@ void pack_codes(const uint8_t* q, int64_t n, int bits, uint8_t* dst) {
   }
 }
 
+// Minimum and maximum of w[0..n) as std::min / std::max fold them from w[0] (a NaN w[0]
+// stays; later NaNs are skipped), in 16 independent lanes so that the loop vectorizes.
+MLX_QI void min_max(const float* w, int n, float& mn, float& mxv) {
+  constexpr int L = 16;
+  if (n % L != 0) {
+    mn = mxv = w[0];
+    for (int i = 1; i < n; ++i) mn = std::min(mn, w[i]), mxv = std::max(mxv, w[i]);
+    return;
+  }
+  float lo[L], hi[L];
+  for (int j = 0; j < L; ++j) lo[j] = hi[j] = w[0];
+  for (int i = 0; i < n; i += L) {
+#pragma omp simd
+    for (int j = 0; j < L; ++j) {
+      lo[j] = w[i + j] < lo[j] ? w[i + j] : lo[j];
+      hi[j] = hi[j] < w[i + j] ? w[i + j] : hi[j];
+    }
+  }
+  mn = lo[0], mxv = hi[0];
+  for (int j = 1; j < L; ++j) mn = std::min(mn, lo[j]), mxv = std::max(mxv, hi[j]);
+}
+
 // Affine quantization of one group: codes, scale and bias (float32 arithmetic, as the
 // reference). The scale is chosen so that zero is exactly representable: the extreme of
 // larger magnitude maps exactly onto a code.
-void quantize_affine_group(const float* w, int gs, int bits, uint8_t* q, float& scale, float& bias) {
-  float mn = w[0], mxv = w[0];
-  for (int i = 1; i < gs; ++i) mn = std::min(mn, w[i]), mxv = std::max(mxv, w[i]);
+MLX_QI void quantize_affine_group(const float* w, int gs, int bits, uint8_t* q, float& scale, float& bias) {
+  float mn, mxv;
+  min_max(w, gs, mn, mxv);
   float n_bins = static_cast<float>((1 << bits) - 1);
   float s = std::max((mxv - mn) / n_bins, 1e-7f);
   float b;
@@ -662,16 +748,18 @@ void quantize_affine_group(const float* w, int gs, int bits, uint8_t* q, float& 
       b = 0.0f;
     }
   }
+#pragma omp simd
   for (int i = 0; i < gs; ++i) {
     float v = std::nearbyint((w[i] - b) / s);
-    q[i] = static_cast<uint8_t>(v >= 0.0f ? std::min(v, n_bins) : 0.0f); // NaN -> 0
+    v = v >= 0.0f ? v : 0.0f; // NaN -> 0
+    q[i] = static_cast<uint8_t>(static_cast<int32_t>(v < n_bins ? v : n_bins));
   }
   scale = s;
   bias = b;
 }
 
 // fp quantization of one group: element codes and the scale code.
-void quantize_fp_group(const float* w, int gs, QuantizationMode mode, const float* global, uint8_t* q, uint8_t& sc) {
+MLX_QI void quantize_fp_group(const float* w, int gs, QuantizationMode mode, const float* global, uint8_t* q, uint8_t& sc) {
   float amax = 0.0f;
   for (int i = 0; i < gs; ++i) amax = std::max(amax, std::fabs(w[i]));
   // The elements are divided by the decoded scale (a power of two for the mx modes).
@@ -692,33 +780,41 @@ void quantize_fp_group(const float* w, int gs, QuantizationMode mode, const floa
   }
 }
 
+// Groups lo..hi (row-major over rows x G) of w quantized: codes packed into wq, scales and
+// biases (affine) or scale codes s8 (fp modes).
+template <typename T>
+MLX_SIMD_CLONES void quantize_groups(const T* w, int64_t lo, int64_t hi, int64_t k, const QuantParams& p,
+                                     const float* global, uint8_t* wq, T* scales, T* biases, uint8_t* s8,
+                                     float* buf, uint8_t* q) {
+  int gs = p.group_size;
+  int64_t G = k / gs, row_bytes = k * p.bits / 8;
+  for (int64_t i = lo; i < hi; ++i) {
+    int64_t r = i / G, g = i % G;
+    const T* src = w + r * k + g * gs;
+#pragma omp simd
+    for (int j = 0; j < gs; ++j) buf[j] = static_cast<float>(src[j]);
+    uint8_t* dst = wq + r * row_bytes + g * gs * p.bits / 8;
+    if (p.mode == QuantizationMode::Affine) {
+      float sc, bi;
+      quantize_affine_group(buf, gs, p.bits, q, sc, bi);
+      scales[i] = static_cast<T>(sc);
+      biases[i] = static_cast<T>(bi);
+    } else {
+      quantize_fp_group(buf, gs, p.mode, global, q, s8[i]);
+    }
+    pack_codes(q, gs, p.bits, dst);
+  }
+}
+
 template <typename T>
 void quantize_kernel(const T* w, int64_t rows, int64_t k, const QuantParams& p, const float* global, uint8_t* wq,
                      T* scales, T* biases, uint8_t* s8) {
   int gs = p.group_size;
-  int64_t G = k / gs, row_bytes = k * p.bits / 8;
+  int64_t G = k / gs;
   cpu::parallel_for(rows * G, [&](int64_t lo, int64_t hi) {
     std::vector<float> buf(gs);
     std::vector<uint8_t> q(gs);
-    for (int64_t i = lo; i < hi; ++i) {
-      int64_t r = i / G, g = i % G;
-      const T* src = w + r * k + g * gs;
-      for (int j = 0; j < gs; ++j) buf[j] = static_cast<float>(src[j]);
-      uint8_t* dst = wq + r * row_bytes + g * gs * p.bits / 8;
-      if (p.mode == QuantizationMode::Affine) {
-        float sc, bi;
-        quantize_affine_group(buf.data(), gs, p.bits, q.data(), sc, bi);
-        scales[i] = static_cast<T>(sc);
-        biases[i] = static_cast<T>(bi);
-      } else {
-        quantize_fp_group(buf.data(), gs, p.mode, global, q.data(), s8[i]);
-      }
-      if (p.mode != QuantizationMode::Affine && p.bits == 8) {
-        std::memcpy(dst, q.data(), gs);
-      } else {
-        pack_codes(q.data(), gs, p.bits, dst);
-      }
-    }
+    quantize_groups<T>(w, lo, hi, k, p, global, wq, scales, biases, s8, buf.data(), q.data());
   }, std::max<int64_t>(1, 16384 / gs));
 }
 
