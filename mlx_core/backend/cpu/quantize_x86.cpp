@@ -3,9 +3,10 @@
 // 4 bits: 16 packed bytes hold 32 codes; their low nibbles are the even elements and their
 // high nibbles the odd ones. Rather than interleaving the decoded codes, x is rearranged
 // once per product (qmv_prepare_x) so that each 16-lane half lines up with its nibbles:
-// per 32 codes one load, two masks, two byte-to-int32 widenings, two conversions and two
-// FMAs. 8 bits: 16 bytes widen straight into 16 lanes. Four rows of w share each load of
-// x; the scale multiplies a group's partial sum once, the bias is b * sum(x over the group).
+// per 32 codes one byte-to-int32 widening, one shift, two table lookups (vpermps, which
+// reads only the low 4 bits of each lane: no masks, no int-to-float conversion), two FMAs.
+// 8 bits: 16 bytes widen straight into 16 lanes. Four rows of w share each load of x; the
+// scale multiplies a group's partial sum once, the bias is b * sum(x over the group).
 #include "mlx_core/backend/cpu/quantize_x86.h"
 
 #include <cstring>
@@ -50,7 +51,8 @@ template <int R>
 MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, const float* xp,
                   const float* xsum, int64_t n0, float* out) {
   const int64_t G = K / gs, rb = K / 2;
-  const __m128i low = _mm_set1_epi8(0x0f);
+  // Codes to floats by a 16-entry table: vpermps reads only the low 4 bits of each index.
+  const __m512 lut = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512 acc[R];
   float bias[R];
   for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), bias[r] = 0.0f;
@@ -62,11 +64,9 @@ MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, i
     for (int64_t c = g * gs; c < (g + 1) * gs; c += 32) {
       __m512 x0 = _mm512_loadu_ps(xp + c), x1 = _mm512_loadu_ps(xp + c + 16);
       for (int r = 0; r < R; ++r) {
-        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[r] + c / 2));
-        __m128i lo = _mm_and_si128(v, low);
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);
-        p0[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(lo)), x0, p0[r]);
-        p1[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(hi)), x1, p1[r]);
+        __m512i d = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row[r] + c / 2)));
+        p0[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(d, lut), x0, p0[r]);
+        p1[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(d, 4), lut), x1, p1[r]);
       }
     }
     for (int r = 0; r < R; ++r) {
