@@ -52,6 +52,13 @@ for bits in [4, 8, 3]:
                 out[f"mm_{bits}_{gs}_{n}_{k}_{m}"] = np.array(mx.quantized_matmul(x, wq, s, b, group_size=gs, bits=bits))
             xt = mx.array(np.random.default_rng(n).standard_normal((3, n)).astype(np.float32))
             out[f"mmn_{bits}_{gs}_{n}_{k}"] = np.array(mx.quantized_matmul(xt, wq, s, b, transpose=False, group_size=gs, bits=bits))
+for mode in ["mxfp4", "nvfp4", "mxfp8"]:
+    for n, k in [(42, 128), (19, 1152)]:
+        wn = np.random.default_rng(n).standard_normal((n, k)).astype(np.float32)
+        wq, s = mx.quantize(mx.array(wn), mode=mode)
+        for m in [1, 2, 5]:
+            x = mx.array(np.random.default_rng(m).standard_normal((m, k)).astype(np.float32))
+            out[f"fp_{mode}_{n}_{k}_{m}"] = np.array(mx.quantized_matmul(x, wq, s, mode=mode))
 np.savez(sys.argv[1], **out)
 """
 
@@ -102,3 +109,19 @@ def test_products_match_dequantized_on_every_path(results, isa):
                 ref = xt @ wd
                 np.testing.assert_allclose(got[f"mmn_{bits}_{gs}_{n}_{k}"], ref, rtol=2e-4,
                                            atol=2e-4 * max(1.0, np.abs(ref).max()) * 4)
+
+
+@pytest.mark.parametrize("isa", ["native", "avx2", "baseline"])
+def test_fp_mode_products_on_every_path(results, isa):
+    got = results[isa]
+    for mode in ["mxfp4", "nvfp4", "mxfp8"]:
+        for n, k in [(42, 128), (19, 1152)]:
+            wn = np.random.default_rng(n).standard_normal((n, k)).astype(np.float32)
+            wq, s = mx.quantize(mx.array(wn), mode=mode)
+            wd = np.array(mx.dequantize(wq, s, mode=mode)).astype(np.float64)
+            for m in [1, 2, 5]:
+                x = np.random.default_rng(m).standard_normal((m, k)).astype(np.float32).astype(np.float64)
+                ref = x @ wd.T
+                np.testing.assert_allclose(got[f"fp_{mode}_{n}_{k}_{m}"], ref, rtol=2e-4,
+                                           atol=2e-4 * max(1.0, np.abs(ref).max()) * 4,
+                                           err_msg=f"{isa} {mode} n={n} k={k} m={m}")

@@ -401,21 +401,37 @@ void qmm_t_direct(const float* x, const Packed& W, float* out, int64_t M, int64_
   for (int64_t m = 0; m < M; ++m)
     for (int64_t g = 0; g < G; ++g) xsum[m * G + g] = sum_of(x + m * K + g * gs, gs);
   constexpr int R = kRowBlock;
-  if (W.mode == QuantizationMode::Affine && cpu::qmv_avx512_covers(W.bits, W.gs)) {
+  bool aff = W.mode == QuantizationMode::Affine;
+  bool fp4 = W.mode == QuantizationMode::Mxfp4 || W.mode == QuantizationMode::Nvfp4;
+  if ((aff || fp4) && cpu::qmv_avx512_covers(W.bits, W.gs)) {
     // AVX-512 decode; with a few rows of x, each block of 16 rows of W is reused from L1.
+    // mxfp4: the block's scale codes decoded to floats first (no biases). (nvfp4's groups
+    // of 16 take the path below.)
     std::vector<float> xp(static_cast<size_t>(M * K));
     for (int64_t m = 0; m < M; ++m) cpu::qmv_prepare_x(W.bits, x + m * K, K, xp.data() + m * K);
-    const uint8_t* w = W.w;
-    cpu::parallel_for((N + 15) / 16, [&](int64_t lo, int64_t hi) {
-      for (int64_t blk = lo; blk < hi; ++blk) {
-        int64_t n0 = blk * 16, n1 = std::min(N, n0 + 16);
-        for (int64_t m = 0; m < M; ++m) {
-          cpu::qmv_affine_avx512(w, W.s, W.b, K, W.gs, W.bits, xp.data() + m * K, xsum.data() + m * G, n0, n1,
-                                 out + m * N);
+    {
+      cpu::parallel_for((N + 15) / 16, [&](int64_t lo, int64_t hi) {
+        std::vector<float> sb(aff ? 0 : static_cast<size_t>(16 * G));
+        for (int64_t blk = lo; blk < hi; ++blk) {
+          int64_t n0 = blk * 16, nr = std::min<int64_t>(N - n0, 16);
+          const uint8_t* w = W.w + n0 * W.row_bytes();
+          const float* s = aff ? W.s + n0 * G : sb.data();
+          const float* b = aff ? W.b + n0 * G : nullptr;
+          if (!aff) {
+            for (int64_t j = 0; j < nr; ++j)
+              for (int64_t g = 0; g < G; ++g) {
+                float bi;
+                W.scale_bias(n0 + j, g, sb[j * G + g], bi);
+              }
+          }
+          for (int64_t m = 0; m < M; ++m) {
+            cpu::qmv_avx512(w, s, b, K, W.gs, W.bits, fp4, xp.data() + m * K, xsum.data() + m * G, 0, nr,
+                            out + m * N + n0);
+          }
         }
-      }
-    }, std::max<int64_t>(1, 512 / std::max<int64_t>(K, 1)));
-    return;
+      }, std::max<int64_t>(1, 512 / std::max<int64_t>(K, 1)));
+      return;
+    }
   }
   FusedRows fused = M == 1 ? fused_rows_for(W) : nullptr;
   cpu::parallel_for((N + R - 1) / R, [&](int64_t lo, int64_t hi) {

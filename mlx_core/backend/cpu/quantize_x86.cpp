@@ -1,6 +1,6 @@
-// AVX-512 decode of packed affine weights for the vector product (see quantize_x86.h).
+// AVX-512 decode of packed weights for the vector product (see quantize_x86.h).
 //
-// 4 bits: 16 packed bytes hold 32 codes; their low nibbles are the even elements and their
+// 4 bits (affine codes or E2M1 values): 16 packed bytes hold 32 codes; their low nibbles are the even elements and their
 // high nibbles the odd ones. Rather than interleaving the decoded codes, x is rearranged
 // once per product (qmv_prepare_x) so that each 16-lane half lines up with its nibbles:
 // per 32 codes one byte-to-int32 widening, one shift, two table lookups (vpermps, which
@@ -49,10 +49,8 @@ namespace {
 // Rows n0..n0+R, 4-bit codes.
 template <int R>
 MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, const float* xp,
-                  const float* xsum, int64_t n0, float* out) {
+                  const float* xsum, int64_t n0, float* out, __m512 lut) {
   const int64_t G = K / gs, rb = K / 2;
-  // Codes to floats by a 16-entry table: vpermps reads only the low 4 bits of each index.
-  const __m512 lut = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512 acc[R];
   float bias[R];
   for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), bias[r] = 0.0f;
@@ -72,7 +70,7 @@ MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, i
     for (int r = 0; r < R; ++r) {
       int64_t i = (n0 + r) * G + g;
       acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), _mm512_add_ps(p0[r], p1[r]), acc[r]);
-      bias[r] += b[i] * xsum[g];
+      if (b) bias[r] += b[i] * xsum[g];
     }
   }
   for (int r = 0; r < R; ++r) out[n0 + r] = _mm512_reduce_add_ps(acc[r]) + bias[r];
@@ -103,18 +101,21 @@ MLX_QX void rows8(const uint8_t* w, const float* s, const float* b, int64_t K, i
     for (int r = 0; r < R; ++r) {
       int64_t i = (n0 + r) * G + g;
       acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), _mm512_add_ps(p0[r], p1[r]), acc[r]);
-      bias[r] += b[i] * xsum[g];
+      if (b) bias[r] += b[i] * xsum[g];
     }
   }
   for (int r = 0; r < R; ++r) out[n0 + r] = _mm512_reduce_add_ps(acc[r]) + bias[r];
 }
 
 MLX_TARGET_AVX512 void qmv_impl(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, int bits,
-                                const float* xp, const float* xsum, int64_t n0, int64_t n1, float* out) {
+                                bool fp4, const float* xp, const float* xsum, int64_t n0, int64_t n1, float* out) {
   int64_t n = n0;
   if (bits == 4) {
-    for (; n + 4 <= n1; n += 4) rows4<4>(w, s, b, K, gs, xp, xsum, n, out);
-    for (; n < n1; ++n) rows4<1>(w, s, b, K, gs, xp, xsum, n, out);
+    // Codes to floats by a 16-entry table: vpermps reads only the low 4 bits of each index.
+    const __m512 lut = fp4 ? _mm512_setr_ps(0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6)
+                           : _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; n + 4 <= n1; n += 4) rows4<4>(w, s, b, K, gs, xp, xsum, n, out, lut);
+    for (; n < n1; ++n) rows4<1>(w, s, b, K, gs, xp, xsum, n, out, lut);
   } else {
     for (; n + 4 <= n1; n += 4) rows8<4>(w, s, b, K, gs, xp, xsum, n, out);
     for (; n < n1; ++n) rows8<1>(w, s, b, K, gs, xp, xsum, n, out);
@@ -184,12 +185,13 @@ void qgemm_tile_avx512(const float* x, int64_t ldx, int64_t M, const float* w, i
 #endif
 }
 
-void qmv_affine_avx512(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, int bits,
-                       const float* xp, const float* xsum, int64_t n0, int64_t n1, float* out) {
+void qmv_avx512(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, int bits, bool fp4,
+                const float* xp, const float* xsum, int64_t n0, int64_t n1, float* out) {
 #if defined(MLX_X86_DISPATCH)
-  qmv_impl(w, s, b, K, gs, bits, xp, xsum, n0, n1, out);
+  qmv_impl(w, s, b, K, gs, bits, fp4, xp, xsum, n0, n1, out);
 #else
-  (void)w, (void)s, (void)b, (void)K, (void)gs, (void)bits, (void)xp, (void)xsum, (void)n0, (void)n1, (void)out;
+  (void)w, (void)s, (void)b, (void)K, (void)gs, (void)bits, (void)fp4, (void)xp, (void)xsum, (void)n0, (void)n1,
+      (void)out;
 #endif
 }
 
