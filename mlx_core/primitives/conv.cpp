@@ -1,6 +1,7 @@
 // Gradient and batching rules of Convolution, written with the conv ops themselves: the
-// input gradient is a transposed convolution of the cotangent, the weight gradient a
-// convolution of the input with the cotangent.
+// input gradient is a transposed convolution of the cotangent; the weight gradient is a
+// ConvWeightGrad node (a GEMM kernel over the rows; its own rules are written with conv ops),
+// or for depthwise convolutions a convolution of the input with the cotangent.
 #include "mlx_core/primitives/conv.h"
 
 #include <numeric>
