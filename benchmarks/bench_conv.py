@@ -42,6 +42,7 @@ CASES = [
     ("conv2d 8x56x56x96 depthwise 3x3", (8, 56, 56, 96), (96, 3, 3, 1), dict(padding=1, groups=96)),
     ("conv2d 8x56x56x64, 64 1x1", (8, 56, 56, 64), (64, 1, 1, 64), dict()),
     ("conv2d 8x112x112x3, 32 3x3 s2", (8, 112, 112, 3), (32, 3, 3, 3), dict(stride=2, padding=1)),
+    ("conv2d 8x224x224x3, 64 3x3 s2", (8, 224, 224, 3), (64, 3, 3, 3), dict(stride=2, padding=1)),
     ("conv1d whisper 1x3000x80 -> 384 k3", (1, 3000, 80), (384, 3, 80), dict(padding=1)),
     ("conv1d whisper 1x3000x384 -> 384 k3 s2", (1, 3000, 384), (384, 3, 384), dict(padding=1, stride=2)),
     ("conv3d 2x16x32x32x16, 16 3x3x3", (2, 16, 32, 32, 16), (16, 3, 3, 3, 16), dict(padding=1)),

@@ -1,6 +1,7 @@
 // Gradient and batching rules of Convolution, written with the conv ops themselves: the
-// input gradient is a transposed convolution of the cotangent, the weight gradient a
-// convolution of the input with the cotangent.
+// input gradient is a transposed convolution of the cotangent; the weight gradient is a
+// ConvWeightGrad node (a GEMM kernel over the rows; its own rules are written with conv ops),
+// or for depthwise convolutions a convolution of the input with the cotangent.
 #include "mlx_core/primitives/conv.h"
 
 #include <numeric>
@@ -104,6 +105,12 @@ array weight_grad(const array& g, const array& x, const Shape& ws, const ConvPar
   return r;
 }
 
+// The weight gradient through the ConvWeightGrad kernel (a blocked GEMM over the rows).
+array weight_grad_node(const array& g, const array& x, const Shape& ws, const ConvParams& p, Dtype dt,
+                       const Stream& s) {
+  return array(ws, dt, std::make_shared<ConvWeightGrad>(s, p, ws), {astype(g, dt, s), astype(x, dt, s)});
+}
+
 } // namespace
 
 std::vector<Shape> Convolution::output_shapes(const std::vector<array>& inputs) {
@@ -131,7 +138,11 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals, const std
     if (a == 0) {
       out.push_back(input_grad(g, w, x.shape(), p_, stream()));
     } else {
-      out.push_back(weight_grad(g, x, w.shape(), p_, stream()));
+      // Depthwise (one input and one output channel per group): the op formulation, whose
+      // kernel vectorises over the channels; else the GEMM kernel.
+      int cig = x.shape().back() / p_.groups, cog = w.shape()[0] / p_.groups;
+      out.push_back(cig == 1 && cog == 1 ? weight_grad(g, x, w.shape(), p_, stream())
+                                         : weight_grad_node(g, x, w.shape(), p_, w.dtype(), stream()));
     }
   }
   return out;
@@ -205,6 +216,61 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(const std::vec
   os.push_back(B);
   os.push_back(cout);
   return {{moveaxis(reshape(out, os, s), nd - 1, 0, s)}, {0}};
+}
+
+} // namespace mlx::core
+
+namespace mlx::core {
+
+// <ConvWeightGrad(g, x), C> = <g, conv(x, C)>: bilinear in (g, x).
+std::vector<array> ConvWeightGrad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                       const std::vector<int>& argnums, const std::vector<array>&) {
+  const array &g = primals[0], &x = primals[1], &c = cotangents[0];
+  std::vector<array> out;
+  for (int a : argnums) {
+    if (a == 0) {
+      out.push_back(astype(make_conv(x, c, p_, stream()), g.dtype(), stream()));
+    } else if (x.size() == 0) {
+      out.push_back(zeros(x.shape(), x.dtype()));
+    } else {
+      out.push_back(astype(input_grad(g, c, x.shape(), p_, stream()), x.dtype(), stream()));
+    }
+  }
+  return out;
+}
+
+std::vector<array> ConvWeightGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                       const std::vector<int>& argnums) {
+  std::optional<array> out;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    array t = argnums[i] == 0 ? weight_grad_node(tangents[i], primals[1], wshape_, p_, primals[0].dtype(), stream())
+                              : weight_grad_node(primals[0], tangents[i], wshape_, p_, primals[0].dtype(), stream());
+    out = out ? add(*out, t) : t;
+  }
+  return {*out};
+}
+
+// The batch becomes an outer level of groups (as Convolution's vmap does when both are batched).
+std::pair<std::vector<array>, std::vector<int>> ConvWeightGrad::vmap(const std::vector<array>& inputs,
+                                                                     const std::vector<int>& axes) {
+  int B = detail::batch_size(inputs, axes);
+  const Stream& s = stream();
+  array g = detail::batched_at_front(inputs[0], axes[0], B), x = detail::batched_at_front(inputs[1], axes[1], B);
+  auto fold = [&](const array& a) { // (B, N, S..., C) -> (N, S..., B*C)
+    int nd = a.ndim() - 1;
+    array m = moveaxis(a, 0, nd - 1, s);
+    Shape sh(m.shape().begin(), m.shape().end() - 2);
+    sh.push_back(B * a.shape().back());
+    return reshape(m, sh, s);
+  };
+  ConvParams q = p_;
+  q.groups = B * p_.groups;
+  Shape ws = wshape_;
+  ws[0] *= B;
+  array r = weight_grad_node(fold(g), fold(x), ws, q, inputs[0].dtype(), s);
+  Shape os = wshape_;
+  os.insert(os.begin(), B);
+  return {{reshape(r, os, s)}, {0}};
 }
 
 } // namespace mlx::core

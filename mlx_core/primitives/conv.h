@@ -29,6 +29,27 @@ class Convolution : public UnaryPrimitive {
   ConvParams p_;
 };
 
+// The gradient of a convolution with respect to its weight. Inputs: the cotangent of the
+// convolution's output and the convolution's input; output: the weight's shape
+// (C_out, K..., C_in / groups). p are the forward convolution's parameters. Its CPU kernel
+// is a blocked GEMM (cotangent^T x im2col(input)) split over the rows with partial sums.
+class ConvWeightGrad : public UnaryPrimitive {
+ public:
+  ConvWeightGrad(Stream s, ConvParams p, Shape wshape) : UnaryPrimitive(s), p_(std::move(p)), wshape_(std::move(wshape)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {wshape_}; }
+  const char* name() const override { return "ConvWeightGrad"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto& c = static_cast<const ConvWeightGrad&>(o);
+    return p_ == c.p_ && wshape_ == c.wshape_;
+  }
+
+ private:
+  ConvParams p_;
+  Shape wshape_;
+};
+
 namespace detail {
 // Output spatial size of one axis (may be < 1 when the kernel does not fit).
 inline int64_t conv_out_size(int64_t in, int64_t k, int64_t stride, int64_t lo, int64_t hi, int64_t kd, int64_t id) {

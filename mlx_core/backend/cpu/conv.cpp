@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "mlx_core/backend/cpu/conv_geometry.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
@@ -17,55 +18,9 @@
 
 namespace mlx::core {
 
+using namespace conv_detail;
+
 namespace {
-
-// The convolution's geometry with the spatial axes padded to three (leading axes of size 1).
-struct Geometry {
-  int64_t n, cin, cout, groups, cig, cog;
-  int64_t in[3], k[3], out[3], stride[3], lo[3], kd[3], id[3];
-  bool flip;
-  int64_t ksize() const { return k[0] * k[1] * k[2]; }
-  int64_t out_rows() const { return n * out[0] * out[1] * out[2]; }
-};
-
-Geometry make_geometry(const array& x, const array& w, const array& o, const ConvParams& p) {
-  Geometry g;
-  int nsp = x.ndim() - 2, off = 3 - nsp;
-  g.n = x.shape()[0];
-  g.cin = x.shape().back();
-  g.cout = w.shape()[0];
-  g.groups = p.groups;
-  g.cig = g.cin / g.groups;
-  g.cog = g.cout / g.groups;
-  g.flip = p.flip;
-  for (int i = 0; i < 3; ++i) {
-    g.in[i] = g.k[i] = g.out[i] = g.stride[i] = g.kd[i] = g.id[i] = 1;
-    g.lo[i] = 0;
-  }
-  for (int i = 0; i < nsp; ++i) {
-    g.in[off + i] = x.shape()[i + 1];
-    g.k[off + i] = w.shape()[i + 1];
-    g.out[off + i] = o.shape()[i + 1];
-    g.stride[off + i] = p.stride[i];
-    g.lo[off + i] = p.pad_lo[i];
-    g.kd[off + i] = p.kernel_dilation[i];
-    g.id[off + i] = p.input_dilation[i];
-  }
-  return g;
-}
-
-// Input index along axis a for output position o and kernel position k, or -1 when that
-// position falls in padding or between dilated input elements.
-inline int64_t input_index(const Geometry& g, int a, int64_t o, int64_t k) {
-  if (g.flip) k = g.k[a] - 1 - k;
-  int64_t v = o * g.stride[a] + k * g.kd[a] - g.lo[a];
-  if (v < 0) return -1;
-  if (g.id[a] != 1) {
-    if (v % g.id[a] != 0) return -1;
-    v /= g.id[a];
-  }
-  return v < g.in[a] ? v : -1;
-}
 
 // ---- Direct blocked kernel --------------------------------------------------------------
 // The convolution as a GEMM out[rows, C_out] = A[rows, taps * C_in/g] * W^T, where row r of A
@@ -74,48 +29,10 @@ inline int64_t input_index(const Geometry& g, int a, int64_t o, int64_t k) {
 // padding). The weights are packed once into panels of NR output channels; a micro-kernel
 // keeps an MR x NR tile of the output in vector registers.
 
-// B-byte vectors (GCC/Clang vector extensions): 32 bytes everywhere (AVX registers on
-// x86-64-v3, pairs of NEON or SSE registers elsewhere), 64 (AVX-512) where the CPU has it.
-// Spelled per type: an attribute on a dependent alias is ignored.
-template <typename T, int B>
-struct VecOf;
-template <>
-struct VecOf<float, 32> {
-  typedef float type __attribute__((vector_size(32)));
-};
-template <>
-struct VecOf<double, 32> {
-  typedef double type __attribute__((vector_size(32)));
-};
-template <>
-struct VecOf<float, 64> {
-  typedef float type __attribute__((vector_size(64)));
-};
-template <>
-struct VecOf<double, 64> {
-  typedef double type __attribute__((vector_size(64)));
-};
-template <typename T, int B = 32>
-using Vec = typename VecOf<T, B>::type;
-template <typename T, int B = 32>
-inline constexpr int kLanes = B / sizeof(T);
-template <typename T, int B>
-inline constexpr int kNR = 2 * kLanes<T, B>; // output channels per panel
-inline constexpr int kMR = 6;                // output rows per tile
-
-// Whether the 64-byte micro-kernel can run here (simd_dispatch.h decides).
-bool use_wide_vectors() { return cpu::simd_isa() == cpu::SimdIsa::avx512; }
-
-template <typename V, typename T>
-inline V load_vec(const T* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-template <typename V, typename T>
-inline void store_vec(T* p, V v) {
-  std::memcpy(p, &v, sizeof(v));
-}
+// Output rows per tile: 12 with 64-byte vectors (24 accumulators of the 32 AVX-512
+// registers: half the panel loads and tile set-ups per multiply-add), else 6.
+template <int B>
+inline constexpr int kMR = B == 64 ? 12 : 6;
 
 // c[r][0:ncols] = sum_j sum_{e < len[j]} a[r * nt + j][off + e] * panel[taps[j] * cig + e, 0:ncols]
 // for MR rows: segment j is a run of len[j] reduction elements starting at tap taps[j] (a[...]
@@ -184,6 +101,13 @@ inline void micro_call(const T* const* a, const int64_t* taps, const int64_t* le
 template <typename T, int B>
 void run_micro(int mr, const T* const* a, const int64_t* taps, const int64_t* len, int64_t nt, int64_t cig, int64_t off,
                const T* panel, T* const* c, int64_t ncols) {
+  if constexpr (B == 64) {
+    if (mr == 12) return micro_call<T, B, 12>(a, taps, len, nt, cig, off, panel, c, ncols);
+    if (mr > 6) {
+      micro_call<T, B, 6>(a, taps, len, nt, cig, off, panel, c, ncols);
+      return run_micro<T, B>(mr - 6, a + 6 * nt, taps, len, nt, cig, off, panel, c + 6, ncols);
+    }
+  }
   switch (mr) {
     case 6: return micro_call<T, B, 6>(a, taps, len, nt, cig, off, panel, c, ncols);
     case 5: return micro_call<T, B, 5>(a, taps, len, nt, cig, off, panel, c, ncols);
@@ -235,18 +159,9 @@ std::vector<T> pack_weights(const Geometry& g, const T* w, int64_t nr, int64_t& 
   return packed;
 }
 
-// Per axis, the input index of every (output position, kernel position) pair, or -1.
-std::vector<int64_t> index_table(const Geometry& g, int a) {
-  std::vector<int64_t> t(static_cast<size_t>(g.out[a] * g.k[a]));
-  for (int64_t o = 0; o < g.out[a]; ++o) {
-    for (int64_t k = 0; k < g.k[a]; ++k) t[o * g.k[a] + k] = input_index(g, a, o, k);
-  }
-  return t;
-}
-
 template <typename T, int B>
 void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
-  constexpr int NR = kNR<T, B>;
+  constexpr int NR = kNR<T, B>, MR = kMR<B>;
   const int64_t taps = g.ksize(), kk = taps * g.cig;
   int64_t panels = 0;
   std::vector<T> packed = g.cog == 1 ? std::vector<T>() : pack_weights<T>(g, w, NR, panels);
@@ -269,7 +184,7 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   constexpr int64_t kChunk = 8;
   const int64_t k2n = g.k[2];
   const bool can_merge = g.groups == 1 && k2n > 1 && g.kd[2] == 1 && id2 == 1 && !g.flip;
-  const int64_t tiles_per_line = (n2 + kMR - 1) / kMR;
+  const int64_t tiles_per_line = (n2 + MR - 1) / MR;
   const int64_t chunks_per_line = (tiles_per_line + kChunk - 1) / kChunk;
   const int64_t row_items = g.n * g.out[0] * g.out[1] * chunks_per_line;
   // Few row chunks but many groups (a depthwise weight gradient): the groups are split
@@ -278,23 +193,23 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
   const int64_t gparts = row_items >= want ? 1 : std::min<int64_t>(g.groups, (want + row_items - 1) / row_items);
   const int64_t gper = (g.groups + gparts - 1) / gparts;
   const int64_t items = row_items * gparts;
-  const int64_t work_per_item = kChunk * kMR * kk * g.cog * gper;
+  const int64_t work_per_item = kChunk * MR * kk * g.cog * gper;
   cpu::parallel_for(items, [&](int64_t i0, int64_t i1) {
     std::vector<int64_t> valid(static_cast<size_t>(kChunk * taps)), seglen(static_cast<size_t>(kChunk * taps));
-    std::vector<const T*> segptr(static_cast<size_t>(kChunk * kMR * taps)), rowseg(static_cast<size_t>(kMR * taps));
+    std::vector<const T*> segptr(static_cast<size_t>(kChunk * MR * taps)), rowseg(static_cast<size_t>(MR * taps));
     int64_t nts[kChunk];
     int mrs[kChunk];
-    T* crow[kChunk][kMR];
+    T* crow[kChunk][MR];
     for (int64_t item = i0; item < i1; ++item) {
       int64_t ritem = item / gparts, gpart = item % gparts;
       int64_t line = ritem / chunks_per_line, tile0 = (ritem % chunks_per_line) * kChunk;
       int64_t ntiles = std::min<int64_t>(kChunk, tiles_per_line - tile0);
       int64_t o1 = line % g.out[1], o0 = (line / g.out[1]) % g.out[0], b = line / (g.out[1] * g.out[0]);
       for (int64_t tl = 0; tl < ntiles; ++tl) {
-        int64_t j0 = (tile0 + tl) * kMR;
-        int mr = static_cast<int>(std::min<int64_t>(kMR, n2 - j0));
+        int64_t j0 = (tile0 + tl) * MR;
+        int mr = static_cast<int>(std::min<int64_t>(MR, n2 - j0));
         mrs[tl] = mr;
-        int64_t o2s[kMR];
+        int64_t o2s[MR];
         bool interior = can_merge;
         for (int i = 0; i < mr; ++i) {
           int64_t o2 = o2s[i] = order[j0 + i];
@@ -338,7 +253,7 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
             }
           }
         }
-        const T** at = segptr.data() + tl * kMR * taps;
+        const T** at = segptr.data() + tl * MR * taps;
         for (int i = 0; i < mr; ++i) {
           for (int64_t j = 0; j < nt; ++j) at[i * nt + j] = rowseg[i * taps + j];
         }
@@ -350,9 +265,9 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
           // One output channel: dot products along the reduction (a panel would be
           // nearly all padding).
           for (int64_t tl = 0; tl < ntiles; ++tl) {
-            T* c[kMR];
+            T* c[MR];
             for (int i = 0; i < mrs[tl]; ++i) c[i] = crow[tl][i] + grp;
-            dot_rows<T>(mrs[tl], segptr.data() + tl * kMR * taps, valid.data() + tl * taps, seglen.data() + tl * taps,
+            dot_rows<T>(mrs[tl], segptr.data() + tl * MR * taps, valid.data() + tl * taps, seglen.data() + tl * taps,
                         nts[tl], g.cig, grp * g.cig, w + grp * kk, c);
           }
           continue;
@@ -361,13 +276,13 @@ void conv_direct(const Geometry& g, const T* x, const T* w, T* out) {
           int64_t c0 = grp * g.cog + p * NR, ncols = std::min<int64_t>(NR, (grp + 1) * g.cog - c0);
           const T* panel = packed.data() + (grp * panels + p) * kk * NR;
           for (int64_t tl = 0; tl < ntiles; ++tl) {
-            T* c[kMR];
+            T* c[MR];
             for (int i = 0; i < mrs[tl]; ++i) c[i] = crow[tl][i] + c0;
             if (nts[tl] == 0) {
               for (int i = 0; i < mrs[tl]; ++i) std::fill(c[i], c[i] + ncols, T(0));
               continue;
             }
-            run_micro<T, B>(mrs[tl], segptr.data() + tl * kMR * taps, valid.data() + tl * taps,
+            run_micro<T, B>(mrs[tl], segptr.data() + tl * MR * taps, valid.data() + tl * taps,
                             seglen.data() + tl * taps, nts[tl], g.cig, grp * g.cig, panel, c, ncols);
           }
         }
@@ -491,18 +406,12 @@ void run_conv(const Geometry& g, const T* x, const T* w, T* out) {
     conv_depthwise<T>(g, x, w, out);
   } else {
     // The 64-byte kernel's 32-channel panels would be mostly padding for fewer channels.
-    if (use_wide_vectors() && g.cog > kNR<T, 32>) {
+    if (use_wide_conv_vectors() && g.cog > kNR<T, 32>) {
       conv_direct<T, 64>(g, x, w, out);
     } else {
       conv_direct<T, 32>(g, x, w, out);
     }
   }
-}
-
-// A row-contiguous view of `a` in dtype `dt`: a itself when it already is one.
-array dense(const array& a, Dtype dt) {
-  if (a.dtype() == dt && a.flags().row_contiguous) return a;
-  return cpu::contiguous_copy(a, dt);
 }
 
 void eval_conv(const array& xin, const array& win, array& out, const ConvParams& p) {
