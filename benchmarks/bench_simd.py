@@ -4,8 +4,8 @@
 
 Cases: softmax of 4096x1024 float32, the 2048x2048 float32 transpose copy, and 1024x1024
 matmul in float16, bfloat16 and float32, and bfloat16 products for the AVX512-BF16 kernel
-(a 4096x4096 weight with a vector, both as W @ v and as v @ W.T the way a linear layer
-passes it, and a batch of 8 512x512 products). Each round times every framework once per case
+(a 4096x4096 weight with a vector: W @ v, v @ W.T the way a linear layer passes it, and
+v @ W; and a batch of 8 512x512 products). Each round times every framework once per case
 in turn (interleaved, so that load on a shared machine hits all of them alike); the table
 shows each one's best time and the ratio openmlx / PyTorch (below 1: openmlx is faster).
 """
@@ -76,6 +76,8 @@ def cases():
                 (lambda: tw @ tv) if torch else None))
     out.append(("bf16 vector @ (4096x4096).T", lambda: mx.eval(vb @ wb.T), None,
                 (lambda: tv @ tw.T) if torch else None))
+    out.append(("bf16 vector @ 4096x4096", lambda: mx.eval(vb @ wb), None,
+                (lambda: tv @ tw) if torch else None))
     bx = rng.standard_normal((8, 512, 512)).astype(np.float32)
     by = rng.standard_normal((8, 512, 512)).astype(np.float32)
     bxa, bya = mx.array(bx).astype(mx.bfloat16), mx.array(by).astype(mx.bfloat16)
