@@ -157,6 +157,26 @@ def test_matches_float32_matmul_of_rounded_inputs():
     np.testing.assert_allclose(ours, via32, rtol=2.0 ** -7, atol=1e-6)
 
 
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+def test_float16_transposed_operands(ta, tb):
+    # float16 keeps the float32 path; a transposed operand is converted in stored order.
+    rng = np.random.default_rng(51)
+    for m, n, k in [(1, 70, 33), (40, 1, 33), (33, 17, 65), (2, 3, 1)]:
+        a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float16)
+        b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float16)
+        a = a.T if ta else a
+        b = b.T if tb else b
+        ma = mx.array(np.ascontiguousarray(a.T)).T if ta else mx.array(a)
+        mb = mx.array(np.ascontiguousarray(b.T)).T if tb else mx.array(b)
+        got = np.array(ma @ mb).astype(np.float64)
+        ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
+        np.testing.assert_allclose(got, ref, rtol=2e-3, atol=2e-2)
+        bt = mx.broadcast_to(mb, (3,) + mb.shape)
+        got = np.array(ma @ bt).astype(np.float64)
+        np.testing.assert_allclose(got, np.broadcast_to(ref, (3,) + ref.shape), rtol=2e-3, atol=2e-2)
+
+
 def test_float16_unchanged():
     rng = np.random.default_rng(50)
     a = rng.standard_normal((33, 65)).astype(np.float16)

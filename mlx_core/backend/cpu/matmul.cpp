@@ -198,6 +198,27 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
   });
 }
 
+// The last two axes of x swapped, as a view of the same memory.
+array swap_last_axes(const array& x) {
+  Shape sh = x.shape();
+  Strides st = x.strides();
+  int nd = x.ndim();
+  std::swap(sh[nd - 1], sh[nd - 2]);
+  std::swap(st[nd - 1], st[nd - 2]);
+  return array(x.data_shared_ptr(), sh, st, x.dtype(), x.offset());
+}
+
+// A float32 copy of a half-precision operand for the float32 GEMM. A transposed view (a
+// weight passed as w.T) is converted in its stored order and handed on as a transposed
+// view: converting it into row-major order would be a transposing copy.
+array half_to_float(const array& x) {
+  MatrixView v = matrix_view(x);
+  if (v.ok && v.trans && x.shape()[x.ndim() - 1] > 1 && x.shape()[x.ndim() - 2] > 1) {
+    return swap_last_axes(cpu::contiguous_copy(swap_last_axes(x), float32));
+  }
+  return cpu::contiguous_copy(x, float32);
+}
+
 // out = a @ b (batched), into out's buffer.
 void run_matmul(array a, array b, array& out) {
   int nd = out.ndim();
@@ -216,8 +237,8 @@ void run_matmul(array a, array b, array& out) {
   }
   bool half = dt == float16 || dt == bfloat16;
   Dtype work = half ? float32 : dt;
-  if (half || !matrix_view(a).ok) a = cpu::contiguous_copy(a, work);
-  if (half || !matrix_view(b).ok) b = cpu::contiguous_copy(b, work);
+  a = half ? half_to_float(a) : matrix_view(a).ok ? a : cpu::contiguous_copy(a, work);
+  b = half ? half_to_float(b) : matrix_view(b).ok ? b : cpu::contiguous_copy(b, work);
   if (half) {
     array tmp(out.shape(), float32, nullptr, {});
     cpu::allocate_output(tmp);
