@@ -3,7 +3,9 @@
     python benchmarks/bench_simd.py [--rounds 7]
 
 Cases: softmax of 4096x1024 float32, the 2048x2048 float32 transpose copy, and 1024x1024
-matmul in float16, bfloat16 and float32. Each round times every framework once per case
+matmul in float16, bfloat16 and float32, and bfloat16 products for the AVX512-BF16 kernel
+(a 4096x4096 weight with a vector: W @ v, v @ W.T the way a linear layer passes it, and
+v @ W; and a batch of 8 512x512 products). Each round times every framework once per case
 in turn (interleaved, so that load on a shared machine hits all of them alike); the table
 shows each one's best time and the ratio openmlx / PyTorch (below 1: openmlx is faster).
 """
@@ -65,7 +67,24 @@ def cases():
         out.append((f"matmul {n}x{n} {name}", lambda a=a, b=b: mx.eval(a @ b),
                     (lambda xn=xn, yn=yn: xn @ yn) if ndt is np.float32 else None,
                     (lambda tx=tx, ty=ty: tx @ ty) if torch else None))
-    mx.eval(sa, am)
+    # bfloat16 shapes of model code: one token through a 4096x4096 linear layer, batched.
+    w = rng.standard_normal((4096, 4096)).astype(np.float32)
+    v = rng.standard_normal((4096,)).astype(np.float32)
+    wb, vb = mx.array(w).astype(mx.bfloat16), mx.array(v).astype(mx.bfloat16)
+    tw, tv = (torch.from_numpy(w).bfloat16(), torch.from_numpy(v).bfloat16()) if torch else (None, None)
+    out.append(("bf16 4096x4096 @ vector", lambda: mx.eval(wb @ vb), None,
+                (lambda: tw @ tv) if torch else None))
+    out.append(("bf16 vector @ (4096x4096).T", lambda: mx.eval(vb @ wb.T), None,
+                (lambda: tv @ tw.T) if torch else None))
+    out.append(("bf16 vector @ 4096x4096", lambda: mx.eval(vb @ wb), None,
+                (lambda: tv @ tw) if torch else None))
+    bx = rng.standard_normal((8, 512, 512)).astype(np.float32)
+    by = rng.standard_normal((8, 512, 512)).astype(np.float32)
+    bxa, bya = mx.array(bx).astype(mx.bfloat16), mx.array(by).astype(mx.bfloat16)
+    tbx, tby = (torch.from_numpy(bx).bfloat16(), torch.from_numpy(by).bfloat16()) if torch else (None, None)
+    out.append(("bf16 batch 8x512x512", lambda: mx.eval(bxa @ bya), None,
+                (lambda: tbx @ tby) if torch else None))
+    mx.eval(sa, am, wb, vb, bxa, bya)
     return out
 
 

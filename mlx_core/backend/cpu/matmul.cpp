@@ -1,4 +1,5 @@
-// Kernel of Matmul: batched GEMM through OpenBLAS. Half types go through float32 GEMM.
+// Kernel of Matmul: batched GEMM through OpenBLAS. bfloat16 runs the AVX512-BF16 kernel
+// (matmul_bf16.cpp) where the CPU has it; otherwise half types go through float32 GEMM.
 #include <cstring>
 #include <vector>
 
@@ -6,7 +7,10 @@
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
+#include "mlx_core/backend/cpu/matmul_bf16.h"
 #include "mlx_core/backend/cpu/matmul_int.h"
+#include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/simd_dispatch.h"
 #include "mlx_core/backend/cpu/strided.h"
 #include "mlx_core/primitives/shape.h"
 
@@ -103,6 +107,11 @@ void gemv(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
           int64_t ldb, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, bfloat16_t>) {
+    cpu::bf16_gemm(ta, tb, m, n, k, reinterpret_cast<const uint16_t*>(a), lda, reinterpret_cast<const uint16_t*>(b),
+                   ldb, reinterpret_cast<uint16_t*>(c), ldc);
+    return;
+  }
   int opa = ta ? MLX_CblasTrans : MLX_CblasNoTrans;
   int opb = tb ? MLX_CblasTrans : MLX_CblasNoTrans;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
@@ -117,7 +126,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
     scipy_cblas_sgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
-  } else {
+  } else if constexpr (std::is_same_v<T, complex64_t>) {
     // cgemm is the fast path; a NaN in its result may be an artefact of its complex alpha
     // scaling (see complex_gemm), so those products are recomputed with real GEMMs.
     complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
@@ -173,10 +182,41 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
         return;
       }
     }
+    if constexpr (std::is_same_v<T, bfloat16_t>) {
+      // Products too small to share, or enough of them to go round: one per task (the
+      // kernel runs inline inside a pool task).
+      if (cnt > 1 && (m * n * k < (int64_t(1) << 21) || cnt >= 2 * int64_t(cpu::thread_count()))) {
+        cpu::parallel_for(cnt, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
+        }, std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(m * n * k, 1)));
+        return;
+      }
+    }
     for (int64_t i = 0; i < cnt; ++i) {
       run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
     }
   });
+}
+
+// The last two axes of x swapped, as a view of the same memory.
+array swap_last_axes(const array& x) {
+  Shape sh = x.shape();
+  Strides st = x.strides();
+  int nd = x.ndim();
+  std::swap(sh[nd - 1], sh[nd - 2]);
+  std::swap(st[nd - 1], st[nd - 2]);
+  return array(x.data_shared_ptr(), sh, st, x.dtype(), x.offset());
+}
+
+// A float32 copy of a half-precision operand for the float32 GEMM. A transposed view (a
+// weight passed as w.T) is converted in its stored order and handed on as a transposed
+// view: converting it into row-major order would be a transposing copy.
+array half_to_float(const array& x) {
+  MatrixView v = matrix_view(x);
+  if (v.ok && v.trans && x.shape()[x.ndim() - 1] > 1 && x.shape()[x.ndim() - 2] > 1) {
+    return swap_last_axes(cpu::contiguous_copy(swap_last_axes(x), float32));
+  }
+  return cpu::contiguous_copy(x, float32);
 }
 
 // out = a @ b (batched), into out's buffer.
@@ -189,10 +229,16 @@ void run_matmul(array a, array b, array& out) {
     return;
   }
   Dtype dt = out.dtype();
+  if (dt == bfloat16 && cpu::has_avx512_bf16()) {
+    if (a.dtype() != bfloat16 || !matrix_view(a).ok) a = cpu::contiguous_copy(a, bfloat16);
+    if (b.dtype() != bfloat16 || !matrix_view(b).ok) b = cpu::contiguous_copy(b, bfloat16);
+    batched_gemm<bfloat16_t>(a, b, out.data<bfloat16_t>(), m, n, k);
+    return;
+  }
   bool half = dt == float16 || dt == bfloat16;
   Dtype work = half ? float32 : dt;
-  if (half || !matrix_view(a).ok) a = cpu::contiguous_copy(a, work);
-  if (half || !matrix_view(b).ok) b = cpu::contiguous_copy(b, work);
+  a = half ? half_to_float(a) : matrix_view(a).ok ? a : cpu::contiguous_copy(a, work);
+  b = half ? half_to_float(b) : matrix_view(b).ok ? b : cpu::contiguous_copy(b, work);
   if (half) {
     array tmp(out.shape(), float32, nullptr, {});
     cpu::allocate_output(tmp);

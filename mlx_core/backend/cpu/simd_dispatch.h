@@ -58,4 +58,19 @@ inline SimdIsa simd_isa() {
 #endif
 }
 
+// True when the CPU has AVX512-BF16 (vdpbf16ps: bf16 pairs multiplied and accumulated in
+// float32) and simd_isa() is avx512, so that OPENMLX_SIMD_ISA=avx2 or =baseline turns it off.
+// Always false without run-time x86 dispatch (other compilers, the sanitizer build).
+inline bool has_avx512_bf16() {
+#if defined(MLX_X86_DISPATCH)
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return simd_isa() == SimdIsa::avx512 && __builtin_cpu_supports("avx512bf16");
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
+
 } // namespace mlx::core::cpu
