@@ -3,7 +3,8 @@
 // those of every query head that shares the key/value head, so grouped-query attention
 // reads each key once per block. The scores of a block of keys against the block of rows
 // are formed transposed (keys x queries) by a register-tiled small GEMM that reads the key
-// rows in place (or, for up to 8 rows, by dot products), are masked, and are folded into
+// rows in place (or, for up to 8 rows, by dot products), are masked (a mask array 16 x 16
+// at a time through a register transpose on AVX-512, element-wise otherwise), are folded into
 // running (max, sum) pairs column by column (vectorized across the queries); the
 // probabilities then multiply the value block in a second small GEMM. The GEMM and softmax
 // steps are compiled for AVX-512, AVX2 and the baseline and picked at run time (a local
@@ -415,11 +416,12 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   const int D = P.D, Dv = P.Dv;
   const int BK = kBK;
   bool few = nq <= 8; // decoding: dot products straight against the key rows
-  // The vectorized mask path (AVX-512, float32 compute, mask contiguous along the keys).
+  // The vectorized mask path (AVX-512, float32 compute, mask contiguous along the keys, more
+  // rows than a decoding step has: a 16-row tile would mostly transpose padding).
   bool mask_tiles = false;
 #ifdef MLX_X86_DISPATCH
   if constexpr (std::is_same_v<A, float>)
-    mask_tiles = P.mask && P.ms[3] == 1 && cpu::simd_isa() == cpu::SimdIsa::avx512;
+    mask_tiles = P.mask && P.ms[3] == 1 && nq > 8 && cpu::simd_isa() == cpu::SimdIsa::avx512;
 #endif
   size_t need = size_t(kBQ) * D * 2 + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK +
                 (mask_tiles ? size_t(kBQ + 1) * BK : 0);
