@@ -1,5 +1,5 @@
-"""rms_norm / layer_norm outputs past the streaming-store threshold (8 MiB), where the AVX-512
-kernel takes its own statistics sweep and prefetches the next row: every weight / bias
+"""rms_norm / layer_norm outputs past the streaming-store threshold (8 MiB), where rows are
+written with streaming stores while the next row is prefetched: every weight / bias
 combination, row lengths with vector tails, values far from zero, and the AVX2 / baseline
 kernels (OPENMLX_SIMD_ISA, in a subprocess)."""
 
