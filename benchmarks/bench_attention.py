@@ -49,7 +49,11 @@ CASES = [
     ("decode GQA 32h/8kv 4096k d128", 1, 32, 8, 1, 4096, 128, False),
     ("prefill 8h 1024 d64 causal", 1, 8, 8, 1024, 1024, 64, True),
     ("prefill 8h 1024 d64", 1, 8, 8, 1024, 1024, 64, False),
+    ("prefill 8h 1024 d64 additive mask", 1, 8, 8, 1024, 1024, 64, "add"),
+    ("prefill 8h 1024 d64 boolean mask", 1, 8, 8, 1024, 1024, 64, "bool"),
 ]
+# causal: True, False, or "add" / "bool": a 1024 x 1024 mask array (broadcast over the heads)
+# of that kind, keeping each key with probability 0.9.
 DTYPES = [("float32", mx.float32, "float32"), ("float16", mx.float16, "float16"), ("bfloat16", mx.bfloat16, "bfloat16")]
 
 
@@ -73,18 +77,32 @@ def main():
         for dname, mdt, tdt in DTYPES:
             q, k, v = (mx.array(x).astype(mdt) for x in (qn, kn, vn))
             mx.eval(q, k, v)
-            mask = "causal" if causal else None
+            mask = "causal" if causal is True else None
+            keep = rng.random((Lq, Lk)) < 0.9
+            addn = np.where(keep, 0.0, -1e9).astype(np.float32)
+            if causal == "bool":
+                mask = mx.array(keep)
+            elif causal == "add":
+                mask = mx.array(addn).astype(mdt)
+            if mask is not None and not isinstance(mask, str):
+                mx.eval(mask)
             t_mx = best_time(lambda: mx.eval(mx.fast.scaled_dot_product_attention(q, k, v, scale=scale, mask=mask)))
             t_t = float("nan")
             if torch is not None:
                 tq, tk, tv = (torch.from_numpy(x).to(getattr(torch, tdt)) for x in (qn, kn, vn))
                 gqa = H != Hkv
-                t_t = best_time(lambda: F.scaled_dot_product_attention(tq, tk, tv, is_causal=causal, scale=scale,
+                tmask = None
+                if causal == "bool":
+                    tmask = torch.from_numpy(keep)
+                elif causal == "add":
+                    tmask = torch.from_numpy(addn).to(getattr(torch, tdt))
+                t_t = best_time(lambda: F.scaled_dot_product_attention(tq, tk, tv, attn_mask=tmask,
+                                                                       is_causal=causal is True, scale=scale,
                                                                        enable_gqa=gqa))
             t_np = float("nan")
-            if dname == "float32":
+            if dname == "float32" and causal in (True, False):
                 kr, vr = np.repeat(kn, H // Hkv, 1), np.repeat(vn, H // Hkv, 1)
-                t_np = best_time(lambda: numpy_attention(qn, kr, vr, scale, causal), repeats=3)
+                t_np = best_time(lambda: numpy_attention(qn, kr, vr, scale, causal is True), repeats=3)
             print(f"{name:36s} {dname:9s} {t_mx * 1e3:8.2f} {t_t * 1e3:9.2f} {t_mx / t_t:9.2f} "
                   f"{t_np * 1e3:9.2f} {t_mx / t_np:7.2f}")
             sys.stdout.flush()

@@ -3,7 +3,8 @@
 // those of every query head that shares the key/value head, so grouped-query attention
 // reads each key once per block. The scores of a block of keys against the block of rows
 // are formed transposed (keys x queries) by a register-tiled small GEMM that reads the key
-// rows in place (or, for up to 8 rows, by dot products), are masked, and are folded into
+// rows in place (or, for up to 8 rows, by dot products), are masked (a mask array 16 x 16
+// at a time through a register transpose on AVX-512, element-wise otherwise), are folded into
 // running (max, sum) pairs column by column (vectorized across the queries); the
 // probabilities then multiply the value block in a second small GEMM. The GEMM and softmax
 // steps are compiled for AVX-512, AVX2 and the baseline and picked at run time (a local
@@ -24,6 +25,9 @@
 #include "mlx_core/backend/cpu/parallel.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/primitives/fast_attention.h"
+#ifdef MLX_X86_DISPATCH
+#include <immintrin.h>
+#endif
 
 namespace mlx::core {
 
@@ -109,7 +113,7 @@ __attribute__((always_inline)) inline void gemm_tiles(const GemmArgs<A>& g) {
 #ifdef MLX_X86_DISPATCH
 template <typename A>
 MLX_TARGET_AVX512 void gemm_avx512(const GemmArgs<A>& g) {
-  gemm_tiles<A, 4, 256 / sizeof(A)>(g);
+  gemm_tiles<A, 6, 256 / sizeof(A)>(g);
 }
 template <typename A>
 MLX_TARGET_AVX2 void gemm_avx2(const GemmArgs<A>& g) {
@@ -238,6 +242,12 @@ inline void mask_keep(A* col, int64_t ldc, const uint8_t* keep, int64_t ms, int 
   }
 }
 
+// dst[i] = keep[i] ? 1 : 0, for i < n.
+MLX_SIMD_CLONES inline void widen_bool(const uint8_t* keep, float* dst, int n) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) dst[i] = keep[i] ? 1.0f : 0.0f;
+}
+
 // col[j * ldc] += add[j * ms], for j < nk.
 template <typename A, typename T>
 inline void mask_add(A* col, int64_t ldc, const T* add, int64_t ms, int nk) {
@@ -247,6 +257,57 @@ inline void mask_add(A* col, int64_t ldc, const T* add, int64_t ms, int nk) {
     for (int j = 0; j < nk; ++j) col[j * ldc] += static_cast<A>(add[j * ms]);
   }
 }
+
+#ifdef MLX_X86_DISPATCH
+// The low / high 64-bit pairs of a and b interleaved, per 128-bit lane.
+MLX_TARGET_AVX512 inline __m512 unpack_lo64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+MLX_TARGET_AVX512 inline __m512 unpack_hi64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+
+// The 16 x 16 block of mask values of query rows rows[0..16) and keys [jc, jc + nc)
+// transposed in registers, then added to (or, when `keep`, selecting between the score and
+// `masked` in) the transposed scores st[(jc + j) * ldst + i]: each score row is read and
+// written as one vector instead of sixteen strided elements.
+MLX_TARGET_AVX512 void mask_block16(float* st, int64_t ldst, const float* const* rows, int jc, int nc, bool keep,
+                                    float masked) {
+  const __mmask16 km = nc >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nc) - 1);
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_maskz_loadu_ps(km, rows[i] + jc);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = unpack_lo64(t[i], t[i + 2]);
+    r[i + 1] = unpack_hi64(t[i], t[i + 2]);
+    r[i + 2] = unpack_lo64(t[i + 1], t[i + 3]);
+    r[i + 3] = unpack_hi64(t[i + 1], t[i + 3]);
+  }
+  // r[4g + c] holds, in each 128-bit lane L, rows 4g..4g+3 at key 4L + c.
+  for (int g = 0; g < 2; ++g) {
+    for (int c = 0; c < 4; ++c) {
+      t[8 * g + c] = _mm512_shuffle_f32x4(r[8 * g + c], r[8 * g + 4 + c], 0x88);
+      t[8 * g + 4 + c] = _mm512_shuffle_f32x4(r[8 * g + c], r[8 * g + 4 + c], 0xdd);
+    }
+  }
+  for (int c = 0; c < 8; ++c) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd);
+  }
+  // r[k]: key jc + k against the 16 rows.
+  const __m512 vm = _mm512_set1_ps(masked), zero = _mm512_setzero_ps();
+  for (int k = 0; k < nc; ++k) {
+    float* s = st + (jc + k) * ldst;
+    __m512 v = _mm512_loadu_ps(s);
+    if (keep) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r[k], zero, _CMP_NEQ_UQ), vm, v);
+    else v = _mm512_add_ps(v, r[k]);
+    _mm512_storeu_ps(s, v);
+  }
+}
+#endif
 
 // Everything a work item needs to know about the problem.
 template <typename T>
@@ -355,12 +416,21 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
   const int D = P.D, Dv = P.Dv;
   const int BK = kBK;
   bool few = nq <= 8; // decoding: dot products straight against the key rows
-  size_t need = size_t(kBQ) * D * 2 + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK;
+  // The vectorized mask path (AVX-512, float32 compute, mask contiguous along the keys, more
+  // rows than a decoding step has: a 16-row tile would mostly transpose padding).
+  bool mask_tiles = false;
+#ifdef MLX_X86_DISPATCH
+  if constexpr (std::is_same_v<A, float>)
+    mask_tiles = P.mask && P.ms[3] == 1 && nq > 8 && cpu::simd_isa() == cpu::SimdIsa::avx512;
+#endif
+  size_t need = size_t(kBQ) * D * 2 + size_t(BK) * std::max(D, Dv) + size_t(kBQ) * BK +
+                (mask_tiles ? size_t(kBQ + 1) * BK : 0);
   if (ws.size() < need) ws.resize(need);
   A* qb = ws.data();                  // [nq x D] scaled queries
   A* qt = qb + size_t(kBQ) * D;       // [D x kBQ] the same transposed, zero-padded
   A* kv = qt + size_t(kBQ) * D;       // [BK x max(D, Dv)] widened key or value rows
   A* st = kv + size_t(BK) * std::max(D, Dv); // [BK x kBQ] scores, then probabilities (transposed)
+  [[maybe_unused]] A* mrows = st + size_t(kBQ) * BK; // [kBQ x BK] mask rows widened to float, then BK zeros
   A alpha[kBQ];
 
   // Head, query index and causal limit (last visible key) of each row.
@@ -426,7 +496,39 @@ void attend(const Problem<T>& P, int b, int hk, int r0, int nq, int j_begin, int
       small_gemm<A>({nk, nqpad, D, krows, ldk, 1, qt, kBQ, st, kBQ, false});
     }
     // Masks, 16 keys at a time so that the rows of st being written stay in L1.
-    if (P.mask) {
+#ifdef MLX_X86_DISPATCH
+    if constexpr (std::is_same_v<A, float>) {
+      if (mask_tiles) {
+        // Each row's mask segment as float32 (read in place when it already is), rows past
+        // nq padded with zeros, then added / selected 16 x 16 at a time through a transpose.
+        const float* rp[kBQ];
+        const float* zeros = mrows + size_t(kBQ) * BK;
+        if (j0 == j_begin) std::fill(mrows + size_t(kBQ) * BK, mrows + size_t(kBQ + 1) * BK, 0.0f);
+        int nq16 = (nq + 15) / 16 * 16;
+        for (int r = 0; r < nq16; ++r) {
+          if (r >= nq) {
+            rp[r] = zeros;
+            continue;
+          }
+          int64_t mo = b * P.ms[0] + head[r] * P.ms[1] + qi[r] * P.ms[2] + j0;
+          float* dst = mrows + size_t(r) * BK;
+          if (P.mask_bool) {
+            widen_bool(static_cast<const uint8_t*>(P.mask) + mo, dst, nk);
+            rp[r] = dst;
+          } else if constexpr (kind == 0) {
+            rp[r] = static_cast<const float*>(P.mask) + mo;
+          } else {
+            widen<A>(static_cast<const T*>(P.mask) + mo, dst, nk, kind);
+            rp[r] = dst;
+          }
+        }
+        for (int r = 0; r < nq; r += 16)
+          for (int jc = 0; jc < nk; jc += 16)
+            mask_block16(st + r, kBQ, rp + r, jc, std::min(16, nk - jc), P.mask_bool, kMasked);
+      }
+    }
+#endif
+    if (P.mask && !mask_tiles) {
       for (int jc = 0; jc < nk; jc += 16) {
         int nc = std::min(16, nk - jc);
         for (int r = 0; r < nq; ++r) {

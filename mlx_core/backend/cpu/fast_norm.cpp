@@ -1,6 +1,8 @@
 // Kernels of RMSNorm and LayerNorm: one read of each row from memory (the second sweep
 // finds it in cache), one write; rows split over the thread pool. float16 / bfloat16 rows
-// are widened to float32; float64 rows compute in double.
+// are widened to float32; float64 rows compute in double. Outputs past the caches are
+// written with streaming stores while the next row is prefetched, so that the statistics
+// sweep of every row but the first reads from L2 and memory reads overlap the writes.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -56,14 +58,16 @@ void row_affine(const double* x, const double* w, const double* b, double* y, in
 #ifdef MLX_X86_DISPATCH
 bool cpu_has_avx2() { return cpu::simd_isa() != cpu::SimdIsa::baseline; }
 
-// row_affine with non-temporal stores (AVX2).
-MLX_TARGET_AVX2 void row_affine_stream(const float* x, const float* w, const float* b, float* y,
-                                                            int64_t n, float m, float r) {
+// row_affine with non-temporal stores (AVX2), prefetching the next row as
+// the AVX-512 norm kernels once did.
+MLX_TARGET_AVX2 void row_affine_stream(const float* x, const float* w, const float* b, float* y, int64_t n, float m,
+                                       float r, const float* next) {
   int64_t i = 0;
   auto one = [&](int64_t k) { y[k] = (x[k] - m) * r * (w ? w[k] : 1.0f) + (b ? b[k] : 0.0f); };
   for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 31) != 0; ++i) one(i);
   __m256 vm = _mm256_set1_ps(m), vr = _mm256_set1_ps(r);
   for (; i + 8 <= n; i += 8) {
+    if (next && (i & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(next + i), _MM_HINT_T1);
     __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vr);
     if (w) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
     if (b) v = _mm256_add_ps(v, _mm256_loadu_ps(b + i));
@@ -72,10 +76,11 @@ MLX_TARGET_AVX2 void row_affine_stream(const float* x, const float* w, const flo
   for (; i < n; ++i) one(i);
 }
 
+
 void stream_fence() { _mm_sfence(); }
 #else
 bool cpu_has_avx2() { return false; }
-void row_affine_stream(const float*, const float*, const float*, float*, int64_t, float, float) {}
+void row_affine_stream(const float*, const float*, const float*, float*, int64_t, float, float, const float*) {}
 void stream_fence() {}
 #endif
 
@@ -114,7 +119,11 @@ void norm_kernel(const T* x, const T* w, const T* b, T* y, int64_t rows, int64_t
           if (stream) {
             float m, var;
             moments(x + r * n, n, center, &m, &var);
-            row_affine_stream(x + r * n, w, b, y + r * n, n, m, 1.0f / std::sqrt(var + eps));
+            // The next row is prefetched while this one is written. (AVX-512 variants of the
+            // statistics and of this write measured slower on one thread: 1.03-1.1x a copy
+            // for rms_norm against 0.75-0.9x here.)
+            const float* next = r + 1 < hi ? x + (r + 1) * n : nullptr;
+            row_affine_stream(x + r * n, w, b, y + r * n, n, m, 1.0f / std::sqrt(var + eps), next);
             continue;
           }
         }
