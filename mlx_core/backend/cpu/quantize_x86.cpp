@@ -46,11 +46,31 @@ namespace {
 
 #define MLX_QX MLX_TARGET_AVX512 inline __attribute__((always_inline))
 
-// Rows n0..n0+R, 4-bit codes.
-template <int R>
-MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, const float* xp,
-                  const float* xsum, int64_t n0, float* out, __m512 lut) {
-  const int64_t G = K / gs, rb = K / 2;
+// Decoders of 32 codes starting at column c of a packed row into two vectors of floats.
+struct Decode4 {  // 4-bit codes through a 16-entry table (0..15, or E2M1 values for mxfp4)
+  __m512 lut;
+  static constexpr int64_t bytes_per_row(int64_t K) { return K / 2; }
+  MLX_QX void operator()(const uint8_t* row, int64_t c, __m512& lo, __m512& hi) const {
+    __m512i d = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c / 2)));
+    lo = _mm512_permutexvar_ps(d, lut);
+    hi = _mm512_permutexvar_ps(_mm512_srli_epi32(d, 4), lut);
+  }
+};
+struct Decode8 {  // 8-bit codes
+  static constexpr int64_t bytes_per_row(int64_t K) { return K; }
+  MLX_QX void operator()(const uint8_t* row, int64_t c, __m512& lo, __m512& hi) const {
+    __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c));
+    __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c + 16));
+    lo = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v0));
+    hi = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v1));
+  }
+};
+
+// Rows n0..n0+R of the product: per group, sum(code * x) scaled once, plus bias * sum(x).
+template <int R, typename Decode>
+MLX_QX void rows(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, const float* xp,
+                 const float* xsum, int64_t n0, float* out, Decode decode) {
+  const int64_t G = K / gs, rb = Decode::bytes_per_row(K);
   __m512 acc[R];
   float bias[R];
   for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), bias[r] = 0.0f;
@@ -62,40 +82,10 @@ MLX_QX void rows4(const uint8_t* w, const float* s, const float* b, int64_t K, i
     for (int64_t c = g * gs; c < (g + 1) * gs; c += 32) {
       __m512 x0 = _mm512_loadu_ps(xp + c), x1 = _mm512_loadu_ps(xp + c + 16);
       for (int r = 0; r < R; ++r) {
-        __m512i d = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row[r] + c / 2)));
-        p0[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(d, lut), x0, p0[r]);
-        p1[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(d, 4), lut), x1, p1[r]);
-      }
-    }
-    for (int r = 0; r < R; ++r) {
-      int64_t i = (n0 + r) * G + g;
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), _mm512_add_ps(p0[r], p1[r]), acc[r]);
-      if (b) bias[r] += b[i] * xsum[g];
-    }
-  }
-  for (int r = 0; r < R; ++r) out[n0 + r] = _mm512_reduce_add_ps(acc[r]) + bias[r];
-}
-
-// Rows n0..n0+R, 8-bit codes.
-template <int R>
-MLX_QX void rows8(const uint8_t* w, const float* s, const float* b, int64_t K, int gs, const float* xp,
-                  const float* xsum, int64_t n0, float* out) {
-  const int64_t G = K / gs;
-  __m512 acc[R];
-  float bias[R];
-  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), bias[r] = 0.0f;
-  const uint8_t* row[R];
-  for (int r = 0; r < R; ++r) row[r] = w + (n0 + r) * K;
-  for (int64_t g = 0; g < G; ++g) {
-    __m512 p0[R], p1[R];
-    for (int r = 0; r < R; ++r) p0[r] = _mm512_setzero_ps(), p1[r] = _mm512_setzero_ps();
-    for (int64_t c = g * gs; c < (g + 1) * gs; c += 32) {
-      __m512 x0 = _mm512_loadu_ps(xp + c), x1 = _mm512_loadu_ps(xp + c + 16);
-      for (int r = 0; r < R; ++r) {
-        __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[r] + c));
-        __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[r] + c + 16));
-        p0[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v0)), x0, p0[r]);
-        p1[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v1)), x1, p1[r]);
+        __m512 lo, hi;
+        decode(row[r], c, lo, hi);
+        p0[r] = _mm512_fmadd_ps(lo, x0, p0[r]);
+        p1[r] = _mm512_fmadd_ps(hi, x1, p1[r]);
       }
     }
     for (int r = 0; r < R; ++r) {
@@ -114,11 +104,11 @@ MLX_TARGET_AVX512 void qmv_impl(const uint8_t* w, const float* s, const float* b
     // Codes to floats by a 16-entry table: vpermps reads only the low 4 bits of each index.
     const __m512 lut = fp4 ? _mm512_setr_ps(0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6)
                            : _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (; n + 4 <= n1; n += 4) rows4<4>(w, s, b, K, gs, xp, xsum, n, out, lut);
-    for (; n < n1; ++n) rows4<1>(w, s, b, K, gs, xp, xsum, n, out, lut);
+    for (; n + 4 <= n1; n += 4) rows<4>(w, s, b, K, gs, xp, xsum, n, out, Decode4{lut});
+    for (; n < n1; ++n) rows<1>(w, s, b, K, gs, xp, xsum, n, out, Decode4{lut});
   } else {
-    for (; n + 4 <= n1; n += 4) rows8<4>(w, s, b, K, gs, xp, xsum, n, out);
-    for (; n < n1; ++n) rows8<1>(w, s, b, K, gs, xp, xsum, n, out);
+    for (; n + 4 <= n1; n += 4) rows<4>(w, s, b, K, gs, xp, xsum, n, out, Decode8{});
+    for (; n < n1; ++n) rows<1>(w, s, b, K, gs, xp, xsum, n, out, Decode8{});
   }
 }
 
