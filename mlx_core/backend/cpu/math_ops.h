@@ -42,13 +42,8 @@ inline bool is_nan_value(T x) {
 
 // exp for float32 in a form the compiler vectorizes (Cephes' polynomial, ~1 ulp):
 // exp(x) = 2^n * exp(r) with r = x - n ln2, |r| <= ln2 / 2.
-inline float fast_expf(float x) {
-  // Branch-free so that loops over it vectorize.
-  float xc = x < -103.9f ? -103.9f : x;
-  xc = xc > 88.7228f ? 88.7228f : xc;
-  // NaN passes both clamps; it is replaced so that the conversion to int below is defined
-  // (the result is NaN again at the end).
-  xc = xc == xc ? xc : 0.0f;
+// exp(xc) for xc in [-103.9, 88.7228] (no NaN): the polynomial core of fast_expf.
+inline float expf_in_range(float xc) {
   // Round x / ln2 to the nearest integer with the 1.5 * 2^23 trick.
   float nf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   int32_t n = static_cast<int32_t>(nf);
@@ -64,6 +59,17 @@ inline float fast_expf(float x) {
   // 2^n as two factors so that the ends of the range (and denormals) stay representable.
   int32_t n1 = n / 2, n2 = n - n1;
   float out = y * std::bit_cast<float>((n1 + 127) << 23) * std::bit_cast<float>((n2 + 127) << 23);
+  return out;
+}
+
+inline float fast_expf(float x) {
+  // Branch-free so that loops over it vectorize.
+  float xc = x < -103.9f ? -103.9f : x;
+  xc = xc > 88.7228f ? 88.7228f : xc;
+  // NaN passes both clamps; it is replaced so that the conversion to int below is defined
+  // (the result is NaN again at the end).
+  xc = xc == xc ? xc : 0.0f;
+  float out = expf_in_range(xc);
   out = x > 88.7228f ? std::numeric_limits<float>::infinity() : out;
   out = x < -103.9f ? 0.0f : out;
   return x != x ? x : out;

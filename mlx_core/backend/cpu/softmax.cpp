@@ -59,20 +59,7 @@ MLX_SIMD_CLONES float row_sum_exp(const float* x, int64_t n, float m) {
 // cpu::fast_expf(d) for d in [-inf, 0] (no NaN), bit for bit, with the branches for
 // large and NaN arguments left out: the exponent of softmax, x - max(x).
 inline float exp_nonpositive(float d) {
-  float xc = d < -103.9f ? -103.9f : d;
-  float nf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  int32_t n = static_cast<int32_t>(nf);
-  float r = xc - nf * 0.693359375f + nf * 2.12194440e-4f;
-  float r2 = r * r;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  float y = p * r2 + r + 1.0f;
-  int32_t n1 = n / 2, n2 = n - n1;
-  float out = y * std::bit_cast<float>((n1 + 127) << 23) * std::bit_cast<float>((n2 + 127) << 23);
+  float out = cpu::expf_in_range(d < -103.9f ? -103.9f : d);
   return d < -103.9f ? 0.0f : out;
 }
 
