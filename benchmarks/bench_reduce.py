@@ -12,14 +12,12 @@ is slower. The best of `repeats` runs is taken for every library.
 it compares the kernels themselves, without the time spent waiting for a core.
 """
 
-import argparse
-import os
 import time
 
 import numpy as np
 
 import mlx.core as mx
-from timing import best_time_per_call
+from timing import best_time_per_call, parse_timing_args
 
 try:
     import torch
@@ -45,17 +43,8 @@ def np_softmax(x):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--cpu-time", action="store_true", help="one thread each, CPU time of this thread")
-    args = p.parse_args()
-    if args.cpu_time:
-        global clock
-        clock = time.thread_time
-        if os.environ.get("MLX_NUM_THREADS") != "1":
-            raise SystemExit("--cpu-time needs MLX_NUM_THREADS=1 in the environment")
-        if torch:
-            torch.set_num_threads(1)
+    global clock
+    args, clock = parse_timing_args(torch)
     rng = np.random.default_rng(0)
     x = rng.standard_normal(10_000_000).astype(np.float32)
     s = rng.standard_normal((4096, 1024)).astype(np.float32)

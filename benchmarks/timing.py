@@ -36,3 +36,22 @@ def best_time_per_call(fn, repeats, min_time=0.15, max_calls=1 << 12, clock=time
             fn()
         best = min(best, (clock() - t0) / n)
     return best
+
+
+def parse_timing_args(torch=None):
+    """Parses --repeats and --cpu-time. Returns (args, clock): with --cpu-time (which needs
+    MLX_NUM_THREADS=1) the clock is this thread's CPU time and PyTorch is put on one thread."""
+    import argparse
+    import os
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--cpu-time", action="store_true", help="one thread each, CPU time of this thread")
+    args = p.parse_args()
+    if not args.cpu_time:
+        return args, time.perf_counter
+    if os.environ.get("MLX_NUM_THREADS") != "1":
+        raise SystemExit("--cpu-time needs MLX_NUM_THREADS=1 in the environment")
+    if torch:
+        torch.set_num_threads(1)
+    return args, time.thread_time
