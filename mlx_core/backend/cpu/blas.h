@@ -20,15 +20,17 @@ void scipy_cblas_sgemv64_(int layout, int trans, blas_int m, blas_int n, float a
 void scipy_cblas_dgemv64_(int layout, int trans, blas_int m, blas_int n, double alpha, const double* a, blas_int lda,
                           const double* x, blas_int incx, double beta, double* y, blas_int incy);
 // count products C_i = alpha A_i B_i + beta C_i with A_i = a + i * stridea (and so on),
-// split over OpenBLAS's threads by product (one call instead of one per matrix).
-void scipy_cblas_sgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
-                                        float alpha, const float* a, blas_int lda, blas_int stridea, const float* b,
-                                        blas_int ldb, blas_int strideb, float beta, float* c, blas_int ldc,
-                                        blas_int stridec, blas_int count);
-void scipy_cblas_dgemm_batch_strided64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
-                                        double alpha, const double* a, blas_int lda, blas_int stridea, const double* b,
-                                        blas_int ldb, blas_int strideb, double beta, double* c, blas_int ldc,
-                                        blas_int stridec, blas_int count);
+// split over OpenBLAS's threads by product (one call instead of one per matrix). Not every
+// build of the scipy-openblas64 wheel has these (its aarch64 wheels lack them), so they are
+// looked up at run time: null when absent.
+using SgemmBatchStrided = void (*)(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                   float alpha, const float* a, blas_int lda, blas_int stridea, const float* b,
+                                   blas_int ldb, blas_int strideb, float beta, float* c, blas_int ldc,
+                                   blas_int stridec, blas_int count);
+using DgemmBatchStrided = void (*)(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
+                                   double alpha, const double* a, blas_int lda, blas_int stridea, const double* b,
+                                   blas_int ldb, blas_int strideb, double beta, double* c, blas_int ldc,
+                                   blas_int stridec, blas_int count);
 void scipy_cblas_cgemm64_(int layout, int transa, int transb, blas_int m, blas_int n, blas_int k,
                           const void* alpha, const void* a, blas_int lda, const void* b, blas_int ldb,
                           const void* beta, void* c, blas_int ldc);
@@ -38,3 +40,9 @@ blas_int scipy_LAPACKE_sgesvd64_(int layout, char jobu, char jobvt, blas_int m, 
 blas_int scipy_LAPACKE_dgesvd64_(int layout, char jobu, char jobvt, blas_int m, blas_int n, double* a, blas_int lda,
                                  double* s, double* u, blas_int ldu, double* vt, blas_int ldvt, double* superb);
 }
+
+namespace mlx::core::cpu {
+// An OpenBLAS entry point that only some builds of the library have, looked up once in the
+// library that provides sgemm (null when that build lacks it).
+void* optional_blas_symbol(const char* name);
+} // namespace mlx::core::cpu

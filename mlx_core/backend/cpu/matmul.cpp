@@ -168,17 +168,14 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
     // A run of equally strided products is one batched BLAS call: far less per-call
     // overhead and threading per product rather than inside each small GEMM.
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      if (cnt > 1 && m > 1 && n > 1) {
+      using BatchFn = std::conditional_t<std::is_same_v<T, float>, SgemmBatchStrided, DgemmBatchStrided>;
+      static const auto batched = reinterpret_cast<BatchFn>(cpu::optional_blas_symbol(
+          std::is_same_v<T, float> ? "scipy_cblas_sgemm_batch_strided64_" : "scipy_cblas_dgemm_batch_strided64_"));
+      if (batched && cnt > 1 && m > 1 && n > 1) {
         int opa = va.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
         int opb = vb.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
-        int64_t ldc = std::max<int64_t>(n, 1);
-        if constexpr (std::is_same_v<T, float>) {
-          scipy_cblas_sgemm_batch_strided64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0f, pa + offs[0], va.ld, inner[0],
-                                             pb + offs[1], vb.ld, inner[1], 0.0f, out + offs[2], ldc, inner[2], cnt);
-        } else {
-          scipy_cblas_dgemm_batch_strided64_(MLX_CblasRowMajor, opa, opb, m, n, k, 1.0, pa + offs[0], va.ld, inner[0],
-                                             pb + offs[1], vb.ld, inner[1], 0.0, out + offs[2], ldc, inner[2], cnt);
-        }
+        batched(MLX_CblasRowMajor, opa, opb, m, n, k, T(1), pa + offs[0], va.ld, inner[0], pb + offs[1], vb.ld,
+                inner[1], T(0), out + offs[2], std::max<int64_t>(n, 1), inner[2], cnt);
         return;
       }
     }

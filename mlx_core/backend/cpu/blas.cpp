@@ -1,0 +1,19 @@
+// Run-time lookup of the OpenBLAS entry points that only some builds of the library have.
+#include <dlfcn.h>
+
+#include "mlx_core/backend/cpu/blas.h"
+
+namespace mlx::core::cpu {
+
+void* optional_blas_symbol(const char* name) {
+  // The library that provides sgemm (found through the address the loader bound it to),
+  // opened again without loading anything, so that the lookup stays inside it.
+  static void* lib = [] {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&scipy_cblas_sgemm64_), &info) || !info.dli_fname) return (void*)nullptr;
+    return dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+  }();
+  return lib ? dlsym(lib, name) : nullptr;
+}
+
+} // namespace mlx::core::cpu
