@@ -21,19 +21,11 @@ if ONE_THREAD:
 import numpy as np
 
 import mlx.core as mx
-from timing import best_time as wall_time
+from timing import best_time as timed_best
 
 
 def best_time(fn, repeats=7):
-    if not ONE_THREAD:
-        return wall_time(fn, repeats)
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.thread_time()
-        fn()
-        best = min(best, time.thread_time() - t0)
-    return best
+    return timed_best(fn, repeats, clock=time.thread_time if ONE_THREAD else time.perf_counter)
 
 try:
     import torch

@@ -44,6 +44,18 @@ def row(name, t_mx, others):
     print("   ".join(parts))
 
 
+def matmul_row(name, an, bn, repeats):
+    """One row: an @ bn in ours, PyTorch (when present) and NumPy."""
+    am, bm = mx.array(an), mx.array(bn)
+    t = best_time(lambda: mx.eval(am @ bm), repeats)
+    others = []
+    if torch is not None:
+        at, bt = torch.from_numpy(an), torch.from_numpy(bn)
+        others.append(("torch", best_time(lambda: at @ bt, repeats)))
+    others.append(("numpy", best_time(lambda: an @ bn, repeats)))
+    row(name, t, others)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -70,15 +82,7 @@ def main():
 
     # Batched and broadcast matmul.
     for sa, sb in [((64, 128, 128), (64, 128, 128)), ((16, 256, 256), (256, 256)), ((8, 1, 512, 64), (1, 8, 64, 512))]:
-        an, bn = f32(*sa), f32(*sb)
-        am, bm = mx.array(an), mx.array(bn)
-        t = best_time(lambda: mx.eval(am @ bm), R)
-        others = []
-        if torch is not None:
-            at, bt = torch.from_numpy(an), torch.from_numpy(bn)
-            others.append(("torch", best_time(lambda: at @ bt, R)))
-        others.append(("numpy", best_time(lambda: an @ bn, R)))
-        row(f"matmul {sa} @ {sb}", t, others)
+        matmul_row(f"matmul {sa} @ {sb}", f32(*sa), f32(*sb), R)
 
     # One token through a linear layer: a vector times a transposed weight (GEMV).
     xn, wn = f32(1, 4096), f32(4096, 4096)
@@ -116,14 +120,7 @@ def main():
     # Integer matmul (NumPy's semantics; PyTorch's CPU int matmul for comparison).
     an = rng.integers(-50, 50, (256, 256)).astype(np.int32)
     bn = rng.integers(-50, 50, (256, 256)).astype(np.int32)
-    am, bm = mx.array(an), mx.array(bn)
-    t = best_time(lambda: mx.eval(am @ bm), R)
-    others = []
-    if torch is not None:
-        at, bt = torch.from_numpy(an), torch.from_numpy(bn)
-        others.append(("torch", best_time(lambda: at @ bt, R)))
-    others.append(("numpy", best_time(lambda: an @ bn, R)))
-    row("matmul int32 256x256", t, others)
+    matmul_row("matmul int32 256x256", an, bn, R)
 
     # gather_mm: tokens routed to experts (no gathered copy of the expert weights).
     E, T, K, N = 16, 64, 512, 512
