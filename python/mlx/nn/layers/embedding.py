@@ -36,8 +36,8 @@ class Embedding(Module):
         quantize_input: bool = False,
     ):
         """A ``QuantizedEmbedding`` copy of this layer."""
-        from mlx.nn.layers.quantized import QuantizedEmbedding
-
         if quantize_input:
             raise ValueError("Quantized input is not supported.")
+        from mlx.nn.layers.quantized import QuantizedEmbedding
+
         return QuantizedEmbedding.from_embedding(self, group_size, bits, mode)
