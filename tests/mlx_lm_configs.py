@@ -276,6 +276,8 @@ NOT_TESTED = {
     "olmo": "needs the ai2-olmo package (hf_olmo), which is not installed",
     "bitnet": "its BitLinear layer runs an mx.fast.metal_kernel: Metal only, the reference's "
     "CPU build raises too",
+    "muse_spark": "its attention runs mlx_lm.kernels.qk_norm_rope, an mx.fast.metal_kernel: "
+    "Metal only, the reference's CPU build raises too",
     "prism_hadamard_qwen35": "loads only pre-packed 2-bit Hadamard checkpoints (its ModelArgs "
     "rejects any other quantization), so no random tiny model can be built",
 }
