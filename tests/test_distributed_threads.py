@@ -12,19 +12,12 @@ static library from the build tree (build/<wheel tag>/libmlx_core.a, made by
 
 import glob
 import os
-import shutil
 import subprocess
 
 import pytest
+from test_thread_pool import _compiler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _compiler():
-    for c in (os.environ.get("CXX"), "c++", "g++", "clang++"):
-        if c and shutil.which(c):
-            return c
-    raise RuntimeError("a C++ compiler is needed to build the project and this test")
 
 
 def _core_library():

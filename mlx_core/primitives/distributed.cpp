@@ -33,12 +33,17 @@ array own_block(const array& gathered, const Shape& in_shape, int rank, const St
   return slice(gathered, start, stop, step, s);
 }
 
-// A batched input of all_gather / sum_scatter laid out so that the op's axis 0 is not the
-// batch axis: returns the input and where its batch axis now is.
-std::pair<array, int> batch_off_axis0(const array& x, int axis, const Stream& s) {
-  if (x.ndim() == 1) return {expand_dims(x, {0}, s), 1};
-  if (axis == 0) return {moveaxis(x, 0, 1, s), 1};
-  return {x, axis};
+using AxisZeroOp = array (*)(const array&, std::optional<dist::Group>, StreamOrDevice);
+
+// The vmap rule of all_gather / sum_scatter, which work along axis 0: the batch axis moves
+// off axis 0 first (a batch of scalars gets a leading axis of 1). With one process they are
+// the identity and the batch axis stays.
+std::pair<std::vector<array>, std::vector<int>> vmap_off_axis0(AxisZeroOp op, const array& x, int axis,
+                                                               const dist::Group& g, const Stream& s) {
+  if (g.size() == 1) return {{op(x, g, s)}, {axis}};
+  if (x.ndim() == 1) return {{op(expand_dims(x, {0}, s), g, s)}, {1}};
+  if (axis == 0) return {{op(moveaxis(x, 0, 1, s), g, s)}, {1}};
+  return {{op(x, g, s)}, {axis}};
 }
 
 } // namespace
@@ -89,9 +94,7 @@ std::vector<array> AllGather::jvp(const std::vector<array>&, const std::vector<a
 
 std::pair<std::vector<array>, std::vector<int>> AllGather::vmap(const std::vector<array>& inputs,
                                                                 const std::vector<int>& axes) {
-  if (group().size() == 1) return {{dist::all_gather(inputs[0], group(), stream())}, {axes[0]}};
-  auto [x, axis] = batch_off_axis0(inputs[0], axes[0], stream());
-  return {{dist::all_gather(x, group(), stream())}, {axis}};
+  return vmap_off_axis0(dist::all_gather, inputs[0], axes[0], group(), stream());
 }
 
 // ---- SumScatter ------------------------------------------------------------------------
@@ -113,12 +116,10 @@ std::vector<array> SumScatter::jvp(const std::vector<array>&, const std::vector<
 
 std::pair<std::vector<array>, std::vector<int>> SumScatter::vmap(const std::vector<array>& inputs,
                                                                  const std::vector<int>& axes) {
-  if (group().size() == 1) return {{dist::sum_scatter(inputs[0], group(), stream())}, {axes[0]}};
   Shape per_example = inputs[0].shape();
   per_example.erase(per_example.begin() + axes[0]);
   dist::sum_scatter_shape(per_example, group().size());  // raises for an input it cannot split
-  auto [x, axis] = batch_off_axis0(inputs[0], axes[0], stream());
-  return {{dist::sum_scatter(x, group(), stream())}, {axis}};
+  return vmap_off_axis0(dist::sum_scatter, inputs[0], axes[0], group(), stream());
 }
 
 } // namespace mlx::core

@@ -35,6 +35,19 @@ void def_collective(nb::module_& m, const char* name, Collective f, const char* 
          nb::kw_only(), "group"_a = nb::none(), "stream"_a = nb::none(), nb::sig(sig.c_str()), doc);
 }
 
+// The docstring of an all-reduce: "<what> ``x`` over the processes ...".
+std::string reduction_doc(const char* what, const char* result) {
+  return std::string(what) + R"( ``x`` over the processes of the group, elementwise.
+
+Args:
+    x (array): The array to reduce; every process passes the same shape and dtype.
+    group (Group, optional): The group. Default: ``None`` (the global group).
+    stream (Stream, optional): Stream or device. Default: ``None``.
+
+Returns:
+    array: The )" + result + ", the same on every process.";
+}
+
 } // namespace
 
 void init_distributed(nb::module_& parent) {
@@ -105,35 +118,13 @@ Args:
 Returns:
     Group: The group of the launched processes.)");
 
-  def_collective(m, "all_sum", md::all_sum, R"(Sum ``x`` elementwise over the processes of the group.
-
-Args:
-    x (array): The array to reduce; every process passes the same shape and dtype.
-    group (Group, optional): The group. Default: ``None`` (the global group).
-    stream (Stream, optional): Stream or device. Default: ``None``.
-
-Returns:
-    array: The sum, the same on every process.)");
-
-  def_collective(m, "all_max", md::all_max, R"(Elementwise maximum of ``x`` over the processes of the group.
-
-Args:
-    x (array): The array to reduce.
-    group (Group, optional): The group. Default: ``None`` (the global group).
-    stream (Stream, optional): Stream or device. Default: ``None``.
-
-Returns:
-    array: The maximum, the same on every process.)");
-
-  def_collective(m, "all_min", md::all_min, R"(Elementwise minimum of ``x`` over the processes of the group.
-
-Args:
-    x (array): The array to reduce.
-    group (Group, optional): The group. Default: ``None`` (the global group).
-    stream (Stream, optional): Stream or device. Default: ``None``.
-
-Returns:
-    array: The minimum, the same on every process.)");
+  // The three reductions share one docstring.
+  static const std::string reduce_docs[3] = {
+      reduction_doc("Sum", "sum"), reduction_doc("Maximum of", "maximum"),
+      reduction_doc("Minimum of", "minimum")};
+  def_collective(m, "all_sum", md::all_sum, reduce_docs[0].c_str());
+  def_collective(m, "all_max", md::all_max, reduce_docs[1].c_str());
+  def_collective(m, "all_min", md::all_min, reduce_docs[2].c_str());
 
   def_collective(m, "all_gather", md::all_gather, R"(Concatenate the processes' ``x`` along the first axis, in rank order.
 

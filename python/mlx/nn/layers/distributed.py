@@ -102,36 +102,49 @@ def _shard(parameters: dict, rule: Callable, group) -> dict:
     return tree_map_with_path(shard_one, parameters)
 
 
-def _check_divisible(dims: int, n: int, what: str):
-    if dims % n != 0:
-        raise ValueError(what.format(dims=dims, n=n))
+def _local_dims(sharding: str, input_dims: int, output_dims: int, n: int):
+    """(input, output) features of one process's slice of a layer sharded over ``n``."""
+    if sharding == "all-to-sharded":
+        if output_dims % n != 0:
+            raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
+        return input_dims, output_dims // n
+    if input_dims % n != 0:
+        raise ValueError(f"The input of size {input_dims} cannot be sharded across {n} devices.")
+    return input_dims // n, output_dims
 
 
-def _output_shards(output_dims: int, n: int) -> int:
-    _check_divisible(output_dims, n, "Cannot shard the output of size {dims} across {n} devices.")
-    return output_dims // n
-
-
-def _input_shards(input_dims: int, n: int) -> int:
-    _check_divisible(input_dims, n, "The input of size {dims} cannot be sharded across {n} devices.")
-    return input_dims // n
+def _global_dims(sharding: str, input_dims: int, output_dims: int, n: int):
+    """(input, output) features of the whole layer, from one process's slice."""
+    if sharding == "all-to-sharded":
+        return input_dims, output_dims * n
+    return input_dims * n, output_dims
 
 
 class _ShardedLinearBase(Module):
-    """Parameters and repr shared by the float sharded linear layers."""
+    """Constructor, repr and ``from_linear`` of the float sharded linear layers (each
+    subclass names its ``_sharding``)."""
 
-    def _init_params(self, in_dims, out_dims, bias_dims, input_dims, bias):
+    _sharding: str
+
+    def __init__(
+        self,
+        input_dims: int,
+        output_dims: int,
+        bias: bool = True,
+        group: Optional[mx.distributed.Group] = None,
+    ):
+        super().__init__()
+        self.group = group or mx.distributed.init()
+        in_dims, out_dims = _local_dims(self._sharding, input_dims, output_dims, self.group.size())
         scale = math.sqrt(1.0 / input_dims)
         self.weight = mx.random.uniform(low=-scale, high=scale, shape=(out_dims, in_dims))
         if bias:
-            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(bias_dims,))
-
-    def _full_dims(self):
-        out_dims, in_dims = self.weight.shape
-        return in_dims, out_dims
+            # Added after the sum by ShardedToAll layers: whole there, sliced otherwise.
+            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(out_dims,))
 
     def _extra_repr(self) -> str:
-        in_dims, out_dims = self._full_dims()
+        out_dims, in_dims = self.weight.shape
+        in_dims, out_dims = _global_dims(self._sharding, in_dims, out_dims, self.group.size())
         return f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}"
 
     @classmethod
@@ -172,22 +185,6 @@ class AllToShardedLinear(_ShardedLinearBase):
 
     _sharding = "all-to-sharded"
 
-    def __init__(
-        self,
-        input_dims: int,
-        output_dims: int,
-        bias: bool = True,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        shard = _output_shards(output_dims, self.group.size())
-        self._init_params(input_dims, shard, shard, input_dims, bias)
-
-    def _full_dims(self):
-        out_dims, in_dims = self.weight.shape
-        return in_dims, out_dims * self.group.size()
-
     def __call__(self, x: mx.array) -> mx.array:
         x = sum_gradients(self.group)(x)
         if "bias" in self:
@@ -213,22 +210,6 @@ class ShardedToAllLinear(_ShardedLinearBase):
 
     _sharding = "sharded-to-all"
 
-    def __init__(
-        self,
-        input_dims: int,
-        output_dims: int,
-        bias: bool = True,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        shard = _input_shards(input_dims, self.group.size())
-        self._init_params(shard, output_dims, output_dims, input_dims, bias)
-
-    def _full_dims(self):
-        out_dims, in_dims = self.weight.shape
-        return in_dims * self.group.size(), out_dims
-
     def __call__(self, x: mx.array) -> mx.array:
         x = mx.distributed.all_sum(x @ self["weight"].T, group=self.group)
         if "bias" in self:
@@ -237,19 +218,34 @@ class ShardedToAllLinear(_ShardedLinearBase):
 
 
 class _QuantizedShardedBase(Module):
-    """Parameters, freezing and repr shared by the quantized sharded linear layers."""
+    """Constructor, freezing, repr and ``from_quantized_linear`` of the quantized sharded
+    linear layers (each subclass names its ``_sharding``)."""
 
-    def _init_params(self, in_dims, out_dims, bias_dims, input_dims, bias, group_size, bits, mode):
+    _sharding: str
+
+    def __init__(
+        self,
+        input_dims: int,
+        output_dims: int,
+        bias: bool = True,
+        group_size: int = 64,
+        bits: int = 4,
+        mode: str = "affine",
+        group: Optional[mx.distributed.Group] = None,
+    ):
+        super().__init__()
+        self.group = group or mx.distributed.init()
         self.group_size = group_size
         self.bits = bits
         self.mode = mode
+        in_dims, out_dims = _local_dims(self._sharding, input_dims, output_dims, self.group.size())
         scale = math.sqrt(1.0 / input_dims)
         weight = mx.random.uniform(low=-scale, high=scale, shape=(out_dims, in_dims))
         self.weight, self.scales, *biases = mx.quantize(weight, group_size, bits, mode=mode)
         if biases and biases[0] is not None:
             self.biases = biases[0]
         if bias:
-            self.bias = mx.zeros((bias_dims,))
+            self.bias = mx.zeros((out_dims,))
         self.freeze()
 
     def unfreeze(self, *args, **kwargs):
@@ -259,12 +255,9 @@ class _QuantizedShardedBase(Module):
         self.freeze(recurse=False)
         return self
 
-    def _packed_dims(self):
-        out_dims, packed = self.weight.shape
-        return packed * 32 // self.bits, out_dims
-
     def _extra_repr(self) -> str:
-        in_dims, out_dims = self._full_dims()
+        out_dims, packed = self.weight.shape
+        in_dims, out_dims = _global_dims(self._sharding, packed * 32 // self.bits, out_dims, self.group.size())
         return (
             f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}, "
             f"group_size={self.group_size}, bits={self.bits}, mode={self.mode}"
@@ -328,25 +321,6 @@ class QuantizedAllToShardedLinear(_QuantizedShardedBase):
 
     _sharding = "all-to-sharded"
 
-    def __init__(
-        self,
-        input_dims: int,
-        output_dims: int,
-        bias: bool = True,
-        group_size: int = 64,
-        bits: int = 4,
-        mode: str = "affine",
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        shard = _output_shards(output_dims, self.group.size())
-        self._init_params(input_dims, shard, shard, input_dims, bias, group_size, bits, mode)
-
-    def _full_dims(self):
-        in_dims, out_dims = self._packed_dims()
-        return in_dims, out_dims * self.group.size()
-
     def __call__(self, x: mx.array) -> mx.array:
         x = self._matmul(sum_gradients(self.group)(x))
         if "bias" in self:
@@ -373,25 +347,6 @@ class QuantizedShardedToAllLinear(_QuantizedShardedBase):
     """
 
     _sharding = "sharded-to-all"
-
-    def __init__(
-        self,
-        input_dims: int,
-        output_dims: int,
-        bias: bool = True,
-        group_size: int = 64,
-        bits: int = 4,
-        mode: str = "affine",
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        shard = _input_shards(input_dims, self.group.size())
-        self._init_params(shard, output_dims, output_dims, input_dims, bias, group_size, bits, mode)
-
-    def _full_dims(self):
-        in_dims, out_dims = self._packed_dims()
-        return in_dims * self.group.size(), out_dims
 
     def __call__(self, x: mx.array) -> mx.array:
         x = mx.distributed.all_sum(self._matmul(x), group=self.group)
