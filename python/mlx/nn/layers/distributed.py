@@ -332,18 +332,9 @@ class QuantizedShardedToAllLinear(_QuantizedShardedBase):
     """The quantized form of :class:`ShardedToAllLinear`: each process holds the
     quantized columns of its slice of the input features and the partial products are
     summed over the group. Its parameters are frozen, as those of
-    ``nn.QuantizedLinear``.
-
-    Args:
-        input_dims (int): The number of input features of the whole layer.
-        output_dims (int): The number of output features.
-        bias (bool, optional): Whether to add a bias. Default: ``True``.
-        group_size (int, optional): Quantization group size. Default: ``64``.
-        bits (int, optional): Bits per weight. Default: ``4``.
-        mode (str, optional): Quantization mode (see ``mx.quantize``). Default:
-            ``"affine"``.
-        group (mx.distributed.Group, optional): The group to shard over. Default:
-            ``None`` (the global group).
+    ``nn.QuantizedLinear``. The arguments are those of
+    :class:`QuantizedAllToShardedLinear`, except that ``input_dims`` (the whole layer's)
+    is the one divided among the processes.
     """
 
     _sharding = "sharded-to-all"
