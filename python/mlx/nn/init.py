@@ -68,13 +68,13 @@ def uniform(
 def identity(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
     """An initializer that returns the identity matrix; the array must be square 2-D."""
 
-    def initializer(a: mx.array) -> mx.array:
-        if a.ndim != 2 or a.shape[0] != a.shape[1]:
+    def initializer(arr: mx.array) -> mx.array:
+        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
             raise ValueError(
                 "[identity] The input array must be a square matrix but got shape "
-                f"{a.shape}."
+                f"{arr.shape}."
             )
-        return mx.eye(a.shape[0], dtype=dtype)
+        return mx.eye(arr.shape[0], dtype=dtype)
 
     return initializer
 

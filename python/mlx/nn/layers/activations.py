@@ -104,9 +104,10 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def _exp_minus_one_below_zero(x):
-    # exp(min(x, 0)) - 1: the negative branch of ELU-like functions, finite for every x so
-    # that the branch ``where`` does not select cannot put inf/NaN into the gradient.
-    return mx.expm1(mx.minimum(x, 0))
+    # exp(x) - 1 for x <= 0 and 0 above: the negative branch of ELU-like functions, finite
+    # for every x so that the branch ``where`` does not select cannot put inf/NaN into the
+    # gradient. At x == 0 the gradient is exp(0) = 1, as the reference's (and PyTorch's).
+    return mx.expm1(mx.where(x > 0, 0, x))
 
 
 def elu(x, alpha=1.0):
