@@ -278,6 +278,11 @@ def test_cross_entropy_checks():
                     mx.array(0), mx.zeros((2, 3, 1))):
         with pytest.raises(ValueError):
             losses.cross_entropy(logits, targets)
+    for axis in (2, -3):
+        with pytest.raises(IndexError):
+            losses.cross_entropy(logits, mx.array([0, 1]), axis=axis)
+        with pytest.raises(IndexError):
+            losses.cross_entropy(logits, mx.zeros((2, 3)), axis=axis)
     for weights in (mx.array(2.0), mx.array([2.0]), mx.ones((2, 1)), mx.ones((3,))):
         with pytest.raises(ValueError):
             losses.cross_entropy(logits, mx.array([0, 1]), weights=weights)

@@ -92,7 +92,12 @@ def cross_entropy(
     if probabilities:
         shape_ok = targets.shape == logits.shape
     else:
-        class_axis = axis % logits.ndim if logits.ndim else axis
+        if not -logits.ndim <= axis < logits.ndim:
+            raise IndexError(
+                f"[cross_entropy] Invalid axis {axis} for logits with {logits.ndim} "
+                "dimensions."
+            )
+        class_axis = axis % logits.ndim
         expected = logits.shape[:class_axis] + logits.shape[class_axis + 1 :]
         shape_ok = targets.ndim == logits.ndim - 1 and targets.shape == expected
     if not shape_ok:
