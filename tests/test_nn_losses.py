@@ -245,6 +245,12 @@ def test_half_precision(dtype):
     expected = F.cross_entropy(rounded, torch.tensor(classes), reduction="none").numpy()
     # One rounding of the result: within half an ulp-scale tolerance of the exact value.
     np.testing.assert_allclose(np.array(ce.astype(mx.float32)), expected, rtol=tol, atol=tol)
+    # The loss is rounded to the low precision once: here it is the float16/bfloat16
+    # number nearest to the exact loss (subtracting two rounded numbers would be one off).
+    small = mx.array([[2.0, -1.0, 0.5]], dtype=dtype)
+    exact = math.log(math.exp(2) + math.exp(-1) + math.exp(0.5)) - 2
+    nearest = mx.array([exact], dtype=dtype).item()
+    assert losses.cross_entropy(small, mx.array([0])).item() == nearest
     mean = losses.cross_entropy(lm, mx.array(classes), label_smoothing=0.1, reduction="mean")
     assert mean.dtype == dtype and mean.shape == ()
     g = mx.grad(lambda v: losses.cross_entropy(v, mx.array(classes), reduction="mean"))(lm)

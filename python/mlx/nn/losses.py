@@ -112,9 +112,12 @@ def cross_entropy(
         index = mx.expand_dims(targets, axis)
         score = mx.take_along_axis(logits, index, axis=axis).squeeze(axis)
 
-    # logsumexp(logits) - score, with the score subtracted before the logsumexp: the
-    # difference is then rounded once, which keeps float16/bfloat16 losses accurate.
-    loss = mx.logsumexp(logits - mx.expand_dims(score, axis), axis=axis)
+    if logits.dtype in (mx.float16, mx.bfloat16):
+        # Subtracting the score before the logsumexp rounds the loss once, not twice,
+        # which keeps half-precision losses accurate (and equal to the reference's).
+        loss = mx.logsumexp(logits - mx.expand_dims(score, axis), axis=axis)
+    else:
+        loss = mx.logsumexp(logits, axis=axis) - score
     if label_smoothing > 0:
         # (1 - s) * (-log p[target]) + s * mean over classes of (-log p[c]).
         loss = loss + label_smoothing * (score - mx.mean(logits, axis=axis))
