@@ -384,3 +384,38 @@ def test_every_name_exists():
              "triplet_loss").split()
     for name in names:
         assert hasattr(losses, name), name
+
+
+def test_small_model_against_torch():
+    # Activations and losses inside a model, differentiated with nn.value_and_grad, against
+    # the same model in PyTorch (weights copied across).
+    rng = np.random.default_rng(7)
+    model = nn.Sequential(nn.Linear(6, 8), nn.GELU(approx="tanh"), nn.Linear(8, 8),
+                          nn.PReLU(8), nn.Linear(8, 4))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.GELU(approximate="tanh"),
+                                 torch.nn.Linear(8, 8), torch.nn.PReLU(8),
+                                 torch.nn.Linear(8, 4)).double()
+    model.layers[3].weight = mx.array(rng.uniform(0.05, 0.4, size=8), dtype=mx.float32)
+    with torch.no_grad():
+        for i in (0, 2, 4):
+            tmodel[i].weight.copy_(torch.tensor(np.array(model.layers[i].weight)))
+            tmodel[i].bias.copy_(torch.tensor(np.array(model.layers[i].bias)))
+        tmodel[3].weight.copy_(torch.tensor(np.array(model.layers[3].weight)))
+    x = rng.normal(size=(16, 6))
+    y = rng.integers(0, 4, size=16)
+
+    def loss_fn(m, xb, yb):
+        return losses.cross_entropy(m(xb), yb, label_smoothing=0.1, reduction="mean")
+
+    loss, grads = nn.value_and_grad(model, loss_fn)(model, mx.array(x, dtype=mx.float32),
+                                                    mx.array(y))
+    tloss = F.cross_entropy(tmodel(torch.tensor(x)), torch.tensor(y), label_smoothing=0.1)
+    tloss.backward()
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-5)
+    for i in (0, 2, 4):
+        for key in ("weight", "bias"):
+            np.testing.assert_allclose(np.array(grads["layers"][i][key]),
+                                       getattr(tmodel[i], key).grad.numpy(),
+                                       rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(np.array(grads["layers"][3]["weight"]),
+                               tmodel[3].weight.grad.numpy(), rtol=1e-4, atol=1e-6)

@@ -166,14 +166,11 @@ def he_uniform(
 def _orthonormal_columns(rows: int, cols: int) -> mx.array:
     # A (rows, cols) float32 matrix with orthonormal columns (rows >= cols), uniformly
     # distributed: the Q of a Gaussian matrix's QR with R's diagonal made positive. The
-    # Gaussian comes from mx.random (so seeds apply); the factorisation is done in float64.
-    gaussian = mx.random.normal(shape=(rows, cols))
-    qr = getattr(getattr(mx, "linalg", None), "qr", None)
-    if qr is not None:
-        q, r = qr(gaussian, stream=mx.cpu)
-        return q * mx.where(mx.diag(r) < 0, -1.0, 1.0)
+    # Gaussian comes from mx.random (so seeds apply); the factorisation is NumPy's, in
+    # float64 (an initializer runs once, on the host).
     import numpy as np
 
+    gaussian = mx.random.normal(shape=(rows, cols))
     q, r = np.linalg.qr(np.asarray(gaussian, dtype=np.float64))
     q *= np.where(np.diag(r) < 0, -1.0, 1.0)
     return mx.array(q.astype(np.float32))
