@@ -1,12 +1,14 @@
 """Helpers that tie modules to transforms."""
 
 from functools import wraps
-from typing import Callable
+from itertools import accumulate
+from typing import Any, Callable, Optional
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
+from mlx.utils import tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["value_and_grad"]
+__all__ = ["value_and_grad", "average_gradients"]
 
 
 def value_and_grad(model: Module, fn: Callable):
@@ -28,12 +30,6 @@ def value_and_grad(model: Module, fn: Callable):
 
 
 # ---- average_gradients: data-parallel training over mx.distributed ----------------------
-from itertools import accumulate  # noqa: E402
-from typing import Any, Optional  # noqa: E402
-
-from mlx.utils import tree_flatten, tree_map, tree_unflatten  # noqa: E402
-
-__all__.append("average_gradients")
 
 def average_gradients(
     gradients: Any,
