@@ -26,13 +26,16 @@ def _as_tuple(value, n, name, layer):
 
 
 def _windows(x, kernel, stride):
-    """The view ``(N, *out, *kernel, C)`` of the windows of ``x`` (``(N, *spatial, C)``)."""
+    """The windows of ``x`` (``(N, *spatial, C)``) as a view, and the axes of that view
+    that run over a window: ``(N, *out, *kernel, C)`` in general, ``(N, o1, k1, o2, k2,
+    ..., C)`` for non-overlapping windows."""
     spatial = x.shape[1:-1]
     n = len(kernel)
     out = tuple(max(0, (size - k) // s + 1) for size, k, s in zip(spatial, kernel, stride))
     shape = (x.shape[0], *out, *kernel, x.shape[-1])
+    window_axes = tuple(range(n + 1, 2 * n + 1))
     if math.prod(shape) == 0:
-        return mx.zeros(shape, x.dtype)
+        return mx.zeros(shape, x.dtype), window_axes
     if kernel == stride:
         # Non-overlapping windows: drop the rows no window reads, then a reshape.
         if any(o * k != size for o, k, size in zip(out, kernel, spatial)):
@@ -40,9 +43,7 @@ def _windows(x, kernel, stride):
         split = [x.shape[0]]
         for o, k in zip(out, kernel):
             split += [o, k]
-        y = x.reshape(*split, x.shape[-1])
-        order = [0] + [1 + 2 * i for i in range(n)] + [2 + 2 * i for i in range(n)]
-        return y.transpose(*order, 2 * n + 1)
+        return x.reshape(*split, x.shape[-1]), tuple(2 + 2 * i for i in range(n))
     # Row-major strides of the (contiguous) input, in elements.
     elem = [1] * x.ndim
     for i in range(x.ndim - 2, -1, -1):
@@ -53,7 +54,7 @@ def _windows(x, kernel, stride):
         + [elem[1 + i] for i in range(n)]
         + [1]
     )
-    return mx.as_strided(x, shape, strides)
+    return mx.as_strided(x, shape, strides), window_axes
 
 
 class _Pool(Module):
@@ -93,8 +94,12 @@ class _Pool(Module):
         if any(self._padding):
             pad = [(0, 0)] + [(p, p) for p in self._padding] + [(0, 0)]
             x = mx.pad(x, pad, constant_values=self._padding_value)
-        windows = _windows(x, self._kernel_size, self._stride)
-        return self._pooling_function(windows, axis=self._axes)
+        y, axes = _windows(x, self._kernel_size, self._stride)
+        # One window axis at a time (last first): far faster than one reduction over
+        # several strided axes, and the same result for max and (equal-count) mean.
+        for axis in reversed(axes):
+            y = self._pooling_function(y, axis=axis)
+        return y
 
 
 class _MaxPool(_Pool):

@@ -16,13 +16,6 @@ from mlx.nn.layers.base import Module
 __all__ = ["Upsample", "upsample_nearest", "upsample_linear", "upsample_cubic"]
 
 
-def _axis_shape(ndim, axis, m):
-    """A shape of ``ndim`` ones with ``m`` at ``axis`` (to broadcast per-row weights)."""
-    shape = [1] * ndim
-    shape[axis] = m
-    return shape
-
-
 def _source_coordinates(n, m, scale, align_corners):
     """Float input coordinates of the ``m`` outputs of an axis of ``n`` inputs."""
     i = mx.arange(m, dtype=mx.float32)
@@ -58,17 +51,20 @@ def _triangle_weight(x):
 def _gather_taps(x, axis, coords, offsets, weight_fn):
     """``sum_k x[clip(floor(c) + offsets[k])] * weight_fn(c - floor(c) - offsets[k])``
     along ``axis``: interpolation with taps clamped to the edge."""
-    n = x.shape[axis]
+    n, m = x.shape[axis], coords.shape[0]
+    out_shape = list(x.shape)
+    out_shape[axis] = m
+    # As (before, n, after): broadcasting the weights over a 3-d array is cheap.
+    x = x.reshape(math.prod(x.shape[:axis]), n, -1)
     base = mx.floor(coords)
     frac = coords - base
     base = base.astype(mx.int32)
-    shape = _axis_shape(x.ndim, axis, coords.shape[0])
     out = None
     for off in offsets:
         idx = mx.clip(base + off, 0, n - 1)
-        term = mx.take(x, idx, axis=axis) * weight_fn(frac - off).reshape(shape)
+        term = mx.take(x, idx, axis=1) * weight_fn(frac - off)[:, None]
         out = term if out is None else out + term
-    return out
+    return out.reshape(out_shape)
 
 
 def _antialias_matrix(n, m, scale, filter_fn, support):
