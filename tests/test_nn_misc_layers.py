@@ -435,3 +435,38 @@ def test_alibi_call():
     with pytest.raises(ValueError):
         a(mx.zeros((4, 3, 5)))
     assert repr(a) == "ALiBi()"
+
+
+# --------------------------------------------------------------------- under mx.compile
+@pytest.mark.skipif(not hasattr(mx, "compile"), reason="this core was built without mx.compile")
+def test_layers_in_a_compiled_training_step():
+    from functools import partial
+
+    mx.random.seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm(8), nn.MaxPool2d(2), nn.Dropout(0.2),
+        nn.Upsample(2, mode="linear"), nn.GroupNorm(2, 8), nn.AvgPool2d(2),
+    )
+    x = mx.array(randn(4, 8, 8, 3))
+    state = [model.state, mx.random.state]
+
+    @partial(mx.compile, inputs=state, outputs=state)
+    def step(inp):
+        loss, _ = nn.value_and_grad(model, lambda v: (model(v) ** 2).mean())(inp)
+        return loss
+
+    losses, means = [], []
+    for _ in range(3):
+        losses.append(float(step(x)))
+        means.append(np.array(model.layers[1].running_mean))
+    # The running statistics move every step and dropout draws a new mask each time.
+    assert not np.array_equal(means[0], means[1]) and not np.array_equal(means[1], means[2])
+    assert len(set(losses)) == 3
+    model.eval()
+    np.testing.assert_allclose(np.array(mx.compile(model)(x)), np.array(model(x)), rtol=1e-5,
+                               atol=1e-6)
+    rope, alibi = nn.RoPE(8), nn.ALiBi()
+    q = mx.array(randn(2, 5, 8))
+    np.testing.assert_allclose(np.array(mx.compile(rope)(q)), np.array(rope(q)), rtol=1e-6)
+    s = mx.array(randn(1, 2, 3, 3))
+    np.testing.assert_allclose(np.array(mx.compile(alibi)(s)), np.array(alibi(s)), rtol=1e-6)

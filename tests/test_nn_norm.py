@@ -296,6 +296,32 @@ def test_bad_input_raises_value_error(make, shape):
         make()(mx.ones(shape))
 
 
+def test_integer_inputs_give_float32():
+    x = mx.array([[1, 2], [3, 5], [4, 4]])
+    for m in (nn.LayerNorm(2), nn.BatchNorm(2), nn.GroupNorm(1, 2), nn.GroupNorm(1, 2, affine=False),
+              nn.BatchNorm(2, affine=False)):
+        y = m(x)
+        assert y.dtype == mx.float32
+        np.testing.assert_allclose(np.array(y), np.array(m(x.astype(mx.float32))), rtol=1e-6)
+    # InstanceNorm refuses integers, as the reference (whose kernel does).
+    with pytest.raises(ValueError, match="unsupported type"):
+        nn.InstanceNorm(2)(x.reshape(1, 3, 2))
+
+
+def test_batch_norm_needs_more_than_one_value_per_channel_in_training():
+    for kwargs in ({}, dict(track_running_stats=False), dict(affine=False)):
+        with pytest.raises(ValueError, match="more than one value per channel"):
+            nn.BatchNorm(3, **kwargs)(mx.ones((1, 3)))
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        nn.BatchNorm(3)(mx.ones((1, 1, 1, 3)))
+    bn = nn.BatchNorm(3)
+    bn.eval()
+    np.testing.assert_allclose(np.array(bn(mx.ones((1, 3)))), [[0.999995] * 3], rtol=1e-6)
+    bn = nn.BatchNorm(3, track_running_stats=False)
+    bn.eval()
+    assert bn(mx.ones((1, 3))).tolist() == [[0, 0, 0]]
+
+
 def test_messages():
     with pytest.raises(ValueError, match="2, 3 or 4 dimensions, but got 5"):
         nn.BatchNorm(3)(mx.ones((2, 2, 2, 2, 3)))

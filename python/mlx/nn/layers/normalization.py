@@ -18,11 +18,17 @@ def _upcast(x):
 
 def _normalize(x, axes, eps):
     """``(x - mean) / sqrt(var + eps)`` with the (biased) statistics over ``axes``,
-    computed in float32 for half-precision inputs; the result has ``x``'s dtype."""
+    computed in float32 for half-precision inputs; the result has ``x``'s dtype when
+    that is floating point, float32 otherwise."""
     xf = _upcast(x)
     mean = mx.mean(xf, axis=axes, keepdims=True)
     var = mx.var(xf, axis=axes, keepdims=True)
-    return ((xf - mean) * mx.rsqrt(var + eps)).astype(x.dtype)
+    return _cast_like((xf - mean) * mx.rsqrt(var + eps), x)
+
+
+def _cast_like(y, x):
+    """``y`` in ``x``'s dtype when that is floating point (else as it is, float32)."""
+    return y.astype(x.dtype) if mx.issubdtype(x.dtype, mx.floating) else y
 
 
 class LayerNorm(Module):
@@ -135,6 +141,8 @@ class InstanceNorm(Module):
                 "InstanceNorm expects inputs with at least 3 dimensions (N, ..., C) but "
                 f"the input has {x.ndim} dimensions."
             )
+        if not mx.issubdtype(x.dtype, mx.floating):
+            raise ValueError(f"[InstanceNorm] Received unsupported type {x.dtype}.")
         y = _normalize(x, tuple(range(1, x.ndim - 1)), self.eps)
         if "weight" in self:
             y = self["weight"] * y + self["bias"]
@@ -194,15 +202,17 @@ class BatchNorm(Module):
             raise ValueError(
                 f"Expected input tensor to have 2, 3 or 4 dimensions, but got {x.ndim}"
             )
+        n = x.size // x.shape[-1]
+        if self.training and n == 1:
+            raise ValueError("BatchNorm training requires more than one value per channel.")
         if self.training or not self.track_running_stats:
             mean, var = self._batch_stats(_upcast(x))
             if self.training and self.track_running_stats:
                 m = self.momentum
-                n = x.size // x.shape[-1]
-                unbiased = mx.stop_gradient(var) * (n / max(n - 1, 1))
+                unbiased = mx.stop_gradient(var) * (n / (n - 1))
                 self.running_mean = (1 - m) * self.running_mean + m * mx.stop_gradient(mean)
                 self.running_var = (1 - m) * self.running_var + m * unbiased
-            y = ((_upcast(x) - mean) * mx.rsqrt(var + self.eps)).astype(x.dtype)
+            y = _cast_like((_upcast(x) - mean) * mx.rsqrt(var + self.eps), x)
         else:
             y = (x - self.running_mean) * mx.rsqrt(self.running_var + self.eps)
         if "weight" in self:
