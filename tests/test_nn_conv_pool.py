@@ -120,6 +120,22 @@ def torch_conv_transpose_weight(w):
     return w
 
 
+def check_conv_against_torch(m, x, y, xt, wt, bt, yt, weight_axis):
+    """Compare output and gradients (input, weight, bias) with PyTorch's; PyTorch's
+    weight gradient has its input-channel axis at ``weight_axis``."""
+    np.testing.assert_allclose(to_np(y), channels_last(yt.detach().numpy()), rtol=1e-4, atol=1e-4)
+    assert y.dtype == mx.float32
+    cot = randn(*y.shape)
+    _, gx, gp = mx_value_and_grads(m, mx.array(x), mx.array(cot))
+    (yt * torch.tensor(channels_first(cot), dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose(to_np(gx), channels_last(xt.grad.numpy()), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(to_np(gp["weight"]), np.moveaxis(wt.grad.numpy(), weight_axis, -1),
+                               rtol=1e-4, atol=1e-4)
+    assert sorted(gp) == (["bias", "weight"] if bt is not None else ["weight"])
+    if bt is not None:
+        np.testing.assert_allclose(to_np(gp["bias"]), bt.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
 CONVS = [
     (nn.Conv1d, (4, 6, 3), {}, (2, 10, 4)),
     (nn.Conv1d, (4, 6, 3), dict(stride=2, padding=2, dilation=2), (2, 11, 4)),
@@ -144,17 +160,7 @@ def test_conv_matches_torch(cls, args, kwargs, shape):
     conv = [F.conv1d, F.conv2d, F.conv3d][ndim - 1]
     yt = conv(xt, wt, bt, stride=m.stride, padding=m.padding, dilation=m.dilation,
               groups=getattr(m, "groups", 1))
-    np.testing.assert_allclose(to_np(y), channels_last(yt.detach().numpy()), rtol=1e-4, atol=1e-4)
-    assert y.dtype == mx.float32
-
-    cot = randn(*y.shape)
-    _, gx, gp = mx_value_and_grads(m, mx.array(x), mx.array(cot))
-    (yt * torch.tensor(channels_first(cot), dtype=torch.float64)).sum().backward()
-    np.testing.assert_allclose(to_np(gx), channels_last(xt.grad.numpy()), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(to_np(gp["weight"]), np.moveaxis(wt.grad.numpy(), 1, -1),
-                               rtol=1e-4, atol=1e-4)
-    if bt is not None:
-        np.testing.assert_allclose(to_np(gp["bias"]), bt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    check_conv_against_torch(m, x, y, xt, wt, bt, yt, weight_axis=1)
 
 
 CONV_TRANSPOSES = [
@@ -180,16 +186,7 @@ def test_conv_transpose_matches_torch(cls, args, kwargs, shape):
     conv = [F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d][ndim - 1]
     yt = conv(xt, wt, bt, stride=m.stride, padding=m.padding, output_padding=m.output_padding,
               dilation=m.dilation)
-    np.testing.assert_allclose(to_np(y), channels_last(yt.detach().numpy()), rtol=1e-4, atol=1e-4)
-
-    cot = randn(*y.shape)
-    _, gx, gp = mx_value_and_grads(m, mx.array(x), mx.array(cot))
-    (yt * torch.tensor(channels_first(cot), dtype=torch.float64)).sum().backward()
-    np.testing.assert_allclose(to_np(gx), channels_last(xt.grad.numpy()), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(to_np(gp["weight"]), np.moveaxis(wt.grad.numpy(), 0, -1),
-                               rtol=1e-4, atol=1e-4)
-    if bt is not None:
-        np.testing.assert_allclose(to_np(gp["bias"]), bt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    check_conv_against_torch(m, x, y, xt, wt, bt, yt, weight_axis=0)
 
 
 @pytest.mark.parametrize("dtype", [mx.float16, mx.bfloat16])

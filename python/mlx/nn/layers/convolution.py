@@ -44,6 +44,19 @@ class _ConvNd(Module):
     def _add_bias(self, y):
         return y + self["bias"] if "bias" in self else y
 
+    def _extra_repr(self):
+        out_c, *k, in_c = self.weight.shape
+        groups = getattr(self, "groups", 1)
+        kernel = k[0] if len(k) == 1 else tuple(k)
+        text = (
+            f"{in_c * groups}, {out_c}, kernel_size={kernel}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}, "
+        )
+        # Conv3d takes no groups argument and its repr shows none.
+        if hasattr(self, "groups"):
+            text += f"groups={groups}, "
+        return text + f"bias={'bias' in self}"
+
 
 class Conv1d(_ConvNd):
     """1-d convolution over ``(N, L, C_in)`` inputs; ``weight`` has shape
@@ -66,14 +79,6 @@ class Conv1d(_ConvNd):
         self.dilation = dilation
         self.stride = stride
         self.groups = groups
-
-    def _extra_repr(self):
-        out_c, k, in_c = self.weight.shape
-        return (
-            f"{in_c * self.groups}, {out_c}, kernel_size={k}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, "
-            f"bias={'bias' in self}"
-        )
 
     def __call__(self, x):
         y = mx.conv1d(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
@@ -103,14 +108,6 @@ class Conv2d(_ConvNd):
         self.dilation = dilation
         self.groups = groups
 
-    def _extra_repr(self):
-        out_c, *k, in_c = self.weight.shape
-        return (
-            f"{in_c * self.groups}, {out_c}, kernel_size={tuple(k)}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, "
-            f"bias={'bias' in self}"
-        )
-
     def __call__(self, x):
         y = mx.conv2d(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
         return self._add_bias(y)
@@ -136,13 +133,6 @@ class Conv3d(_ConvNd):
         self.padding = padding
         self.stride = stride
         self.dilation = dilation
-
-    def _extra_repr(self):
-        out_c, *k, in_c = self.weight.shape
-        return (
-            f"{in_c}, {out_c}, kernel_size={tuple(k)}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}, bias={'bias' in self}"
-        )
 
     def __call__(self, x):
         y = mx.conv3d(x, self.weight, self.stride, self.padding, self.dilation)
