@@ -140,6 +140,7 @@ CONVS = [
     (nn.Conv1d, (4, 6, 3), {}, (2, 10, 4)),
     (nn.Conv1d, (4, 6, 3), dict(stride=2, padding=2, dilation=2), (2, 11, 4)),
     (nn.Conv1d, (4, 6, 2), dict(groups=2, bias=False), (3, 7, 4)),
+    (nn.Conv1d, (6, 6, 4), dict(groups=6, padding=3), (2, 9, 6)),  # depthwise (Mamba's)
     (nn.Conv2d, (4, 6, (2, 3)), dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
      (2, 7, 8, 4)),
     (nn.Conv2d, (3, 5, 3), dict(padding=1), (2, 6, 5, 3)),

@@ -41,7 +41,9 @@ class Dropout2d(_DropoutBase):
 
     def _mask_shape(self, x):
         if x.ndim not in (3, 4):
-            raise ValueError(f"Received input with {x.ndim} dimensions. Expected 3 or 4 dimensions.")
+            raise ValueError(
+                f"Received input with {x.ndim} dimensions. Expected 3 or 4 dimensions."
+            )
         return (*x.shape[:-3], 1, 1, x.shape[-1])
 
 
@@ -51,5 +53,7 @@ class Dropout3d(_DropoutBase):
 
     def _mask_shape(self, x):
         if x.ndim not in (4, 5):
-            raise ValueError(f"Received input with {x.ndim} dimensions. Expected 4 or 5 dimensions.")
+            raise ValueError(
+                f"Received input with {x.ndim} dimensions. Expected 4 or 5 dimensions."
+            )
         return (*x.shape[:-4], 1, 1, 1, x.shape[-1])

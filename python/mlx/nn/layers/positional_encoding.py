@@ -14,7 +14,9 @@ class RoPE(Module):
     inputs (``mx.fast.rope``); ``traditional`` rotates adjacent pairs instead of the
     two halves; position ``i`` is rotated by ``(offset + i) * scale * base**(-2k/dims)``."""
 
-    def __init__(self, dims: int, traditional: bool = False, base: float = 10000, scale: float = 1.0):
+    def __init__(
+        self, dims: int, traditional: bool = False, base: float = 10000, scale: float = 1.0
+    ):
         super().__init__()
         self.dims = dims
         self.traditional = traditional
