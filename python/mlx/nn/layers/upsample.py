@@ -67,6 +67,36 @@ def _gather_taps(x, axis, coords, offsets, weight_fn):
     return out.reshape(out_shape)
 
 
+def _integer_phases(x, axis, scale, offsets, weight_fn):
+    """``_gather_taps`` for an integer ``scale`` without ``align_corners``: output
+    ``i * scale + r`` reads input ``i + (r + 0.5) / scale - 0.5``, so each phase ``r`` is a
+    fixed weighted sum of shifted slices of the edge-padded input (no gathers)."""
+    n = x.shape[axis]
+    pad = 2
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (pad, pad)
+    xp = mx.pad(x, widths, mode="edge")
+    phases = []
+    for r in range(scale):
+        coord = (r + 0.5) / scale - 0.5
+        base = math.floor(coord)
+        weights = weight_fn(mx.array([coord - base - k for k in offsets]))
+        phase = None
+        for j, k in enumerate(offsets):
+            if weights[j].item() == 0:
+                continue
+            index = [slice(None)] * x.ndim
+            index[axis] = slice(base + k + pad, base + k + pad + n)
+            # A float32 0-d weight promotes half and integer inputs to float32, as the
+            # gather path (and the reference) does.
+            term = xp[tuple(index)] * weights[j]
+            phase = term if phase is None else phase + term
+        phases.append(phase)
+    shape = list(x.shape)
+    shape[axis] = n * scale
+    return mx.stack(phases, axis=axis + 1).reshape(shape)
+
+
 def _antialias_matrix(n, m, scale, filter_fn, support):
     """The ``(m, n)`` resampling matrix of ``filter_fn`` (of half-width ``support``),
     stretched by ``1 / scale`` when shrinking; each row is normalized to sum 1, so taps
@@ -108,6 +138,8 @@ def _resample(x, scale_factor, align_corners, antialias, offsets, weight_fn, aa_
             continue
         if antialias:
             x = _apply_matrix(x, axis, _antialias_matrix(n, m, s, aa_filter, support))
+        elif s == int(s) and s > 1 and not align_corners:
+            x = _integer_phases(x, axis, int(s), offsets, weight_fn)
         else:
             coords = _source_coordinates(n, m, s, align_corners)
             x = _gather_taps(x, axis, coords, offsets, weight_fn)
