@@ -243,9 +243,11 @@ POOLS = [
     (nn.MaxPool2d, (2,), (2, 7, 8, 3)),
     (nn.MaxPool2d, ((2, 3), (1, 2), (1, 0)), (2, 7, 8, 3)),
     (nn.MaxPool2d, (3, 1, 1), (1, 5, 6, 2)),
+    (nn.MaxPool2d, (9, 2, 1), (1, 12, 13, 2)),  # a window of 81: the as_strided form
     (nn.AvgPool2d, (2,), (2, 7, 8, 3)),
     (nn.AvgPool2d, ((2, 3), (1, 2), (1, 0)), (2, 7, 8, 3)),
     (nn.AvgPool2d, (3, 2, 1), (1, 6, 7, 2)),
+    (nn.AvgPool2d, ((9, 8), 1), (1, 10, 11, 2)),
     (nn.MaxPool3d, (2,), (1, 4, 5, 6, 2)),
     (nn.MaxPool3d, (2, 1, 1), (1, 4, 5, 6, 2)),
     (nn.AvgPool3d, ((2, 3, 2),), (1, 4, 5, 6, 2)),
@@ -299,6 +301,20 @@ def test_max_pool_pads_with_lowest_value():
     # Average pooling counts the zero padding.
     xf = mx.arange(1, 7, dtype=mx.float32).reshape(1, 6, 1)
     assert nn.AvgPool1d(2, padding=1)(xf).flatten().tolist() == [0.5, 2.5, 4.5, 3.0]
+
+
+def test_max_pool_ties_share_the_gradient():
+    # As the reference: tied maxima of a window split its gradient equally.
+    x = mx.array([1.0, 1, 1, 2, 2, 0]).reshape(1, 6, 1)
+    cases = [
+        (nn.MaxPool1d(2), [0.5, 0.5, 0, 1, 1, 0]),
+        (nn.MaxPool1d(3, 1), [1 / 3, 1 / 3, 1 / 3, 2, 1, 0]),
+        (nn.MaxPool1d(2, padding=1), [1, 0.5, 0.5, 0.5, 0.5, 1]),
+        (nn.MaxPool1d(5, 1), [0, 0, 0, 1, 1, 0]),
+    ]
+    for m, expected in cases:
+        g = mx.grad(lambda v: m(v).sum())(x)
+        np.testing.assert_allclose(np.array(g).ravel(), expected, rtol=1e-6)
 
 
 def test_pool_kernel_larger_than_input_gives_empty_output():

@@ -1,9 +1,10 @@
 """Max and average pooling over channels-last inputs (1, 2 or 3 spatial dimensions).
 
-Windows are read as a strided view of the (padded) input, so a pooling layer is one
-``as_strided`` (or, for non-overlapping windows, one reshape) and one reduction.
+Windows are views of the (padded) input: a reshape for non-overlapping windows, strided
+slices or an ``as_strided`` view otherwise; a pooling layer is that and a reduction.
 """
 
+import itertools
 import math
 from typing import Optional, Tuple, Union
 
@@ -25,25 +26,43 @@ def _as_tuple(value, n, name, layer):
     raise ValueError(f"[{layer}] '{name}' must be an integer or a tuple containing {n} {plural}")
 
 
+# Overlapping windows of at most this many elements are gathered as stacked strided
+# slices (one per kernel offset); larger ones as one ``as_strided`` view.
+_MAX_STACKED_WINDOW = 64
+
+
 def _windows(x, kernel, stride):
-    """The windows of ``x`` (``(N, *spatial, C)``) as a view, and the axes of that view
-    that run over a window: ``(N, *out, *kernel, C)`` in general, ``(N, o1, k1, o2, k2,
-    ..., C)`` for non-overlapping windows."""
+    """The windows of ``x`` (``(N, *spatial, C)``) and the reductions (axes, applied in
+    order) that reduce each window to one value.
+
+    Non-overlapping windows are a reshape ``(N, o1, k1, o2, k2, ..., C)`` reduced one
+    window axis at a time; small overlapping windows are the strided slices of each kernel
+    offset stacked as ``(N, *out, K, C)``; large ones the ``as_strided`` view
+    ``(N, *out, *kernel, C)``. (On this engine those are the fast forms of each case.)
+    """
     spatial = x.shape[1:-1]
     n = len(kernel)
     out = tuple(max(0, (size - k) // s + 1) for size, k, s in zip(spatial, kernel, stride))
     shape = (x.shape[0], *out, *kernel, x.shape[-1])
     window_axes = tuple(range(n + 1, 2 * n + 1))
     if math.prod(shape) == 0:
-        return mx.zeros(shape, x.dtype), window_axes
+        return mx.zeros(shape, x.dtype), [window_axes]
     if kernel == stride:
-        # Non-overlapping windows: drop the rows no window reads, then a reshape.
+        # Drop the rows no window reads, then split each spatial axis in two.
         if any(o * k != size for o, k, size in zip(out, kernel, spatial)):
             x = x[(slice(None),) + tuple(slice(0, o * k) for o, k in zip(out, kernel))]
         split = [x.shape[0]]
         for o, k in zip(out, kernel):
             split += [o, k]
-        return x.reshape(*split, x.shape[-1]), tuple(2 + 2 * i for i in range(n))
+        return x.reshape(*split, x.shape[-1]), [2 + 2 * i for i in reversed(range(n))]
+    if math.prod(kernel) <= _MAX_STACKED_WINDOW:
+        slices = []
+        for offset in itertools.product(*(range(k) for k in kernel)):
+            index = tuple(
+                slice(d, d + (o - 1) * s + 1, s) for d, o, s in zip(offset, out, stride)
+            )
+            slices.append(x[(slice(None),) + index])
+        return mx.stack(slices, axis=-2), [-2]
     # Row-major strides of the (contiguous) input, in elements.
     elem = [1] * x.ndim
     for i in range(x.ndim - 2, -1, -1):
@@ -54,7 +73,7 @@ def _windows(x, kernel, stride):
         + [elem[1 + i] for i in range(n)]
         + [1]
     )
-    return mx.as_strided(x, shape, strides), window_axes
+    return mx.as_strided(x, shape, strides), [window_axes]
 
 
 class _Pool(Module):
@@ -94,11 +113,10 @@ class _Pool(Module):
         if any(self._padding):
             pad = [(0, 0)] + [(p, p) for p in self._padding] + [(0, 0)]
             x = mx.pad(x, pad, constant_values=self._padding_value)
-        y, axes = _windows(x, self._kernel_size, self._stride)
-        # One window axis at a time (last first): far faster than one reduction over
-        # several strided axes, and the same result for max and (equal-count) mean.
-        for axis in reversed(axes):
-            y = self._pooling_function(y, axis=axis)
+        y, reductions = _windows(x, self._kernel_size, self._stride)
+        # Reducing axis by axis gives the same max and (equal-count) mean.
+        for axes in reductions:
+            y = self._pooling_function(y, axis=axes)
         return y
 
 
