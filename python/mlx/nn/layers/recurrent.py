@@ -18,8 +18,13 @@ def _uniform(scale: float, shape: tuple) -> mx.array:
     return mx.random.uniform(low=-scale, high=scale, shape=shape)
 
 
-def _project(x: mx.array, w: mx.array, b: Optional[mx.array]) -> mx.array:
+def _project(name: str, x: mx.array, w: mx.array, b: Optional[mx.array]) -> mx.array:
     """The input projection ``x @ w.T + b`` of every time step at once."""
+    if x.ndim < 2:
+        raise ValueError(
+            f"[{name}] Expected an input of shape (..., L, {w.shape[1]}) with a time axis, "
+            f"got shape {tuple(x.shape)}."
+        )
     return mx.addmm(b, x, w.T) if b is not None else x @ w.T
 
 
@@ -53,7 +58,7 @@ class RNN(Module):
         )
 
     def __call__(self, x: mx.array, hidden: Optional[mx.array] = None) -> mx.array:
-        x = _project(x, self.Wxh, self.bias)
+        x = _project("RNN", x, self.Wxh, self.bias)
         states = []
         for t in range(x.shape[-2]):
             pre = x[..., t, :]
@@ -90,7 +95,7 @@ class GRU(Module):
     def __call__(self, x: mx.array, hidden: Optional[mx.array] = None) -> mx.array:
         H = self.hidden_size
         has_bias = "b" in self
-        x = _project(x, self.Wx, self["b"] if has_bias else None)
+        x = _project("GRU", x, self.Wx, self["b"] if has_bias else None)
         states = []
         for t in range(x.shape[-2]):
             xt = x[..., t, :]
@@ -139,7 +144,7 @@ class LSTM(Module):
         cell: Optional[mx.array] = None,
     ):
         H = self.hidden_size
-        x = _project(x, self.Wx, self.bias)
+        x = _project("LSTM", x, self.Wx, self.bias)
         hiddens, cells = [], []
         for t in range(x.shape[-2]):
             gates = x[..., t, :]
