@@ -187,8 +187,10 @@ def test_bad_inputs():
     for layer in (nn.RNN(D, H), nn.GRU(D, H), nn.LSTM(D, H)):
         with pytest.raises(ValueError):
             mx.eval(layer(mx.ones((2, 5, D + 1))))  # wrong feature size
-        with pytest.raises(ValueError):
+        with pytest.raises(IndexError, match="with a time axis"):
             mx.eval(layer(mx.ones((D,))))  # no time axis
+        with pytest.raises(ValueError):
+            mx.eval(layer(mx.ones((D + 2,))))  # no time axis, wrong size: the product fails first
         with pytest.raises(ValueError):
             mx.eval(layer(mx.ones((2, 0, D))))  # no time steps: nothing to stack
     with pytest.raises(ValueError):

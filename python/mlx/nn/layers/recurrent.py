@@ -19,13 +19,15 @@ def _uniform(scale: float, shape: tuple) -> mx.array:
 
 
 def _project(name: str, x: mx.array, w: mx.array, b: Optional[mx.array]) -> mx.array:
-    """The input projection ``x @ w.T + b`` of every time step at once."""
+    """The input projection ``x @ w.T + b`` of every time step at once (a wrong feature
+    size is the matmul's ``ValueError``; no time axis is an ``IndexError``, as MLX)."""
+    x = mx.addmm(b, x, w.T) if b is not None else x @ w.T
     if x.ndim < 2:
-        raise ValueError(
+        raise IndexError(
             f"[{name}] Expected an input of shape (..., L, {w.shape[1]}) with a time axis, "
-            f"got shape {tuple(x.shape)}."
+            f"got an input with {x.ndim} dimension."
         )
-    return mx.addmm(b, x, w.T) if b is not None else x @ w.T
+    return x
 
 
 class RNN(Module):
