@@ -59,10 +59,18 @@ class _Packed(Module):
         return self.weight.shape[1] * 32 // self.bits
 
     @classmethod
-    def _blank(cls):
+    def _blank(cls, group_size, bits, mode):
         """An instance without the constructor's random initialisation."""
         obj = cls.__new__(cls)
         Module.__init__(obj)
+        obj._setup(group_size, bits, mode)
+        return obj
+
+    @classmethod
+    def _from_weight(cls, weight: mx.array, group_size, bits, mode):
+        """An instance holding ``weight`` packed."""
+        obj = cls._blank(group_size, bits, mode)
+        obj._pack(weight)
         return obj
 
 
@@ -113,9 +121,7 @@ class QuantizedLinear(_Packed):
     ) -> "QuantizedLinear":
         """A ``QuantizedLinear`` with ``linear_layer``'s weight quantized and its bias
         (shared, and trainable) kept."""
-        ql = cls._blank()
-        ql._setup(group_size, bits, mode)
-        ql._pack(linear_layer.weight)
+        ql = cls._from_weight(linear_layer.weight, group_size, bits, mode)
         ql.freeze()
         if "bias" in linear_layer:
             ql.bias = linear_layer.bias
@@ -173,9 +179,7 @@ class QuantizedEmbedding(_Packed):
         mode: str = "affine",
     ) -> "QuantizedEmbedding":
         """A ``QuantizedEmbedding`` holding ``embedding_layer``'s table quantized."""
-        qe = cls._blank()
-        qe._setup(group_size, bits, mode)
-        qe._pack(embedding_layer.weight)
+        qe = cls._from_weight(embedding_layer.weight, group_size, bits, mode)
         qe.num_embeddings, qe.dims = embedding_layer.weight.shape
         qe.freeze()
         return qe
@@ -255,9 +259,7 @@ class QQLinear(_Packed):
         layer is in evaluation mode. Linear layers with a bias are not supported."""
         if "bias" in linear_layer:
             raise NotImplementedError("QQLinear does not support bias yet.")
-        out_dims, in_dims = linear_layer.weight.shape
-        ql = cls._blank()
-        ql._setup(group_size, bits, mode)
+        ql = cls._blank(group_size, bits, mode)
         ql._quantized = False
         ql.weight = linear_layer.weight
         if not linear_layer.training:
