@@ -262,6 +262,9 @@ OVERRIDES = {
     "phixtral": {"num_vocab": VOCAB, "model_dim": HIDDEN, "num_heads": HEADS,
                  "num_layers": LAYERS, "rotary_dim": 16},
     "plamo": {"n_shared_head": 2},
+    # phi3small masks the logits of token ids up to 100351 (out[..., ids] = -inf): with a
+    # smaller vocabulary that write is out of bounds (the reference corrupts memory there).
+    "phi3small": {"vocab_size": 100352},
     "qwen": {"kv_channels": HEAD_DIM},
     "recurrent_gemma": {"block_types": ["recurrent", "attention"]},
     "spark2_5": {"hidden_act": "gelu", "layer_types": ["sliding_attention", "full_attention"],
@@ -283,8 +286,8 @@ NOT_TESTED = {
 }
 
 # Families whose incremental decoding differs from the full forward pass by more than the
-# default tolerance in the reference as well (value: the tolerance used).
-DECODE_TOLERANCE = {"phi3small": 2e-2}
+# default tolerance, in the reference as well (value: the tolerance used).
+DECODE_TOLERANCE = {"phi3small": 1e-2}  # 3.3e-3, the same in the reference
 
 
 # Wrapper families whose text_config is another family's config.
@@ -329,3 +332,19 @@ QUANTIZED_CACHE_UNSUPPORTED.update(
         for name in ("deepseek_v3", "glm4_moe_lite", "kimi_k25", "kimi_vl", "mistral4")
     }
 )
+
+# Families that fail here because of an openmlx bug not fixed yet (value: the bug). The tests
+# mark them xfail(strict=True): once the bug is fixed they XPASS and fail, so remove them.
+_SHAPELESS = (
+    "mx.compile(shapeless=True) keeps traced shapes: a second call with another sequence "
+    "length raises ({})"
+)
+KNOWN_FAILURES = {
+    "bailing_moe": _SHAPELESS.format(
+        "aggregate_expert_outputs: `(e * s[..., None]).sum(-2)` reshapes to the first "
+        "call's shape"
+    ),
+    "iquestloopcoder": _SHAPELESS.format(
+        "_mix_attention broadcasts against the first call's (1,2,8,1) gate"
+    ),
+}

@@ -7,6 +7,7 @@ logits. Then a tiny Llama with a tokenizer built offline is saved, loaded back w
 `mlx_lm.utils.load` and generates text, in float32 and 4-bit quantized.
 """
 
+import functools
 import importlib
 import json
 import pkgutil
@@ -24,6 +25,7 @@ import mlx_lm.models  # noqa: E402
 from mlx_lm.models import cache as cache_lib  # noqa: E402
 from mlx_lm_configs import (  # noqa: E402
     DECODE_TOLERANCE,
+    KNOWN_FAILURES,
     NOT_TESTED,
     QUANTIZED_CACHE_UNSUPPORTED,
     family_config,
@@ -34,28 +36,37 @@ PREFILL = 6
 
 
 def _families():
+    """Every module under mlx_lm.models that defines a Model (helpers such as cache, rope_utils
+    or switch_layers do not); modules that cannot import here are kept (see NOT_TESTED)."""
     names = []
     for info in pkgutil.iter_modules(mlx_lm.models.__path__):
-        if info.name in ("base", "cache"):
+        try:
+            mod = importlib.import_module(f"mlx_lm.models.{info.name}")
+        except (Exception, SystemExit):  # olmo exits when hf_olmo is missing
+            names.append(info.name)
             continue
-        names.append(info.name)
+        if hasattr(mod, "Model") and hasattr(mod, "ModelArgs"):
+            names.append(info.name)
     return sorted(names)
 
 
-FAMILIES = _families()
+def _params(names):
+    """Family names as pytest params; known openmlx bugs are strict xfails (see configs)."""
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[n], strict=True))
+        if n in KNOWN_FAILURES
+        else n
+        for n in names
+    ]
 
 
-def _module(name):
-    try:
-        return importlib.import_module(f"mlx_lm.models.{name}")
-    except SystemExit as e:  # olmo exits when hf_olmo is missing
-        pytest.skip(f"mlx_lm.models.{name} exits at import: {e}")
+FAMILIES = _params(_families())
 
 
+@functools.lru_cache(maxsize=4)
 def _build(name, dtype):
-    mod = _module(name)
-    if not hasattr(mod, "Model"):
-        pytest.skip(f"mlx_lm.models.{name} is a helper module, not a model family")
+    """A tiny random model of family `name` in `dtype` (cached: the tests only read it)."""
+    mod = importlib.import_module(f"mlx_lm.models.{name}")
     mx.random.seed(0)
     model = mod.Model(mod.ModelArgs.from_dict(family_config(name, mod)))
     # Random init makes some weights zero (norm offsets, gates); spread them so every path
@@ -78,11 +89,21 @@ def _tol(name, dtype):
     return base if dtype == mx.float32 else max(base, 3e-2)
 
 
+def _finite(a):
+    """No NaN, and every logit finite except masked ones (-inf, as phi3small sets)."""
+    a = np.array(a.astype(mx.float32))
+    return not np.isnan(a).any() and np.isfinite(a[a != -np.inf]).all() and (a != -np.inf).any()
+
+
 def _close(a, b, tol):
+    """Max difference within tol relative to the largest finite |b| (equal -infs match)."""
     a = np.array(a.astype(mx.float32))
     b = np.array(b.astype(mx.float32))
-    scale = max(1.0, float(np.abs(b).max()))
-    return float(np.abs(a - b).max()) <= tol * scale, float(np.abs(a - b).max())
+    with np.errstate(invalid="ignore"):  # -inf - -inf; those entries are replaced by 0
+        diff = np.where(a == b, 0.0, np.abs(a - b))
+    scale = max(1.0, float(np.abs(b[np.isfinite(b)]).max()))
+    err = float(diff.max())
+    return err <= tol * scale, err
 
 
 def _decode(model, cache, tokens=TOKENS, prefill=PREFILL):
@@ -107,7 +128,7 @@ def test_family_forward_and_cache(name, dtype):
     vocab = full.shape[-1]
     assert full.shape == (1, len(TOKENS), vocab)
     assert full.dtype == dtype
-    assert np.isfinite(np.array(full.astype(mx.float32))).all()
+    assert _finite(full)
 
     cache = cache_lib.make_prompt_cache(model)
     last = _decode(model, cache)
@@ -139,7 +160,7 @@ def test_family_rotating_cache(name):
     for t in range(12):
         y = model(mx.array([[(3 * t + 1) % 100]]), cache=cache)
     mx.eval(y)
-    assert np.isfinite(np.array(y)).all()
+    assert _finite(y)
     assert all(c.keys.shape[2] <= 16 for c in cache if c.keys is not None)
 
 
