@@ -85,7 +85,10 @@ class Optimizer:
         for name, schedule in self._schedulers.items():
             self._state[name] = schedule(self.step)
         self._state["step"] = self.step + 1
-        return self._walk(gradients, parameters, self._state, "", apply=True)
+        try:
+            return self._walk(gradients, parameters, self._state, "", apply=True)
+        finally:
+            self._step_cache = None
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """The updated ``parameter`` for one ``gradient`` (subclasses implement it)."""
@@ -124,6 +127,17 @@ class Optimizer:
         else:
             value = mx.array(param)
         self.state[name] = value
+
+    def _per_step(self, key, make):
+        """``make()``, computed once per update for all parameters (scalars such as
+        bias corrections); forgotten when ``apply_gradients`` returns."""
+        step, lr = self._state["step"], self._state.get("learning_rate")
+        cache = getattr(self, "_step_cache", None)
+        if cache is None or cache[0] is not step or cache[1] is not lr:
+            cache = self._step_cache = (step, lr, {})
+        if key not in cache[2]:
+            cache[2][key] = make()
+        return cache[2][key]
 
     def _check_top(self, tree):
         """Reject what is not a dict of parameters, with the reference's exception types."""
@@ -388,9 +402,12 @@ class Adam(Optimizer):
         state["m"], state["v"] = m, v
         if not self.bias_correction:
             return parameter - lr * m / (mx.sqrt(v) + self.eps)
-        step = self.step
-        scale_m = (lr / (1 - b1**step)).astype(dtype)
-        scale_v = mx.rsqrt(1 - b2**step).astype(dtype)
+
+        def scales():
+            step = self.step
+            return (lr / (1 - b1**step)).astype(dtype), mx.rsqrt(1 - b2**step).astype(dtype)
+
+        scale_m, scale_v = self._per_step(("adam", dtype), scales)
         return parameter - scale_m * m / (mx.sqrt(v) * scale_v + self.eps)
 
 
