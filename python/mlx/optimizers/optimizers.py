@@ -119,7 +119,7 @@ class Optimizer:
         self.state["learning_rate"] = mx.array(learning_rate)
 
     # ------------------------------------------------------------------ internals
-    def _maybe_schedule(self, name: str, param: Union[float, Callable]):
+    def _maybe_schedule(self, name: str, param: Union[float, Callable[[mx.array], mx.array]]):
         """Store ``param`` as state ``name``; a callable becomes a schedule of the step."""
         if callable(param):
             self._schedulers[name] = param
@@ -264,11 +264,11 @@ class SGD(Optimizer):
         self.dampening = dampening
         self.nesterov = nesterov
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """The momentum buffer ``v`` starts at zero."""
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One SGD step."""
         if self.weight_decay != 0:
             gradient = gradient + self.weight_decay * parameter
@@ -298,11 +298,11 @@ class RMSprop(Optimizer):
         self.alpha = alpha
         self.eps = eps
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """The mean square ``v`` starts at zero."""
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One RMSprop step."""
         lr = self.learning_rate.astype(gradient.dtype)
         v = self.alpha * state["v"] + (1 - self.alpha) * mx.square(gradient)
@@ -323,11 +323,11 @@ class Adagrad(Optimizer):
         _check_range("Adagrad", "eps", eps, low_open=True)
         self.eps = eps
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """The sum of squares ``v`` starts at zero."""
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adagrad step."""
         lr = self.learning_rate.astype(gradient.dtype)
         v = state["v"] + mx.square(gradient)
@@ -352,12 +352,12 @@ class AdaDelta(Optimizer):
         self.rho = rho
         self.eps = eps
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """Both running averages start at zero."""
         state["v"] = mx.zeros_like(parameter)
         state["u"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One AdaDelta step."""
         lr = self.learning_rate.astype(gradient.dtype)
         rho, eps = self.rho, self.eps
@@ -387,12 +387,12 @@ class Adam(Optimizer):
         self.eps = eps
         self.bias_correction = bias_correction
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """Both moments start at zero."""
         state["m"] = mx.zeros_like(parameter)
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adam step."""
         b1, b2 = self.betas
         dtype = gradient.dtype
@@ -426,7 +426,7 @@ class AdamW(Adam):
         super().__init__(learning_rate, betas, eps, bias_correction)
         self.weight_decay = weight_decay
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One AdamW step."""
         lr = self.learning_rate.astype(gradient.dtype)
         parameter = parameter * (1 - lr * self.weight_decay)
@@ -444,12 +444,12 @@ class Adamax(Adam):
     ):
         super().__init__(learning_rate, betas, eps)
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """Both moments start at zero."""
         state["m"] = mx.zeros_like(parameter)
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adamax step."""
         b1, b2 = self.betas
         lr = self.learning_rate.astype(gradient.dtype)
@@ -475,11 +475,11 @@ class Lion(Optimizer):
         self.betas = betas
         self.weight_decay = weight_decay
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """The momentum starts at zero."""
         state["m"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Lion step."""
         b1, b2 = self.betas
         lr = self.learning_rate.astype(gradient.dtype)
@@ -528,7 +528,7 @@ class Adafactor(Optimizer):
         self.relative_step = relative_step
         self.warmup_init = warmup_init
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """Zero second-moment statistics (factored for ndim >= 2) and, with
         ``beta_1``, a zero first moment ``exp_avg``."""
         shape, dtype = parameter.shape, parameter.dtype
@@ -550,7 +550,7 @@ class Adafactor(Optimizer):
             size = mx.maximum(self.eps[1], _rms(parameter)) * size
         return size
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adafactor step."""
         dtype = gradient.dtype
         step = self.step.astype(mx.float32)
@@ -612,11 +612,11 @@ class Muon(Optimizer):
         self.nesterov = nesterov
         self.ns_steps = ns_steps
 
-    def init_single(self, parameter, state):
+    def init_single(self, parameter: mx.array, state: dict):
         """The momentum starts at zero."""
         state["v"] = mx.zeros_like(parameter)
 
-    def apply_single(self, gradient, parameter, state):
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Muon step."""
         mom = self.momentum
         lr = self.learning_rate.astype(gradient.dtype)
