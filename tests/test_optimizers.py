@@ -575,3 +575,44 @@ def test_memory_flat_over_2000_steps():
         elif step >= 1900:
             late.append(mx.get_active_memory())
     assert max(late) <= max(early) + 4096, (max(early), max(late))
+
+
+def test_muon_low_precision():
+    """float16/bfloat16 Muon updates are the float32 one rounded (the reference's
+    float16 update is all zeros here: its squares overflow)."""
+    g = np.random.default_rng(0).normal(size=(64, 64)) * 100
+    want = None
+    for dtype in (mx.float32, mx.float16, mx.bfloat16):
+        opt = optim.Muon(0.1, weight_decay=0.0, momentum=0.0, nesterov=False)
+        out = opt.apply_gradients({"w": mx.array(g).astype(dtype)}, {"w": mx.zeros((64, 64), dtype)})["w"]
+        assert out.dtype == dtype
+        got = np.array(out.astype(mx.float32))
+        if want is None:
+            want = got
+        np.testing.assert_allclose(got, want, atol=2e-3 if dtype == mx.bfloat16 else 2e-4)
+    assert np.abs(want).max() > 0.01
+
+
+def test_update_through_sequential_lists():
+    """Parameters inside a list of layers (nn.Sequential): update() walks the list,
+    the state mirrors it, and a MultiOptimizer splits inside it."""
+    mx.random.seed(2)
+    model = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 1))
+    x, y = _regression_data()
+
+    def loss_fn(m, x, y):
+        return mx.mean(mx.square(m(x) - y))
+
+    loss_and_grad = nn.value_and_grad(model, loss_fn)
+    opt = optim.MultiOptimizer([optim.Adam(0.01), optim.SGD(0.01, momentum=0.9)],
+                               [lambda path, g: path.endswith("bias")])
+    first = loss_fn(model, x, y).item()
+    for _ in range(30):
+        _, grads = loss_and_grad(model, x, y)
+        opt.update(model, grads)
+        mx.eval(model.parameters(), opt.state)
+    assert loss_fn(model, x, y).item() < first
+    adam_state, sgd_state = opt.state["states"]
+    assert [set(layer) for layer in adam_state["layers"]] == [{"bias"}, {"bias"}]
+    assert [set(layer) for layer in sgd_state["layers"]] == [{"weight"}, {"weight"}]
+    assert set(adam_state["layers"][1]["bias"]) == {"m", "v"}

@@ -580,8 +580,10 @@ class Adafactor(Optimizer):
 
 def _newton_schulz(x, steps):
     """An approximately orthogonal matrix with the singular vectors of ``x`` (2-d):
-    ``steps`` iterations of the quintic Newton-Schulz map."""
+    ``steps`` iterations of the quintic Newton-Schulz map, computed in float32."""
     a, b, c = 3.4445, -4.7750, 2.0315
+    dtype = x.dtype
+    x = x.astype(mx.float32)  # float16 squares overflow (the reference returns zeros)
     transpose = x.shape[0] > x.shape[1]
     if transpose:
         x = x.T
@@ -589,7 +591,7 @@ def _newton_schulz(x, steps):
     for _ in range(steps):
         gram = x @ x.T
         x = a * x + (b * gram + c * (gram @ gram)) @ x
-    return x.T if transpose else x
+    return (x.T if transpose else x).astype(dtype)
 
 
 class Muon(Optimizer):
