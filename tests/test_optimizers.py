@@ -12,7 +12,7 @@ from mlx.utils import tree_flatten, tree_map, tree_unflatten
 
 import optim_oracles as O
 
-SHAPES = {"a": (5,), "b": (3, 4), "c": (2, 3, 4), "d": (6, 2)}
+SHAPES = {"a": (5,), "b": (3, 4), "c": (2, 3, 4), "d": (6, 2), "e": (), "f": (1, 5)}
 
 # (optimizer class, oracle, keyword arguments); "learning_rate" is passed to both.
 CASES = [
