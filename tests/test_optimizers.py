@@ -616,3 +616,29 @@ def test_update_through_sequential_lists():
     assert [set(layer) for layer in adam_state["layers"]] == [{"bias"}, {"bias"}]
     assert [set(layer) for layer in sgd_state["layers"]] == [{"weight"}, {"weight"}]
     assert set(adam_state["layers"][1]["bias"]) == {"m", "v"}
+
+
+def test_state_layout_stable_after_first_step():
+    """After the first update the state's keys and containers stay the same objects,
+    only the arrays in them change: a compiled step captures it once."""
+
+    def containers(tree, out):
+        if isinstance(tree, (dict, list)):
+            out.append(id(tree))
+            for v in tree.values() if isinstance(tree, dict) else tree:
+                containers(v, out)
+        return out
+
+    for opt in (optim.Adam(optim.cosine_decay(0.1, 5)), optim.Adafactor(beta_1=0.9), optim.SGD(0.1, momentum=0.9)):
+        p = {"w": mx.ones((3, 2)), "layers": [{"b": mx.ones((2,))}, {}]}
+        g = {"w": mx.ones((3, 2)), "layers": [{"b": mx.ones((2,))}, {}]}
+        p = opt.apply_gradients(g, p)
+        keys, ids = [k for k, _ in tree_flatten(opt.state)], containers(opt.state, [])
+        before = {k: v for k, v in tree_flatten(opt.state)}
+        for _ in range(3):
+            p = opt.apply_gradients(g, p)
+        assert [k for k, _ in tree_flatten(opt.state)] == keys
+        assert containers(opt.state, []) == ids
+        changed = {k for k, v in tree_flatten(opt.state) if v is not before[k]}
+        fixed = set() if "learning_rate" in opt._schedulers else {"learning_rate"}
+        assert changed == set(keys) - fixed
