@@ -385,6 +385,10 @@ def test_multi_optimizer_filter_count():
         optim.MultiOptimizer([optim.SGD(0.1)], [lambda p, g: True])
     with pytest.raises(ValueError, match="Given 0 filters but 1 needed"):
         optim.MultiOptimizer([optim.SGD(0.1), optim.Adam(0.1)])
+    multi = optim.MultiOptimizer([optim.SGD(0.1), optim.Adam(0.1)], [lambda p, g: True])
+    for bad in ({}, {"states": [{}]}, {"states": [{}, {}, {}]}, [{}, {}]):
+        with pytest.raises(ValueError, match="optimizer states"):
+            multi.state = bad
     # one optimizer, no filter: everything goes to it
     multi = optim.MultiOptimizer([optim.SGD(0.5)])
     out = multi.apply_gradients({"a": mx.ones(2)}, {"a": mx.ones(2)})

@@ -687,12 +687,13 @@ class MultiOptimizer(Optimizer):
 
     @state.setter
     def state(self, state: dict):
-        if "states" not in state or len(state["states"]) != len(self.optimizers):
+        states = state.get("states") if isinstance(state, dict) else None
+        if not isinstance(states, (list, tuple)) or len(states) != len(self.optimizers):
             raise ValueError(
                 f"[MultiOptimizer] The state must be {{'states': [...]}} with "
                 f"{len(self.optimizers)} optimizer states."
             )
-        for opt, s in zip(self.optimizers, state["states"]):
+        for opt, s in zip(self.optimizers, states):
             opt.state = s
 
     @property
