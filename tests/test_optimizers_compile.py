@@ -13,22 +13,8 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten
 
-
-class _MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = nn.Linear(8, 16)
-        self.l2 = nn.Linear(16, 1)
-
-    def __call__(self, x):
-        return self.l2(mx.maximum(self.l1(x), 0))
-
-
-def _data():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(64, 8)).astype(np.float32)
-    y = (np.sin(x[:, :1]) + 0.5 * x[:, 1:2]).astype(np.float32)
-    return mx.array(x), mx.array(y)
+from test_optimizers import _MLP
+from test_optimizers import _regression_data as _data
 
 
 def _loss(model, x, y):
