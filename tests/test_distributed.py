@@ -177,7 +177,6 @@ def test_collectives_are_lazy_values():
     assert chain.tolist() == [100.0, 2.0, 3.0]
 
 
-@pytest.mark.skipif(not hasattr(mx, "compile"), reason="mx.compile arrives with the compile work of issue 14")
 def test_collectives_under_compile():
     @mx.compile
     def f(x):
@@ -185,6 +184,14 @@ def test_collectives_under_compile():
 
     x = mx.array([1.0, -2.0, 3.0])
     np.testing.assert_allclose(np.array(f(x)), np.array(x) * 4)
+    # Inside a fusable element-wise chain, differentiated, and shapeless.
+    chain = mx.compile(lambda x: mx.maximum(D.all_sum(x * 2 + 1), 0) - x)
+    np.testing.assert_allclose(np.array(chain(x)), np.maximum(np.array(x) * 2 + 1, 0) - np.array(x))
+    g = mx.compile(mx.grad(lambda x: (D.all_max(x) * D.all_gather(x)).sum()))
+    np.testing.assert_allclose(np.array(g(x)), 2 * np.array(x))
+    shapeless = mx.compile(lambda x: D.sum_scatter(x) + 1, shapeless=True)
+    assert shapeless(x).tolist() == [2.0, -1.0, 4.0]
+    assert shapeless(mx.zeros((2, 2))).tolist() == [[1.0, 1.0], [1.0, 1.0]]
 
 
 # ---- send / recv ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "mlx_core/distributed/ops.h"
 
+#include <limits>
 #include <stdexcept>
 
 #include "mlx_core/errors.h"
@@ -46,8 +47,12 @@ Shape sum_scatter_shape(const Shape& shape, int size) {
 Shape all_gather_shape(const Shape& shape, int size) {
   if (size == 1) return shape;
   if (shape.empty()) return {size};
+  int64_t rows = static_cast<int64_t>(shape[0]) * size;
+  if (rows > std::numeric_limits<ShapeElem>::max())
+    throw std::invalid_argument(msg("[all_gather] The gathered axis 0 would have ", rows,
+                                    " elements, more than a dimension holds."));
   Shape out = shape;
-  out[0] *= size;
+  out[0] = static_cast<ShapeElem>(rows);
   return out;
 }
 

@@ -212,6 +212,7 @@ void run_rank(dist::Group g) {
   array gt = dist::all_gather(transpose(x), g);  // a non-contiguous input
   CHECK((gt.shape() == Shape{3 * n, 2}));
   CHECK(values(gt)[3 * 2 * (n - 1) + 1] == 3 + 10.0 * (n - 1));
+  CHECK(throws_invalid([&] { dist::all_gather(zeros({1 << 30}), g); }));  // 2**31 rows or more
 
   // sum_scatter: this rank's block of the sum.
   array y = add(iota({2 * n, 3}), array(float(rank)));
