@@ -29,6 +29,7 @@ void init_matmul_family(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_conv(nb::module_& m);
 void init_compile(nb::module_& m);
+void init_distributed(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -58,4 +59,5 @@ NB_MODULE(core, m) {
   init_memory(m);
   init_fast_attention(m);
   init_compile(m);
+  init_distributed(m);
 }
