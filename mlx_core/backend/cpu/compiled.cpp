@@ -15,6 +15,7 @@
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/compiled.h"
 
 namespace mlx::core {
@@ -223,8 +224,10 @@ void choose_loops(const FusedProgram& p, Plan& plan) {
   }
 }
 
-// Runs the program over output elements [lo, hi).
-void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_itemsize, int64_t lo, int64_t hi) {
+// Runs the program over the elements [lo, hi) of the chain's result, writing element k at
+// out + (k - origin) * out_itemsize.
+void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_itemsize, int64_t lo, int64_t hi,
+               int64_t origin) {
   thread_local std::vector<char> scratch;
   size_t need = static_cast<size_t>(plan.n_regs + plan.n_buffers) * kSlot + 64;
   if (scratch.size() < need) scratch.resize(need);
@@ -257,7 +260,7 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
     }
     for (size_t s = 0; s < p.steps.size(); ++s) {
       const FusedStep& st = p.steps[s];
-      void* dst = plan.reg[s] < 0 ? out + k * out_itemsize : regs + plan.reg[s] * kSlot;
+      void* dst = plan.reg[s] < 0 ? out + (k - origin) * out_itemsize : regs + plan.reg[s] * kSlot;
       // A scalar operand's val is its element itself (see choose_loops).
       const void* a = st.args[0] >= 0 ? val[st.args[0]] : nullptr;
       const void* b = st.args[1] >= 0 ? val[st.args[1]] : nullptr;
@@ -270,12 +273,69 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
   }
 }
 
+// Rows of the chain's result computed at a time before the epilogue runs on them (about
+// this many elements: the block stays in cache).
+constexpr int64_t kEpilogueElems = 16384;
+
+std::shared_ptr<Plan> make_plan(const FusedProgram& program) {
+  auto plan = std::make_shared<Plan>();
+  for (auto& s : program.steps) {
+    cpu::StepLoops fn = cpu::fused_step(s);
+    if (!fn) throw std::runtime_error("[Compiled] No fused loop for a step of this program.");
+    plan->fns.push_back(fn);
+  }
+  return plan;
+}
+
 } // namespace
 
 int64_t fused_kernel_count() { return g_fused_runs.load(std::memory_order_relaxed); }
 
+// The chain with an epilogue: blocks of whole rows of the chain's result are computed into a
+// per-thread buffer, then the epilogue's own kernel (the unfused primitive's) runs on the
+// block, so each row gets exactly what the unfused ops compute, without the chain's result
+// reaching memory.
+void Compiled::eval_with_epilogue(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  Shape shape;
+  for (size_t i = 0; i < inputs.size(); ++i) shape = i == 0 ? inputs[i].shape() : broadcast_shapes(shape, inputs[i].shape());
+  if (out.size() == 0) return;
+  auto plan = make_plan(program_);
+  auto prim = epilogue_primitive(2);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, plan, prim, shape, program = program_]() mutable {
+    collapse(inputs, shape, *plan);
+    assign_registers(program, *plan);
+    choose_loops(program, *plan);
+    int64_t len = shape.empty() ? 1 : shape.back();
+    int64_t rows = static_cast<int64_t>(shape_size(shape)) / std::max<int64_t>(len, 1);
+    if (len == 0) rows = static_cast<int64_t>(out.size());
+    int64_t block = std::max<int64_t>(1, kEpilogueElems / std::max<int64_t>(len, 1));
+    bool per_element = program.epilogue.kind == FusedEpilogue::Kind::softmax;
+    int64_t out_row = per_element ? len : 1;
+    Dtype cd = program.chain_dtype();
+    int64_t csz = cd.size, osz = static_cast<int64_t>(out.itemsize());
+    char* po = static_cast<char*>(out.raw_data());
+    cpu::parallel_for(rows, [&](int64_t lo, int64_t hi) {
+      thread_local std::vector<char> buf;
+      for (int64_t r0 = lo; r0 < hi; r0 += block) {
+        int64_t n = std::min(hi, r0 + block) - r0;
+        size_t bytes = static_cast<size_t>(n * len * csz);
+        if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+        char* tp = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
+        if (len > 0) run_chunk(program, *plan, tp, csz, r0 * len, (r0 + n) * len, r0 * len);
+        array tmp(std::make_shared<Data>(tp, bytes, [] {}), Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(len)},
+                  Strides{len, 1}, cd, 0);
+        std::vector<array> res{array(Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(out_row)}, out.dtype(), prim, {tmp})};
+        prim->eval_cpu({tmp}, res);
+        std::memcpy(po + r0 * out_row * osz, res[0].raw_data(), static_cast<size_t>(n * out_row * osz));
+      }
+    }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(len, 1)));
+  });
+}
+
 void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
   g_fused_runs.fetch_add(1, std::memory_order_relaxed);
+  if (program_.epilogue.kind != FusedEpilogue::Kind::none) return eval_with_epilogue(inputs, out);
   bool donated = false;
   for (auto& in : inputs) {
     if (in.dtype() == out.dtype() && in.shape() == out.shape() && cpu::can_donate(in, out)) {
@@ -286,12 +346,7 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
   if (!donated) cpu::allocate_output(out);
   if (out.size() == 0) return;
-  auto plan = std::make_shared<Plan>();
-  for (auto& s : program_.steps) {
-    cpu::StepLoops fn = cpu::fused_step(s);
-    if (!fn) throw std::runtime_error("[Compiled] No fused loop for a step of this program.");
-    plan->fns.push_back(fn);
-  }
+  auto plan = make_plan(program_);
   cpu::get_command_encoder(stream()).dispatch([inputs, out, plan, program = program_]() mutable {
     collapse(inputs, out.shape(), *plan);
     assign_registers(program, *plan);
@@ -299,7 +354,7 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
     char* po = static_cast<char*>(out.raw_data());
     int64_t isz = static_cast<int64_t>(out.itemsize());
     cpu::parallel_for(static_cast<int64_t>(out.size()), [&](int64_t lo, int64_t hi) {
-      run_chunk(program, *plan, po, isz, lo, hi);
+      run_chunk(program, *plan, po, isz, lo, hi, 0);
     });
   });
 }
