@@ -15,6 +15,7 @@
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/row_kernels.h"
 #include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/compiled.h"
 
@@ -323,11 +324,21 @@ void Compiled::eval_with_epilogue(const std::vector<array>& inputs, array& out) 
         if (buf.size() < bytes + 64) buf.resize(bytes + 64);
         char* tp = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
         if (len > 0) run_chunk(program, *plan, tp, csz, r0 * len, (r0 + n) * len, r0 * len);
+        char* dst = po + r0 * out_row * osz;
+        if (program.epilogue.kind == FusedEpilogue::Kind::softmax) {
+          cpu::softmax_rows(cd, tp, dst, n, len);
+          continue;
+        }
+        if (program.epilogue.kind == FusedEpilogue::Kind::logsumexp) {
+          cpu::logsumexp_rows(cd, tp, dst, n, len);
+          continue;
+        }
+        // Reductions run through their primitive (whose kernel picks the loop per dtype).
         array tmp(std::make_shared<Data>(tp, bytes, [] {}), Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(len)},
                   Strides{len, 1}, cd, 0);
         std::vector<array> res{array(Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(out_row)}, out.dtype(), prim, {tmp})};
         prim->eval_cpu({tmp}, res);
-        std::memcpy(po + r0 * out_row * osz, res[0].raw_data(), static_cast<size_t>(n * out_row * osz));
+        std::memcpy(dst, res[0].raw_data(), static_cast<size_t>(n * out_row * osz));
       }
     }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(len, 1)));
   });
