@@ -169,11 +169,11 @@ def block_case(repeats):
         return model(x).square().mean()
 
     vg = nn.value_and_grad(block, loss_fn)
-    vg_compiled = mx.compile(vg)
+    vg_compiled = mx.compile(lambda x: vg(block, x), inputs=block.state)
 
     t_fwd = best(lambda: mx.eval(block(xm)), repeats)
     t_eager = best(lambda: mx.eval(vg(block, xm)), repeats)
-    t_comp = best(lambda: mx.eval(vg_compiled(block, xm)), repeats)
+    t_comp = best(lambda: mx.eval(vg_compiled(xm)), repeats)
 
     tf = tt = float("nan")
     if torch:
