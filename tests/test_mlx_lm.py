@@ -288,3 +288,71 @@ def test_generate_with_quantized_model_in_memory(tmp_path):
     assert rel < 0.3
     tokens = [r.token for r in stream_generate(model, tokenizer, "w5 w6 w7", max_tokens=4)]
     assert len(tokens) == 4
+
+
+# ---------------------------------------------------------------- LoRA fine-tuning
+
+
+def test_lora_training_with_mlx_lm_trainer(tmp_path):
+    """mlx_lm.tuner.trainer.train (compiled step over model/optimizer/random state, value_and
+    _grad, Adam, gradient accumulation) fits LoRA adapters of a frozen tiny Llama to a
+    repetitive corpus (the reference's losses: 4.34 before, 4.10, 3.78, 3.61 reported, 3.55
+    after); the adapters are saved and load back into a fresh model."""
+    pytest.importorskip("rich")  # mlx_lm.tuner's progress display
+    import mlx.optimizers as optim
+    from mlx_lm.tuner.callbacks import TrainingCallback
+    from mlx_lm.tuner.lora import LoRALinear
+    from mlx_lm.tuner.trainer import TrainingArgs, evaluate, train
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    def tiny():
+        base = tmp_path / "base"
+        base.mkdir(exist_ok=True)
+        _save_tiny_llama(base)
+        from mlx_lm.utils import load
+
+        model, _ = load(str(base))
+        model.freeze()
+        linear_to_lora_layers(model, 2, {"rank": 4, "scale": 10.0, "dropout": 0.0})
+        return model
+
+    model = tiny()
+    assert isinstance(model.layers[0].self_attn.q_proj, LoRALinear)
+    trainable = dict(tree_flatten(model.trainable_parameters()))
+    assert trainable and all("lora_" in k for k in trainable)
+
+    # A corpus of repeated 8-token phrases: easy for the adapters to learn.
+    rng = np.random.default_rng(0)
+    phrases = [list(rng.integers(3, 60, 8)) for _ in range(4)]
+    data = [(phrases[i % 4] * 3, 0) for i in range(32)]
+
+    class Record(TrainingCallback):
+        def __init__(self):
+            self.losses = []
+
+        def on_train_loss_report(self, info):
+            self.losses.append(info["train_loss"])
+
+    record = Record()
+    args = TrainingArgs(
+        batch_size=4,
+        iters=30,
+        steps_per_report=10,
+        steps_per_eval=1000,
+        steps_per_save=1000,
+        max_seq_length=64,
+        adapter_file=str(tmp_path / "adapters.safetensors"),
+        grad_accumulation_steps=2,
+    )
+    before = evaluate(model, data, batch_size=4, num_batches=2, max_seq_length=64)
+    train(model, optim.Adam(learning_rate=1e-2), data, args=args, training_callback=record)
+    after = evaluate(model, data, batch_size=4, num_batches=2, max_seq_length=64)
+    assert len(record.losses) == 3
+    assert after < before - 0.5, (before, after, record.losses)
+    assert record.losses[-1] < record.losses[0]
+
+    # The saved adapters reproduce the trained model's loss in a fresh one.
+    fresh = tiny()
+    fresh.load_weights(str(tmp_path / "adapters.safetensors"), strict=False)
+    again = evaluate(fresh, data, batch_size=4, num_batches=2, max_seq_length=64)
+    assert abs(again - after) < 1e-3 * max(1.0, after)
