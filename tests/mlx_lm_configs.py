@@ -340,10 +340,6 @@ _SHAPELESS = (
     "length raises ({})"
 )
 KNOWN_FAILURES = {
-    "bailing_moe": _SHAPELESS.format(
-        "aggregate_expert_outputs: `(e * s[..., None]).sum(-2)` reshapes to the first "
-        "call's shape"
-    ),
     "iquestloopcoder": _SHAPELESS.format(
         "_mix_attention broadcasts against the first call's (1,2,8,1) gate"
     ),
