@@ -341,6 +341,7 @@ _SHAPELESS = (
 )
 KNOWN_FAILURES = {
     "iquestloopcoder": _SHAPELESS.format(
-        "_mix_attention broadcasts against the first call's (1,2,8,1) gate"
+        "_mix_attention, fed the output of its own earlier call, broadcasts against the "
+        "first call's (1,2,8,1) gate"
     ),
 }
