@@ -65,14 +65,20 @@ def ours_prefill(model, prompt):
     return cache, y
 
 
-def ours_generate(model, prompt, tokens, clock):
-    cache, y = ours_prefill(model, prompt)
+def ours_step(model, y, cache):
+    y = mx.argmax(model(y[:, None], cache=cache)[:, -1], axis=-1)
+    mx.eval(y)
+    return y
+
+
+def greedy(prefill, step, model, prompt, tokens, clock):
+    """Seconds to generate `tokens` greedy tokens after the prompt, and the tokens."""
+    cache, y = prefill(model, prompt)
     out = []
     t0 = clock()
     for _ in range(tokens):
-        y = mx.argmax(model(y[:, None], cache=cache)[:, -1], axis=-1)
-        mx.eval(y)
-        out.append(y.item())
+        y = step(model, y, cache)
+        out.append(int(y.item()))
     return clock() - t0, out
 
 
@@ -156,14 +162,8 @@ def torch_prefill(tm, prompt):
     return cache, y
 
 
-def torch_generate(tm, prompt, tokens, clock):
-    cache, y = torch_prefill(tm, prompt)
-    out = []
-    t0 = clock()
-    for _ in range(tokens):
-        y = tm(y[:, None], cache)[:, -1].argmax(-1)
-        out.append(int(y))
-    return clock() - t0, out
+def torch_step(tm, y, cache):
+    return tm(y[:, None], cache)[:, -1].argmax(-1)
 
 
 # ------------------------------------------------------------------------------ main
@@ -206,8 +206,11 @@ def main():
 
     ours_prefill(model, prompt[:16])  # warm up
     t_prompt = best(lambda: ours_prefill(model, prompt))
-    t_gen, toks = min((ours_generate(model, prompt, args.tokens, clock) for _ in range(args.repeats)),
-                      key=lambda r: r[0])
+    def generate(prefill, step, model, prompt):
+        runs = [greedy(prefill, step, model, prompt, args.tokens, clock) for _ in range(args.repeats)]
+        return min(runs, key=lambda r: r[0])
+
+    t_gen, toks = generate(ours_prefill, ours_step, model, prompt)
     t_step = min(ours_generate_step(model, prompt, args.tokens) for _ in range(args.repeats))
 
     tp = tg = float("nan")
@@ -217,8 +220,7 @@ def main():
         with torch.inference_mode():
             torch_prefill(tm, prompt_t[:16])
             tp = best(lambda: torch_prefill(tm, prompt_t))
-            tg, ttoks = min((torch_generate(tm, prompt_t, args.tokens, clock)
-                             for _ in range(args.repeats)), key=lambda r: r[0])
+            tg, ttoks = generate(torch_prefill, torch_step, tm, prompt_t)
         same = sum(a == b for a, b in zip(toks, ttoks))
         print(f"greedy tokens equal to PyTorch's: {same}/{args.tokens}")
 
@@ -227,8 +229,7 @@ def main():
     mx.eval(qmodel.parameters())
     ours_prefill(qmodel, prompt[:16])
     tq_prompt = best(lambda: ours_prefill(qmodel, prompt))
-    tq_gen, _ = min((ours_generate(qmodel, prompt, args.tokens, clock) for _ in range(args.repeats)),
-                    key=lambda r: r[0])
+    tq_gen, _ = generate(ours_prefill, ours_step, qmodel, prompt)
 
     P, G = args.prompt, args.tokens
     rows = [
@@ -238,9 +239,9 @@ def main():
         ("prompt, 4-bit vs our float32", P / tq_prompt, P / t_prompt),
         ("generate, 4-bit vs our float32", G / tq_gen, G / t_gen),
     ]
-    print(f"{'case':<36}{'mlx':>10}{'other':>10}{'ratio':>8}")
+    print(f"{'case':<42}{'mlx':>10}{'other':>10}{'ratio':>8}")
     for name, ours, other in rows:
-        print(f"{name:<36}{ours:>10.1f}{other:>10.1f}{ours / other:>8.2f}")
+        print(f"{name:<42}{ours:>10.1f}{other:>10.1f}{ours / other:>8.2f}")
 
 
 if __name__ == "__main__":

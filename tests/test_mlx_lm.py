@@ -137,20 +137,22 @@ def test_family_forward_and_cache(name, dtype):
     assert ok, f"{name}: decoding with the prompt cache differs from the full pass by {err}"
 
 
-def _plain_kv(model):
-    """True when the family uses the default per-layer KVCache (no make_cache of its own)."""
-    return not hasattr(model, "make_cache") and hasattr(model, "layers")
+def _plain_kv_model(name, skip_reasons):
+    """The float32 model of a family that uses the default per-layer KVCache, its full-pass
+    logits and the token array; skips families in skip_reasons or with caches of their own."""
+    for reasons in (NOT_TESTED, skip_reasons):
+        if name in reasons:
+            pytest.skip(reasons[name])
+    model = _build(name, mx.float32)
+    if hasattr(model, "make_cache") or not hasattr(model, "layers"):
+        pytest.skip(f"{name} builds its own caches (make_cache); the prompt-cache test covers them")
+    x = mx.array([TOKENS])
+    return model, model(x), x
 
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_family_rotating_cache(name):
-    if name in NOT_TESTED:
-        pytest.skip(NOT_TESTED[name])
-    model = _build(name, mx.float32)
-    if not _plain_kv(model):
-        pytest.skip(f"{name} builds its own caches (make_cache); covered by the prompt-cache test")
-    x = mx.array([TOKENS])
-    full = model(x)
+    model, full, _ = _plain_kv_model(name, {})
     cache = cache_lib.make_prompt_cache(model, max_kv_size=16)
     assert all(isinstance(c, cache_lib.RotatingKVCache) for c in cache)
     ok, err = _close(_decode(model, cache), full[:, -1], _tol(name, mx.float32))
@@ -166,15 +168,7 @@ def test_family_rotating_cache(name):
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_family_quantized_cache(name):
-    if name in NOT_TESTED:
-        pytest.skip(NOT_TESTED[name])
-    if name in QUANTIZED_CACHE_UNSUPPORTED:
-        pytest.skip(QUANTIZED_CACHE_UNSUPPORTED[name])
-    model = _build(name, mx.float32)
-    if not _plain_kv(model):
-        pytest.skip(f"{name} builds its own caches (make_cache); they have no quantized form")
-    x = mx.array([TOKENS])
-    full = model(x)
+    model, full, x = _plain_kv_model(name, QUANTIZED_CACHE_UNSUPPORTED)
     cache = cache_lib.make_prompt_cache(model)
     model(x[:, :PREFILL], cache=cache)
     cache = [c.to_quantized(group_size=32, bits=8) for c in cache]
