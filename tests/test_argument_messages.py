@@ -354,13 +354,14 @@ def _split_params(sig):
     return params
 
 
-# Not swept: they take any object (eval, to_device's ignored stream), check lazily when the
+# Not swept: they take any object (eval, to_device's ignored stream, compile's inputs and
+# outputs state, where the reference ignores what is not a tree), check lazily when the
 # result is called (vmap's axes), write files, or change process-wide state.
 _NOT_SWEPT = {"eval", "async_eval", "vmap", "save", "savez", "savez_compressed", "save_gguf",
               "save_safetensors", "load", "set_default_device", "set_default_stream",
               "set_memory_limit", "set_cache_limit", "set_wired_limit", "set_printoptions",
               "seed", "clear_cache", "synchronize", "stream", "from_dlpack", "depends",
-              "to_device"}
+              "to_device", "compile"}
 
 
 def _sweep_targets():
