@@ -264,3 +264,30 @@ def test_random_dags_match_uncompiled():
         s = mx.array(1.5)
         for got, exp in zip(mx.compile(f)(x, r, s), f(x, r, s)):
             same(got, exp)
+
+
+def test_results_inside_a_chain_are_extra_outputs_of_one_kernel():
+    # An Adam-like update: the new moments are results and feed the parameter update.
+    def update(p, m, v, g):
+        m2 = 0.9 * m + 0.1 * g
+        v2 = 0.999 * v + 0.001 * g * g
+        p2 = p - 0.01 * m2 / (mx.sqrt(v2) + 1e-8)
+        return p2, m2, v2
+
+    p, m, g = (rand((33, 65), mx.float32, k) for k in range(3))
+    v = mx.abs(rand((33, 65), mx.float32, 3))
+    cf = mx.compile(update)
+    mx.eval(cf(p, m, v, g))
+    before = fused_runs()
+    got = cf(p, m, v, g)
+    mx.eval(got)
+    assert fused_runs() == before + 1
+    for a, e in zip(got, update(p, m, v, g)):
+        same(a, e)
+    # gradients and vmap through a node with several outputs
+    loss = lambda p, m, v, g: sum((o * o).sum() for o in update(p, m, v, g))
+    for a, e in zip(mx.grad(mx.compile(loss), argnums=(0, 1, 2, 3))(p, m, v, g),
+                    mx.grad(loss, argnums=(0, 1, 2, 3))(p, m, v, g)):
+        same(a, e, exact=False)
+    for a, e in zip(mx.vmap(mx.compile(update))(p, m, v, g), update(p, m, v, g)):
+        same(a, e)
