@@ -354,9 +354,8 @@ def _split_params(sig):
     return params
 
 
-# Not swept: they take any object (eval, to_device's ignored stream, compile's inputs and
-# outputs state, where the reference ignores what is not a tree), check lazily when the
-# result is called (vmap's axes), write files, or change process-wide state.
+# Not swept: they take any object (eval, to_device's ignored stream), check lazily when the
+# result is called (vmap's axes, compile's inputs/outputs state, as the reference), write files, or change process-wide state.
 _NOT_SWEPT = {"eval", "async_eval", "vmap", "save", "savez", "savez_compressed", "save_gguf",
               "save_safetensors", "load", "set_default_device", "set_default_stream",
               "set_memory_limit", "set_cache_limit", "set_wired_limit", "set_printoptions",
@@ -414,3 +413,8 @@ def test_sweep_no_generic_message(qualname, fn, self_):
         msg = str(info.value)
         assert "incompatible function arguments" not in msg, f"{qualname}({name}): {msg}"
         assert "[" in msg and name in msg, f"{qualname}({name}): {msg}"
+
+
+def test_compile_names_a_non_callable():
+    with pytest.raises(TypeError, match=r"\[compile\] Expected fun to be a callable, but got int."):
+        mx.compile(5)

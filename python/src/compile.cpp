@@ -262,7 +262,7 @@ void init_compile(nb::module_& m) {
         if (attr == "__wrapped__" && f.fun.is_valid()) return f.fun;
         throw nb::attribute_error(("'_compiled_function' object has no attribute '" + attr + "'").c_str());
       }, "name"_a, "The wrapped function's __name__ (and __wrapped__).");
-  m.def(
+  def_op(m,
       "compile",
       [](nb::object fun, nb::object inputs, nb::object outputs, bool shapeless) {
         if (!PyCallable_Check(fun.ptr())) {
