@@ -31,7 +31,10 @@ Shape epilogue_shape(const FusedEpilogue& e, Shape s) {
 } // namespace
 
 std::vector<Shape> Compiled::output_shapes(const std::vector<array>& inputs) {
-  return {epilogue_shape(program_.epilogue, common_shape(inputs))};
+  Shape s = common_shape(inputs);
+  std::vector<Shape> shapes(program_.outputs.size(), s);
+  shapes[0] = epilogue_shape(program_.epilogue, s);
+  return shapes;
 }
 
 std::shared_ptr<Primitive> Compiled::epilogue_primitive(int ndim) const {
@@ -46,7 +49,7 @@ std::shared_ptr<Primitive> Compiled::epilogue_primitive(int ndim) const {
   return nullptr;
 }
 
-array Compiled::expand(const std::vector<array>& inputs) const {
+std::vector<array> Compiled::expand(const std::vector<array>& inputs) const {
   Shape shape = common_shape(inputs);
   std::vector<array> vals;
   vals.reserve(inputs.size() + program_.steps.size());
@@ -69,14 +72,18 @@ array Compiled::expand(const std::vector<array>& inputs) const {
         break;
     }
   }
-  array chain = vals[program_.output];
-  if (program_.epilogue.kind == FusedEpilogue::Kind::none) return chain;
-  return array(epilogue_shape(program_.epilogue, shape), program_.epilogue.out, epilogue_primitive(chain.ndim()), {chain});
+  std::vector<array> outs;
+  for (int v : program_.outputs) outs.push_back(vals[v]);
+  if (program_.epilogue.kind != FusedEpilogue::Kind::none) {
+    outs[0] = array(epilogue_shape(program_.epilogue, shape), program_.epilogue.out, epilogue_primitive(outs[0].ndim()),
+                    {outs[0]});
+  }
+  return outs;
 }
 
 std::vector<array> Compiled::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                  const std::vector<int>& argnums, const std::vector<array>&) {
-  auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
+  auto fn = [this](const std::vector<array>& xs) { return expand(xs); };
   auto grads = mlx::core::vjp(fn, primals, cotangents).second;
   std::vector<array> out;
   for (int a : argnums) out.push_back(grads[a]);
@@ -88,7 +95,7 @@ std::vector<array> Compiled::jvp(const std::vector<array>& primals, const std::v
   std::vector<array> full;
   for (auto& p : primals) full.push_back(zeros_like(p));
   for (size_t k = 0; k < argnums.size(); ++k) full[argnums[k]] = tangents[k];
-  auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
+  auto fn = [this](const std::vector<array>& xs) { return expand(xs); };
   return mlx::core::jvp(fn, primals, full).second;
 }
 
@@ -96,8 +103,8 @@ std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector
                                                                const std::vector<int>& axes) {
   if (program_.epilogue.kind != FusedEpilogue::Kind::none) {
     // The epilogue's axis moves with batching: vectorize the expanded ops instead.
-    auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
-    return {mlx::core::vmap(fn, axes, {0})(inputs), {0}};
+    auto fn = [this](const std::vector<array>& xs) { return expand(xs); };
+    return {mlx::core::vmap(fn, axes, {})(inputs), std::vector<int>(program_.outputs.size(), 0)};
   }
   // The batch axis goes first; a batched input of lower (unbatched) rank gets size-1 dims
   // after it, so that broadcasting lines up the unbatched dims from the right.
@@ -115,7 +122,13 @@ std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector
     moved.push_back(reshape(x, s, stream()));
   }
   auto prim = std::make_shared<Compiled>(stream(), program_);
-  return {{array(common_shape(moved), program_.chain_dtype(), prim, moved)}, {0}};
+  std::vector<Dtype> dtypes;
+  for (size_t k = 0; k < program_.outputs.size(); ++k) dtypes.push_back(program_.chain_dtype(k));
+  Shape shape = common_shape(moved);
+  auto outs = program_.outputs.size() == 1
+                  ? std::vector<array>{array(shape, dtypes[0], prim, moved)}
+                  : array::make_arrays(std::vector<Shape>(dtypes.size(), shape), dtypes, prim, moved);
+  return {outs, std::vector<int>(outs.size(), 0)};
 }
 
 } // namespace mlx::core

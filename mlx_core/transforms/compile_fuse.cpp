@@ -94,12 +94,14 @@ void fuse_elementwise(CompiledGraph& g) {
 
   std::unordered_set<uintptr_t> taken;
   std::unordered_map<uintptr_t, array> replaced; // group root -> its Compiled node
-  std::vector<array> fused;
+  std::vector<array> fused; // every output of every Compiled node made
+  int groups = 0;
   FusedStep step;
   for (size_t t = g.tape.size(); t-- > 0;) {
     const array& root = g.tape[t];
     if (taken.count(root.id()) || !as_step(root, step)) continue;
-    // Grow the group towards the inputs: a node joins once every use of it is in the group.
+    // Grow the group towards the inputs: a node joins once every use of it by the graph is in
+    // the group (a result of the compiled function may join: it becomes an extra output).
     std::vector<array> members{root};
     std::unordered_set<uintptr_t> ids{root.id()};
     std::unordered_map<uintptr_t, int> group_uses;
@@ -108,7 +110,7 @@ void fuse_elementwise(CompiledGraph& g) {
       grew = false;
       for (size_t m = 0; m < members.size(); ++m) {
         for (const array& v : std::vector<array>(members[m].inputs())) {
-          if (ids.count(v.id()) || !position.count(v.id()) || taken.count(v.id()) || outputs.count(v.id())) continue;
+          if (ids.count(v.id()) || !position.count(v.id()) || taken.count(v.id())) continue;
           if (v.shape() != root.shape() || group_uses[v.id()] != uses[v.id()] || !as_step(v, step)) continue;
           members.push_back(v);
           ids.insert(v.id());
@@ -117,8 +119,12 @@ void fuse_elementwise(CompiledGraph& g) {
         }
       }
     }
+    bool extra_outputs = false;
+    for (size_t m = 1; m < members.size(); ++m) extra_outputs |= outputs.count(members[m].id()) > 0;
     FusedEpilogue epilogue;
-    if (uses[root.id()] == 1 && !outputs.count(root.id())) epilogue = epilogue_of(root, consumer.at(root.id()));
+    if (uses[root.id()] == 1 && !outputs.count(root.id()) && !extra_outputs) {
+      epilogue = epilogue_of(root, consumer.at(root.id()));
+    }
     if (members.size() < 2 && epilogue.kind == FusedEpilogue::Kind::none) continue;
     std::sort(members.begin(), members.end(),
               [&](const array& a, const array& b) { return position[a.id()] < position[b.id()]; });
@@ -148,16 +154,37 @@ void fuse_elementwise(CompiledGraph& g) {
       value.emplace(m.id(), prog.n_inputs + static_cast<int>(prog.steps.size()));
       prog.steps.push_back(step);
     }
-    prog.output = prog.n_inputs + static_cast<int>(prog.steps.size()) - 1;
+    // Results: the root (or, with an epilogue, the consumer it stands for), then the
+    // members that are results of the compiled function.
+    const array& last = epilogue.kind == FusedEpilogue::Kind::none ? root : consumer.at(root.id());
+    std::vector<array> results{last};
+    prog.outputs.push_back(value.at(root.id()));
+    for (auto& m : members) {
+      if (!m.is_same(root) && outputs.count(m.id())) {
+        results.push_back(m);
+        prog.outputs.push_back(value.at(m.id()));
+      }
+    }
     prog.epilogue = epilogue;
     for (auto& m : members) taken.insert(m.id());
-    // With an epilogue the fused node stands for the consumer (the reduction or softmax).
-    const array& last = epilogue.kind == FusedEpilogue::Kind::none ? root : consumer.at(root.id());
     taken.insert(last.id());
-    array node(last.shape(), last.dtype(), std::make_shared<Compiled>(root.primitive().stream(), std::move(prog)),
-               std::move(sources));
-    replaced.emplace(last.id(), node);
-    fused.push_back(std::move(node));
+    auto prim = std::make_shared<Compiled>(root.primitive().stream(), std::move(prog));
+    std::vector<array> made;
+    if (results.size() == 1) {
+      made.push_back(array(last.shape(), last.dtype(), prim, std::move(sources)));
+    } else {
+      std::vector<Shape> shapes;
+      std::vector<Dtype> dtypes;
+      for (auto& r : results) {
+        shapes.push_back(r.shape());
+        dtypes.push_back(r.dtype());
+      }
+      made = array::make_arrays(std::move(shapes), dtypes, prim, sources);
+    }
+    for (size_t k = 0; k < results.size(); ++k) replaced.emplace(results[k].id(), made[k]);
+    // Every output keeps its own copy of the inputs: each is updated below.
+    for (auto& m : made) fused.push_back(m);
+    ++groups;
   }
   if (fused.empty()) return;
 
@@ -172,7 +199,7 @@ void fuse_elementwise(CompiledGraph& g) {
   for (auto& n : fused) substitute(n.inputs());
   substitute(g.outputs);
   g.tape = detail::dependent_tape(g.outputs, g.inputs);
-  g.fused_nodes = static_cast<int>(fused.size());
+  g.fused_nodes = groups;
 }
 
 } // namespace mlx::core

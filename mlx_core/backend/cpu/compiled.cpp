@@ -44,7 +44,7 @@ struct Plan {
   std::vector<Operand> operands;
   std::vector<cpu::StepLoops> fns;
   std::vector<int> scalar_side; // per step: -1, or which operand is read as one scalar
-  std::vector<int> reg; // register of each step (-1: the output)
+  std::vector<int> reg; // register of each step (-1 - k: output k)
   int n_regs = 0;
   int n_buffers = 0;    // splat and gather buffers
   std::vector<int> buffer_of; // per operand, its buffer index (or -1)
@@ -119,8 +119,10 @@ void assign_registers(const FusedProgram& p, Plan& plan) {
     for (int a : st.args) {
       if (reuse < 0 && dying(a) && p.steps[a - nin].out.size == st.out.size) reuse = plan.reg[a - nin];
     }
-    if (nin + s == p.output) {
-      reuse = -1; // the output step writes into the output
+    auto out = std::find(p.outputs.begin(), p.outputs.end(), nin + s);
+    if (out != p.outputs.end()) {
+      plan.reg[s] = -1 - static_cast<int>(out - p.outputs.begin()); // written into the output
+      reuse = -1;
     } else if (reuse >= 0) {
       plan.reg[s] = reuse;
     } else if (free_regs.empty()) {
@@ -225,10 +227,15 @@ void choose_loops(const FusedProgram& p, Plan& plan) {
   }
 }
 
-// Runs the program over the elements [lo, hi) of the chain's result, writing element k at
-// out + (k - origin) * out_itemsize.
-void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_itemsize, int64_t lo, int64_t hi,
-               int64_t origin) {
+// Where the results go: element k of result j at ptr[j] + (k - origin) * itemsize[j].
+struct Sinks {
+  std::vector<char*> ptr;
+  std::vector<int64_t> itemsize;
+  int64_t origin = 0;
+};
+
+// Runs the program over the elements [lo, hi) of the chain's results.
+void run_chunk(const FusedProgram& p, const Plan& plan, const Sinks& sinks, int64_t lo, int64_t hi) {
   thread_local std::vector<char> scratch;
   size_t need = static_cast<size_t>(plan.n_regs + plan.n_buffers) * kSlot + 64;
   if (scratch.size() < need) scratch.resize(need);
@@ -261,7 +268,8 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
     }
     for (size_t s = 0; s < p.steps.size(); ++s) {
       const FusedStep& st = p.steps[s];
-      void* dst = plan.reg[s] < 0 ? out + (k - origin) * out_itemsize : regs + plan.reg[s] * kSlot;
+      int r = plan.reg[s];
+      void* dst = r >= 0 ? regs + r * kSlot : sinks.ptr[-1 - r] + (k - sinks.origin) * sinks.itemsize[-1 - r];
       // A scalar operand's val is its element itself (see choose_loops).
       const void* a = st.args[0] >= 0 ? val[st.args[0]] : nullptr;
       const void* b = st.args[1] >= 0 ? val[st.args[1]] : nullptr;
@@ -323,7 +331,7 @@ void Compiled::eval_with_epilogue(const std::vector<array>& inputs, array& out) 
         size_t bytes = static_cast<size_t>(n * len * csz);
         if (buf.size() < bytes + 64) buf.resize(bytes + 64);
         char* tp = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
-        if (len > 0) run_chunk(program, *plan, tp, csz, r0 * len, (r0 + n) * len, r0 * len);
+        if (len > 0) run_chunk(program, *plan, Sinks{{tp}, {csz}, r0 * len}, r0 * len, (r0 + n) * len);
         char* dst = po + r0 * out_row * osz;
         if (program.epilogue.kind == FusedEpilogue::Kind::softmax) {
           cpu::softmax_rows(cd, tp, dst, n, len);
@@ -344,9 +352,13 @@ void Compiled::eval_with_epilogue(const std::vector<array>& inputs, array& out) 
   });
 }
 
-void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
+void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   g_fused_runs.fetch_add(1, std::memory_order_relaxed);
-  if (program_.epilogue.kind != FusedEpilogue::Kind::none) return eval_with_epilogue(inputs, out);
+  if (program_.epilogue.kind != FusedEpilogue::Kind::none) return eval_with_epilogue(inputs, outputs[0]);
+  // The first output (the chain's last step, written after every other read of its block)
+  // may take an input's buffer.
+  array& out = outputs[0];
+  for (size_t k = 1; k < outputs.size(); ++k) cpu::allocate_output(outputs[k]);
   bool donated = false;
   for (auto& in : inputs) {
     if (in.dtype() == out.dtype() && in.shape() == out.shape() && cpu::can_donate(in, out)) {
@@ -358,14 +370,17 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (!donated) cpu::allocate_output(out);
   if (out.size() == 0) return;
   auto plan = make_plan(program_);
-  cpu::get_command_encoder(stream()).dispatch([inputs, out, plan, program = program_]() mutable {
-    collapse(inputs, out.shape(), *plan);
+  cpu::get_command_encoder(stream()).dispatch([inputs, outputs, plan, program = program_]() mutable {
+    collapse(inputs, outputs[0].shape(), *plan);
     assign_registers(program, *plan);
     choose_loops(program, *plan);
-    char* po = static_cast<char*>(out.raw_data());
-    int64_t isz = static_cast<int64_t>(out.itemsize());
-    cpu::parallel_for(static_cast<int64_t>(out.size()), [&](int64_t lo, int64_t hi) {
-      run_chunk(program, *plan, po, isz, lo, hi, 0);
+    Sinks sinks;
+    for (auto& o : outputs) {
+      sinks.ptr.push_back(static_cast<char*>(o.raw_data()));
+      sinks.itemsize.push_back(static_cast<int64_t>(o.itemsize()));
+    }
+    cpu::parallel_for(static_cast<int64_t>(outputs[0].size()), [&](int64_t lo, int64_t hi) {
+      run_chunk(program, *plan, sinks, lo, hi);
     });
   });
 }
