@@ -28,6 +28,7 @@ void init_fast_attention(nb::module_& m);
 void init_matmul_family(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_conv(nb::module_& m);
+void init_export(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -56,4 +57,5 @@ NB_MODULE(core, m) {
   init_dlpack(m);
   init_memory(m);
   init_fast_attention(m);
+  init_export(m);
 }
