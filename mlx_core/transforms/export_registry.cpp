@@ -6,6 +6,11 @@
 #include <typeindex>
 #include <unordered_map>
 
+#include "mlx_core/ops.h"
+#include "mlx_core/ops/conv.h"
+#include "mlx_core/ops/fast.h"
+#include "mlx_core/ops/fast_attention.h"
+#include "mlx_core/ops/quantize.h"
 #include "mlx_core/primitives/concat_pad.h"
 #include "mlx_core/primitives/conv.h"
 #include "mlx_core/primitives/copy.h"
@@ -292,6 +297,150 @@ MLX_CHECK(RandomBits) {
   for (auto d : std::get<0>(s)) need(d >= 0, "RandomBits", "has a negative size");
 }
 MLX_CHECK(Arange) { need(std::get<2>(s) >= 0, "Arange", "has a negative size"); }
+// The fused and quantized primitives are checked by building the public op on the same
+// inputs and parameters (nothing runs): it raises for anything its kernel could not handle.
+template <typename F>
+void through_op(const char* key, F&& build) {
+  try {
+    build();
+  } catch (const std::exception& e) {
+    malformed(msg("a ", key, " node does not fit its inputs (", e.what(), ")"));
+  }
+}
+std::optional<array> input_if(const std::vector<array>& in, bool has, size_t i) {
+  return has ? std::optional<array>(in.at(i)) : std::nullopt;
+}
+void floating_inputs(const std::vector<array>& in, size_t n, const char* key) {
+  for (size_t i = 0; i < n; ++i) {
+    need(is_floating_point(in[i].dtype()) && in[i].dtype() == in[0].dtype(), key, "has inputs of the wrong dtypes");
+  }
+}
+MLX_CHECK(RMSNorm) {
+  floating_inputs(in, in.size(), "RMSNorm");
+  through_op("RMSNorm", [&] { fast::rms_norm(in[0], input_if(in, std::get<1>(s), 1), std::get<0>(s)); });
+}
+MLX_CHECK(LayerNorm) {
+  floating_inputs(in, in.size(), "LayerNorm");
+  auto [eps, hw, hb] = s;
+  through_op("LayerNorm", [&] { fast::layer_norm(in[0], input_if(in, hw, 1), input_if(in, hb, 1 + hw), eps); });
+}
+MLX_CHECK(RoPE) {
+  auto [dims, traditional, base, scale, has_freqs] = s;
+  need(is_floating_point(in[0].dtype()) && in[0].ndim() >= 2 && dims > 0 && dims % 2 == 0 && dims <= in[0].shape(-1) &&
+           is_integral(in[1].dtype()) && (in[1].ndim() == 0 || (in[1].ndim() == 1 && in[1].shape(0) == in[0].shape(0))),
+       "RoPE", "does not fit its inputs");
+  if (has_freqs) {
+    need(in[2].dtype() == float32 && in[2].ndim() == 1 && in[2].shape(0) == dims / 2, "RoPE", "has bad frequencies");
+  }
+}
+MLX_CHECK(ScaledDotProductAttention) {
+  auto [scale, causal, has_mask, has_sinks] = s;
+  floating_inputs(in, 3, "ScaledDotProductAttention");
+  const array &q = in[0], &k = in[1], &v = in[2];
+  bool ok = q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && k.shape(0) == q.shape(0) && v.shape(0) == q.shape(0) &&
+            k.shape(3) == q.shape(3) && k.shape(1) == v.shape(1) && k.shape(2) == v.shape(2) && k.shape(1) > 0 &&
+            q.shape(1) % k.shape(1) == 0;
+  need(ok, "ScaledDotProductAttention", "has inputs of mismatched shapes");
+  if (has_mask) {
+    need(in[3].shape() == Shape{q.shape(0), q.shape(1), q.shape(2), k.shape(2)}, "ScaledDotProductAttention",
+         "has a mask of the wrong shape");
+  }
+  if (has_sinks) {
+    const array& sk = in[3 + has_mask];
+    need(sk.ndim() == 1 && sk.shape(0) == q.shape(1) && sk.dtype() == q.dtype(), "ScaledDotProductAttention",
+         "has sinks of the wrong shape");
+  }
+}
+MLX_CHECK(CrossEntropy) {
+  const array &logits = in[0], &targets = in[1];
+  Shape batch(logits.shape().begin(), logits.shape().end() - std::min(1, logits.ndim()));
+  need(logits.ndim() >= 1 && targets.shape() == batch && targets.dtype() == int64 && is_floating_point(logits.dtype()),
+       "CrossEntropy", "has inputs of mismatched shapes");
+}
+MLX_CHECK(GatedDelta) {
+  through_op("GatedDelta", [&] {
+    auto outs = fast::gated_delta_update(in[0], in[1], in[2], in[3], in[4], in[5], input_if(in, std::get<0>(s), 6));
+    if (outs[1].dtype() != in[5].dtype() || outs[0].dtype() != in[0].dtype()) throw std::invalid_argument("dtypes");
+  });
+}
+MLX_CHECK(Convolution) {
+  const ConvParams& p = std::get<0>(s);
+  need(in[0].dtype() == in[1].dtype() && is_floating_point(in[0].dtype()), "Convolution", "has inputs of the wrong dtypes");
+  through_op("Convolution", [&] {
+    conv_general(in[0], in[1], p.stride, p.pad_lo, p.pad_hi, p.kernel_dilation, p.input_dilation, p.groups, p.flip);
+  });
+}
+MLX_CHECK(ConvWeightGrad) {
+  auto& [p, wshape] = s;
+  const array &cot = in[0], &x = in[1];
+  need(cot.dtype() == x.dtype() && is_floating_point(x.dtype()), "ConvWeightGrad", "has inputs of the wrong dtypes");
+  through_op("ConvWeightGrad", [&] {
+    array w(wshape, x.dtype(), std::make_shared<Copy>(Stream(0, Device(Device::cpu, 0))), {});
+    array out = conv_general(x, w, p.stride, p.pad_lo, p.pad_hi, p.kernel_dilation, p.input_dilation, p.groups, p.flip);
+    if (out.shape() != cot.shape()) throw std::invalid_argument("the cotangent does not match");
+  });
+}
+MLX_CHECK(GatherMM) {
+  const array &a = in[0], &b = in[1], &li = in[2], &ri = in[3];
+  need(a.ndim() == 3 && b.ndim() == 3 && a.shape(2) == b.shape(1) && a.dtype() == b.dtype() &&
+           is_floating_point(a.dtype()) && li.dtype() == int64 && ri.dtype() == int64 && li.shape() == ri.shape(),
+       "GatherMM", "has inputs of mismatched shapes");
+}
+MLX_CHECK(Quantize) {
+  const QuantParams& p = std::get<0>(s);
+  through_op("Quantize", [&] { quantize(in[0], p.group_size, p.bits, mode_name(p.mode), input_if(in, in.size() > 1, 1)); });
+}
+MLX_CHECK(Dequantize) {
+  auto [p, hb, hg, dtype] = s;
+  through_op("Dequantize", [&] {
+    dequantize(in[0], in[1], input_if(in, hb, 2), p.group_size, p.bits, mode_name(p.mode), input_if(in, hg, 2 + hb), dtype);
+  });
+}
+MLX_CHECK(QuantizedMatmul) {
+  auto [p, transpose, hb] = s;
+  need(in[0].ndim() >= 2, "QuantizedMatmul", "has a 1-d input");
+  through_op("QuantizedMatmul", [&] {
+    quantized_matmul(in[0], in[1], in[2], input_if(in, hb, 3), transpose, p.group_size, p.bits, mode_name(p.mode));
+  });
+}
+MLX_CHECK(GatherQMM) {
+  auto [p, transpose, hb] = s;
+  size_t li = 3 + hb;
+  need(in[li].dtype() == uint32 && in[li + 1].dtype() == uint32 && in[li].shape() == in[li + 1].shape(), "GatherQMM",
+       "has bad index arrays");
+  through_op("GatherQMM", [&] {
+    gather_qmm(in[0], in[1], in[2], input_if(in, hb, 3), in[li], in[li + 1], transpose, p.group_size, p.bits,
+               mode_name(p.mode));
+  });
+}
+MLX_CHECK(SearchSorted) {
+  auto [right, batch_dims] = s;
+  const array &sorted = in[0], &values = in[1];
+  bool ok = sorted.dtype() == values.dtype() && batch_dims >= 0 && sorted.ndim() == batch_dims + 1 &&
+            values.ndim() >= batch_dims;
+  for (int i = 0; ok && i < batch_dims; ++i) ok = sorted.shape(i) == values.shape(i);
+  need(ok, "SearchSorted", "has inputs of mismatched shapes");
+}
+MLX_CHECK(Svd) {
+  need(in[0].ndim() >= 2 && (in[0].dtype() == float32 || in[0].dtype() == float64), "Svd", "has a bad input");
+}
+MLX_CHECK(PsdSqrt) {
+  need(in[0].ndim() >= 2 && in[0].shape(-1) == in[0].shape(-2) && in[0].dtype() == float32, "PsdSqrt", "has a bad input");
+}
+MLX_CHECK(CategoricalCdf) {
+  need(in[0].ndim() == 2 && in[1].ndim() == 2 && in[0].shape(0) == in[1].shape(0) && in[0].dtype() == float32 &&
+           in[1].dtype() == float32,
+       "CategoricalCdf", "has inputs of mismatched shapes");
+}
+MLX_CHECK(RandIntBits) {
+  need(in.size() == 4 || in.size() == 5, "RandIntBits", "has the wrong number of inputs");
+  Dtype bound = in[1].dtype();
+  bool ok = in[0].dtype() == uint32 && (bound == int64 || bound == uint64 || bound == float64);
+  for (size_t i = 1; ok && i < 4; ++i) ok = in[i].dtype() == bound && (in[i].size() == 1 || in[i].shape() == in[0].shape());
+  if (in.size() == 5) ok = ok && in[4].dtype() == uint32 && in[4].shape() == in[0].shape();
+  need(ok, "RandIntBits", "has inputs of mismatched shapes or dtypes");
+}
+MLX_CHECK(SamplerMath) { need(is_floating_point(in[0].dtype()), "SamplerMath", "has a non-floating input"); }
 #undef MLX_CHECK
 
 // The output dtypes a node of class P must record, where the class fixes them (the kernels
@@ -342,6 +491,19 @@ MLX_OUT_DTYPES(ArgReduce, uint32)
 MLX_OUT_DTYPES(SearchSorted, uint32)
 MLX_OUT_DTYPES(Sort, (std::get<0>(s) == SortKind::Sort || std::get<0>(s) == SortKind::Partition) ? in[0].dtype() : uint32)
 MLX_OUT_DTYPES(RandomBits, std::get<1>(s) ? float32 : uint32)
+MLX_OUT_DTYPES(RandIntBits, std::get<0>(s))
+MLX_SAME_DTYPE(SamplerMath)
+MLX_SAME_DTYPE(RMSNorm)
+MLX_SAME_DTYPE(LayerNorm)
+MLX_SAME_DTYPE(RoPE)
+MLX_SAME_DTYPE(ScaledDotProductAttention)
+MLX_SAME_DTYPE(Convolution)
+MLX_SAME_DTYPE(ConvWeightGrad)
+MLX_SAME_DTYPE(GatherMM)
+MLX_SAME_DTYPE(PsdSqrt)
+MLX_OUT_DTYPES(CrossEntropy, float32)
+MLX_OUT_DTYPES(CategoricalCdf, uint32)
+MLX_OUT_DTYPES(Dequantize, std::get<3>(s))
 #undef MLX_SAME_DTYPE
 #undef MLX_OUT_DTYPES
 
