@@ -234,3 +234,34 @@ def test_shapeless_reshapes(tmp_path):
     mx.export_function(path, lambda a: a.reshape(3, 2), rand(2, 3), shapeless=True)
     with pytest.raises(ValueError):
         mx.eval(mx.import_function(path)(rand(3, 3)))
+
+
+MORE_CASES = {
+    "scans_views": (lambda x: (mx.cumprod(x, axis=0), mx.cummax(x, axis=1, reverse=True), mx.logcumsumexp(x, axis=1),
+                               x.view(mx.int32), mx.as_strided(x, (3, 2), (1, 2), 1), mx.contiguous(x.T)),
+                    (rand(4, 5),)),
+    "linalg_random": (lambda x, key: (mx.linalg.norm(x, ord=2), mx.random.categorical(x, key=key),
+                                      mx.random.gumbel((3,), key=key), mx.random.truncated_normal(-1, 1, (4,), key=key),
+                                      mx.random.multivariate_normal(mx.zeros((2,)), mx.eye(2), (3,), key=key)),
+                      (rand(3, 4), mx.random.key(3))),
+    "gathers": (lambda a, b, w: (mx.gather_mm(a, b, mx.array([0, 1, 1]), mx.array([1, 0, 1])),
+                                 mx.quantize(w, group_size=32, bits=8)[0]),
+                (rand(2, 3, 4), rand(2, 4, 5), rand(8, 64))),
+    "gradients": (lambda x, w, k: mx.grad(lambda x, w, k: (mx.conv1d(x, w, padding=1) ** 2).sum() + mx.sort(k, axis=-1)[..., 0].sum()
+                                          + mx.as_strided(k, (2, 2), (1, 1)).sum() + (k[mx.array([0, 2])] ** 2).sum(),
+                                          argnums=(0, 1, 2))(x, w, k),
+                  (rand(2, 6, 3), rand(4, 3, 3), rand(3, 4))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_CASES))
+def test_roundtrip_more_ops(tmp_path, name):
+    fun, args = MORE_CASES[name]
+    roundtrip(tmp_path, fun, *args)
+
+
+def test_gather_qmm_roundtrip(tmp_path):
+    w = rand(3, 32, 64)
+    wq, scales, biases = mx.quantize(w, group_size=32, bits=4)
+    fun = lambda x, i: mx.gather_qmm(x, wq, scales, biases, rhs_indices=i, transpose=True, group_size=32, bits=4)
+    roundtrip(tmp_path, fun, rand(2, 1, 64), mx.array([2, 0], dtype=mx.uint32))

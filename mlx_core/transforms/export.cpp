@@ -165,14 +165,20 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
     return k;
   };
   // Custom functions are exported as their forward computation: output i is input i.
-  auto is_custom = [](const array& node) { return std::string(node.primitive().name()) == "CustomTransforms"; };
+  auto is_custom = [](const Primitive& p) { return std::string(p.name()) == "CustomTransforms"; };
   std::unordered_set<const Primitive*> seen;
-  std::vector<array> nodes;
+  // Each node's primitive, inputs and outputs, kept apart from the arrays: evaluating the
+  // constants below may detach a node that feeds only constants.
+  struct NodeRec {
+    std::shared_ptr<Primitive> prim;
+    std::vector<array> inputs, outputs;
+  };
+  std::vector<NodeRec> nodes;
   std::unordered_set<uintptr_t> defined(ids.size());
   for (auto& [id, k] : ids) defined.insert(id);
   auto add_node = [&](const array& node) {
-    nodes.push_back(node);
-    for (auto& o : node.outputs()) defined.insert(o.id());
+    nodes.push_back({node.primitive_ptr(), node.inputs(), node.outputs()});
+    for (auto& o : nodes.back().outputs) defined.insert(o.id());
   };
   for (auto& node : tape) {
     if (!seen.insert(&node.primitive()).second) continue;
@@ -201,15 +207,15 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
     t.constants.push_back(materialize_constant(c));
   }
   for (auto& node : nodes) {
-    auto outs = node.outputs();
-    if (is_custom(node)) {
-      for (size_t i = 0; i < outs.size(); ++i) ids.emplace(outs[i].id(), ids.at(node.inputs()[i].id()));
+    auto& outs = node.outputs;
+    if (is_custom(*node.prim)) {
+      for (size_t i = 0; i < outs.size(); ++i) ids.emplace(outs[i].id(), ids.at(node.inputs[i].id()));
       continue;
     }
-    auto enc = exporting::encode_primitive(node.primitive());
-    ExportedNode en{enc.key, node.primitive().name(), std::move(enc.state), {}, {}, false, {}};
-    for (auto& in : node.inputs()) en.inputs.push_back(ids.at(in.id()));
-    if (shapeless && enc.key == "Reshape") en.reshape_rule = reshape_rule(node.inputs()[0].shape(), node.shape());
+    auto enc = exporting::encode_primitive(*node.prim);
+    ExportedNode en{enc.key, node.prim->name(), std::move(enc.state), {}, {}, false, {}};
+    for (auto& in : node.inputs) en.inputs.push_back(ids.at(in.id()));
+    if (shapeless && enc.key == "Reshape") en.reshape_rule = reshape_rule(node.inputs[0].shape(), outs[0].shape());
     for (auto& o : outs) {
       en.outputs.push_back({o.shape(), o.dtype()});
       ids.emplace(o.id(), next++);
