@@ -16,16 +16,29 @@ import mlx.core as mx
 HEADER = 8 + 4 + 8 + 8
 
 
-def fnv1a(data):
-    h = 1469598103934665603
-    for b in data:
-        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h
+M64 = (1 << 64) - 1
+
+
+def checksum(data):
+    """The file body's checksum (mlx_core/transforms/export.cpp), to write files by hand."""
+    mix = lambda h, w: ((((h << 31) | (h >> 33)) & M64 ^ w) * 1099511628211) & M64
+    h = [1469598103934665603 ^ k for k in range(4)]
+    n = len(data) - len(data) % 32
+    words = struct.unpack(f"<{n // 8}Q", data[:n])
+    for i in range(0, len(words), 4):
+        for k in range(4):
+            h[k] = mix(h[k], words[i + k])
+    for b in data[n:]:
+        h[0] = mix(h[0], b)
+    r = mix(len(data), h[0])
+    for k in range(1, 4):
+        r = mix(r, h[k])
+    return r
 
 
 def with_body(raw, body, version=1):
     """A file with raw's magic and `body`, with a correct size and checksum."""
-    return raw[:8] + struct.pack("<IQQ", version, len(body), fnv1a(body)) + body
+    return raw[:8] + struct.pack("<IQQ", version, len(body), checksum(body)) + body
 
 
 def simple_file(tmp_path):
@@ -251,6 +264,7 @@ def test_malformed_bodies(tmp_path):
         "dimension": trace([(F32, [-4])] * 2, [], [], [0]),
         "too many elements": trace([(F32, [1 << 30, 1 << 30])], [], [], [0]),
         "dimensions": trace([(F32, [1] * 100)], [], [], [0]),
+        "not valid UTF-8": trace([(F32, [3])] * 2, [], [(b"\xff\xc0", b"", [0, 1], [(F32, [3])])], [2]),
         "unknown primitive": trace([(F32, [3])] * 2, [], [("Nope", b"", [0, 1], [(F32, [3])])], [2]),
         "enum value": trace([(F32, [3])] * 2, [], [("Binary", struct.pack("<i", 999), [0, 1], [(F32, [3])])], [2]),
         "trailing bytes": trace([(F32, [3])] * 2, [], [("Binary", add + b"x", [0, 1], [(F32, [3])])], [2]),
@@ -294,11 +308,8 @@ FUZZ_SCRIPT = textwrap.dedent("""
     raw = open(src, "rb").read()
     rng = random.Random(seed)
 
-    def fnv1a(data):
-        h = 1469598103934665603
-        for b in data:
-            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-        return h
+    sys.path.insert(0, sys.argv[6])
+    from test_export_files import checksum
 
     outcomes = {"ok": 0, "error": 0}
     for _ in range(iters):
@@ -312,7 +323,7 @@ FUZZ_SCRIPT = textwrap.dedent("""
                 data[pos] = rng.randrange(256) if rng.random() < 0.5 else data[pos] ^ (1 << rng.randrange(8))
         if fix and len(data) >= 28:
             body = bytes(data[28:])
-            data[12:28] = struct.pack("<QQ", len(body), fnv1a(body))
+            data[12:28] = struct.pack("<QQ", len(body), checksum(body))
         open(dst, "wb").write(bytes(data))
         try:
             g = mx.import_function(dst)
@@ -335,7 +346,7 @@ def test_fuzzed_files_raise_or_work(tmp_path, fix_checksum):
     script = tmp_path / "fuzz.py"
     script.write_text(FUZZ_SCRIPT)
     r = subprocess.run([sys.executable, str(script), src, str(tmp_path / "f.mlxfn"), "150", "1234" if fix_checksum else "99",
-                        "1" if fix_checksum else "0"], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+                        "1" if fix_checksum else "0", os.path.dirname(__file__)], capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "'error'" in r.stdout
 

@@ -2,7 +2,7 @@
 // to a file with its constants, and rebuilt from the file as a function of arrays.
 //
 // File format (version 1, little-endian): "OMLXFN\0\0", u32 version, u64 body size,
-// u64 FNV-1a checksum of the body, then the body: metadata string, shapeless flag, traces.
+// u64 checksum of the body (export.cpp), then the body: metadata string, shapeless flag, traces.
 // A trace: positional count, keyword names, input shapes/dtypes, constants (shape, dtype,
 // raw bytes), nodes (primitive key, encoded parameters, input value ids, output
 // shapes/dtypes, a flag), output value ids. Value ids number the inputs, then the constants,

@@ -82,9 +82,33 @@ class ByteReader {
     }
     return n;
   }
+  // A string, which must be valid UTF-8 (it may reach Python).
   std::string str(const char* what) {
+    std::string s = bytes(what);
+    if (!valid_utf8(s)) malformed(msg(what, " is not valid UTF-8"));
+    return s;
+  }
+  // Raw bytes (a primitive's encoded parameters).
+  std::string bytes(const char* what) {
     uint64_t n = count(what);
     return std::string(take(n, what), n);
+  }
+  // Strict UTF-8, as Python decodes it (no overlong forms, surrogates or values past U+10FFFF).
+  static bool valid_utf8(const std::string& s) {
+    for (size_t i = 0; i < s.size();) {
+      auto c = static_cast<uint8_t>(s[i]);
+      size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 0xE ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+      if (len == 0 || i + len > s.size()) return false;
+      for (size_t k = 1; k < len; ++k) {
+        if ((static_cast<uint8_t>(s[i + k]) >> 6) != 0x2) return false;
+      }
+      auto c1 = static_cast<uint8_t>(s[i + (len > 1)]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) {
+        return false;
+      }
+      i += len;
+    }
+    return true;
   }
 
  private:
