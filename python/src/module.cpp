@@ -28,6 +28,7 @@ void init_fast_attention(nb::module_& m);
 void init_matmul_family(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_conv(nb::module_& m);
+void init_compile(nb::module_& m);
 void init_export(nb::module_& m);
 
 NB_MODULE(core, m) {
@@ -57,5 +58,6 @@ NB_MODULE(core, m) {
   init_dlpack(m);
   init_memory(m);
   init_fast_attention(m);
+  init_compile(m);
   init_export(m);
 }

@@ -94,6 +94,26 @@ struct GradSpec {
   std::vector<std::string> argnames;
 };
 
+// `tree` with its Python float and complex leaves replaced by float32 / complex64 0-d
+// arrays; `tree` itself when it has none (so the caller's containers are kept).
+nb::object python_numbers_to_arrays(nb::handle tree) {
+  bool found = false;
+  tree_visit(tree, [&](nb::handle leaf) {
+    found = found || PyFloat_Check(leaf.ptr()) || PyComplex_Check(leaf.ptr());
+  });
+  if (!found) return nb::borrow(tree);
+  return tree_map(tree, [](nb::handle leaf) -> nb::object {
+    if (PyFloat_Check(leaf.ptr())) {
+      return nb::cast(mx::array(static_cast<float>(PyFloat_AsDouble(leaf.ptr()))));
+    }
+    if (PyComplex_Check(leaf.ptr())) {
+      Py_complex c = PyComplex_AsCComplex(leaf.ptr());
+      return nb::cast(mx::array(mx::complex64_t{static_cast<float>(c.real), static_cast<float>(c.imag)}));
+    }
+    return nb::borrow(leaf);
+  });
+}
+
 GradSpec make_grad_spec(const std::optional<IntOrVec>& argnums, const StrOrVec& argnames, const char* name) {
   GradSpec spec;
   if (std::holds_alternative<std::string>(argnames)) {
@@ -140,8 +160,22 @@ std::pair<nb::object, nb::object> call_value_and_grad(
     const GradSpec& spec,
     bool scalar_only,
     const char* name,
-    const nb::args& args,
-    const nb::kwargs& kwargs) {
+    const nb::args& caller_args,
+    const nb::kwargs& caller_kwargs) {
+  // Python floats (and complex numbers) among the differentiated arguments become 0-d
+  // arrays, so that mx.grad(f)(3.0) works as in JAX (the reference raises).
+  nb::list args;
+  for (nb::handle h : caller_args) args.append(h);
+  nb::dict kwargs;
+  for (auto [k, v] : caller_kwargs) kwargs[k] = v;
+  for (int a : spec.argnums) {
+    if (static_cast<size_t>(a) < args.size()) args[a] = python_numbers_to_arrays(args[a]);
+  }
+  for (auto& n : spec.argnames) {
+    if (kwargs.contains(n.c_str())) {
+      kwargs[n.c_str()] = python_numbers_to_arrays(kwargs[n.c_str()]);
+    }
+  }
   size_t nargs = args.size();
   for (int a : spec.argnums) {
     if (static_cast<size_t>(a) >= nargs) {
@@ -258,10 +292,10 @@ std::pair<nb::object, nb::object> call_value_and_grad(
   }
   std::vector<mx::array> values, grads;
   if (inputs.empty()) {
-    values = vfun(inputs); // nothing to differentiate (e.g. an empty list argument)
-  } else {
-    std::tie(values, grads) = mx::value_and_grad(vfun, inputs, flat_argnums);
+    // As the reference, for value_and_grad too: the differentiated arguments hold no array.
+    throw std::invalid_argument("[grad] Must specify at least one argument.");
   }
+  std::tie(values, grads) = mx::value_and_grad(vfun, inputs, flat_argnums);
 
   nb::object value = nb::isinstance<mx::array>(py_out) ? nb::cast(values.at(0))
                                                        : tree_unflatten(py_out, values);

@@ -1,0 +1,93 @@
+// The Compiled primitive's shape rule and transforms: every transform re-expands the fused
+// program into the ops it replaced (see Compiled::expand).
+#include "mlx_core/primitives/compiled.h"
+
+#include <algorithm>
+
+#include "mlx_core/ops/creation.h"
+#include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/copy.h"
+#include "mlx_core/transforms/autodiff.h"
+
+namespace mlx::core {
+
+namespace {
+
+Shape common_shape(const std::vector<array>& inputs) {
+  Shape s;
+  for (size_t i = 0; i < inputs.size(); ++i) s = i == 0 ? inputs[i].shape() : broadcast_shapes(s, inputs[i].shape());
+  return s;
+}
+
+} // namespace
+
+std::vector<Shape> Compiled::output_shapes(const std::vector<array>& inputs) { return {common_shape(inputs)}; }
+
+array Compiled::expand(const std::vector<array>& inputs) const {
+  Shape shape = common_shape(inputs);
+  std::vector<array> vals;
+  vals.reserve(inputs.size() + program_.steps.size());
+  for (auto& in : inputs) vals.push_back(broadcast_to(in, shape, stream()));
+  for (auto& st : program_.steps) {
+    auto arg = [&](int k) { return vals[st.args[k]]; };
+    switch (st.kind) {
+      case FusedStep::Kind::unary:
+        vals.push_back(array(shape, st.out, std::make_shared<Unary>(stream(), static_cast<UnaryOp>(st.op)), {arg(0)}));
+        break;
+      case FusedStep::Kind::binary:
+        vals.push_back(
+            array(shape, st.out, std::make_shared<Binary>(stream(), static_cast<BinaryOp>(st.op)), {arg(0), arg(1)}));
+        break;
+      case FusedStep::Kind::select:
+        vals.push_back(array(shape, st.out, std::make_shared<Select>(stream()), {arg(0), arg(1), arg(2)}));
+        break;
+      case FusedStep::Kind::cast:
+        vals.push_back(array(shape, st.out, std::make_shared<AsType>(stream(), st.out), {arg(0)}));
+        break;
+    }
+  }
+  return vals[program_.output];
+}
+
+std::vector<array> Compiled::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums, const std::vector<array>&) {
+  auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
+  auto grads = mlx::core::vjp(fn, primals, cotangents).second;
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(grads[a]);
+  return out;
+}
+
+std::vector<array> Compiled::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums) {
+  std::vector<array> full;
+  for (auto& p : primals) full.push_back(zeros_like(p));
+  for (size_t k = 0; k < argnums.size(); ++k) full[argnums[k]] = tangents[k];
+  auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
+  return mlx::core::jvp(fn, primals, full).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes) {
+  // The batch axis goes first; a batched input of lower (unbatched) rank gets size-1 dims
+  // after it, so that broadcasting lines up the unbatched dims from the right.
+  int rank = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) rank = std::max(rank, inputs[i].ndim() - (axes[i] >= 0 ? 1 : 0));
+  std::vector<array> moved;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] < 0) {
+      moved.push_back(inputs[i]);
+      continue;
+    }
+    array x = moveaxis(inputs[i], axes[i], 0, stream());
+    Shape s = x.shape();
+    s.insert(s.begin() + 1, rank - (x.ndim() - 1), 1);
+    moved.push_back(reshape(x, s, stream()));
+  }
+  auto prim = std::make_shared<Compiled>(stream(), program_);
+  Dtype dt = program_.output < program_.n_inputs ? inputs[program_.output].dtype()
+                                                  : program_.steps[program_.output - program_.n_inputs].out;
+  return {{array(common_shape(moved), dt, prim, moved)}, {0}};
+}
+
+} // namespace mlx::core

@@ -1,0 +1,148 @@
+#include "mlx_core/transforms/compile.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "mlx_core/errors.h"
+#include "mlx_core/ops/shape.h"
+#include "mlx_core/utils.h"
+#include "mlx_core/primitives/elementwise.h"
+#include "mlx_core/primitives/primitive.h"
+#include "mlx_core/primitives/shape.h"
+#include "mlx_core/transforms/compile_fuse.h"
+#include "mlx_core/transforms/tape.h"
+
+namespace mlx::core {
+
+namespace {
+
+bool env_disables_compile() {
+  // As in the reference, the variable being set at all (even to "" or "0") disables.
+  return std::getenv("MLX_DISABLE_COMPILE") != nullptr;
+}
+
+std::atomic<bool>& compile_flag() {
+  static std::atomic<bool> enabled{!env_disables_compile()};
+  return enabled;
+}
+
+// The stand-in for an input while a compiled function is traced: it has no data.
+class CompilePlaceholder : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>&, array&) override {
+    throw std::invalid_argument(
+        "[eval] Attempting to eval an array during function transformations like compile or vmap is not allowed.");
+  }
+  const char* name() const override { return "Placeholder"; }
+};
+
+// Whether a node broadcasts its inputs to one shape (its inputs are Broadcast nodes where
+// the shapes differed when it was traced).
+bool broadcasts_inputs(const Primitive& p) {
+  return dynamic_cast<const Binary*>(&p) || dynamic_cast<const Select*>(&p) || dynamic_cast<const DivMod*>(&p);
+}
+
+// For a shapeless replay of a broadcasting node: the inputs before their traced Broadcast
+// (mapped to the new graph), broadcast again to the shape they now share.
+template <typename Lookup>
+std::vector<array> rebroadcast(const array& node, Lookup&& lookup, Shape& shape) {
+  std::vector<array> sources;
+  shape.clear();
+  for (auto& in : node.inputs()) {
+    bool traced_broadcast = in.has_primitive() && dynamic_cast<const Broadcast*>(&in.primitive());
+    sources.push_back(traced_broadcast ? lookup(in.inputs()[0]) : lookup(in));
+    shape = sources.size() == 1 ? sources.back().shape() : broadcast_shapes(shape, sources.back().shape());
+  }
+  for (auto& a : sources) a = broadcast_to(a, shape);
+  return sources;
+}
+
+// A traced reshape keeps its target shape; a shapeless replay checks that it still fits.
+void check_reshape(const Primitive& p, const std::vector<array>& inputs, const std::vector<Shape>& shapes) {
+  if (dynamic_cast<const Reshape*>(&p) && shape_size(shapes[0]) != inputs[0].size()) {
+    throw std::invalid_argument(msg("[reshape] Cannot reshape array of size ", inputs[0].size(), " into shape ",
+                                    shape_str(shapes[0]), "."));
+  }
+}
+
+} // namespace
+
+bool compile_enabled() { return compile_flag().load(std::memory_order_relaxed); }
+void disable_compile() { compile_flag().store(false); }
+void enable_compile() { compile_flag().store(true); }
+
+std::vector<array> compile_placeholders(const std::vector<array>& examples) {
+  std::vector<array> out;
+  out.reserve(examples.size());
+  auto prim = std::make_shared<CompilePlaceholder>(default_stream(default_device()));
+  for (auto& e : examples) {
+    array p(e.shape(), e.dtype(), prim, {});
+    p.set_tracer(true);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::shared_ptr<CompiledGraph> compile_build(
+    std::vector<array> placeholders, std::vector<array> outputs, bool shapeless, bool fuse) {
+  auto g = std::make_shared<CompiledGraph>();
+  g->tape = detail::dependent_tape(outputs, placeholders);
+  g->inputs = std::move(placeholders);
+  g->outputs = std::move(outputs);
+  g->shapeless = shapeless;
+  if (fuse) fuse_elementwise(*g);
+  return g;
+}
+
+std::vector<array> compile_replay(const CompiledGraph& g, const std::vector<array>& inputs) {
+  if (inputs.size() != g.inputs.size()) {
+    throw std::invalid_argument("[compile] Wrong number of inputs for the compiled graph.");
+  }
+  std::unordered_map<uintptr_t, array> env;
+  env.reserve(g.tape.size() * 2 + inputs.size());
+  bool same_shapes = true;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    env.emplace(g.inputs[i].id(), inputs[i]);
+    same_shapes = same_shapes && inputs[i].shape() == g.inputs[i].shape();
+  }
+  auto lookup = [&](const array& a) -> const array& {
+    auto it = env.find(a.id());
+    return it == env.end() ? a : it->second;
+  };
+  std::vector<array> new_inputs;
+  for (auto& node : g.tape) {
+    if (env.count(node.id())) continue; // a sibling of a node already rebuilt
+    new_inputs.clear();
+    auto outs = node.outputs();
+    std::vector<Shape> shapes;
+    if (g.shapeless && !same_shapes && broadcasts_inputs(node.primitive())) {
+      Shape shape;
+      new_inputs = rebroadcast(node, lookup, shape);
+      shapes.assign(outs.size(), shape);
+    } else if (g.shapeless && !same_shapes) {
+      for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
+      shapes = node.primitive().output_shapes(new_inputs);
+      check_reshape(node.primitive(), new_inputs, shapes);
+    } else {
+      for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
+      for (auto& o : outs) shapes.push_back(o.shape());
+    }
+    if (outs.size() == 1) {
+      env.emplace(outs[0].id(), array(std::move(shapes[0]), outs[0].dtype(), node.primitive_ptr(), new_inputs));
+    } else {
+      std::vector<Dtype> dtypes;
+      for (auto& o : outs) dtypes.push_back(o.dtype());
+      auto made = array::make_arrays(std::move(shapes), dtypes, node.primitive_ptr(), new_inputs);
+      for (size_t k = 0; k < outs.size(); ++k) env.emplace(outs[k].id(), std::move(made[k]));
+    }
+  }
+  std::vector<array> result;
+  result.reserve(g.outputs.size());
+  for (auto& o : g.outputs) result.push_back(lookup(o));
+  return result;
+}
+
+} // namespace mlx::core

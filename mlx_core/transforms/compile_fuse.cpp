@@ -1,0 +1,140 @@
+#include "mlx_core/transforms/compile_fuse.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mlx_core/primitives/compiled.h"
+#include "mlx_core/primitives/copy.h"
+#include "mlx_core/primitives/shape.h"
+#include "mlx_core/transforms/tape.h"
+
+namespace mlx::core {
+
+namespace {
+
+bool fusable_dtype(Dtype d) { return in_set(kFusedDtypes, d); }
+
+bool is_integral_signed(Dtype d) { return d == int8 || d == int16 || d == int32 || d == int64; }
+
+// The step a node computes, if it is an element-wise node the interpreter can run.
+bool as_step(const array& node, FusedStep& step) {
+  if (!node.has_primitive() || node.outputs().size() != 1) return false;
+  const Primitive& p = node.primitive();
+  if (p.stream().device.type != Device::cpu || !fusable_dtype(node.dtype())) return false;
+  const auto& in = node.inputs();
+  if (auto* u = dynamic_cast<const Unary*>(&p)) {
+    step.kind = FusedStep::Kind::unary;
+    step.op = static_cast<int>(u->op());
+    step.in = in[0].dtype();
+  } else if (auto* b = dynamic_cast<const Binary*>(&p)) {
+    // Integer floor_divide checks its whole input for INT_MIN // -1 first: left unfused.
+    if (b->op() == BinaryOp::FloorDivide && is_integral_signed(in[0].dtype())) return false;
+    step.kind = FusedStep::Kind::binary;
+    step.op = static_cast<int>(b->op());
+    step.in = in[0].dtype();
+  } else if (dynamic_cast<const Select*>(&p)) {
+    step.kind = FusedStep::Kind::select;
+    step.in = in[1].dtype();
+  } else if (dynamic_cast<const AsType*>(&p)) {
+    step.kind = FusedStep::Kind::cast;
+    step.in = in[0].dtype();
+  } else {
+    return false;
+  }
+  step.out = node.dtype();
+  return fusable_dtype(step.in);
+}
+
+bool is_broadcast(const array& a) { return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()); }
+
+} // namespace
+
+void fuse_elementwise(CompiledGraph& g) {
+  std::unordered_map<uintptr_t, int> uses; // by tape nodes, one per input slot
+  std::unordered_map<uintptr_t, size_t> position;
+  std::unordered_set<uintptr_t> outputs;
+  for (size_t t = 0; t < g.tape.size(); ++t) {
+    position.emplace(g.tape[t].id(), t);
+    for (auto& in : g.tape[t].inputs()) ++uses[in.id()];
+  }
+  for (auto& o : g.outputs) outputs.insert(o.id());
+
+  std::unordered_set<uintptr_t> taken;
+  std::unordered_map<uintptr_t, array> replaced; // group root -> its Compiled node
+  std::vector<array> fused;
+  FusedStep step;
+  for (size_t t = g.tape.size(); t-- > 0;) {
+    const array& root = g.tape[t];
+    if (taken.count(root.id()) || !as_step(root, step)) continue;
+    // Grow the group towards the inputs: a node joins once every use of it is in the group.
+    std::vector<array> members{root};
+    std::unordered_set<uintptr_t> ids{root.id()};
+    std::unordered_map<uintptr_t, int> group_uses;
+    for (auto& in : root.inputs()) ++group_uses[in.id()];
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (size_t m = 0; m < members.size(); ++m) {
+        for (const array& v : std::vector<array>(members[m].inputs())) {
+          if (ids.count(v.id()) || !position.count(v.id()) || taken.count(v.id()) || outputs.count(v.id())) continue;
+          if (v.shape() != root.shape() || group_uses[v.id()] != uses[v.id()] || !as_step(v, step)) continue;
+          members.push_back(v);
+          ids.insert(v.id());
+          for (auto& in : v.inputs()) ++group_uses[in.id()];
+          grew = true;
+        }
+      }
+    }
+    if (members.size() < 2) continue;
+    std::sort(members.begin(), members.end(),
+              [&](const array& a, const array& b) { return position[a.id()] < position[b.id()]; });
+
+    // The program: external inputs (broadcasts replaced by their sources), then the steps.
+    std::vector<array> sources;
+    std::unordered_map<uintptr_t, int> value; // array id -> value id
+    for (auto& m : members) {
+      for (auto& v : m.inputs()) {
+        if (ids.count(v.id()) || value.count(v.id())) continue;
+        const array& src = is_broadcast(v) ? v.inputs()[0] : v;
+        auto known = value.find(src.id());
+        int vid = known != value.end() ? known->second : static_cast<int>(sources.size());
+        if (known == value.end()) {
+          sources.push_back(src);
+          value.emplace(src.id(), vid);
+        }
+        value.emplace(v.id(), vid);
+      }
+    }
+    FusedProgram prog;
+    prog.n_inputs = static_cast<int>(sources.size());
+    for (auto& m : members) {
+      as_step(m, step);
+      std::fill(std::begin(step.args), std::end(step.args), -1);
+      for (size_t k = 0; k < m.inputs().size(); ++k) step.args[k] = value.at(m.inputs()[k].id());
+      value.emplace(m.id(), prog.n_inputs + static_cast<int>(prog.steps.size()));
+      prog.steps.push_back(step);
+    }
+    prog.output = prog.n_inputs + static_cast<int>(prog.steps.size()) - 1;
+    for (auto& m : members) taken.insert(m.id());
+    array node(root.shape(), root.dtype(), std::make_shared<Compiled>(root.primitive().stream(), std::move(prog)),
+               std::move(sources));
+    replaced.emplace(root.id(), node);
+    fused.push_back(std::move(node));
+  }
+  if (fused.empty()) return;
+
+  // Point every use of a group's root at its Compiled node, then walk the graph again.
+  auto substitute = [&](std::vector<array>& list) {
+    for (auto& a : list) {
+      auto it = replaced.find(a.id());
+      if (it != replaced.end()) a = it->second;
+    }
+  };
+  for (auto& n : g.tape) substitute(n.inputs());
+  for (auto& n : fused) substitute(n.inputs());
+  substitute(g.outputs);
+  g.tape = detail::dependent_tape(g.outputs, g.inputs);
+  g.fused_nodes = static_cast<int>(fused.size());
+}
+
+} // namespace mlx::core

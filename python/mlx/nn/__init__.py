@@ -1,0 +1,5 @@
+"""``mlx.nn``: layers, losses, initializers and the module system."""
+
+from mlx.nn import init, losses
+from mlx.nn.layers import *
+from mlx.nn.utils import value_and_grad

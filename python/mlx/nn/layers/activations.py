@@ -1,0 +1,3 @@
+"""Placeholder: filled in by issue 14 work in progress."""
+
+__all__ = []
