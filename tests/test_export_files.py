@@ -141,20 +141,23 @@ def test_export_errors(tmp_path):
         mx.export_function(path, lambda a: {}["boom"], x)
 
 
-def test_primitive_that_cannot_be_exported(tmp_path):
-    # A compiled function's graph holds a primitive of mx.compile (when it has one) or is
-    # inlined; a graph with a primitive outside the registry must fail when exporting.
-    if not hasattr(mx, "compile"):
-        pytest.skip("mx.compile is not in this build yet")
+def test_compiled_functions_are_traced_through(tmp_path):
+    # As in the reference, a compiled function called by the exported one is inlined.
     path = str(tmp_path / "c.mlxfn")
     f = mx.compile(lambda a: mx.exp(a) * 2 + 1)
-    try:
-        mx.export_function(path, f, mx.ones((3,)))
-    except ValueError as e:
-        assert "[export] Primitive" in str(e) and "cannot be exported" in str(e)
-        assert not os.path.exists(path)
-    else:
-        np.testing.assert_allclose(mx.import_function(path)(mx.ones((3,)))[0], f(mx.ones((3,))), rtol=1e-6)
+    x = mx.array([0.5, 1.0, 2.0])
+    mx.export_function(path, lambda a: f(a) - a, x)
+    np.testing.assert_allclose(mx.import_function(path)(x)[0], f(x) - x, rtol=1e-6)
+    names = []
+    mx.export_function(lambda d: names.append(d.get("name")), f, x)
+    assert "Exp" in names and "Compiled" not in names
+    assert f(x).shape == (3,)  # compilation is back on afterwards
+
+
+def test_eval_inside_raises(tmp_path):
+    path = str(tmp_path / "e.mlxfn")
+    with pytest.raises(ValueError, match="eval"):
+        mx.export_function(path, lambda a: mx.array((a * 2).item()), mx.array(1.0))
 
 
 # ---- export_to_dot and the callback ------------------------------------------------------------

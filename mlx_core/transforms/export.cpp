@@ -13,6 +13,7 @@
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/primitive.h"
+#include "mlx_core/transforms/compile.h"
 #include "mlx_core/transforms/eval.h"
 #include "mlx_core/transforms/export_registry.h"
 #include "mlx_core/transforms/export_state.h"
@@ -156,13 +157,23 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
   t.n_args = n_args;
   t.kwarg_names = std::move(kwarg_names);
   detail::TracingScope tracing;
-  std::vector<array> tracers;
+  // The inputs are mx.compile's placeholders: no data, so evaluating one inside the function
+  // raises as the reference does; compiled functions called inside are traced through (as
+  // the reference inlines them), by turning compilation off while tracing (a process-wide
+  // switch, as disable_compile is).
+  struct NoCompile {
+    bool was = compile_enabled();
+    NoCompile() {
+      if (was) disable_compile();
+    }
+    ~NoCompile() {
+      if (was) enable_compile();
+    }
+  } no_compile;
+  std::vector<array> tracers = compile_placeholders(inputs);
   std::unordered_map<uintptr_t, uint64_t> ids; // array node -> value id
   for (size_t i = 0; i < inputs.size(); ++i) {
-    array tr = alias(inputs[i]);
-    tr.set_tracer(true);
-    ids.emplace(tr.id(), i);
-    tracers.push_back(tr);
+    ids.emplace(tracers[i].id(), i);
     t.inputs.push_back({inputs[i].shape(), inputs[i].dtype()});
   }
   auto outputs = fun(tracers);
@@ -181,7 +192,6 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
   };
   // Custom functions are exported as their forward computation: output i is input i.
   auto is_custom = [](const Primitive& p) { return std::string(p.name()) == "CustomTransforms"; };
-  std::unordered_set<const Primitive*> seen;
   // Each node's primitive, inputs and outputs, kept apart from the arrays: evaluating the
   // constants below may detach a node that feeds only constants.
   struct NodeRec {
@@ -196,16 +206,15 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
     for (auto& o : nodes.back().outputs) defined.insert(o.id());
   };
   for (auto& node : tape) {
-    if (!seen.insert(&node.primitive()).second) continue;
+    if (defined.count(node.id())) continue; // a sibling of a node already recorded
     for (auto& in : node.inputs()) {
       if (defined.count(in.id())) continue;
       // A broadcast scalar (`x * 2`) stays a small constant and a Broadcast node, which
       // also lets a shapeless import broadcast it to new shapes.
-      if (in.has_primitive() && std::string(in.primitive().name()) == "Broadcast" &&
-          !defined.count(in.inputs()[0].id())) {
-        constant_id(in.inputs()[0]);
-        defined.insert(in.inputs()[0].id());
-        if (seen.insert(&in.primitive()).second) add_node(in);
+      if (in.has_primitive() && std::string(in.primitive().name()) == "Broadcast") {
+        const array& src = in.inputs()[0]; // a constant: it does not depend on the inputs
+        if (defined.insert(src.id()).second) constant_id(src);
+        add_node(in);
         continue;
       }
       constant_id(in);
