@@ -265,3 +265,24 @@ def test_gather_qmm_roundtrip(tmp_path):
     wq, scales, biases = mx.quantize(w, group_size=32, bits=4)
     fun = lambda x, i: mx.gather_qmm(x, wq, scales, biases, rhs_indices=i, transpose=True, group_size=32, bits=4)
     roundtrip(tmp_path, fun, rand(2, 1, 64), mx.array([2, 0], dtype=mx.uint32))
+
+
+def test_shapeless_mean_var_count_new_shapes(tmp_path):
+    # The counts that mean and var divide by are taken from the shapes the import runs on.
+    fun = lambda a: (a.mean(axis=-1), a.var(axis=0, ddof=1), mx.mean(a), a.std(axis=-1, keepdims=True))
+    path = str(tmp_path / "m.mlxfn")
+    mx.export_function(path, fun, rand(2, 3), shapeless=True)
+    x = rand(4, 7)
+    assert_same(mx.import_function(path)(x), fun(x))
+    np.testing.assert_allclose(mx.vmap(lambda r: r.mean())(x), np.array(x).mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(mx.vmap(lambda c: c.var(ddof=1), in_axes=1)(x), np.array(x).var(axis=0, ddof=1), rtol=1e-5)
+
+
+def test_shapeless_slice_of_a_changed_shape_raises(tmp_path):
+    path = str(tmp_path / "s.mlxfn")
+    mx.export_function(path, lambda x, y: (x[:, 1:] * 2, y), rand(2, 3), rand(2), shapeless=True)
+    g = mx.import_function(path)
+    x, y = rand(2, 3), rand(5)
+    assert_same(g(x, y), (x[:, 1:] * 2, y))  # the sliced input kept its shape
+    with pytest.raises(ValueError, match="cannot infer output shapes"):
+        g(rand(4, 5), rand(2))

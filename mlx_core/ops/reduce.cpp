@@ -10,6 +10,7 @@
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
 #include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/number_of_elements.h"
 #include "mlx_core/primitives/reduce.h"
 
 namespace mlx::core {
@@ -81,10 +82,10 @@ array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, detai
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto norm = detail::reduction_axes(axes, a.ndim());
   Dtype dt = inexact_dtype(a.dtype());
-  double count = 1;
-  for (int ax : norm) count *= a.shape()[ax];
   array total = sum(astype(a, dt, s), norm, keepdims, s);
-  return multiply(total, astype(array(1.0 / count), dt, s), s);
+  // The count is a node of the graph, not a constant, so that a shapeless export or
+  // compile divides by the count of the shapes it runs on.
+  return multiply(total, number_of_elements(a, norm, true, 0, dt, s), s);
 }
 array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, detail::every_axis(a), keepdims, s); }
 
@@ -142,11 +143,8 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   array centered = subtract(x, mean(x, norm, true, s), s);
   // sum of |x - mean|^2 in one pass (real-valued for complex inputs).
   array dev = dt == complex64 ? abs(centered, s) : centered;
-  double count = 1;
-  for (int ax : norm) count *= a.shape()[ax];
-  double denom = std::max(count - ddof, 0.0);
   array total = reduce(dev, ReduceType::SumSquares, norm, keepdims, real_dt, s);
-  return multiply(total, astype(array(1.0 / denom), real_dt, s), s);
+  return multiply(total, number_of_elements(a, norm, true, ddof, real_dt, s), s);
 }
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, detail::every_axis(a), keepdims, ddof, s); }
 

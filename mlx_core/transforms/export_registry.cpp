@@ -20,6 +20,7 @@
 #include "mlx_core/primitives/fast_attention.h"
 #include "mlx_core/primitives/indexing.h"
 #include "mlx_core/primitives/matmul_family.h"
+#include "mlx_core/primitives/number_of_elements.h"
 #include "mlx_core/primitives/psd_sqrt.h"
 #include "mlx_core/primitives/quantize.h"
 #include "mlx_core/primitives/random.h"
@@ -50,7 +51,7 @@ namespace {
   X(Quantize) X(Dequantize) X(QuantizedMatmul) X(GatherQMM)                                          \
   X(RandomBits) X(SamplerMath) X(RandIntBits) X(CategoricalCdf)                                      \
   X(Reduce) X(ArgReduce) X(Scan) X(LogSumExp) X(Softmax)                                             \
-  X(Sort) X(PermuteAlongAxis) X(SearchSorted) X(Unique) X(Svd) X(View)
+  X(Sort) X(PermuteAlongAxis) X(SearchSorted) X(Unique) X(Svd) X(View) X(NumberOfElements)
 
 template <typename P>
 using StateOf = decltype(std::declval<const P&>().state());
@@ -289,6 +290,9 @@ MLX_CHECK(PermuteAlongAxis) {
   need(axis_ok(std::get<0>(s), in[0].ndim()) && in[1].shape() == in[0].shape() && in[1].dtype() == uint32,
        "PermuteAlongAxis", "has a bad axis or permutation");
 }
+MLX_CHECK(NumberOfElements) {
+  for (int a : std::get<0>(s)) need(axis_ok(a, in[0].ndim()), "NumberOfElements", "has a bad axis");
+}
 MLX_CHECK(Softmax) { need(in[0].ndim() >= 1, "Softmax", "has a 0-d input"); }
 MLX_CHECK(LogSumExp) { need(in[0].ndim() >= 1, "LogSumExp", "has a 0-d input"); }
 MLX_CHECK(Unique) { need(std::get<0>(s) >= 0 && in[0].ndim() >= 1, "Unique", "has a bad size"); }
@@ -492,6 +496,7 @@ MLX_OUT_DTYPES(SearchSorted, uint32)
 MLX_OUT_DTYPES(Sort, (std::get<0>(s) == SortKind::Sort || std::get<0>(s) == SortKind::Partition) ? in[0].dtype() : uint32)
 MLX_OUT_DTYPES(RandomBits, std::get<1>(s) ? float32 : uint32)
 MLX_OUT_DTYPES(RandIntBits, std::get<0>(s))
+MLX_OUT_DTYPES(NumberOfElements, std::get<3>(s))
 MLX_SAME_DTYPE(SamplerMath)
 MLX_SAME_DTYPE(RMSNorm)
 MLX_SAME_DTYPE(LayerNorm)
