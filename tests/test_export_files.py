@@ -88,6 +88,16 @@ def test_exporter_kwargs_close_and_duplicates(tmp_path):
     assert g(mx.array(3.0))[0].item() == 3.0
 
 
+def test_exporter_without_traces(tmp_path):
+    path = str(tmp_path / "empty.mlxfn")
+    mx.exporter(path, lambda a: a).close()
+    g = mx.import_function(path)
+    with pytest.raises(ValueError, match="No imported function found"):
+        g(mx.array(1.0))
+    with pytest.raises(RuntimeError, match="Failed to open"):
+        mx.exporter(str(tmp_path / "no" / "dir.mlxfn"), lambda a: a)
+
+
 def test_exporter_shapeless(tmp_path):
     path = str(tmp_path / "ex3.mlxfn")
     with mx.exporter(path, lambda x: x * 2, shapeless=True) as ex:
@@ -183,6 +193,10 @@ def test_export_to_dot(tmp_path):
     assert '{ rank=sink; "out"; }' in s.getvalue() and '[label ="DivMod"' in s.getvalue()
     with pytest.raises(ValueError, match="tree_flatten"):
         mx.export_to_dot(io.StringIO(), 3)
+    with pytest.raises(ValueError, match="file-like objects or strings"):
+        mx.export_to_dot(3, c)
+    with pytest.raises(TypeError):
+        mx.export_to_dot(io.BytesIO(), c)  # DOT is text
 
 
 def test_export_callback():

@@ -545,7 +545,6 @@ ExportedFunction deserialize_function(const std::string& bytes) {
   f.metadata = r.str("the metadata");
   f.shapeless = exporting::read_value<bool>(r);
   uint64_t n = r.count("traces", 40);
-  if (n == 0) malformed("it holds no traces");
   for (uint64_t i = 0; i < n; ++i) f.traces.push_back(read_trace(r));
   if (!r.at_end()) malformed("there are trailing bytes");
   return f;

@@ -243,6 +243,7 @@ class FunctionExporter {
       : file_(std::move(file)), fun_(std::move(fun)) {
     f_.shapeless = shapeless;
     f_.metadata = metadata.value_or("");
+    mx::write_function_file(file_, f_); // fails early on a bad path; imports with no traces
   }
   void call(nb::args args, nb::kwargs kwargs) {
     if (closed_) throw std::runtime_error("[export_function] Attempting to write after exporting is closed.");
@@ -360,6 +361,9 @@ void init_export(nb::module_& m) {
           if (!os) throw std::runtime_error("[export_to_dot] Failed to open " + path);
           os << dot;
           return;
+        }
+        if (!nb::hasattr(file, "write")) {
+          throw std::invalid_argument("[export_to_dot] Accepts file-like objects or strings to be used as filenames.");
         }
         file.attr("write")(dot);
       },
