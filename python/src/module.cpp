@@ -29,6 +29,7 @@ void init_matmul_family(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_conv(nb::module_& m);
 void init_compile(nb::module_& m);
+void init_distributed(nb::module_& m);
 void init_export(nb::module_& m);
 
 NB_MODULE(core, m) {
@@ -59,5 +60,6 @@ NB_MODULE(core, m) {
   init_memory(m);
   init_fast_attention(m);
   init_compile(m);
+  init_distributed(m);
   init_export(m);
 }

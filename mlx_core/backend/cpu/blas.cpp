@@ -16,4 +16,16 @@ void* optional_blas_symbol(const char* name) {
   return lib ? dlsym(lib, name) : nullptr;
 }
 
+namespace {
+
+// OpenBLAS on one thread from the moment the engine loads (see split_product).
+struct BlasOnOneThread {
+  BlasOnOneThread() {
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(optional_blas_symbol("scipy_openblas_set_num_threads64_"))) set(1);
+  }
+} blas_on_one_thread;
+
+} // namespace
+
 } // namespace mlx::core::cpu

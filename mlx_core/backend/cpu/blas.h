@@ -1,7 +1,10 @@
 // The few OpenBLAS (scipy-openblas64: ILP64, symbols prefixed scipy_ and suffixed 64_)
 // entry points the engine uses.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+
+#include "mlx_core/backend/cpu/parallel.h"
 
 extern "C" {
 using blas_int = int64_t;
@@ -45,4 +48,26 @@ namespace mlx::core::cpu {
 // An OpenBLAS entry point that only some builds of the library have, looked up once in the
 // library that provides sgemm (null when that build lacks it).
 void* optional_blas_symbol(const char* name);
+
+// Products of at least this many multiply-adds (m * n * k) are split over the thread pool.
+inline constexpr int64_t blas_split_threshold = int64_t(1) << 18;
+
+// Runs the m x n x k product C = op(A) op(B) as block(row0, rows, col0, cols) calls on
+// disjoint blocks of C: one call when the product is small, else row blocks (m >= n) or
+// column blocks split over the thread pool. OpenBLAS itself runs on one thread (it is set
+// so when the engine loads): its own threads would compete with the pool for the cores,
+// and on a busy machine each product would wait for the slowest of them.
+template <typename F>
+void split_product(int64_t m, int64_t n, int64_t k, F&& block) {
+  int threads = thread_count();
+  if (threads <= 1 || in_parallel_region() || m * n * std::max<int64_t>(k, 1) < blas_split_threshold) {
+    block(int64_t(0), m, int64_t(0), n);
+  } else if (m >= n) {
+    parallel_for(m, [&](int64_t lo, int64_t hi) { block(lo, hi - lo, int64_t(0), n); },
+                 std::max<int64_t>(8, m / (2 * threads)));
+  } else {
+    parallel_for(n, [&](int64_t lo, int64_t hi) { block(int64_t(0), m, lo, hi - lo); },
+                 std::max<int64_t>(16, n / (2 * threads)));
+  }
+}
 } // namespace mlx::core::cpu

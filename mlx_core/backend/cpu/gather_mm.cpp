@@ -32,18 +32,28 @@ void run(const array& a, const array& b, const array& li, const array& ri, array
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* po = out.data<T>();
-  for (int64_t i = 0; i < count; ++i) {
-    const T* x = pa + pl[i] * m * k;
-    const T* y = pb + pr[i] * k * n;
-    T* z = po + i * m * n;
+  auto product = [&](int64_t i, int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+    const T* x = pa + pl[i] * m * k + r0 * k;
+    const T* y = pb + pr[i] * k * n + c0;
+    T* z = po + i * m * n + r0 * n + c0;
+    int64_t ldx = std::max<int64_t>(k, 1), ldy = std::max<int64_t>(n, 1);
     if constexpr (std::is_same_v<T, float>) {
-      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, m, n, k, 1.0f, x,
-                           std::max<int64_t>(k, 1), y, std::max<int64_t>(n, 1), 0.0f, z, std::max<int64_t>(n, 1));
+      scipy_cblas_sgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, rows, cols, k, 1.0f, x, ldx, y,
+                           ldy, 0.0f, z, ldy);
     } else {
-      scipy_cblas_dgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, m, n, k, 1.0, x,
-                           std::max<int64_t>(k, 1), y, std::max<int64_t>(n, 1), 0.0, z, std::max<int64_t>(n, 1));
+      scipy_cblas_dgemm64_(MLX_CblasRowMajor, MLX_CblasNoTrans, MLX_CblasNoTrans, rows, cols, k, 1.0, x, ldx, y,
+                           ldy, 0.0, z, ldy);
     }
-  }
+  };
+  // Small products one per pool task; a large one is split into blocks (split_product).
+  int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+  cpu::parallel_for(count, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      cpu::split_product(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+        product(i, r0, rows, c0, cols);
+      });
+    }
+  }, grain);
 }
 
 } // namespace

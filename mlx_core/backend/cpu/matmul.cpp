@@ -104,14 +104,10 @@ void gemv(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
   }
 }
 
+// One product on the calling thread (OpenBLAS runs single-threaded).
 template <typename T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
-          int64_t ldb, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, bfloat16_t>) {
-    cpu::bf16_gemm(ta, tb, m, n, k, reinterpret_cast<const uint16_t*>(a), lda, reinterpret_cast<const uint16_t*>(b),
-                   ldb, reinterpret_cast<uint16_t*>(c), ldc);
-    return;
-  }
+void gemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+                int64_t ldb, T* c, int64_t ldc) {
   int opa = ta ? MLX_CblasTrans : MLX_CblasNoTrans;
   int opb = tb ? MLX_CblasTrans : MLX_CblasNoTrans;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
@@ -139,6 +135,24 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
       nan = any;
     }
     if (nan) complex_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+  }
+}
+
+// C = op(A) op(B); large products are split into blocks of C over the thread pool.
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, bfloat16_t>) {
+    // The bfloat16 kernel shares its tiles over the pool itself.
+    cpu::bf16_gemm(ta, tb, m, n, k, reinterpret_cast<const uint16_t*>(a), lda, reinterpret_cast<const uint16_t*>(b),
+                   ldb, reinterpret_cast<uint16_t*>(c), ldc);
+  } else {
+    cpu::split_product(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+      // Rows r0.. of op(A) and columns c0.. of op(B), whichever way each is stored.
+      const T* ab = a + (ta ? r0 : r0 * lda);
+      const T* bb = b + (tb ? c0 * ldb : c0);
+      gemm_block<T>(ta, tb, rows, cols, k, ab, lda, bb, ldb, c + r0 * ldc + c0, ldc);
+    });
   }
 }
 
@@ -174,8 +188,17 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
       if (batched && cnt > 1 && m > 1 && n > 1) {
         int opa = va.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
         int opb = vb.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
-        batched(MLX_CblasRowMajor, opa, opb, m, n, k, T(1), pa + offs[0], va.ld, inner[0], pb + offs[1], vb.ld,
-                inner[1], T(0), out + offs[2], std::max<int64_t>(n, 1), inner[2], cnt);
+        // Whole products per pool task; a lone large product is split by gemm instead.
+        int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+        if (cnt < 2 * grain && m * n * k >= cpu::blas_split_threshold) {
+          for (int64_t i = 0; i < cnt; ++i) run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
+          return;
+        }
+        cpu::parallel_for(cnt, [&](int64_t lo, int64_t hi) {
+          batched(MLX_CblasRowMajor, opa, opb, m, n, k, T(1), pa + offs[0] + lo * inner[0], va.ld, inner[0],
+                  pb + offs[1] + lo * inner[1], vb.ld, inner[1], T(0), out + offs[2] + lo * inner[2],
+                  std::max<int64_t>(n, 1), inner[2], hi - lo);
+        }, grain);
         return;
       }
     }
@@ -189,9 +212,11 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
         return;
       }
     }
-    for (int64_t i = 0; i < cnt; ++i) {
-      run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
-    }
+    // Small products one per task; large ones (too few to share) split by gemm itself.
+    int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+    cpu::parallel_for(cnt, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
+    }, grain);
   });
 }
 

@@ -15,3 +15,4 @@ from mlx.nn.layers.quantized import *
 from mlx.nn.layers.recurrent import *
 from mlx.nn.layers.transformer import *
 from mlx.nn.layers.upsample import *
+from mlx.nn.layers.distributed import *
