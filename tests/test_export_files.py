@@ -164,6 +164,20 @@ def test_compiled_functions_are_traced_through(tmp_path):
     assert f(x).shape == (3,)  # compilation is back on afterwards
 
 
+def test_collectives_of_one_process(tmp_path):
+    # On a group of one process the collectives are the identity, as the reference exports them.
+    path = str(tmp_path / "d.mlxfn")
+    fun = lambda a: (mx.distributed.all_sum(a) * 2, mx.distributed.all_gather(a), mx.distributed.all_max(a + 1))
+    x = mx.array([1.0, 2.0, 3.0])
+    mx.export_function(path, fun, x)
+    outs = mx.import_function(path)(x)
+    for o, e in zip(outs, fun(x)):
+        np.testing.assert_array_equal(o, e)
+    names = []
+    mx.export_function(lambda d: names.append(d.get("name")), fun, x)
+    assert not any(n and n.startswith("All") for n in names)
+
+
 def test_eval_inside_raises(tmp_path):
     path = str(tmp_path / "e.mlxfn")
     with pytest.raises(ValueError, match="eval"):

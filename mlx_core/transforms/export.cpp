@@ -12,6 +12,7 @@
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
+#include "mlx_core/primitives/distributed.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/compile.h"
 #include "mlx_core/transforms/eval.h"
@@ -191,7 +192,14 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
     return k;
   };
   // Custom functions are exported as their forward computation: output i is input i.
-  auto is_custom = [](const Primitive& p) { return std::string(p.name()) == "CustomTransforms"; };
+  // Collectives over a group of one process are the identity (the reference makes no node
+  // for them), so a single-process function with all_sum exports.
+  auto passes_input_through = [](const Primitive& p) {
+    if (std::string(p.name()) == "CustomTransforms") return true;
+    bool identity = dynamic_cast<const AllReduce*>(&p) || dynamic_cast<const AllGather*>(&p) ||
+                    dynamic_cast<const SumScatter*>(&p);
+    return identity && static_cast<const DistPrimitive&>(p).group().size() == 1;
+  };
   // Each node's primitive, inputs and outputs, kept apart from the arrays: evaluating the
   // constants below may detach a node that feeds only constants.
   struct NodeRec {
@@ -232,7 +240,7 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
   }
   for (auto& node : nodes) {
     auto& outs = node.outputs;
-    if (is_custom(*node.prim)) {
+    if (passes_input_through(*node.prim)) {
       for (size_t i = 0; i < outs.size(); ++i) ids.emplace(outs[i].id(), ids.at(node.inputs[i].id()));
       continue;
     }
