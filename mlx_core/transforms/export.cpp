@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
@@ -294,11 +295,26 @@ Shape apply_reshape_rule(const ExportedNode& node, const Shape& in) {
 
 } // namespace
 
+struct ExportedTrace::ReplayCache {
+  std::mutex mutex;
+  std::optional<Stream> stream;
+  std::vector<std::shared_ptr<Primitive>> prims; // by node
+  bool checked = false;
+};
+
 std::vector<array> replay_trace(const ExportedTrace& t, bool shapeless, const std::vector<array>& inputs) {
   if (inputs.size() != t.inputs.size()) {
     throw std::invalid_argument("[import_function::call] Wrong number of inputs for the imported function.");
   }
   Stream stream = to_stream({});
+  if (!t.cache) throw std::logic_error("[import_function] A trace without its replay cache.");
+  std::lock_guard<std::mutex> lock(t.cache->mutex);
+  auto& cache = *t.cache;
+  if (!cache.stream || !(*cache.stream == stream)) {
+    cache.prims.assign(t.nodes.size(), nullptr);
+    cache.stream = stream;
+  }
+  bool check = shapeless || !cache.checked;
   // The traced shape of every value (for primitives whose parameters fix their input shapes).
   std::vector<Shape> traced;
   if (shapeless) {
@@ -357,20 +373,23 @@ std::vector<array> replay_trace(const ExportedTrace& t, bool shapeless, const st
       shapes.push_back(o.shape);
       dtypes.push_back(o.dtype);
     }
-    try {
-      exporting::check_node(node.key, node.state, ins, dtypes);
-    } catch (const std::runtime_error& e) {
-      // With new shapes, a parameter fixed when tracing (a reshape's shape, a slice's bounds)
-      // may not fit: the call's fault, not the file's.
-      if (!shapeless) throw;
-      throw std::invalid_argument(msg("[import_function::call] The shapeless function cannot run on these input shapes: ",
-                                      e.what()));
+    if (check) {
+      try {
+        exporting::check_node(node.key, node.state, ins, dtypes);
+      } catch (const std::runtime_error& e) {
+        // With new shapes, a parameter fixed when tracing (a reshape's shape, a slice's
+        // bounds) may not fit: the call's fault, not the file's.
+        if (!shapeless) throw;
+        throw std::invalid_argument(msg(
+            "[import_function::call] The shapeless function cannot run on these input shapes: ", e.what()));
+      }
     }
-    auto prim = exporting::decode_primitive(node.key, node.state, stream);
+    auto& prim = cache.prims[n];
+    if (!prim) prim = exporting::decode_primitive(node.key, node.state, stream);
     std::vector<Shape> inferred;
-    bool can_infer = true;
+    bool can_infer = check;
     try {
-      inferred = prim->output_shapes(ins);
+      if (check) inferred = prim->output_shapes(ins);
     } catch (const std::invalid_argument&) {
       can_infer = false;
       if (shapeless) throw;
@@ -388,6 +407,7 @@ std::vector<array> replay_trace(const ExportedTrace& t, bool shapeless, const st
     auto it = pending.find(id);
     out.push_back(resolve(id, it == pending.end() ? Shape{} : it->second.recorded));
   }
+  if (!shapeless) cache.checked = true;
   return out;
 }
 
@@ -451,6 +471,7 @@ void write_trace(ByteWriter& w, const ExportedTrace& t) {
 
 ExportedTrace read_trace(ByteReader& r) {
   ExportedTrace t;
+  t.cache = std::make_shared<ExportedTrace::ReplayCache>();
   t.n_args = r.get<uint64_t>("the positional count");
   uint64_t n_kw = r.count("keyword names", 8);
   for (uint64_t i = 0; i < n_kw; ++i) t.kwarg_names.push_back(r.str("a keyword name"));

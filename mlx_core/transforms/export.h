@@ -10,6 +10,7 @@
 // read back is acyclic by construction. Everything is bounds-checked on reading.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,12 @@ struct ExportedTrace {
   std::vector<array> constants; // evaluated and row-contiguous
   std::vector<ExportedNode> nodes;
   std::vector<uint64_t> outputs;
+
+  // Filled by replays, not stored: the decoded primitives (shared by the graphs of every
+  // call on the same stream, as mx.compile's replays share theirs) and, for a fixed-shape
+  // trace, whether its nodes passed their checks (the shapes never change after that).
+  struct ReplayCache;
+  std::shared_ptr<ReplayCache> cache;
 };
 
 struct ExportedFunction {
