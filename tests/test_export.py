@@ -286,3 +286,21 @@ def test_shapeless_slice_of_a_changed_shape_raises(tmp_path):
     assert_same(g(x, y), (x[:, 1:] * 2, y))  # the sliced input kept its shape
     with pytest.raises(ValueError, match="cannot infer output shapes"):
         g(rand(4, 5), rand(2))
+
+
+def test_imported_function_called_twice_and_exported_again(tmp_path):
+    # The graphs of several calls share the imported primitives; they evaluate independently,
+    # differentiate, and export again.
+    path = str(tmp_path / "two.mlxfn")
+    fun = lambda a: (mx.exp(a) * 2, *mx.divmod(a, 2.0))
+    x = mx.array([1.0, 3.0])
+    mx.export_function(path, fun, x)
+    g = mx.import_function(path)
+    a, b = g(x), g(x + 1)
+    assert_same(a, fun(x))
+    assert_same(b, fun(x + 1))
+    np.testing.assert_allclose(mx.grad(lambda v: (g(v)[0] + g(v * 3)[0]).sum())(x),
+                               2 * mx.exp(x) + 6 * mx.exp(3 * x), rtol=1e-5)
+    nested = str(tmp_path / "nested.mlxfn")
+    mx.export_function(nested, lambda v: g(v)[0] + g(v * 2)[0], x)
+    assert_same(mx.import_function(nested)(x), mx.exp(x) * 2 + mx.exp(2 * x) * 2)
