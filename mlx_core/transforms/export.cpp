@@ -7,7 +7,6 @@
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -33,7 +32,6 @@ namespace {
 
 constexpr char kMagic[8] = {'O', 'M', 'L', 'X', 'F', 'N', 0, 0};
 constexpr uint32_t kVersion = 1;
-constexpr uint64_t kHeaderBytes = 8 + 4 + 8 + 8;
 constexpr int kMaxDims = 64;
 
 // The body's checksum: four lanes of 64-bit words, each lane h = (rotl(h, 31) ^ word) * P
