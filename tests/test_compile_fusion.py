@@ -185,3 +185,50 @@ def test_grad_jvp_vmap_through_fused():
     d2 = mx.grad(lambda x: mx.grad(mx.compile(s))(x).sum())(x)
     d2e = mx.grad(lambda x: mx.grad(s)(x).sum())(x)
     same(d2, d2e, exact=False)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, b: (x * b + 1).sum(-1),
+        lambda x, b: mx.maximum(x * 2 + b, 0).max(-1, keepdims=True),
+        lambda x, b: mx.minimum(x, b).min(-1),
+        lambda x, b: (x * x).mean(-1),
+        lambda x, b: mx.softmax(x * 0.5 + b, axis=-1),
+        lambda x, b: mx.softmax(x * 2, axis=-1, precise=True),
+        lambda x, b: mx.logsumexp(x - b, axis=-1),
+        lambda x, b: (x > b).sum(-1),
+        lambda x, b: (x * b).astype(mx.float16).sum(-1),
+        lambda x, b: mx.exp(x).prod(-1),
+    ],
+)
+def test_chain_with_final_reduction_or_softmax_is_one_kernel(f):
+    x, b = rand((37, 300), mx.float32, 1), rand((300,), mx.float32, 2)
+    before = fused_runs()
+    got = mx.compile(f)(x, b)
+    mx.eval(got)
+    assert fused_runs() == before + 1
+    same(got, f(x, b))  # the same row kernels run: bit for bit
+
+
+def test_epilogue_half_and_long_rows():
+    x = rand((3, 20000), mx.bfloat16, 3)
+    f = lambda x: mx.softmax(x * 3 - 1, axis=-1)
+    same(mx.compile(f)(x), f(x))
+    y = rand((2, 70000), mx.float32, 4)
+    g = lambda y: (y * y + 1).sum(-1)
+    same(mx.compile(g)(y), g(y))
+
+
+def test_epilogue_transforms():
+    x, b = rand((6, 40), mx.float32, 1), rand((40,), mx.float32, 2)
+    f = lambda x, b: mx.softmax(x * b, axis=-1)
+    loss = lambda x, b: (f(x, b) * mx.arange(40)).sum()
+    for got, exp in zip(mx.grad(mx.compile(loss), argnums=(0, 1))(x, b), mx.grad(loss, argnums=(0, 1))(x, b)):
+        same(got, exp, exact=False)
+    r = lambda x, b: (x * b + 1).sum(-1)
+    same(mx.vmap(mx.compile(r), in_axes=(1, None))(x.T, b), r(x, b))
+    cs = mx.compile(r, shapeless=True)
+    for n in [3, 9]:
+        xx = rand((n, 40), mx.float32, n)
+        same(cs(xx, b), r(xx, b))

@@ -7,7 +7,10 @@
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/copy.h"
+#include "mlx_core/primitives/reduce.h"
+#include "mlx_core/primitives/softmax.h"
 #include "mlx_core/transforms/autodiff.h"
+#include "mlx_core/transforms/vmap.h"
 
 namespace mlx::core {
 
@@ -19,9 +22,29 @@ Shape common_shape(const std::vector<array>& inputs) {
   return s;
 }
 
+// The shape the epilogue gives a chain result of shape s.
+Shape epilogue_shape(const FusedEpilogue& e, Shape s) {
+  if ((e.kind == FusedEpilogue::Kind::reduce || e.kind == FusedEpilogue::Kind::logsumexp) && !s.empty()) s.back() = 1;
+  return s;
+}
+
 } // namespace
 
-std::vector<Shape> Compiled::output_shapes(const std::vector<array>& inputs) { return {common_shape(inputs)}; }
+std::vector<Shape> Compiled::output_shapes(const std::vector<array>& inputs) {
+  return {epilogue_shape(program_.epilogue, common_shape(inputs))};
+}
+
+std::shared_ptr<Primitive> Compiled::epilogue_primitive(int ndim) const {
+  const FusedEpilogue& e = program_.epilogue;
+  switch (e.kind) {
+    case FusedEpilogue::Kind::reduce:
+      return std::make_shared<Reduce>(stream(), static_cast<ReduceType>(e.reduce_type), std::vector<int>{ndim - 1});
+    case FusedEpilogue::Kind::softmax: return std::make_shared<Softmax>(stream(), e.precise);
+    case FusedEpilogue::Kind::logsumexp: return std::make_shared<LogSumExp>(stream());
+    case FusedEpilogue::Kind::none: break;
+  }
+  return nullptr;
+}
 
 array Compiled::expand(const std::vector<array>& inputs) const {
   Shape shape = common_shape(inputs);
@@ -46,7 +69,9 @@ array Compiled::expand(const std::vector<array>& inputs) const {
         break;
     }
   }
-  return vals[program_.output];
+  array chain = vals[program_.output];
+  if (program_.epilogue.kind == FusedEpilogue::Kind::none) return chain;
+  return array(epilogue_shape(program_.epilogue, shape), program_.epilogue.out, epilogue_primitive(chain.ndim()), {chain});
 }
 
 std::vector<array> Compiled::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
@@ -69,6 +94,11 @@ std::vector<array> Compiled::jvp(const std::vector<array>& primals, const std::v
 
 std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector<array>& inputs,
                                                                const std::vector<int>& axes) {
+  if (program_.epilogue.kind != FusedEpilogue::Kind::none) {
+    // The epilogue's axis moves with batching: vectorize the expanded ops instead.
+    auto fn = [this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; };
+    return {mlx::core::vmap(fn, axes, {0})(inputs), {0}};
+  }
   // The batch axis goes first; a batched input of lower (unbatched) rank gets size-1 dims
   // after it, so that broadcasting lines up the unbatched dims from the right.
   int rank = 0;
@@ -85,9 +115,7 @@ std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector
     moved.push_back(reshape(x, s, stream()));
   }
   auto prim = std::make_shared<Compiled>(stream(), program_);
-  Dtype dt = program_.output < program_.n_inputs ? inputs[program_.output].dtype()
-                                                  : program_.steps[program_.output - program_.n_inputs].out;
-  return {{array(common_shape(moved), dt, prim, moved)}, {0}};
+  return {{array(common_shape(moved), program_.chain_dtype(), prim, moved)}, {0}};
 }
 
 } // namespace mlx::core

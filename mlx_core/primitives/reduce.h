@@ -20,6 +20,8 @@ class Reduce : public UnaryPrimitive {
     auto& r = static_cast<const Reduce&>(o);
     return type_ == r.type_ && axes_ == r.axes_;
   }
+  ReduceType type() const { return type_; }
+  const std::vector<int>& axes() const { return axes_; }
 
  private:
   ReduceType type_;

@@ -28,6 +28,7 @@ class Softmax : public UnaryPrimitive {
   bool is_equivalent(const Primitive& o) const override {
     return precise_ == static_cast<const Softmax&>(o).precise_;
   }
+  bool precise() const { return precise_; }
 
  private:
   bool precise_;

@@ -60,12 +60,36 @@ std::vector<array> rebroadcast(const array& node, Lookup&& lookup, Shape& shape)
   return sources;
 }
 
-// A traced reshape keeps its target shape; a shapeless replay checks that it still fits.
-void check_reshape(const Primitive& p, const std::vector<array>& inputs, const std::vector<Shape>& shapes) {
-  if (dynamic_cast<const Reshape*>(&p) && shape_size(shapes[0]) != inputs[0].size()) {
-    throw std::invalid_argument(msg("[reshape] Cannot reshape array of size ", inputs[0].size(), " into shape ",
-                                    shape_str(shapes[0]), "."));
+// The shape a traced reshape gives in a shapeless replay. A reshape that only removes or
+// inserts size-1 dims (how squeeze, expand_dims and keepdims-free reductions reshape) makes
+// the same edit to the new input shape; any other reshape keeps its traced target, which
+// must still fit the input.
+Shape replay_reshape(const array& traced, const array& input) {
+  const Shape& in = traced.inputs()[0].shape();
+  const Shape& out = traced.shape();
+  const Shape& now = input.shape();
+  Shape result;
+  bool unit_edit = now.size() == in.size();
+  size_t i = 0, j = 0;
+  while (unit_edit && (i < in.size() || j < out.size())) {
+    if (i < in.size() && j < out.size() && in[i] == out[j]) {
+      result.push_back(now[i++]);
+      ++j;
+    } else if (i < in.size() && in[i] == 1) {
+      unit_edit = now[i++] == 1;
+    } else if (j < out.size() && out[j] == 1) {
+      result.push_back(1);
+      ++j;
+    } else {
+      unit_edit = false;
+    }
   }
+  Shape target = unit_edit ? result : out;
+  if (shape_size(target) != input.size()) {
+    throw std::invalid_argument(
+        msg("[reshape] Cannot reshape array of size ", input.size(), " into shape ", shape_str(target), "."));
+  }
+  return target;
 }
 
 } // namespace
@@ -124,8 +148,11 @@ std::vector<array> compile_replay(const CompiledGraph& g, const std::vector<arra
       shapes.assign(outs.size(), shape);
     } else if (g.shapeless && !same_shapes) {
       for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
-      shapes = node.primitive().output_shapes(new_inputs);
-      check_reshape(node.primitive(), new_inputs, shapes);
+      if (dynamic_cast<const Reshape*>(&node.primitive())) {
+        shapes = {replay_reshape(node, new_inputs[0])};
+      } else {
+        shapes = node.primitive().output_shapes(new_inputs);
+      }
     } else {
       for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
       for (auto& o : outs) shapes.push_back(o.shape());

@@ -6,7 +6,9 @@
 
 #include "mlx_core/primitives/compiled.h"
 #include "mlx_core/primitives/copy.h"
+#include "mlx_core/primitives/reduce.h"
 #include "mlx_core/primitives/shape.h"
+#include "mlx_core/primitives/softmax.h"
 #include "mlx_core/transforms/tape.h"
 
 namespace mlx::core {
@@ -48,15 +50,45 @@ bool as_step(const array& node, FusedStep& step) {
 
 bool is_broadcast(const array& a) { return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()); }
 
+// Rows longer than this are not fused with their reduction (a row is computed whole into a
+// buffer before the epilogue runs on it).
+constexpr int64_t kMaxEpilogueRow = int64_t(1) << 20;
+
+// The epilogue that `consumer` (the only user of a chain's result `root`) can become: a
+// reduction of the last axis, softmax or logsumexp (which work on the last axis).
+FusedEpilogue epilogue_of(const array& root, const array& consumer) {
+  FusedEpilogue e;
+  if (root.ndim() < 1 || root.size() == 0 || root.shape().back() > kMaxEpilogueRow) return e;
+  if (!consumer.has_primitive() || consumer.inputs().size() != 1 || consumer.outputs().size() != 1) return e;
+  const Primitive& p = consumer.primitive();
+  if (p.stream().device.type != Device::cpu) return e;
+  if (auto* r = dynamic_cast<const Reduce*>(&p)) {
+    if (r->axes() != std::vector<int>{root.ndim() - 1}) return e;
+    e.kind = FusedEpilogue::Kind::reduce;
+    e.reduce_type = static_cast<int>(r->type());
+  } else if (auto* sm = dynamic_cast<const Softmax*>(&p)) {
+    e.kind = FusedEpilogue::Kind::softmax;
+    e.precise = sm->precise();
+  } else if (dynamic_cast<const LogSumExp*>(&p)) {
+    e.kind = FusedEpilogue::Kind::logsumexp;
+  }
+  e.out = consumer.dtype();
+  return e;
+}
+
 } // namespace
 
 void fuse_elementwise(CompiledGraph& g) {
   std::unordered_map<uintptr_t, int> uses; // by tape nodes, one per input slot
+  std::unordered_map<uintptr_t, array> consumer; // a (the last) tape node using each array
   std::unordered_map<uintptr_t, size_t> position;
   std::unordered_set<uintptr_t> outputs;
   for (size_t t = 0; t < g.tape.size(); ++t) {
     position.emplace(g.tape[t].id(), t);
-    for (auto& in : g.tape[t].inputs()) ++uses[in.id()];
+    for (auto& in : g.tape[t].inputs()) {
+      ++uses[in.id()];
+      consumer.insert_or_assign(in.id(), g.tape[t]);
+    }
   }
   for (auto& o : g.outputs) outputs.insert(o.id());
 
@@ -85,7 +117,9 @@ void fuse_elementwise(CompiledGraph& g) {
         }
       }
     }
-    if (members.size() < 2) continue;
+    FusedEpilogue epilogue;
+    if (uses[root.id()] == 1 && !outputs.count(root.id())) epilogue = epilogue_of(root, consumer.at(root.id()));
+    if (members.size() < 2 && epilogue.kind == FusedEpilogue::Kind::none) continue;
     std::sort(members.begin(), members.end(),
               [&](const array& a, const array& b) { return position[a.id()] < position[b.id()]; });
 
@@ -115,10 +149,14 @@ void fuse_elementwise(CompiledGraph& g) {
       prog.steps.push_back(step);
     }
     prog.output = prog.n_inputs + static_cast<int>(prog.steps.size()) - 1;
+    prog.epilogue = epilogue;
     for (auto& m : members) taken.insert(m.id());
-    array node(root.shape(), root.dtype(), std::make_shared<Compiled>(root.primitive().stream(), std::move(prog)),
+    // With an epilogue the fused node stands for the consumer (the reduction or softmax).
+    const array& last = epilogue.kind == FusedEpilogue::Kind::none ? root : consumer.at(root.id());
+    taken.insert(last.id());
+    array node(last.shape(), last.dtype(), std::make_shared<Compiled>(root.primitive().stream(), std::move(prog)),
                std::move(sources));
-    replaced.emplace(root.id(), node);
+    replaced.emplace(last.id(), node);
     fused.push_back(std::move(node));
   }
   if (fused.empty()) return;
