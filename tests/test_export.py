@@ -274,8 +274,14 @@ def test_shapeless_mean_var_count_new_shapes(tmp_path):
     mx.export_function(path, fun, rand(2, 3), shapeless=True)
     x = rand(4, 7)
     assert_same(mx.import_function(path)(x), fun(x))
-    np.testing.assert_allclose(mx.vmap(lambda r: r.mean())(x), np.array(x).mean(axis=1), rtol=1e-6)
-    np.testing.assert_allclose(mx.vmap(lambda c: c.var(ddof=1), in_axes=1)(x), np.array(x).var(axis=0, ddof=1), rtol=1e-5)
+    # The counts' vmap rule: an imported shapeless function mapped over rows and columns.
+    path = str(tmp_path / "v.mlxfn")
+    mx.export_function(path, lambda r: (r.mean(), r.var(ddof=1)), rand(3), shapeless=True)
+    g = mx.import_function(path)
+    rows, cols = mx.vmap(lambda r: g(r))(x), mx.vmap(lambda c: g(c), in_axes=1)(x)
+    np.testing.assert_allclose(rows[0], np.array(x).mean(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(cols[1], np.array(x).var(axis=0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(mx.grad(lambda v: g(v)[0] * 2)(mx.ones(6)), np.full(6, 2 / 6), rtol=1e-6)
 
 
 def test_shapeless_slice_of_a_changed_shape_raises(tmp_path):

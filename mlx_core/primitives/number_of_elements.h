@@ -1,6 +1,6 @@
 // NumberOfElements: the count of elements over some axes of an array, as a scalar computed
-// when the graph runs (not when it is built), so that mean and var stay right when a
-// shapeless export or compile replays them on inputs of other shapes.
+// when the graph runs (not when it is built), so that mean and var traced shapeless stay
+// right when an export or compile replays them on inputs of other shapes.
 #pragma once
 #include "mlx_core/primitives/primitive.h"
 
@@ -35,5 +35,23 @@ class NumberOfElements : public UnaryPrimitive {
 // reciprocal, as a 0-d array of dtype evaluated lazily.
 array number_of_elements(const array& a, std::vector<int> axes, bool inverted, int64_t ddof, Dtype dtype,
                          StreamOrDevice s = {});
+
+namespace detail {
+// Whether a shapeless trace (export_function(shapeless=True); mx.compile(shapeless=True)
+// may set it too) runs in this thread: mean and var then count with NumberOfElements, as
+// the reference does, and with a constant otherwise (a constant keeps their input a single-
+// use intermediate that mx.compile can fuse into the reduction).
+inline thread_local int shapeless_tracing = 0;
+inline bool in_shapeless_trace() { return shapeless_tracing > 0; }
+struct ShapelessTraceScope {
+  explicit ShapelessTraceScope(bool on) : on_(on) { shapeless_tracing += on_; }
+  ~ShapelessTraceScope() { shapeless_tracing -= on_; }
+  ShapelessTraceScope(const ShapelessTraceScope&) = delete;
+  ShapelessTraceScope& operator=(const ShapelessTraceScope&) = delete;
+
+ private:
+  int on_;
+};
+} // namespace detail
 
 } // namespace mlx::core

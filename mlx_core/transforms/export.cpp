@@ -13,6 +13,7 @@
 #include "mlx_core/errors.h"
 #include "mlx_core/ops.h"
 #include "mlx_core/primitives/distributed.h"
+#include "mlx_core/primitives/number_of_elements.h"
 #include "mlx_core/primitives/primitive.h"
 #include "mlx_core/transforms/compile.h"
 #include "mlx_core/transforms/eval.h"
@@ -170,6 +171,7 @@ ExportedTrace export_trace(const VectorFn& fun, const std::vector<array>& inputs
       if (was) enable_compile();
     }
   } no_compile;
+  detail::ShapelessTraceScope shapeless_scope(shapeless);
   std::vector<array> tracers = compile_placeholders(inputs);
   std::unordered_map<uintptr_t, uint64_t> ids; // array node -> value id
   for (size_t i = 0; i < inputs.size(); ++i) {
