@@ -335,13 +335,4 @@ QUANTIZED_CACHE_UNSUPPORTED.update(
 
 # Families that fail here because of an openmlx bug not fixed yet (value: the bug). The tests
 # mark them xfail(strict=True): once the bug is fixed they XPASS and fail, so remove them.
-_SHAPELESS = (
-    "mx.compile(shapeless=True) keeps traced shapes: a second call with another sequence "
-    "length raises ({})"
-)
-KNOWN_FAILURES = {
-    "iquestloopcoder": _SHAPELESS.format(
-        "_mix_attention, fed the output of its own earlier call, broadcasts against the "
-        "first call's (1,2,8,1) gate"
-    ),
-}
+KNOWN_FAILURES = {}

@@ -387,3 +387,26 @@ def test_module_state_training_step_matches_uncompiled_and_memory_is_flat():
     for _ in range(2000):
         mx.eval(step(x, y), model.parameters())
     assert mx.get_active_memory() - before <= 4096
+
+
+def test_shapeless_constants_follow_new_shapes_after_evaluation():
+    # A Python scalar is broadcast to the traced shape; evaluating the first result used to
+    # detach that Broadcast node, so the next call with another shape raised (or kept the
+    # first call's shape). mlx-lm's iquestloopcoder hits this with `gate * a + (1 - gate) * l`.
+    fns = {
+        "mix": lambda g, a, l: g * a + (1 - g) * l,
+        "scale": lambda g, a, l: g * 2,
+        "rsub": lambda g, a, l: 1 - g,
+        "where": lambda g, a, l: mx.where(g > 0, a, 0.5),
+    }
+    for name, fn in fns.items():
+        compiled = mx.compile(fn, shapeless=True)
+        for length in (8, 6, 1, 9):
+            g = mx.random.normal((1, 2, length, 1))
+            a = mx.random.normal((1, 2, length, 4))
+            l = mx.random.normal((1, 2, length, 4))
+            out = compiled(g, a, l)
+            mx.eval(out)
+            expected = fn(g, a, l)
+            assert out.shape == expected.shape, name
+            assert mx.allclose(out, expected).item(), name

@@ -15,6 +15,7 @@ class Reduce : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
+  auto state() const { return std::make_tuple(type_, axes_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Reduce&>(o);
     return type_ == r.type_ && axes_ == r.axes_;
@@ -37,6 +38,7 @@ class ArgReduce : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return type_ == ArgReduceType::ArgMax ? "ArgMax" : "ArgMin"; }
+  auto state() const { return std::make_tuple(type_, axis_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const ArgReduce&>(o);
     return type_ == r.type_ && axis_ == r.axis_;

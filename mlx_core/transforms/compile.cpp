@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/shape.h"
@@ -45,15 +46,23 @@ bool broadcasts_inputs(const Primitive& p) {
   return dynamic_cast<const Binary*>(&p) || dynamic_cast<const Select*>(&p) || dynamic_cast<const DivMod*>(&p);
 }
 
+bool is_broadcast_node(const array& a) {
+  return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()) != nullptr;
+}
+
 // For a shapeless replay of a broadcasting node: the inputs before their traced Broadcast
 // (mapped to the new graph), broadcast again to the shape they now share.
 template <typename Lookup>
-std::vector<array> rebroadcast(const array& node, Lookup&& lookup, Shape& shape) {
+std::vector<array> rebroadcast(const CompiledGraph& g, const array& node, Lookup&& lookup, Shape& shape) {
   std::vector<array> sources;
   shape.clear();
   for (auto& in : node.inputs()) {
-    bool traced_broadcast = in.has_primitive() && dynamic_cast<const Broadcast*>(&in.primitive());
-    sources.push_back(traced_broadcast ? lookup(in.inputs()[0]) : lookup(in));
+    auto constant = g.broadcast_sources.find(in.id());
+    if (constant != g.broadcast_sources.end()) {
+      sources.push_back(lookup(constant->second));
+    } else {
+      sources.push_back(is_broadcast_node(in) ? lookup(in.inputs()[0]) : lookup(in));
+    }
     shape = sources.size() == 1 ? sources.back().shape() : broadcast_shapes(shape, sources.back().shape());
   }
   for (auto& a : sources) a = broadcast_to(a, shape);
@@ -118,6 +127,15 @@ std::shared_ptr<CompiledGraph> compile_build(
   g->outputs = std::move(outputs);
   g->shapeless = shapeless;
   if (fuse) fuse_elementwise(*g);
+  if (shapeless) {
+    std::unordered_set<uintptr_t> in_tape;
+    for (auto& n : g->tape) in_tape.insert(n.id());
+    for (auto& n : g->tape) {
+      for (auto& in : n.inputs()) {
+        if (!in_tape.count(in.id()) && is_broadcast_node(in)) g->broadcast_sources.emplace(in.id(), in.inputs()[0]);
+      }
+    }
+  }
   return g;
 }
 
@@ -144,7 +162,7 @@ std::vector<array> compile_replay(const CompiledGraph& g, const std::vector<arra
     std::vector<Shape> shapes;
     if (g.shapeless && !same_shapes && broadcasts_inputs(node.primitive())) {
       Shape shape;
-      new_inputs = rebroadcast(node, lookup, shape);
+      new_inputs = rebroadcast(g, node, lookup, shape);
       shapes.assign(outs.size(), shape);
     } else if (g.shapeless && !same_shapes) {
       for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
