@@ -22,6 +22,23 @@ def _is_floating(dtype):
     return mx.issubdtype(dtype, mx.floating)
 
 
+def _assign_tree(dst, src, strict, assign, what):
+    """Walks ``src`` over ``dst`` (dicts by key, lists by index), calling
+    ``assign(container, key, value)`` for each item ``dst`` has; with ``strict``, a key
+    ``dst`` lacks or a ``src`` that is not a container is a ``ValueError``."""
+    if isinstance(src, dict):
+        for k, new in src.items():
+            if k in dst:
+                assign(dst, k, new)
+            elif strict:
+                raise ValueError(f'Module does not have {what} named "{k}".')
+    elif isinstance(src, list):
+        for i, new in enumerate(src):
+            assign(dst, i, new)
+    elif strict:
+        raise ValueError(f"Received invalid type: {type(src).__name__}.")
+
+
 class Module(dict):
     """Base class for layers and models.
 
@@ -185,58 +202,32 @@ class Module(dict):
         (part of) :meth:`parameters`. With ``strict``, unknown keys and non-array
         values are a ``ValueError``."""
 
-        def assign(dst, src):
-            if isinstance(src, dict):
-                for k, new in src.items():
-                    if k in dst:
-                        _assign_item(dst, k, new)
-                    elif strict:
-                        raise ValueError(f'Module does not have parameter named "{k}".')
-            elif isinstance(src, list):
-                for i, new in enumerate(src):
-                    _assign_item(dst, i, new)
-            elif strict:
-                raise ValueError(f"Received invalid type: {type(src).__name__}.")
-
-        def _assign_item(dst, k, new):
+        def assign(dst, k, new):
             current = dst[k]
             if isinstance(current, mx.array):
                 if strict and not isinstance(new, mx.array):
                     raise ValueError(f"Received invalid type: {type(new).__name__}.")
                 dst[k] = new
             else:
-                assign(current, new)
+                _assign_tree(current, new, strict, assign, "parameter")
 
-        assign(self, parameters)
+        _assign_tree(self, parameters, strict, assign, "parameter")
         return self
 
     def update_modules(self, modules: dict, strict: bool = True) -> "Module":
         """Replace sub-modules with those of ``modules``, a tree shaped like (part of)
         :meth:`children`."""
 
-        def assign(dst, src):
-            if isinstance(src, dict):
-                for k, new in src.items():
-                    if k in dst:
-                        _assign_item(dst, k, new)
-                    elif strict:
-                        raise ValueError(f'Module does not have sub-module named "{k}".')
-            elif isinstance(src, list):
-                for i, new in enumerate(src):
-                    _assign_item(dst, i, new)
-            elif strict:
-                raise ValueError(f"Received invalid type: {type(src).__name__}.")
-
-        def _assign_item(dst, k, new):
+        def assign(dst, k, new):
             current = dst[k]
             if isinstance(current, Module) and isinstance(new, Module):
                 dst[k] = new
             elif isinstance(current, (dict, list)):
-                assign(current, new)
+                _assign_tree(current, new, strict, assign, "sub-module")
             elif strict and new != {}:
                 raise ValueError(f"Received invalid type: {type(new).__name__}.")
 
-        assign(self, modules)
+        _assign_tree(self, modules, strict, assign, "sub-module")
         return self
 
     def apply(
