@@ -310,3 +310,54 @@ def test_imported_function_called_twice_and_exported_again(tmp_path):
     nested = str(tmp_path / "nested.mlxfn")
     mx.export_function(nested, lambda v: g(v)[0] + g(v * 2)[0], x)
     assert_same(mx.import_function(nested)(x), mx.exp(x) * 2 + mx.exp(2 * x) * 2)
+
+
+# ---- shapeless vmapped functions -------------------------------------------------------------
+# A vmap rule may broadcast an operand that was already broadcast (a closure scalar times the
+# mapped row): the shapeless import must re-infer the whole chain from the new shapes.
+
+VMAPPED = {
+    "closure_mean_scalar": (lambda x, y: mx.vmap(lambda a: (a * y.mean()).sum())(x),
+                            [(rand(3, 4), rand(5)), (rand(2, 4), rand(7)), (rand(6, 4), rand(1))]),
+    "constant_scalar": (lambda x: mx.vmap(lambda a: a * 3.0 + 1)(x), [(rand(3, 4),), (rand(5, 4),)]),
+    "closure_vector": (lambda x, y: mx.vmap(lambda a: mx.maximum(a - y, 0.5 * y))(x),
+                       [(rand(3, 4), rand(4)), (rand(6, 4), rand(4))]),
+    "mean_rows": (lambda x: mx.vmap(lambda a: a.mean() * 2)(x), [(rand(3, 4),), (rand(5, 4),), (rand(2, 7),)]),
+    "sum_mapped_axis": (lambda x: mx.vmap(lambda a: a.sum(), in_axes=1)(x), [(rand(3, 4),), (rand(5, 2),)]),
+    "sum_over_batch": (lambda x, y: mx.vmap(lambda a, b: a * b.sum(), in_axes=(0, None))(x, y).sum(axis=0),
+                       [(rand(3, 4), rand(2)), (rand(6, 4), rand(5))]),
+    "matmul_closure": (lambda x, w: mx.vmap(lambda a: a @ w)(x),
+                       [(rand(3, 2, 4), rand(4, 5)), (rand(2, 3, 6), rand(6, 1)), (rand(3, 2, 4), rand(4, 1))]),
+    "matmul_both_mapped": (lambda x, w: mx.vmap(lambda a, b: a @ b)(x, w),
+                           [(rand(3, 2, 4), rand(3, 4, 5)), (rand(5, 2, 4), rand(5, 4, 5)),
+                            (rand(3, 3, 6), rand(3, 6, 2)), (rand(4, 1, 3), rand(4, 3, 2))]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VMAPPED))
+def test_shapeless_vmapped_new_shapes(tmp_path, name):
+    fun, calls = VMAPPED[name]
+    path = str(tmp_path / "fun.mlxfn")
+    mx.export_function(path, fun, *calls[0], shapeless=True)
+    imported = mx.import_function(path)
+    for args in calls:
+        outs, expected = imported(*args), fun(*args)
+        assert len(outs) == 1 and outs[0].shape == expected.shape
+        np.testing.assert_allclose(np.array(outs[0]), np.array(expected), rtol=1e-5, atol=1e-5)
+
+
+def test_shapeless_vmapped_closure_scalar_values(tmp_path):
+    path = str(tmp_path / "fun.mlxfn")
+    fun = lambda x, y: mx.vmap(lambda a: (a * y.mean()).sum())(x)
+    mx.export_function(path, fun, mx.ones((3, 4)), mx.ones((5,)), shapeless=True)
+    imported = mx.import_function(path)
+    assert imported(mx.ones((3, 4)), mx.ones((5,)))[0].tolist() == [4.0, 4.0, 4.0]
+    assert imported(mx.ones((2, 4)), mx.full((7,), 2.0))[0].tolist() == [8.0, 8.0]
+
+
+def test_shapeless_vmapped_incompatible_shapes_raise(tmp_path):
+    path = str(tmp_path / "fun.mlxfn")
+    fun = lambda x, y: mx.vmap(lambda a: a - y)(x)
+    mx.export_function(path, fun, rand(3, 4), rand(4), shapeless=True)
+    with pytest.raises(ValueError):
+        mx.import_function(path)(rand(3, 4), rand(5))

@@ -70,25 +70,46 @@ array materialize_constant(const array& a) {
   return c;
 }
 
-// The shape a node's inputs broadcast to, looking through the Broadcast nodes feeding it.
-bool broadcast_of_sources(const ExportedTrace& t, const std::vector<int64_t>& producer, const ExportedNode& consumer,
-                          const std::vector<Shape>& shapes, Shape& out) {
-  Shape acc;
-  for (uint64_t id : consumer.inputs) {
-    int64_t p = producer[id];
-    uint64_t src = (p >= 0 && t.nodes[p].key == "Broadcast") ? t.nodes[p].inputs[0] : id;
-    try {
-      acc = broadcast_shapes(acc, shapes[src]);
-    } catch (const std::exception&) {
-      return false;
+// The value a chain of Broadcast nodes ending at `id` starts from (`id` itself if no
+// Broadcast produces it).
+uint64_t broadcast_root(const ExportedTrace& t, const std::vector<int64_t>& producer, uint64_t id) {
+  for (int64_t p = producer[id]; p >= 0 && t.nodes[p].key == "Broadcast"; p = producer[id]) id = t.nodes[p].inputs[0];
+  return id;
+}
+
+// The shape a shapeless import broadcasts input `i` of `node` to, from the shapes its
+// inputs' Broadcast chains start from: their common broadcast (elementwise ops), or for a
+// Matmul the broadcast of both operands' batch dims followed by the input's own matrix dims.
+// Throws std::invalid_argument where the shapes do not broadcast.
+Shape follow_target(const ExportedNode& node, size_t i, const std::vector<Shape>& sources) {
+  Shape out;
+  if (node.key == "Matmul") {
+    if (sources.size() != 2 || sources[0].size() < 2 || sources[1].size() < 2) {
+      throw std::invalid_argument("[import_function::call] A Matmul operand has fewer than 2 dimensions.");
     }
+    out = broadcast_shapes(Shape(sources[0].begin(), sources[0].end() - 2), Shape(sources[1].begin(), sources[1].end() - 2));
+    out.insert(out.end(), sources[i].end() - 2, sources[i].end());
+    return out;
   }
-  out = acc;
-  return true;
+  for (auto& s : sources) out = broadcast_shapes(out, s);
+  return out;
+}
+
+// Whether input `i` of `consumer` is the follow_target of its inputs' chain starts (traced).
+bool follows_sources(const ExportedTrace& t, const std::vector<int64_t>& producer, const ExportedNode& consumer,
+                     size_t i, const std::vector<Shape>& shapes) {
+  std::vector<Shape> sources;
+  for (uint64_t id : consumer.inputs) sources.push_back(shapes[broadcast_root(t, producer, id)]);
+  try {
+    return follow_target(consumer, i, sources) == shapes[consumer.inputs[i]];
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 // Marks the Broadcast nodes whose target is the broadcast of their consumers' operands, so a
-// shapeless import recomputes it from the new shapes.
+// shapeless import recomputes it from the new shapes. A Broadcast feeding only Broadcasts
+// that are marked is marked too: the import then broadcasts the chain's first value once.
 void mark_following_broadcasts(ExportedTrace& t) {
   uint64_t n_values = t.inputs.size() + t.constants.size();
   std::vector<Shape> shapes;
@@ -101,22 +122,24 @@ void mark_following_broadcasts(ExportedTrace& t) {
       producer.push_back(static_cast<int64_t>(n));
     }
   }
-  std::unordered_set<uint64_t> outputs(t.outputs.begin(), t.outputs.end());
+  std::vector<uint64_t> first_output(t.nodes.size());
+  for (uint64_t id = shapes.size(); id-- > n_values;) first_output[producer[id]] = id;
   std::vector<int> verdict(shapes.size(), -1); // per Broadcast output: -1 unseen, 0 no, 1 yes
-  for (auto& node : t.nodes) {
-    for (uint64_t id : node.inputs) {
+  for (uint64_t id : t.outputs) verdict[id] = 0;
+  // Consumers in reverse order, so a Broadcast's verdict is final before its inputs'.
+  for (size_t n = t.nodes.size(); n-- > 0;) {
+    auto& node = t.nodes[n];
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      uint64_t id = node.inputs[i];
       int64_t p = producer[id];
       if (p < 0 || t.nodes[p].key != "Broadcast" || verdict[id] == 0) continue;
-      Shape target;
-      bool ok = broadcast_of_sources(t, producer, node, shapes, target) && target == shapes[id];
+      bool ok = node.key == "Broadcast" ? node.outputs.size() == 1 && verdict[first_output[n]] == 1
+                                        : follows_sources(t, producer, node, i, shapes);
       verdict[id] = ok ? 1 : 0;
     }
   }
-  for (uint64_t id = 0; id < shapes.size(); ++id) {
-    if (verdict[id] != 1 || outputs.count(id)) continue;
-    auto& node = t.nodes[producer[id]];
-    int64_t feeder = producer[node.inputs[0]];
-    if (feeder < 0 || t.nodes[feeder].key != "Broadcast") node.follow_shapes = true;
+  for (uint64_t id = n_values; id < shapes.size(); ++id) {
+    if (verdict[id] == 1) t.nodes[producer[id]].follow_shapes = true;
   }
 }
 
@@ -348,17 +371,23 @@ std::vector<array> replay_trace(const ExportedTrace& t, bool shapeless, const st
   };
   for (size_t n = 0; n < t.nodes.size(); ++n) {
     const ExportedNode& node = t.nodes[n];
-    if (shapeless && node.follow_shapes && !pending.count(node.inputs[0])) {
-      pending.emplace(values.size(), Pending{node.inputs[0], node.outputs[0].shape});
+    if (shapeless && node.follow_shapes) {
+      // A marked Broadcast of a marked Broadcast waits on the chain's first value.
+      auto it = pending.find(node.inputs[0]);
+      uint64_t source = it == pending.end() ? node.inputs[0] : it->second.source;
+      pending.emplace(values.size(), Pending{source, node.outputs[0].shape});
       values.emplace_back(std::nullopt);
       continue;
     }
-    Shape target;
+    std::vector<Shape> sources;
     if (std::any_of(node.inputs.begin(), node.inputs.end(), [&](uint64_t id) { return pending.count(id) > 0; })) {
-      for (uint64_t id : node.inputs) target = broadcast_shapes(target, source_shape(id));
+      for (uint64_t id : node.inputs) sources.push_back(source_shape(id));
     }
     std::vector<array> ins;
-    for (uint64_t id : node.inputs) ins.push_back(resolve(id, target));
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      uint64_t id = node.inputs[i];
+      ins.push_back(pending.count(id) ? resolve(id, follow_target(node, i, sources)) : *values[id]);
+    }
     if (shapeless && (node.key == "Slice" || node.key == "SliceUpdate") && ins.at(0).shape() != traced[node.inputs[0]]) {
       // Fixed bounds on an input of another shape: the reference's error.
       throw std::invalid_argument(msg("[Primitive::output_shapes] ", node.name, " cannot infer output shapes."));
