@@ -49,11 +49,18 @@ void unary_loops(const array& in, array& out, Op op) {
     });
     return;
   }
-  for_each_run<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto offs, int64_t n, auto inner) {
+  // Other layouts: collapsed runs split over the thread pool; contiguous runs (a sliced or
+  // transposed view whose last axis stays contiguous) through the vector loops.
+  parallel_for_each_run<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto offs, int64_t n, auto inner) {
     U* o = dst + offs[0];
     const T* x = src + offs[1];
     int64_t so = inner[0], si = inner[1];
-    for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * si]);
+    if (so == 1 && si == 1) {
+      if constexpr (simd_gain<Op, T>) map_contiguous(x, o, n, op);
+      else map_plain(x, o, n, op);
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * si]);
+    }
   });
 }
 
@@ -85,8 +92,8 @@ void binary_loops(const array& a, const array& b, array& out, Op op) {
     });
     return;
   }
-  // The strided fallback: one loop over collapsed runs, without clones.
-  for_each_run<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()}, [&](auto offs, int64_t m, auto inner) {
+  // The strided fallback: collapsed runs split over the thread pool, without clones.
+  parallel_for_each_run<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()}, [&](auto offs, int64_t m, auto inner) {
     U* o = po + offs[0];
     const T* x = pa + offs[1];
     const T* y = pb + offs[2];
