@@ -45,6 +45,9 @@ def main():
     a4, aimg, acol, abig = (mx.array(v) for v in (x4, img, col, big))
     t4, timg, tcol, tbig = (torch.from_numpy(v) if torch else None for v in (x4, img, col, big))
     y = mx.transpose(a4, (0, 2, 3, 1))
+    x4b = np.ascontiguousarray(x4.transpose(0, 2, 3, 1)) + 1
+    y2 = mx.array(x4b)
+    t4b = torch.from_numpy(x4b) if torch else None
     shape, st = windows_np(img, 3, 1)
     win = mx.as_strided(aimg, shape, st)
     win_np = np.lib.stride_tricks.as_strided(img, shape, [q * 4 for q in st])
@@ -74,6 +77,8 @@ def main():
                      lambda ax=ax: torch.index_select(timg, ax, tidx) * 2 + 1))
     rows.append(("exp of transposed (64,32,32,64) view", m(lambda: mx.exp(y)),
                  lambda: np.exp(x4.transpose(0, 2, 3, 1)), lambda: torch.exp(t4.permute(0, 2, 3, 1))))
+    rows.append(("transposed (64,32,32,64) view + contiguous", m(lambda: y + y2),
+                 lambda: x4.transpose(0, 2, 3, 1) + x4b, lambda: t4.permute(0, 2, 3, 1) + t4b))
     for name, (h, th) in halves.items():
         rows.append((f"{name} 4096^2 transposed -> float32", m(lambda h=h: h.T.astype(mx.float32)), None,
                      lambda th=th: th.t().to(torch.float32)))

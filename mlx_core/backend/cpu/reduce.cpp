@@ -86,7 +86,16 @@ struct ExtremeReducer {
   using Acc = T;
   Acc init() const { return IsMax ? cpu::lowest_value<T>() : cpu::highest_value<T>(); }
   Acc load(T v) const { return v; }
-  Acc operator()(Acc a, Acc b) const { return Op{}(a, b); }
+  Acc operator()(Acc a, Acc b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      // Op's result (a NaN wins, a tie keeps a) without branches, so that loops vectorize.
+      bool take_b = (IsMax ? b > a : b < a) | (b != b);
+      take_b &= a == a;
+      return take_b ? b : a;
+    } else {
+      return Op{}(a, b);
+    }
+  }
   T store(Acc a) const { return a; }
 };
 template <typename T>
@@ -191,6 +200,20 @@ void reduce_rows(const T* in, T* out, int64_t rows, int64_t len, const R& r) {
   }
 }
 
+// out[i] = the fold over s < segs of partial[s * on + i]: segments' partial results, combined
+// in order.
+template <typename T, typename R>
+void combine_segments(const typename R::Acc* partial, int64_t segs, int64_t on, T* out, const R& r) {
+  using Acc = typename R::Acc;
+  cpu::parallel_for(on, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      Acc a = partial[i];
+      for (int64_t s = 1; s < segs; ++s) a = r(a, partial[s * on + i]);
+      out[i] = r.store(a);
+    }
+  }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / segs));
+}
+
 // out[g, j] = reduction over k of in[g, k, j], shapes [groups, len, width] (row-contiguous).
 // A piece of work reads whole rows (up to a wide tile) of consecutive k, so that memory is
 // read in order; when the output alone gives too few pieces, k is cut into segments whose
@@ -233,15 +256,7 @@ void reduce_columns(const T* in, T* out, int64_t groups, int64_t len, int64_t wi
       }
     }
   }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(seg_len * tile, 1)));
-  if (segs > 1) {
-    cpu::parallel_for(on, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) {
-        Acc a = partial[i];
-        for (int64_t s = 1; s < segs; ++s) a = r(a, partial[s * on + i]);
-        out[i] = r.store(a);
-      }
-    }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / segs));
-  }
+  if (segs > 1) combine_segments(partial.get(), segs, on, out, r);
 }
 
 // Any layout, on the calling thread, in the input's logical order: every element folds into
@@ -433,13 +448,7 @@ void reduce_strided(const array& in, array& out, const R& r) {
         else partial[s * on + ko] = acc;
       }
     }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(seg_len, 1)));
-    if (segs > 1) {
-      for (int64_t i = 0; i < on; ++i) {
-        Acc a = partial[i];
-        for (int64_t s = 1; s < segs; ++s) a = r(a, partial[s * on + i]);
-        po[i] = r.store(a);
-      }
-    }
+    if (segs > 1) combine_segments(partial.get(), segs, on, po, r);
     return;
   }
   // Columns: a tile along the kept axis J, with an optional short reduced axis M inside.
@@ -492,15 +501,7 @@ void reduce_strided(const array& in, array& out, const R& r) {
       }
     }
   }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(seg_len * tile * M.size, 1)));
-  if (segs > 1) {
-    cpu::parallel_for(on, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) {
-        Acc v = partial[i];
-        for (int64_t s = 1; s < segs; ++s) v = r(v, partial[s * on + i]);
-        po[i] = r.store(v);
-      }
-    }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / segs));
-  }
+  if (segs > 1) combine_segments(partial.get(), segs, on, po, r);
 }
 
 // The input's non-unit axes with adjacent axes of the same kind (reduced or kept) merged:
