@@ -355,12 +355,12 @@ def _split_params(sig):
 
 
 # Not swept: they take any object (eval, to_device's ignored stream), check lazily when the
-# result is called (vmap's axes), write files, or change process-wide state.
+# result is called (vmap's axes, compile's inputs/outputs state, as the reference), write files, or change process-wide state.
 _NOT_SWEPT = {"eval", "async_eval", "vmap", "save", "savez", "savez_compressed", "save_gguf",
               "save_safetensors", "load", "set_default_device", "set_default_stream",
               "set_memory_limit", "set_cache_limit", "set_wired_limit", "set_printoptions",
               "seed", "clear_cache", "synchronize", "stream", "from_dlpack", "depends",
-              "to_device"}
+              "to_device", "compile"}
 
 
 def _sweep_targets():
@@ -413,3 +413,8 @@ def test_sweep_no_generic_message(qualname, fn, self_):
         msg = str(info.value)
         assert "incompatible function arguments" not in msg, f"{qualname}({name}): {msg}"
         assert "[" in msg and name in msg, f"{qualname}({name}): {msg}"
+
+
+def test_compile_names_a_non_callable():
+    with pytest.raises(TypeError, match=r"\[compile\] Expected fun to be a callable, but got int."):
+        mx.compile(5)

@@ -185,3 +185,109 @@ def test_grad_jvp_vmap_through_fused():
     d2 = mx.grad(lambda x: mx.grad(mx.compile(s))(x).sum())(x)
     d2e = mx.grad(lambda x: mx.grad(s)(x).sum())(x)
     same(d2, d2e, exact=False)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, b: (x * b + 1).sum(-1),
+        lambda x, b: mx.maximum(x * 2 + b, 0).max(-1, keepdims=True),
+        lambda x, b: mx.minimum(x, b).min(-1),
+        lambda x, b: (x * x).mean(-1),
+        lambda x, b: mx.softmax(x * 0.5 + b, axis=-1),
+        lambda x, b: mx.softmax(x * 2, axis=-1, precise=True),
+        lambda x, b: mx.logsumexp(x - b, axis=-1),
+        lambda x, b: (x > b).sum(-1),
+        lambda x, b: (x * b).astype(mx.float16).sum(-1),
+        lambda x, b: mx.exp(x).prod(-1),
+    ],
+)
+def test_chain_with_final_reduction_or_softmax_is_one_kernel(f):
+    x, b = rand((37, 300), mx.float32, 1), rand((300,), mx.float32, 2)
+    before = fused_runs()
+    got = mx.compile(f)(x, b)
+    mx.eval(got)
+    assert fused_runs() == before + 1
+    same(got, f(x, b))  # the same row kernels run: bit for bit
+
+
+def test_epilogue_half_and_long_rows():
+    x = rand((3, 20000), mx.bfloat16, 3)
+    f = lambda x: mx.softmax(x * 3 - 1, axis=-1)
+    same(mx.compile(f)(x), f(x))
+    y = rand((2, 70000), mx.float32, 4)
+    g = lambda y: (y * y + 1).sum(-1)
+    same(mx.compile(g)(y), g(y))
+
+
+def test_epilogue_transforms():
+    x, b = rand((6, 40), mx.float32, 1), rand((40,), mx.float32, 2)
+    f = lambda x, b: mx.softmax(x * b, axis=-1)
+    loss = lambda x, b: (f(x, b) * mx.arange(40)).sum()
+    for got, exp in zip(mx.grad(mx.compile(loss), argnums=(0, 1))(x, b), mx.grad(loss, argnums=(0, 1))(x, b)):
+        same(got, exp, exact=False)
+    r = lambda x, b: (x * b + 1).sum(-1)
+    same(mx.vmap(mx.compile(r), in_axes=(1, None))(x.T, b), r(x, b))
+    cs = mx.compile(r, shapeless=True)
+    for n in [3, 9]:
+        xx = rand((n, 40), mx.float32, n)
+        same(cs(xx, b), r(xx, b))
+
+
+def test_random_dags_match_uncompiled():
+    # Random element-wise DAGs with shared intermediates, several outputs, broadcasts and
+    # scalars: the fusion pass must keep every value that is used outside a group.
+    rng = np.random.RandomState(0)
+    unary = [mx.abs, mx.negative, mx.square, mx.tanh, lambda v: v * 0.5, mx.sigmoid, mx.floor]
+    binary = [mx.add, mx.subtract, mx.multiply, mx.maximum, mx.minimum,
+              lambda a, b: mx.where(a > b, a, b * 2)]
+    for trial in range(25):
+        plan = []
+        for _ in range(rng.randint(3, 12)):
+            if rng.rand() < 0.4:
+                plan.append(("u", rng.randint(len(unary)), rng.randint(1 << 30)))
+            else:
+                plan.append(("b", rng.randint(len(binary)), rng.randint(1 << 30), rng.randint(1 << 30)))
+        n_out = rng.randint(1, 4)
+
+        def f(x, r, s):
+            vals = [x, r, s]
+            for step in plan:
+                if step[0] == "u":
+                    vals.append(unary[step[1]](vals[step[2] % len(vals)]))
+                else:
+                    vals.append(binary[step[1]](vals[step[2] % len(vals)], vals[step[3] % len(vals)]))
+            return vals[-n_out:]
+
+        x = rand((6, 5), mx.float32, trial)
+        r = rand((5,), mx.float32, trial + 100)
+        s = mx.array(1.5)
+        for got, exp in zip(mx.compile(f)(x, r, s), f(x, r, s)):
+            same(got, exp)
+
+
+def test_results_inside_a_chain_are_extra_outputs_of_one_kernel():
+    # An Adam-like update: the new moments are results and feed the parameter update.
+    def update(p, m, v, g):
+        m2 = 0.9 * m + 0.1 * g
+        v2 = 0.999 * v + 0.001 * g * g
+        p2 = p - 0.01 * m2 / (mx.sqrt(v2) + 1e-8)
+        return p2, m2, v2
+
+    p, m, g = (rand((33, 65), mx.float32, k) for k in range(3))
+    v = mx.abs(rand((33, 65), mx.float32, 3))
+    cf = mx.compile(update)
+    mx.eval(cf(p, m, v, g))
+    before = fused_runs()
+    got = cf(p, m, v, g)
+    mx.eval(got)
+    assert fused_runs() == before + 1
+    for a, e in zip(got, update(p, m, v, g)):
+        same(a, e)
+    # gradients and vmap through a node with several outputs
+    loss = lambda p, m, v, g: sum((o * o).sum() for o in update(p, m, v, g))
+    for a, e in zip(mx.grad(mx.compile(loss), argnums=(0, 1, 2, 3))(p, m, v, g),
+                    mx.grad(loss, argnums=(0, 1, 2, 3))(p, m, v, g)):
+        same(a, e, exact=False)
+    for a, e in zip(mx.vmap(mx.compile(update))(p, m, v, g), update(p, m, v, g)):
+        same(a, e)

@@ -250,3 +250,30 @@ def test_value_and_grad_training_loop_memory_flat():
             baseline = mx.get_active_memory()
     assert losses[-1] < 0.05 * losses[0]
     assert mx.get_active_memory() - baseline < 64 * 1024
+
+
+def test_checkpoint_and_clip_grad_norm_sharded():
+    from mlx.nn.utils import checkpoint, clip_grad_norm_sharded
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
+    x = mx.array(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32))
+    plain = nn.value_and_grad(model, lambda a: model(a).sum())(x)
+    weights = model.parameters()
+    ck = checkpoint(model)
+    assert np.allclose(np.array(ck(x)), np.array(model(x)))
+    assert model.parameters()["layers"][0]["weight"] is weights["layers"][0]["weight"]
+    loss, grads = nn.value_and_grad(model, lambda a: ck(a).sum())(x)
+    assert np.allclose(loss.item(), plain[0].item())
+    for (k1, g1), (k2, g2) in zip(tree_flatten(grads), tree_flatten(plain[1])):
+        assert k1 == k2 and np.allclose(np.array(g1), np.array(g2), atol=1e-6)
+    # with a function and keyword arguments (as the reference)
+    f = checkpoint(model, lambda a, scale=None: model(a).sum() * (1 if scale is None else scale))
+    assert np.allclose(f(x, scale=2.0).item(), 2 * model(x).sum().item(), rtol=1e-6)
+
+    g = {"a": mx.array([3.0, 4.0]), "b": [mx.array([[12.0]], dtype=mx.float16)]}
+    clipped, norm = clip_grad_norm_sharded(g, 1.0)
+    assert norm.item() == 13.0
+    np.testing.assert_allclose(np.array(clipped["a"]), [3 / 13, 4 / 13], rtol=1e-5)
+    assert clipped["b"][0].dtype == mx.float32  # as the reference: the float32 scale promotes
+    unclipped, _ = clip_grad_norm_sharded(g, 100.0)
+    assert unclipped["a"].tolist() == [3.0, 4.0]

@@ -10,6 +10,7 @@
 #include "mlx_core/ops/creation.h"
 #include "mlx_core/ops/elementwise.h"
 #include "mlx_core/ops/shape.h"
+#include "mlx_core/primitives/number_of_elements.h"
 #include "mlx_core/primitives/reduce.h"
 
 namespace mlx::core {
@@ -78,13 +79,23 @@ array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrD
 }
 array min(const array& a, bool keepdims, StreamOrDevice s) { return min(a, detail::every_axis(a), keepdims, s); }
 
+namespace {
+// 1 / max(count of a's elements over axes - ddof, 0) as a 0-d array of dtype: a node that
+// counts when the graph runs in a shapeless trace (whose replays may have other shapes), a
+// constant otherwise.
+array count_of(const array& a, const std::vector<int>& axes, int ddof, Dtype dtype, StreamOrDevice s) {
+  if (detail::in_shapeless_trace()) return number_of_elements(a, axes, true, ddof, dtype, s);
+  double count = 1;
+  for (int ax : axes) count *= a.shape()[ax];
+  return astype(array(1.0 / std::max(count - ddof, 0.0)), dtype, s);
+}
+} // namespace
+
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto norm = detail::reduction_axes(axes, a.ndim());
   Dtype dt = inexact_dtype(a.dtype());
-  double count = 1;
-  for (int ax : norm) count *= a.shape()[ax];
   array total = sum(astype(a, dt, s), norm, keepdims, s);
-  return multiply(total, astype(array(1.0 / count), dt, s), s);
+  return multiply(total, count_of(a, norm, 0, dt, s), s);
 }
 array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, detail::every_axis(a), keepdims, s); }
 
@@ -142,11 +153,8 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   array centered = subtract(x, mean(x, norm, true, s), s);
   // sum of |x - mean|^2 in one pass (real-valued for complex inputs).
   array dev = dt == complex64 ? abs(centered, s) : centered;
-  double count = 1;
-  for (int ax : norm) count *= a.shape()[ax];
-  double denom = std::max(count - ddof, 0.0);
   array total = reduce(dev, ReduceType::SumSquares, norm, keepdims, real_dt, s);
-  return multiply(total, astype(array(1.0 / denom), real_dt, s), s);
+  return multiply(total, count_of(a, norm, ddof, real_dt, s), s);
 }
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) { return var(a, detail::every_axis(a), keepdims, ddof, s); }
 

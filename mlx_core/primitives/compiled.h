@@ -25,13 +25,32 @@ struct FusedStep {
   }
 };
 
+// What runs on each row (last axis) of the chain's result instead of storing it: nothing,
+// a reduction (sum, max, ...: one value per row), softmax or logsumexp.
+struct FusedEpilogue {
+  enum class Kind : uint8_t { none, reduce, softmax, logsumexp };
+  Kind kind = Kind::none;
+  int reduce_type = 0;  // a ReduceType (reduce)
+  bool precise = false; // softmax
+  Dtype out = float32;  // the epilogue's output dtype
+  bool operator==(const FusedEpilogue& o) const {
+    return kind == o.kind && reduce_type == o.reduce_type && precise == o.precise && out == o.out;
+  }
+};
+
 struct FusedProgram {
   int n_inputs = 0;
   std::vector<FusedStep> steps;
-  int output = -1; // value id of the result
+  // Value ids of the results, one per output of the node: the chain's last step first, then
+  // intermediates that are also results of the compiled function. An epilogue applies to
+  // the first (and then the only) one.
+  std::vector<int> outputs;
+  FusedEpilogue epilogue;
   bool operator==(const FusedProgram& o) const {
-    return n_inputs == o.n_inputs && steps == o.steps && output == o.output;
+    return n_inputs == o.n_inputs && steps == o.steps && outputs == o.outputs && epilogue == o.epilogue;
   }
+  // The dtype of result k (before any epilogue).
+  Dtype chain_dtype(size_t k = 0) const { return steps[outputs[k] - n_inputs].out; }
 };
 
 // The dtypes fused programs run on (others are left unfused).
@@ -39,22 +58,27 @@ inline constexpr DtypeSet kFusedDtypes = dtype_bit(bool_) | dtype_bit(uint8) | d
                                          dtype_bit(int64) | dtype_bit(float16) | dtype_bit(bfloat16) |
                                          dtype_bit(float32) | dtype_bit(float64) | dtype_bit(complex64);
 
-// A fused element-wise chain: inputs of any shapes broadcastable to the output's, one output.
-class Compiled : public UnaryPrimitive {
+// A fused element-wise chain: inputs of any shapes broadcastable to one shape; outputs of
+// that shape (or, with an epilogue, its one output is the epilogue's result over the last
+// axis).
+class Compiled : public Primitive {
  public:
-  Compiled(Stream s, FusedProgram program) : UnaryPrimitive(s), program_(std::move(program)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  Compiled(Stream s, FusedProgram program) : Primitive(s), program_(std::move(program)) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Compiled"; }
   bool is_equivalent(const Primitive& o) const override { return program_ == static_cast<const Compiled&>(o).program_; }
   const FusedProgram& program() const { return program_; }
 
-  // The chain as ordinary ops (for the transforms and as a reference): the output of the
-  // program over `inputs`, broadcast to their common shape.
-  array expand(const std::vector<array>& inputs) const;
+  // The chain as ordinary ops (for the transforms and as a reference): the outputs of the
+  // program over `inputs`, broadcast to their common shape, then the epilogue if any.
+  std::vector<array> expand(const std::vector<array>& inputs) const;
+  // The epilogue's primitive for a chain result of rank `ndim` (reducing its last axis).
+  std::shared_ptr<Primitive> epilogue_primitive(int ndim) const;
 
  private:
+  void eval_with_epilogue(const std::vector<array>& inputs, array& out);
   FusedProgram program_;
 };
 

@@ -13,6 +13,7 @@ class Concatenate : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Concatenate"; }
+  auto state() const { return std::make_tuple(axis_); }
   bool is_equivalent(const Primitive& o) const override { return axis_ == static_cast<const Concatenate&>(o).axis_; }
 
  private:
@@ -28,6 +29,7 @@ class Pad : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Pad"; }
+  auto state() const { return std::make_tuple(low_, high_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& p = static_cast<const Pad&>(o);
     return low_ == p.low_ && high_ == p.high_;
@@ -47,6 +49,7 @@ class PadMirror : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "PadMirror"; }
+  auto state() const { return std::make_tuple(low_, high_, mode_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& p = static_cast<const PadMirror&>(o);
     return low_ == p.low_ && high_ == p.high_ && mode_ == p.mode_;
@@ -65,6 +68,7 @@ class Roll : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "Roll"; }
+  auto state() const { return std::make_tuple(shift_); }
   bool is_equivalent(const Primitive& o) const override { return shift_ == static_cast<const Roll&>(o).shift_; }
 
  private:
@@ -79,6 +83,7 @@ class Repeat : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Repeat"; }
+  auto state() const { return std::make_tuple(axis_, repeats_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Repeat&>(o);
     return axis_ == r.axis_ && repeats_ == r.repeats_;

@@ -22,6 +22,7 @@ class Convolution : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Convolution"; }
+  auto state() const { return std::make_tuple(p_); }
   bool is_equivalent(const Primitive& o) const override { return p_ == static_cast<const Convolution&>(o).p_; }
   const ConvParams& params() const { return p_; }
 
@@ -40,6 +41,7 @@ class ConvWeightGrad : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {wshape_}; }
   const char* name() const override { return "ConvWeightGrad"; }
+  auto state() const { return std::make_tuple(p_, wshape_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& c = static_cast<const ConvWeightGrad&>(o);
     return p_ == c.p_ && wshape_ == c.wshape_;

@@ -12,6 +12,7 @@ class Copy : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Copy"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -24,6 +25,7 @@ class Alias : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Alias"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -34,6 +36,7 @@ class AsType : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "AsType"; }
+  auto state() const { return std::make_tuple(dtype_); }
   bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const AsType&>(o).dtype_; }
 
  private:
@@ -48,6 +51,7 @@ class StopGradient : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "StopGradient"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -59,6 +63,7 @@ class Arange : public UnaryPrimitive {
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {{size_}}; }
   const char* name() const override { return "Arange"; }
+  auto state() const { return std::make_tuple(start_, step_, size_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& a = static_cast<const Arange&>(o);
     return start_ == a.start_ && step_ == a.step_ && size_ == a.size_;

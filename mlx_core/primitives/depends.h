@@ -15,6 +15,7 @@ class Depends : public Primitive {
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Depends"; }
+  auto state() const { return std::make_tuple(n_); }
   bool is_equivalent(const Primitive& o) const override { return n_ == static_cast<const Depends&>(o).n_; }
 
  private:

@@ -191,6 +191,7 @@ class Unary : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return unary_op_name(op_); }
+  auto state() const { return std::make_tuple(op_); }
   bool is_equivalent(const Primitive& o) const override { return op_ == static_cast<const Unary&>(o).op_; }
   UnaryOp op() const { return op_; }
 
@@ -205,6 +206,7 @@ class Binary : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return binary_op_name(op_); }
+  auto state() const { return std::make_tuple(op_); }
   bool is_equivalent(const Primitive& o) const override { return op_ == static_cast<const Binary&>(o).op_; }
   BinaryOp op() const { return op_; }
 
@@ -220,6 +222,7 @@ class Select : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Select"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -232,6 +235,7 @@ class DivMod : public Primitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "DivMod"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 

@@ -12,6 +12,7 @@ class RMSNorm : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "RMSNorm"; }
+  auto state() const { return std::make_tuple(eps_, has_weight_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:
@@ -28,6 +29,7 @@ class LayerNorm : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "LayerNorm"; }
+  auto state() const { return std::make_tuple(eps_, has_weight_, has_bias_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:
@@ -46,6 +48,7 @@ class RoPE : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "RoPE"; }
+  auto state() const { return std::make_tuple(dims_, traditional_, base_, scale_, has_freqs_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:
@@ -64,6 +67,7 @@ class CrossEntropy : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[1].shape()}; }
   const char* name() const override { return "CrossEntropy"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -77,6 +81,7 @@ class GatedDelta : public Primitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "GatedDelta"; }
+  auto state() const { return std::make_tuple(has_mask_); }
   bool is_equivalent(const Primitive& o) const override {
     return has_mask_ == static_cast<const GatedDelta&>(o).has_mask_;
   }

@@ -15,6 +15,7 @@ class ScaledDotProductAttention : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "ScaledDotProductAttention"; }
+  auto state() const { return std::make_tuple(scale_, causal_, has_mask_, has_sinks_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& p = static_cast<const ScaledDotProductAttention&>(o);
     return scale_ == p.scale_ && causal_ == p.causal_ && has_mask_ == p.has_mask_ && has_sinks_ == p.has_sinks_;

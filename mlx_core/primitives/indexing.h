@@ -18,6 +18,7 @@ class Gather : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Gather"; }
+  auto state() const { return std::make_tuple(axes_, slice_sizes_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& g = static_cast<const Gather&>(o);
     return axes_ == g.axes_ && slice_sizes_ == g.slice_sizes_;
@@ -45,6 +46,7 @@ class Scatter : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Scatter"; }
+  auto state() const { return std::make_tuple(axes_, reduce_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& g = static_cast<const Scatter&>(o);
     return axes_ == g.axes_ && reduce_ == g.reduce_;

@@ -1,6 +1,7 @@
 // The base class of every operation in the graph.
 #pragma once
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,9 @@ class Primitive {
       const std::vector<array>& inputs, const std::vector<int>& axes);
 
   virtual const char* name() const = 0;
+  // Every concrete primitive also has `auto state() const`: its parameters as a tuple, in the
+  // order its constructor takes them after the stream. export_function serializes a primitive
+  // through it (transforms/export_registry.cpp), so a new primitive needs one to be exported.
   // Whether two primitives of the same type compute the same function.
   virtual bool is_equivalent(const Primitive&) const { return false; }
 

@@ -16,6 +16,7 @@ class PsdSqrt : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "PsdSqrt"; }
+  auto state() const { return std::make_tuple(); }
 };
 
 } // namespace mlx::core

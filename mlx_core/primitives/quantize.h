@@ -22,6 +22,7 @@ class Quantize : public Primitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Quantize"; }
+  auto state() const { return std::make_tuple(p_); }
   bool is_equivalent(const Primitive& o) const override { return p_ == static_cast<const Quantize&>(o).p_; }
 
  private:
@@ -38,6 +39,7 @@ class Dequantize : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Dequantize"; }
+  auto state() const { return std::make_tuple(p_, has_biases_, has_global_, dtype_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:
@@ -57,6 +59,7 @@ class QuantizedMatmul : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "QuantizedMatmul"; }
+  auto state() const { return std::make_tuple(p_, transpose_, has_biases_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:
@@ -75,6 +78,7 @@ class GatherQMM : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "GatherQMM"; }
+  auto state() const { return std::make_tuple(p_, transpose_, has_biases_); }
   bool is_equivalent(const Primitive& o) const override;
 
  private:

@@ -21,6 +21,7 @@ class RandomBits : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "RandomBits"; }
+  auto state() const { return std::make_tuple(shape_, unit_float_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const RandomBits&>(o);
     return shape_ == r.shape_ && unit_float_ == r.unit_float_;
@@ -42,6 +43,7 @@ class SamplerMath : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "SamplerMath"; }
+  auto state() const { return std::make_tuple(fn_); }
   bool is_equivalent(const Primitive& o) const override { return fn_ == static_cast<const SamplerMath&>(o).fn_; }
 
  private:
@@ -62,6 +64,7 @@ class RandIntBits : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "RandIntBits"; }
+  auto state() const { return std::make_tuple(dtype_); }
   bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const RandIntBits&>(o).dtype_; }
 
  private:
@@ -78,6 +81,7 @@ class CategoricalCdf : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[1].shape()}; }
   const char* name() const override { return "CategoricalCdf"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 

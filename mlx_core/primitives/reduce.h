@@ -15,10 +15,13 @@ class Reduce : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
+  auto state() const { return std::make_tuple(type_, axes_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Reduce&>(o);
     return type_ == r.type_ && axes_ == r.axes_;
   }
+  ReduceType type() const { return type_; }
+  const std::vector<int>& axes() const { return axes_; }
 
  private:
   ReduceType type_;
@@ -35,6 +38,7 @@ class ArgReduce : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return type_ == ArgReduceType::ArgMax ? "ArgMax" : "ArgMin"; }
+  auto state() const { return std::make_tuple(type_, axis_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const ArgReduce&>(o);
     return type_ == r.type_ && axis_ == r.axis_;

@@ -15,6 +15,7 @@ class Scan : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override;
+  auto state() const { return std::make_tuple(type_, axis_, reverse_, inclusive_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Scan&>(o);
     return type_ == r.type_ && axis_ == r.axis_ && reverse_ == r.reverse_ && inclusive_ == r.inclusive_;

@@ -12,6 +12,7 @@ class Reshape : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Reshape"; }
+  auto state() const { return std::make_tuple(shape_); }
   bool is_equivalent(const Primitive& o) const override { return shape_ == static_cast<const Reshape&>(o).shape_; }
 
  private:
@@ -25,6 +26,7 @@ class Transpose : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Transpose"; }
+  auto state() const { return std::make_tuple(axes_); }
   bool is_equivalent(const Primitive& o) const override { return axes_ == static_cast<const Transpose&>(o).axes_; }
 
  private:
@@ -38,6 +40,7 @@ class Broadcast : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Broadcast"; }
+  auto state() const { return std::make_tuple(shape_); }
   bool is_equivalent(const Primitive& o) const override { return shape_ == static_cast<const Broadcast&>(o).shape_; }
 
  private:
@@ -52,6 +55,7 @@ class Slice : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Slice"; }
+  auto state() const { return std::make_tuple(start_, stop_, strides_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& s = static_cast<const Slice&>(o);
     return start_ == s.start_ && stop_ == s.stop_ && strides_ == s.strides_;
@@ -70,6 +74,7 @@ class SliceUpdate : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "SliceUpdate"; }
+  auto state() const { return std::make_tuple(start_, stop_, strides_); }
 
  private:
   Shape start_, stop_, strides_;
@@ -85,6 +90,7 @@ class AsStrided : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {shape_}; }
   const char* name() const override { return "AsStrided"; }
+  auto state() const { return std::make_tuple(shape_, strides_, offset_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& a = static_cast<const AsStrided&>(o);
     return shape_ == a.shape_ && strides_ == a.strides_ && offset_ == a.offset_;
@@ -106,6 +112,7 @@ class StridedAccumulate : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {{size_}}; }
   const char* name() const override { return "StridedAccumulate"; }
+  auto state() const { return std::make_tuple(strides_, offset_, size_); }
 
  private:
   Strides strides_;
@@ -122,6 +129,7 @@ class Contiguous : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "Contiguous"; }
+  auto state() const { return std::make_tuple(allow_col_major_); }
   bool is_equivalent(const Primitive& o) const override {
     return allow_col_major_ == static_cast<const Contiguous&>(o).allow_col_major_;
   }
@@ -140,6 +148,7 @@ class Diagonal : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Diagonal"; }
+  auto state() const { return std::make_tuple(offset_, axis1_, axis2_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& d = static_cast<const Diagonal&>(o);
     return offset_ == d.offset_ && axis1_ == d.axis1_ && axis2_ == d.axis2_;
@@ -157,6 +166,7 @@ class Matmul : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Matmul"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 

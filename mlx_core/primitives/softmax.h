@@ -12,6 +12,7 @@ class LogSumExp : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "LogSumExp"; }
+  auto state() const { return std::make_tuple(); }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
@@ -23,9 +24,11 @@ class Softmax : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return "Softmax"; }
+  auto state() const { return std::make_tuple(precise_); }
   bool is_equivalent(const Primitive& o) const override {
     return precise_ == static_cast<const Softmax&>(o).precise_;
   }
+  bool precise() const { return precise_; }
 
  private:
   bool precise_;

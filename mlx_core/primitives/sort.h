@@ -17,6 +17,7 @@ class Sort : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override;
+  auto state() const { return std::make_tuple(kind_, axis_, kth_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const Sort&>(o);
     return kind_ == r.kind_ && axis_ == r.axis_ && kth_ == r.kth_;
@@ -38,6 +39,7 @@ class PermuteAlongAxis : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
   const char* name() const override { return inverse_ ? "InversePermuteAlongAxis" : "PermuteAlongAxis"; }
+  auto state() const { return std::make_tuple(axis_, inverse_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const PermuteAlongAxis&>(o);
     return axis_ == r.axis_ && inverse_ == r.inverse_;
@@ -58,6 +60,7 @@ class SearchSorted : public UnaryPrimitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[1].shape()}; }
   const char* name() const override { return "SearchSorted"; }
+  auto state() const { return std::make_tuple(right_, batch_dims_); }
   bool is_equivalent(const Primitive& o) const override {
     auto& r = static_cast<const SearchSorted&>(o);
     return right_ == r.right_ && batch_dims_ == r.batch_dims_;
@@ -80,6 +83,7 @@ class Unique : public Primitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Unique"; }
+  auto state() const { return std::make_tuple(size_); }
   bool is_equivalent(const Primitive& o) const override { return size_ == static_cast<const Unique&>(o).size_; }
 
  private:

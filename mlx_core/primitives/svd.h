@@ -17,6 +17,7 @@ class Svd : public Primitive {
   MLX_DECLARE_TRANSFORMS()
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Svd"; }
+  auto state() const { return std::make_tuple(compute_uv_); }
   bool is_equivalent(const Primitive& o) const override { return compute_uv_ == static_cast<const Svd&>(o).compute_uv_; }
 
  private:

@@ -13,6 +13,7 @@ class View : public UnaryPrimitive {
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "View"; }
+  auto state() const { return std::make_tuple(dtype_); }
   bool is_equivalent(const Primitive& o) const override { return dtype_ == static_cast<const View&>(o).dtype_; }
 
  private:

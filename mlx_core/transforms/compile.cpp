@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "mlx_core/errors.h"
 #include "mlx_core/ops/shape.h"
@@ -45,27 +46,59 @@ bool broadcasts_inputs(const Primitive& p) {
   return dynamic_cast<const Binary*>(&p) || dynamic_cast<const Select*>(&p) || dynamic_cast<const DivMod*>(&p);
 }
 
+bool is_broadcast_node(const array& a) {
+  return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()) != nullptr;
+}
+
 // For a shapeless replay of a broadcasting node: the inputs before their traced Broadcast
 // (mapped to the new graph), broadcast again to the shape they now share.
 template <typename Lookup>
-std::vector<array> rebroadcast(const array& node, Lookup&& lookup, Shape& shape) {
+std::vector<array> rebroadcast(const CompiledGraph& g, const array& node, Lookup&& lookup, Shape& shape) {
   std::vector<array> sources;
   shape.clear();
   for (auto& in : node.inputs()) {
-    bool traced_broadcast = in.has_primitive() && dynamic_cast<const Broadcast*>(&in.primitive());
-    sources.push_back(traced_broadcast ? lookup(in.inputs()[0]) : lookup(in));
+    auto constant = g.broadcast_sources.find(in.id());
+    if (constant != g.broadcast_sources.end()) {
+      sources.push_back(lookup(constant->second));
+    } else {
+      sources.push_back(is_broadcast_node(in) ? lookup(in.inputs()[0]) : lookup(in));
+    }
     shape = sources.size() == 1 ? sources.back().shape() : broadcast_shapes(shape, sources.back().shape());
   }
   for (auto& a : sources) a = broadcast_to(a, shape);
   return sources;
 }
 
-// A traced reshape keeps its target shape; a shapeless replay checks that it still fits.
-void check_reshape(const Primitive& p, const std::vector<array>& inputs, const std::vector<Shape>& shapes) {
-  if (dynamic_cast<const Reshape*>(&p) && shape_size(shapes[0]) != inputs[0].size()) {
-    throw std::invalid_argument(msg("[reshape] Cannot reshape array of size ", inputs[0].size(), " into shape ",
-                                    shape_str(shapes[0]), "."));
+// The shape a traced reshape gives in a shapeless replay. A reshape that only removes or
+// inserts size-1 dims (how squeeze, expand_dims and keepdims-free reductions reshape) makes
+// the same edit to the new input shape; any other reshape keeps its traced target, which
+// must still fit the input.
+Shape replay_reshape(const array& traced, const array& input) {
+  const Shape& in = traced.inputs()[0].shape();
+  const Shape& out = traced.shape();
+  const Shape& now = input.shape();
+  Shape result;
+  bool unit_edit = now.size() == in.size();
+  size_t i = 0, j = 0;
+  while (unit_edit && (i < in.size() || j < out.size())) {
+    if (i < in.size() && j < out.size() && in[i] == out[j]) {
+      result.push_back(now[i++]);
+      ++j;
+    } else if (i < in.size() && in[i] == 1) {
+      unit_edit = now[i++] == 1;
+    } else if (j < out.size() && out[j] == 1) {
+      result.push_back(1);
+      ++j;
+    } else {
+      unit_edit = false;
+    }
   }
+  Shape target = unit_edit ? result : out;
+  if (shape_size(target) != input.size()) {
+    throw std::invalid_argument(
+        msg("[reshape] Cannot reshape array of size ", input.size(), " into shape ", shape_str(target), "."));
+  }
+  return target;
 }
 
 } // namespace
@@ -94,6 +127,15 @@ std::shared_ptr<CompiledGraph> compile_build(
   g->outputs = std::move(outputs);
   g->shapeless = shapeless;
   if (fuse) fuse_elementwise(*g);
+  if (shapeless) {
+    std::unordered_set<uintptr_t> in_tape;
+    for (auto& n : g->tape) in_tape.insert(n.id());
+    for (auto& n : g->tape) {
+      for (auto& in : n.inputs()) {
+        if (!in_tape.count(in.id()) && is_broadcast_node(in)) g->broadcast_sources.emplace(in.id(), in.inputs()[0]);
+      }
+    }
+  }
   return g;
 }
 
@@ -120,12 +162,15 @@ std::vector<array> compile_replay(const CompiledGraph& g, const std::vector<arra
     std::vector<Shape> shapes;
     if (g.shapeless && !same_shapes && broadcasts_inputs(node.primitive())) {
       Shape shape;
-      new_inputs = rebroadcast(node, lookup, shape);
+      new_inputs = rebroadcast(g, node, lookup, shape);
       shapes.assign(outs.size(), shape);
     } else if (g.shapeless && !same_shapes) {
       for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
-      shapes = node.primitive().output_shapes(new_inputs);
-      check_reshape(node.primitive(), new_inputs, shapes);
+      if (dynamic_cast<const Reshape*>(&node.primitive())) {
+        shapes = {replay_reshape(node, new_inputs[0])};
+      } else {
+        shapes = node.primitive().output_shapes(new_inputs);
+      }
     } else {
       for (auto& in : node.inputs()) new_inputs.push_back(lookup(in));
       for (auto& o : outs) shapes.push_back(o.shape());

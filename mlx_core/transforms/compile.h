@@ -2,7 +2,9 @@
 // recorded graph, and replaying it on new inputs without calling the function again.
 // Element-wise chains of the recorded graph are fused (transforms/compile_fuse.h).
 #pragma once
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "mlx_core/array.h"
@@ -25,6 +27,10 @@ struct CompiledGraph {
   std::vector<array> tape;
   bool shapeless = false;
   int fused_nodes = 0; // how many Compiled (fused) nodes the tape holds
+  // Shapeless graphs: for each constant that a tape node reads through a Broadcast to the
+  // traced shape (the 2 of `x * 2`), what it broadcasts, so that a replay broadcasts it to
+  // the new shape. Kept at build time: evaluating a replay detaches the Broadcast node.
+  std::unordered_map<uintptr_t, array> broadcast_sources;
 };
 
 // Placeholders with the shapes and dtypes of `examples`: tracers with no data, whose

@@ -94,13 +94,6 @@ void slot_set(nb::handle root, const Path& path, const mx::array& value) {
 
 // ---- cache keys ------------------------------------------------------------------------
 
-std::string qualified_type_name(nb::handle h) {
-  nb::handle t(reinterpret_cast<PyObject*>(Py_TYPE(h.ptr())));
-  std::string mod = nb::cast<std::string>(nb::getattr(t, "__module__", nb::str("")));
-  std::string qual = nb::cast<std::string>(nb::getattr(t, "__qualname__", nb::str("object")));
-  return mod.empty() || mod == "builtins" ? qual : mod + "." + qual;
-}
-
 void key_array(const mx::array& a, bool shapeless, std::string& key) {
   key += 'A';
   key += std::to_string(static_cast<int>(a.dtype().val));
@@ -145,7 +138,7 @@ void key_of(nb::handle h, bool shapeless, std::string& key, std::vector<mx::arra
   } else {
     throw std::invalid_argument(mx::msg(
         "[compile] Function arguments must be trees of arrays or constants (floats, ints, strings, or None), "
-        "but received type ", qualified_type_name(h), "."));
+        "but received type ", arg_type_name(h), "."));
   }
 }
 
@@ -269,9 +262,12 @@ void init_compile(nb::module_& m) {
         if (attr == "__wrapped__" && f.fun.is_valid()) return f.fun;
         throw nb::attribute_error(("'_compiled_function' object has no attribute '" + attr + "'").c_str());
       }, "name"_a, "The wrapped function's __name__ (and __wrapped__).");
-  m.def(
+  def_op(m,
       "compile",
-      [](nb::callable fun, nb::object inputs, nb::object outputs, bool shapeless) {
+      [](nb::object fun, nb::object inputs, nb::object outputs, bool shapeless) {
+        if (!PyCallable_Check(fun.ptr())) {
+          throw nb::type_error(mx::msg("[compile] Expected fun to be a callable, but got ", arg_type_name(fun), ".").c_str());
+        }
         CompiledFunction f;
         nb::object name = nb::getattr(fun, "__name__", nb::none());
         f.name = nb::isinstance<nb::str>(name) ? nb::cast<std::string>(name) : "function";

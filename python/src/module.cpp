@@ -30,6 +30,7 @@ void init_fast(nb::module_& m);
 void init_conv(nb::module_& m);
 void init_compile(nb::module_& m);
 void init_distributed(nb::module_& m);
+void init_export(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops and function transforms (openmlx).";
@@ -60,4 +61,5 @@ NB_MODULE(core, m) {
   init_fast_attention(m);
   init_compile(m);
   init_distributed(m);
+  init_export(m);
 }

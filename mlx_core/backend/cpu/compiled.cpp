@@ -15,6 +15,8 @@
 #include "mlx_core/backend/cpu/encoder.h"
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/row_kernels.h"
+#include "mlx_core/ops/shape.h"
 #include "mlx_core/primitives/compiled.h"
 
 namespace mlx::core {
@@ -23,8 +25,8 @@ namespace {
 
 std::atomic<int64_t> g_fused_runs{0};
 
-constexpr int64_t kTile = 1024;     // elements per tile
-constexpr int64_t kSlot = kTile * 8; // bytes per register (the widest element is 8 bytes)
+constexpr int64_t kTile = cpu::kFusedBlock; // elements per tile
+constexpr int64_t kSlot = kTile * 8;        // bytes per register (the widest element is 8 bytes)
 
 // How an input is read, after the dims of all operands are collapsed together.
 enum class Access { direct, splat, gather };
@@ -40,8 +42,9 @@ struct Operand {
 struct Plan {
   std::vector<int64_t> shape; // collapsed output shape (at least one dim)
   std::vector<Operand> operands;
-  std::vector<cpu::StepFn> fns;
-  std::vector<int> reg; // register of each step (-1: the output)
+  std::vector<cpu::StepLoops> fns;
+  std::vector<int> scalar_side; // per step: -1, or which operand is read as one scalar
+  std::vector<int> reg; // register of each step (-1 - k: output k)
   int n_regs = 0;
   int n_buffers = 0;    // splat and gather buffers
   std::vector<int> buffer_of; // per operand, its buffer index (or -1)
@@ -94,8 +97,10 @@ void collapse(const std::vector<array>& inputs, const Shape& shape, Plan& plan) 
   }
 }
 
-// Registers for the steps: a step's register is freed after its last use (and only after
-// the step that last uses it has its own register, so no step writes over its operands).
+// Registers for the steps. A step writes over the register of an operand it reads for
+// the last time when the elements have one size (the loops read element i before writing
+// it); otherwise it takes a free register, and its dying operands' registers are freed
+// after it (so no step writes over an operand of another element size).
 void assign_registers(const FusedProgram& p, Plan& plan) {
   int nin = p.n_inputs;
   int n = static_cast<int>(p.steps.size());
@@ -108,20 +113,28 @@ void assign_registers(const FusedProgram& p, Plan& plan) {
   plan.reg.assign(n, -1);
   std::vector<int> free_regs;
   for (int s = 0; s < n; ++s) {
-    if (nin + s != p.output) {
-      if (free_regs.empty()) {
-        plan.reg[s] = plan.n_regs++;
-      } else {
-        plan.reg[s] = free_regs.back();
-        free_regs.pop_back();
-      }
+    const FusedStep& st = p.steps[s];
+    auto dying = [&](int a) { return a >= nin && last[a - nin] == s && plan.reg[a - nin] >= 0; };
+    int reuse = -1;
+    for (int a : st.args) {
+      if (reuse < 0 && dying(a) && p.steps[a - nin].out.size == st.out.size) reuse = plan.reg[a - nin];
     }
-    for (int a : p.steps[s].args) {
-      if (a >= nin && last[a - nin] == s && plan.reg[a - nin] >= 0) {
-        // each register once, even when a step reads the same value twice
-        if (std::find(free_regs.begin(), free_regs.end(), plan.reg[a - nin]) == free_regs.end()) {
-          free_regs.push_back(plan.reg[a - nin]);
-        }
+    auto out = std::find(p.outputs.begin(), p.outputs.end(), nin + s);
+    if (out != p.outputs.end()) {
+      plan.reg[s] = -1 - static_cast<int>(out - p.outputs.begin()); // written into the output
+      reuse = -1;
+    } else if (reuse >= 0) {
+      plan.reg[s] = reuse;
+    } else if (free_regs.empty()) {
+      plan.reg[s] = plan.n_regs++;
+    } else {
+      plan.reg[s] = free_regs.back();
+      free_regs.pop_back();
+    }
+    for (int a : st.args) {
+      int r = dying(a) ? plan.reg[a - nin] : -1;
+      if (r >= 0 && r != reuse && std::find(free_regs.begin(), free_regs.end(), r) == free_regs.end()) {
+        free_regs.push_back(r);
       }
     }
   }
@@ -173,11 +186,56 @@ void gather(const Operand& op, const std::vector<int64_t>& shape, int64_t k, int
 }
 
 void fill_splat(const Operand& op, char* buf) {
-  for (int64_t e = 0; e < kTile; ++e) std::memcpy(buf + e * op.itemsize, op.base, op.itemsize);
+  auto fill = [&](auto tag) {
+    using U = decltype(tag);
+    U v;
+    std::memcpy(&v, op.base, sizeof(U));
+    std::fill_n(reinterpret_cast<U*>(buf), kTile, v);
+  };
+  switch (op.itemsize) {
+    case 1: fill(uint8_t{}); break;
+    case 2: fill(uint16_t{}); break;
+    case 4: fill(uint32_t{}); break;
+    default: fill(uint64_t{}); break;
+  }
 }
 
-// Runs the program over output elements [lo, hi).
-void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_itemsize, int64_t lo, int64_t hi) {
+// Binary steps with one broadcast-scalar operand read it as a scalar (no splat tile); the
+// other splat operands get a tile buffer, as do gathered ones.
+void choose_loops(const FusedProgram& p, Plan& plan) {
+  int nin = p.n_inputs;
+  auto splat = [&](int v) { return v >= 0 && v < nin && plan.operands[v].access == Access::splat; };
+  std::vector<bool> needs_buffer(nin, false);
+  plan.scalar_side.assign(p.steps.size(), -1);
+  for (size_t s = 0; s < p.steps.size(); ++s) {
+    const FusedStep& st = p.steps[s];
+    if (st.kind == FusedStep::Kind::binary && splat(st.args[0]) != splat(st.args[1])) {
+      int side = splat(st.args[1]) ? 1 : 0;
+      plan.scalar_side[s] = side;
+      plan.fns[s] = cpu::fused_binary_scalar_step(static_cast<BinaryOp>(st.op), st.in, side);
+      if (!plan.fns[s]) throw std::runtime_error("[Compiled] No fused loop for a step of this program.");
+      continue;
+    }
+    for (int a : st.args) {
+      if (a >= 0 && a < nin) needs_buffer[a] = true;
+    }
+  }
+  plan.buffer_of.assign(nin, -1);
+  for (int i = 0; i < nin; ++i) {
+    bool buffered = plan.operands[i].access == Access::gather || (splat(i) && needs_buffer[i]);
+    if (buffered) plan.buffer_of[i] = plan.n_buffers++;
+  }
+}
+
+// Where the results go: element k of result j at ptr[j] + (k - origin) * itemsize[j].
+struct Sinks {
+  std::vector<char*> ptr;
+  std::vector<int64_t> itemsize;
+  int64_t origin = 0;
+};
+
+// Runs the program over the elements [lo, hi) of the chain's results.
+void run_chunk(const FusedProgram& p, const Plan& plan, const Sinks& sinks, int64_t lo, int64_t hi) {
   thread_local std::vector<char> scratch;
   size_t need = static_cast<size_t>(plan.n_regs + plan.n_buffers) * kSlot + 64;
   if (scratch.size() < need) scratch.resize(need);
@@ -187,7 +245,9 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
   int nin = p.n_inputs;
   std::vector<const void*> val(nin + p.steps.size());
   for (int i = 0; i < nin; ++i) {
-    if (plan.operands[i].access == Access::splat) fill_splat(plan.operands[i], bufs + plan.buffer_of[i] * kSlot);
+    if (plan.operands[i].access == Access::splat && plan.buffer_of[i] >= 0) {
+      fill_splat(plan.operands[i], bufs + plan.buffer_of[i] * kSlot);
+    }
   }
   for (int64_t k = lo; k < hi; k += kTile) {
     int64_t len = std::min(kTile, hi - k);
@@ -195,7 +255,9 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
       const Operand& op = plan.operands[i];
       switch (op.access) {
         case Access::direct: val[i] = op.base + k * op.itemsize; break;
-        case Access::splat: val[i] = bufs + plan.buffer_of[i] * kSlot; break;
+        case Access::splat:
+          val[i] = plan.buffer_of[i] >= 0 ? bufs + plan.buffer_of[i] * kSlot : op.base;
+          break;
         case Access::gather: {
           char* buf = bufs + plan.buffer_of[i] * kSlot;
           gather(op, plan.shape, k, len, buf);
@@ -206,22 +268,97 @@ void run_chunk(const FusedProgram& p, const Plan& plan, char* out, int64_t out_i
     }
     for (size_t s = 0; s < p.steps.size(); ++s) {
       const FusedStep& st = p.steps[s];
-      void* dst = plan.reg[s] < 0 ? out + k * out_itemsize : regs + plan.reg[s] * kSlot;
+      int r = plan.reg[s];
+      void* dst = r >= 0 ? regs + r * kSlot : sinks.ptr[-1 - r] + (k - sinks.origin) * sinks.itemsize[-1 - r];
+      // A scalar operand's val is its element itself (see choose_loops).
       const void* a = st.args[0] >= 0 ? val[st.args[0]] : nullptr;
       const void* b = st.args[1] >= 0 ? val[st.args[1]] : nullptr;
+      if (plan.scalar_side[s] == 0) a = plan.operands[st.args[0]].base;
+      if (plan.scalar_side[s] == 1) b = plan.operands[st.args[1]].base;
       const void* c = st.args[2] >= 0 ? val[st.args[2]] : nullptr;
-      plan.fns[s](a, b, c, dst, len);
+      (len == kTile ? plan.fns[s].block : plan.fns[s].tail)(a, b, c, dst, len);
       val[nin + s] = dst;
     }
   }
+}
+
+// Rows of the chain's result computed at a time before the epilogue runs on them (about
+// this many elements: the block stays in cache).
+constexpr int64_t kEpilogueElems = 16384;
+
+std::shared_ptr<Plan> make_plan(const FusedProgram& program) {
+  auto plan = std::make_shared<Plan>();
+  for (auto& s : program.steps) {
+    cpu::StepLoops fn = cpu::fused_step(s);
+    if (!fn) throw std::runtime_error("[Compiled] No fused loop for a step of this program.");
+    plan->fns.push_back(fn);
+  }
+  return plan;
 }
 
 } // namespace
 
 int64_t fused_kernel_count() { return g_fused_runs.load(std::memory_order_relaxed); }
 
-void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
+// The chain with an epilogue: blocks of whole rows of the chain's result are computed into a
+// per-thread buffer, then the epilogue's own kernel (the unfused primitive's) runs on the
+// block, so each row gets exactly what the unfused ops compute, without the chain's result
+// reaching memory.
+void Compiled::eval_with_epilogue(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  Shape shape;
+  for (size_t i = 0; i < inputs.size(); ++i) shape = i == 0 ? inputs[i].shape() : broadcast_shapes(shape, inputs[i].shape());
+  if (out.size() == 0) return;
+  auto plan = make_plan(program_);
+  auto prim = epilogue_primitive(2);
+  cpu::get_command_encoder(stream()).dispatch([inputs, out, plan, prim, shape, program = program_]() mutable {
+    collapse(inputs, shape, *plan);
+    assign_registers(program, *plan);
+    choose_loops(program, *plan);
+    int64_t len = shape.empty() ? 1 : shape.back();
+    int64_t rows = static_cast<int64_t>(shape_size(shape)) / std::max<int64_t>(len, 1);
+    if (len == 0) rows = static_cast<int64_t>(out.size());
+    int64_t block = std::max<int64_t>(1, kEpilogueElems / std::max<int64_t>(len, 1));
+    bool per_element = program.epilogue.kind == FusedEpilogue::Kind::softmax;
+    int64_t out_row = per_element ? len : 1;
+    Dtype cd = program.chain_dtype();
+    int64_t csz = cd.size, osz = static_cast<int64_t>(out.itemsize());
+    char* po = static_cast<char*>(out.raw_data());
+    cpu::parallel_for(rows, [&](int64_t lo, int64_t hi) {
+      thread_local std::vector<char> buf;
+      for (int64_t r0 = lo; r0 < hi; r0 += block) {
+        int64_t n = std::min(hi, r0 + block) - r0;
+        size_t bytes = static_cast<size_t>(n * len * csz);
+        if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+        char* tp = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
+        if (len > 0) run_chunk(program, *plan, Sinks{{tp}, {csz}, r0 * len}, r0 * len, (r0 + n) * len);
+        char* dst = po + r0 * out_row * osz;
+        if (program.epilogue.kind == FusedEpilogue::Kind::softmax) {
+          cpu::softmax_rows(cd, tp, dst, n, len);
+          continue;
+        }
+        if (program.epilogue.kind == FusedEpilogue::Kind::logsumexp) {
+          cpu::logsumexp_rows(cd, tp, dst, n, len);
+          continue;
+        }
+        // Reductions run through their primitive (whose kernel picks the loop per dtype).
+        array tmp(std::make_shared<Data>(tp, bytes, [] {}), Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(len)},
+                  Strides{len, 1}, cd, 0);
+        std::vector<array> res{array(Shape{static_cast<ShapeElem>(n), static_cast<ShapeElem>(out_row)}, out.dtype(), prim, {tmp})};
+        prim->eval_cpu({tmp}, res);
+        std::memcpy(dst, res[0].raw_data(), static_cast<size_t>(n * out_row * osz));
+      }
+    }, std::max<int64_t>(1, cpu::parallel_threshold / 2 / std::max<int64_t>(len, 1)));
+  });
+}
+
+void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   g_fused_runs.fetch_add(1, std::memory_order_relaxed);
+  if (program_.epilogue.kind != FusedEpilogue::Kind::none) return eval_with_epilogue(inputs, outputs[0]);
+  // The first output (the chain's last step, written after every other read of its block)
+  // may take an input's buffer.
+  array& out = outputs[0];
+  for (size_t k = 1; k < outputs.size(); ++k) cpu::allocate_output(outputs[k]);
   bool donated = false;
   for (auto& in : inputs) {
     if (in.dtype() == out.dtype() && in.shape() == out.shape() && cpu::can_donate(in, out)) {
@@ -232,23 +369,18 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
   if (!donated) cpu::allocate_output(out);
   if (out.size() == 0) return;
-  auto plan = std::make_shared<Plan>();
-  for (auto& s : program_.steps) {
-    cpu::StepFn fn = cpu::fused_step(s);
-    if (!fn) throw std::runtime_error("[Compiled] No fused loop for a step of this program.");
-    plan->fns.push_back(fn);
-  }
-  cpu::get_command_encoder(stream()).dispatch([inputs, out, plan, program = program_]() mutable {
-    collapse(inputs, out.shape(), *plan);
+  auto plan = make_plan(program_);
+  cpu::get_command_encoder(stream()).dispatch([inputs, outputs, plan, program = program_]() mutable {
+    collapse(inputs, outputs[0].shape(), *plan);
     assign_registers(program, *plan);
-    plan->buffer_of.assign(inputs.size(), -1);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (plan->operands[i].access != Access::direct) plan->buffer_of[i] = plan->n_buffers++;
+    choose_loops(program, *plan);
+    Sinks sinks;
+    for (auto& o : outputs) {
+      sinks.ptr.push_back(static_cast<char*>(o.raw_data()));
+      sinks.itemsize.push_back(static_cast<int64_t>(o.itemsize()));
     }
-    char* po = static_cast<char*>(out.raw_data());
-    int64_t isz = static_cast<int64_t>(out.itemsize());
-    cpu::parallel_for(static_cast<int64_t>(out.size()), [&](int64_t lo, int64_t hi) {
-      run_chunk(program, *plan, po, isz, lo, hi);
+    cpu::parallel_for(static_cast<int64_t>(outputs[0].size()), [&](int64_t lo, int64_t hi) {
+      run_chunk(program, *plan, sinks, lo, hi);
     });
   });
 }

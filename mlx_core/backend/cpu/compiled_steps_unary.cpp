@@ -2,42 +2,37 @@
 #include "mlx_core/backend/cpu/compiled_steps.h"
 #include "mlx_core/backend/cpu/dispatch.h"
 #include "mlx_core/backend/cpu/math_ops.h"
-#include "mlx_core/backend/cpu/simd_loops.h"
+#include "mlx_core/backend/cpu/simd_dispatch.h"
 #include "mlx_core/backend/cpu/special_math.h"
 
 namespace mlx::core::cpu {
 
 namespace {
 
-template <typename T, typename Op>
-void unary_step(const void* a, const void*, const void*, void* out, int64_t n) {
-  using U = decltype(Op{}(T{}));
-  if constexpr (simd_gain<Op, T>) {
-    map_contiguous(static_cast<const T*>(a), static_cast<U*>(out), n, Op{});
-  } else {
-    map_plain(static_cast<const T*>(a), static_cast<U*>(out), n, Op{});
-  }
-}
+MLX_FUSED_STEP_LOOPS(
+    unary,
+    using U = decltype(Op{}(T{})); const T* x = static_cast<const T*>(a); U* z = static_cast<U*>(o); (void)b; (void)c,
+    z[i] = Op{}(x[i]))
 
 template <DtypeSet set, typename Op>
-StepFn pick(Dtype d) {
-  StepFn fn = nullptr;
+StepLoops pick(Dtype d) {
+  StepLoops loops;
   dispatch_dtype(d, [&]<typename T>(T) {
-    if constexpr (in_set(set & kFusedDtypes, dtype_of<T>)) fn = &unary_step<T, Op>;
+    if constexpr (in_set(set & kFusedDtypes, dtype_of<T>)) loops = MLX_FUSED_PICK(unary, T, Op);
   });
-  return fn;
+  return loops;
 }
 
 } // namespace
 
-StepFn fused_unary_step(UnaryOp op, Dtype in) {
+StepLoops fused_unary_step(UnaryOp op, Dtype in) {
   switch (op) {
 #define MLX_STEP_CASE(Name, Dtypes, Out) \
   case UnaryOp::Name: return pick<Dtypes, Name##Op>(in);
     MLX_UNARY_OPS(MLX_STEP_CASE)
 #undef MLX_STEP_CASE
   }
-  return nullptr;
+  return {};
 }
 
 } // namespace mlx::core::cpu

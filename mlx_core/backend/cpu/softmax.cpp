@@ -12,6 +12,7 @@
 #include "mlx_core/backend/cpu/kernels.h"
 #include "mlx_core/backend/cpu/math_ops.h"
 #include "mlx_core/backend/cpu/parallel.h"
+#include "mlx_core/backend/cpu/row_kernels.h"
 #include "mlx_core/backend/cpu/simd_loops.h"
 #include "mlx_core/primitives/softmax.h"
 
@@ -254,3 +255,19 @@ std::vector<Shape> LogSumExp::output_shapes(const std::vector<array>& inputs) {
 }
 
 } // namespace mlx::core
+
+namespace mlx::core::cpu {
+
+void softmax_rows(Dtype dtype, const void* in, void* out, int64_t rows, int64_t n) {
+  dispatch_dtype_in<kInexact>(dtype, "softmax", [&]<typename T>(T) {
+    softmax_kernel<T>(static_cast<const T*>(in), static_cast<T*>(out), rows, n);
+  });
+}
+
+void logsumexp_rows(Dtype dtype, const void* in, void* out, int64_t rows, int64_t n) {
+  dispatch_dtype_in<kInexact>(dtype, "logsumexp", [&]<typename T>(T) {
+    logsumexp_kernel<T>(static_cast<const T*>(in), static_cast<T*>(out), rows, n);
+  });
+}
+
+} // namespace mlx::core::cpu

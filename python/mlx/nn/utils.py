@@ -6,9 +6,9 @@ from typing import Any, Callable, Optional
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
-from mlx.utils import tree_flatten, tree_map, tree_unflatten
+from mlx.utils import tree_flatten, tree_map, tree_reduce, tree_unflatten
 
-__all__ = ["value_and_grad", "average_gradients"]
+__all__ = ["value_and_grad", "checkpoint", "average_gradients", "clip_grad_norm_sharded"]
 
 
 def value_and_grad(model: Module, fn: Callable):
@@ -28,6 +28,31 @@ def value_and_grad(model: Module, fn: Callable):
 
     return wrapped
 
+
+
+def checkpoint(module: Module, fn: Optional[Callable] = None):
+    """``fn`` (by default ``module`` itself) wrapped so that, under a gradient, its
+    intermediate values are recomputed in the backward pass instead of kept
+    (``mx.checkpoint`` over ``module.trainable_parameters()`` and the arguments).
+    The module keeps its own parameter arrays after each call."""
+    if fn is None:
+        fn = module.__call__
+
+    def with_parameters(parameters, *args, **kwargs):
+        saved = module.trainable_parameters()
+        module.update(parameters)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            module.update(saved)
+
+    checkpointed = mx.checkpoint(with_parameters)
+
+    @wraps(fn)
+    def wrapped(*args, **kwargs):
+        return checkpointed(module.trainable_parameters(), *args, **kwargs)
+
+    return wrapped
 
 # ---- average_gradients: data-parallel training over mx.distributed ----------------------
 
@@ -86,3 +111,13 @@ def average_gradients(
         for i, a, part in zip(indices, arrays, mx.split(flat, offsets)):
             result[i] = part.reshape(a.shape)
     return tree_unflatten([(key, r) for (key, _), r in zip(leaves, result)])
+
+
+def clip_grad_norm_sharded(gradients: Any, max_norm: float, group: Optional[mx.distributed.Group] = None):
+    """Clip a tree of gradients, each process holding a shard of it, to the global norm
+    ``max_norm``: the squared norms are summed over ``group`` (``all_sum``). Returns the
+    scaled gradients (float32 where the scale promotes them) and the global norm."""
+    local = tree_reduce(lambda acc, g: acc + mx.square(g.astype(mx.float32)).sum(), gradients, mx.array(0.0))
+    total_norm = mx.sqrt(mx.distributed.all_sum(local, group=group))
+    scale = mx.minimum(max_norm / (total_norm + 1e-6), 1.0)
+    return tree_map(lambda g: g * scale, gradients), total_norm

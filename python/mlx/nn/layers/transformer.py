@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 import mlx.core as mx
 from mlx.nn.layers.base import Module
 from mlx.nn.layers.linear import Linear
+from mlx.nn.utils import checkpoint
 
 __all__ = [
     "MultiHeadAttention",
@@ -38,30 +39,6 @@ def _dropout(p: float):
     from mlx.nn.layers.dropout import Dropout
 
     return Dropout(p)
-
-
-def _checkpointed(module: Module) -> Callable:
-    """``module(*args)`` whose intermediate values are recomputed in the backward pass
-    instead of kept (``mx.checkpoint`` over the module's trainable parameters and the
-    array arguments; other arguments, such as ``None`` masks, are closed over)."""
-
-    def call(*args):
-        is_array = [isinstance(a, mx.array) for a in args]
-
-        def with_parameters(parameters, *arrays):
-            arrays = iter(arrays)
-            full = [next(arrays) if flag else a for flag, a in zip(is_array, args)]
-            saved = module.trainable_parameters()
-            module.update(parameters)
-            try:
-                return module(*full)
-            finally:
-                module.update(saved)
-
-        arrays = [a for a, flag in zip(args, is_array) if flag]
-        return mx.checkpoint(with_parameters)(module.trainable_parameters(), *arrays)
-
-    return call
 
 
 class MultiHeadAttention(Module):
@@ -238,7 +215,7 @@ class _Stack(Module):
 
     def _run(self, x, *rest):
         for layer in self.layers:
-            call = _checkpointed(layer) if self.checkpoint else layer
+            call = checkpoint(layer) if self.checkpoint else layer
             x = call(x, *rest)
         return self.ln(x)
 
