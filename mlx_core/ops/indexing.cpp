@@ -131,10 +131,31 @@ array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), "take");
   if (a.shape(axis) == 0 && indices.size() > 0)
     throw std::invalid_argument("[take] Cannot do a non-empty take from an empty axis.");
+  int m = indices.ndim();
+  int64_t before = 1;
+  for (int d = 0; d < axis; ++d) before *= a.shape(d);
+  if (m > 0 && before > 1 && indices.size() > 0) {
+    // Gather straight into the result's layout: a as [1, ..., 1, before, n, after...]
+    // (the taken axis keeps its number for error messages), a row index per `before`
+    // position and the indices broadcast against it. Gathering with the index dims first
+    // and transposing would leave a view whose consumers read memory out of order.
+    Shape as(axis - 1, 1);
+    as.push_back(static_cast<ShapeElem>(before));
+    as.insert(as.end(), a.shape().begin() + axis, a.shape().end());
+    Shape ss(as.size(), 1);
+    for (size_t d = axis + 1; d < as.size(); ++d) ss[d] = as[d];
+    Dtype rt = before <= INT32_MAX ? int32 : int64;
+    array rows = reshape(arange(0, static_cast<double>(before), 1, rt, s), {static_cast<ShapeElem>(before), 1}, s);
+    array cols = reshape(indices, {1, static_cast<ShapeElem>(indices.size())}, s);
+    array g = gather(reshape(a, as, s), {rows, cols}, {axis - 1, axis}, ss, s);
+    Shape out(a.shape().begin(), a.shape().begin() + axis);
+    out.insert(out.end(), indices.shape().begin(), indices.shape().end());
+    out.insert(out.end(), a.shape().begin() + axis + 1, a.shape().end());
+    return reshape(g, out, s);
+  }
   Shape ss = a.shape();
   ss[axis] = 1;
   array g = gather(a, {indices}, {axis}, ss, s);
-  int m = indices.ndim();
   // g: indices.shape + a.shape with a 1 at axis; drop it and move the index dims to axis.
   g = squeeze(g, {m + axis}, s);
   if (axis == 0 || m == 0) {

@@ -65,6 +65,26 @@ void transpose_tile_4byte(const E* src, int64_t src_row, E* dst, int64_t dst_row
   }
   for (int64_t s = 0; s < T; ++s) std::memcpy(dst + s * dst_row, out + s * T, T * 4);
 }
+
+// transpose_tile_4byte with a cast on one side (float32 <-> float16 / bfloat16): rows are
+// converted whole (vectorized) into or out of the float buffers.
+template <int64_t T, typename In, typename Out>
+void transpose_tile_cast(const In* src, int64_t src_row, Out* dst, int64_t dst_row) {
+  static_assert(std::is_same_v<In, float> || std::is_same_v<Out, float>);
+  alignas(64) float in[T * T];
+  alignas(64) float out[T * T];
+  for (int64_t f = 0; f < T; ++f) {
+    if constexpr (std::is_same_v<In, float>) std::memcpy(in + f * T, src + f * src_row, T * 4);
+    else cast_contiguous(src + f * src_row, in + f * T, T);
+  }
+  for (int64_t s = 0; s < T; s += 4) {
+    for (int64_t f = 0; f < T; f += 4) transpose_4x4(in + f * T + s, T, out + s * T + f, T);
+  }
+  for (int64_t s = 0; s < T; ++s) {
+    if constexpr (std::is_same_v<Out, float>) std::memcpy(dst + s * dst_row, out + s * T, T * 4);
+    else cast_contiguous(out + s * T, dst + s * dst_row, T);
+  }
+}
 #endif
 
 #if defined(MLX_X86_DISPATCH)
@@ -119,11 +139,14 @@ MLX_TARGET_AVX512 void transpose_16x16_avx512(const void* src_v, int64_t src_row
 // the source reads fastest (sf) and the one the destination writes fastest (df) are cut into
 // square tiles. A tile is read row by row into a small buffer and written out row by row,
 // so that every cache line is used whole even when the other side's stride is a power of
-// two. Rows of tiles are shared over the thread pool. E is a type of the element's size:
-// no cast happens here.
-template <typename E>
-void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int df) {
-  constexpr int64_t T = sizeof(E) >= 16 ? 16 : sizeof(E) <= 2 ? 64 : 32;
+// two. Rows of tiles are shared over the thread pool. For a plain copy E = Out is a type of
+// the element's size; for a cast (a transposed bfloat16 array to float32) each element is
+// converted on its way into the buffer.
+template <typename E, typename Out = E>
+void copy_tiles(const E* src, Out* dst, const CollapsedLayout<2>& lay, int sf, int df) {
+  constexpr size_t size = std::max(sizeof(E), sizeof(Out));
+  constexpr int64_t T = size >= 16 ? 16 : size <= 2 ? 64 : 32;
+  constexpr bool same = std::is_same_v<E, Out>;
   const Strides& D = lay.strides[0];
   const Strides& S = lay.strides[1];
   int nd = static_cast<int>(lay.shape.size());
@@ -144,7 +167,7 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
   [[maybe_unused]] bool stream = d_sf % 16 == 0 &&
                                  ns * nf * nouter * int64_t(sizeof(E)) >= (int64_t(8) << 20);
   parallel_for(nouter * tiles_d, [&](int64_t lo, int64_t hi) {
-    E buf[T * T];
+    Out buf[T * T];
     for (int64_t it = lo; it < hi; ++it) {
       int64_t rem = it / tiles_d, doff = 0, soff = 0;
       for (int k = static_cast<int>(outer.size()) - 1; k >= 0; --k) {
@@ -158,9 +181,9 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
       for (int64_t s0 = 0; s0 < ns; s0 += T) {
         int64_t nsi = std::min(T, ns - s0);
         const E* sp = src + soff + s0 * s_sf + f0 * s_df;
-        E* dp = dst + doff + s0 * d_sf + f0 * d_df;
+        Out* dp = dst + doff + s0 * d_sf + f0 * d_df;
 #if defined(OPENMLX_TILE_TRANSPOSE_AVX512)
-        if constexpr (sizeof(E) == 4) {
+        if constexpr (same && sizeof(E) == 4) {
           if (avx512 && s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
             bool nt = stream && (reinterpret_cast<uintptr_t>(dp) % 64) == 0;
             for (int64_t f = 0; f < T; f += 16) {
@@ -174,15 +197,31 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
         }
 #endif
 #if defined(OPENMLX_TILE_TRANSPOSE_4BYTE)
-        if constexpr (sizeof(E) == 4) {
+        if constexpr (same && sizeof(E) == 4) {
           if (s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
             transpose_tile_4byte<T>(sp, s_df, dp, d_sf);
             continue;
           }
         }
 #endif
-        for (int64_t f = 0; f < nfi; ++f) {
-          for (int64_t s = 0; s < nsi; ++s) buf[f * T + s] = sp[f * s_df + s * s_sf];
+#if defined(OPENMLX_TILE_TRANSPOSE_4BYTE)
+        if constexpr (!same && (std::is_same_v<E, float> || std::is_same_v<Out, float>)) {
+          if (s_sf == 1 && d_df == 1 && nsi == T && nfi == T) {
+            transpose_tile_cast<T>(sp, s_df, dp, d_sf);
+            continue;
+          }
+        }
+#endif
+        if constexpr (same) {
+          for (int64_t f = 0; f < nfi; ++f) {
+            for (int64_t s = 0; s < nsi; ++s) buf[f * T + s] = sp[f * s_df + s * s_sf];
+          }
+        } else if (s_sf == 1) {
+          for (int64_t f = 0; f < nfi; ++f) cast_contiguous(sp + f * s_df, buf + f * T, nsi);
+        } else {
+          for (int64_t f = 0; f < nfi; ++f) {
+            for (int64_t s = 0; s < nsi; ++s) buf[f * T + s] = cast_value<Out>(sp[f * s_df + s * s_sf]);
+          }
         }
         for (int64_t s = 0; s < nsi; ++s) {
           for (int64_t f = 0; f < nfi; ++f) dp[s * d_sf + f * d_df] = buf[f * T + s];
@@ -195,10 +234,11 @@ void copy_tiles(const E* src, E* dst, const CollapsedLayout<2>& lay, int sf, int
   }, std::max<int64_t>(1, parallel_threshold / 2 / (T * ns)));
 }
 
-// Takes the tiled path when the layouts call for it; false otherwise.
-bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape, const Strides& dst_strides,
-                     const Strides& src_strides) {
-  auto lay = collapse_layout<2>(shape, {&dst_strides, &src_strides});
+// The tile axes of a copy between layouts that walk memory in different axis orders, or
+// false when the layouts do not call for the tiled path.
+bool plan_transposed(const Shape& shape, const Strides& dst_strides, const Strides& src_strides,
+                     CollapsedLayout<2>& lay, int& sf, int& df) {
+  lay = collapse_layout<2>(shape, {&dst_strides, &src_strides});
   int nd = static_cast<int>(lay.shape.size());
   if (nd < 2) return false;
   int64_t total = 1;
@@ -218,7 +258,17 @@ bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape
     if (b < 0 || mag((*far)[d]) < mag((*far)[b])) b = d;
   }
   if (mag((*far)[b]) >= mag((*far)[a]) || lay.shape[a] < 8 || lay.shape[b] < 8) return false;
-  int sf = far == &S ? b : a, df = far == &S ? a : b;
+  sf = far == &S ? b : a;
+  df = far == &S ? a : b;
+  return true;
+}
+
+// Takes the tiled path of a plain copy when the layouts call for it; false otherwise.
+bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape, const Strides& dst_strides,
+                     const Strides& src_strides) {
+  CollapsedLayout<2> lay;
+  int sf, df;
+  if (!plan_transposed(shape, dst_strides, src_strides, lay, sf, df)) return false;
   switch (elem) {
     case 1: copy_tiles(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), lay, sf, df); return true;
     case 2: copy_tiles(static_cast<const uint16_t*>(src), static_cast<uint16_t*>(dst), lay, sf, df); return true;
@@ -228,6 +278,10 @@ bool copy_transposed(const void* src, void* dst, size_t elem, const Shape& shape
   }
   return false;
 }
+
+// Floating types between which a transposed cast takes the tiled path.
+template <typename T>
+constexpr bool tiled_cast_type = std::is_same_v<T, float> || std::is_same_v<T, double> || is_half_v<T>;
 
 } // namespace
 
@@ -241,6 +295,14 @@ void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& ds
     dispatch_dtype(dst_dtype, [&]<typename Out>(Out) {
       const In* src = in.data<In>();
       Out* out = static_cast<Out*>(dst);
+      if constexpr (tiled_cast_type<In> && tiled_cast_type<Out> && !std::is_same_v<In, Out>) {
+        CollapsedLayout<2> lay;
+        int sf, df;
+        if (plan_transposed(in.shape(), dst_strides, in.strides(), lay, sf, df)) {
+          copy_tiles(src, out, lay, sf, df);
+          return;
+        }
+      }
       bool dst_rows = compute_layout_flags(in.shape(), dst_strides).row_contiguous;
       if (in.flags().row_contiguous && dst_rows) {
         parallel_for(static_cast<int64_t>(in.size()), [&](int64_t lo, int64_t hi) {

@@ -49,11 +49,29 @@ void unary_loops(const array& in, array& out, Op op) {
     });
     return;
   }
-  for_each_run<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto offs, int64_t n, auto inner) {
+  if constexpr (std::is_same_v<T, U> && simd_gain<Op, T>) {
+    if (in.size() >= 4096 && out.flags().row_contiguous && static_cast<const void*>(src) != dst) {
+      // A vectorizing op on a view: copy the input in order into the output (tiled when
+      // transposed), then run the vector loop over the output in place.
+      copy_strided(in, dst, in.dtype(), out.strides());
+      parallel_for(static_cast<int64_t>(in.size()),
+                   [&](int64_t lo, int64_t hi) { map_contiguous(dst + lo, dst + lo, hi - lo, op); });
+      return;
+    }
+  }
+  // Other layouts: collapsed runs (tiled against a transposed input) split over the thread
+  // pool; contiguous runs (a sliced view, or one transposed but for its last axis) through
+  // the vector loops.
+  parallel_for_each_run_tiled<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto offs, int64_t n, auto inner) {
     U* o = dst + offs[0];
     const T* x = src + offs[1];
     int64_t so = inner[0], si = inner[1];
-    for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * si]);
+    if (so == 1 && si == 1) {
+      if constexpr (simd_gain<Op, T>) map_contiguous(x, o, n, op);
+      else map_plain(x, o, n, op);
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * si]);
+    }
   });
 }
 
@@ -85,8 +103,9 @@ void binary_loops(const array& a, const array& b, array& out, Op op) {
     });
     return;
   }
-  // The strided fallback: one loop over collapsed runs, without clones.
-  for_each_run<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()}, [&](auto offs, int64_t m, auto inner) {
+  // The strided fallback: collapsed runs (tiled against transposed operands) split over the
+  // thread pool, without clones.
+  parallel_for_each_run_tiled<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()}, [&](auto offs, int64_t m, auto inner) {
     U* o = po + offs[0];
     const T* x = pa + offs[1];
     const T* y = pb + offs[2];

@@ -169,10 +169,18 @@ void gather_kernel(const array& src, const std::vector<array>& idx, const std::v
         }
         continue;
       }
+      // Index arrays constant along the row (broadcast ones: take's row index) count once.
+      int64_t row_base = 0;
+      for (int j = 0; j < k; ++j) {
+        if (w.inner[j] == 0 && w.last > 0)
+          row_base += checked_index(ip[j][offs[j]], dims[j], sl[j], axes[j], "gather") * strides[j];
+      }
       for (int64_t e = 0; e < w.last; ++e) {
-        int64_t base = 0;
-        for (int j = 0; j < k; ++j)
-          base += checked_index(ip[j][offs[j] + e * w.inner[j]], dims[j], sl[j], axes[j], "gather") * strides[j];
+        int64_t base = row_base;
+        for (int j = 0; j < k; ++j) {
+          if (w.inner[j] != 0)
+            base += checked_index(ip[j][offs[j] + e * w.inner[j]], dims[j], sl[j], axes[j], "gather") * strides[j];
+        }
         int64_t i = r * w.last + e;
         if (slice_n == 1) {
           op[i] = sp[base];
@@ -180,7 +188,9 @@ void gather_kernel(const array& src, const std::vector<array>& idx, const std::v
         }
         T* o = op + i * slice_n;
         const T* s = sp + base;
-        if (runs.stride == 1) {
+        if (runs.stride == 1 && runs.offsets.size() == 1) {
+          std::memcpy(o, s + runs.offsets[0], runs.length * sizeof(T));
+        } else if (runs.stride == 1) {
           for (int64_t off : runs.offsets) {
             std::memcpy(o, s + off, runs.length * sizeof(T));
             o += runs.length;

@@ -102,4 +102,64 @@ void parallel_for_each_run(const Shape& shape, const std::array<const Strides*, 
   }, std::max<int64_t>(1, grain / piece));
 }
 
+// parallel_for_each_run for element-wise kernels whose inputs may be transposed against the
+// output: when an input is strided along the innermost axis `a` and walks another axis `b`
+// faster, a and b are visited in tiles (runs of up to 64 along a, 16 rows of b), so that the
+// cache lines of that input are used whole before they are evicted. Other layouts go to
+// parallel_for_each_run. Calls may run concurrently, on disjoint runs.
+template <int N, typename F>
+void parallel_for_each_run_tiled(const Shape& shape, const std::array<const Strides*, N>& strides, F&& f,
+                                 int64_t grain = parallel_threshold / 2) {
+  auto lay = collapse_layout<N>(shape, strides);
+  int nd = static_cast<int>(lay.shape.size());
+  auto mag = [](int64_t v) { return v < 0 ? -v : v; };
+  int a = nd - 1, b = -1;
+  if (nd >= 2 && lay.shape[a] >= 16) {
+    for (int k = 1; k < N && b < 0; ++k) {
+      if (mag(lay.strides[k][a]) <= 1) continue;
+      int best = -1;
+      for (int d = 0; d < a; ++d) {
+        if (best < 0 || mag(lay.strides[k][d]) < mag(lay.strides[k][best])) best = d;
+      }
+      if (mag(lay.strides[k][best]) < mag(lay.strides[k][a]) && lay.shape[best] >= 8) b = best;
+    }
+  }
+  if (b < 0) {
+    parallel_for_each_run<N>(shape, strides, f, grain);
+    return;
+  }
+  constexpr int64_t TA = 64, TB = 16;
+  int64_t na = lay.shape[a], nb = lay.shape[b];
+  int64_t ta = (na + TA - 1) / TA, tb = (nb + TB - 1) / TB;
+  std::vector<int> outer;
+  int64_t nouter = 1;
+  for (int d = 0; d < a; ++d) {
+    if (d != b) {
+      outer.push_back(d);
+      nouter *= lay.shape[d];
+    }
+  }
+  std::array<int64_t, N> inner;
+  for (int k = 0; k < N; ++k) inner[k] = lay.strides[k][a];
+  parallel_for(nouter * tb * ta, [&](int64_t lo, int64_t hi) {
+    for (int64_t it = lo; it < hi; ++it) {
+      int64_t t_a = it % ta, t_b = (it / ta) % tb, rem = it / ta / tb;
+      std::array<int64_t, N> base{};
+      for (int q = static_cast<int>(outer.size()) - 1; q >= 0; --q) {
+        int d = outer[q];
+        int64_t i = rem % lay.shape[d];
+        rem /= lay.shape[d];
+        for (int k = 0; k < N; ++k) base[k] += i * lay.strides[k][d];
+      }
+      int64_t a0 = t_a * TA, len = std::min(TA, na - a0);
+      int64_t b1 = std::min(nb, (t_b + 1) * TB);
+      for (int64_t j = t_b * TB; j < b1; ++j) {
+        std::array<int64_t, N> o;
+        for (int k = 0; k < N; ++k) o[k] = base[k] + j * lay.strides[k][b] + a0 * inner[k];
+        f(o, len, inner);
+      }
+    }
+  }, std::max<int64_t>(1, grain / (TA * TB)));
+}
+
 } // namespace mlx::core::cpu
