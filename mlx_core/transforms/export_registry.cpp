@@ -110,7 +110,8 @@ MLX_ARITY(SearchSorted, 2)
 
 bool axis_ok(int64_t axis, int ndim) { return axis >= 0 && axis < ndim; }
 
-// Class-specific checks of parameters against the inputs (beyond the count).
+// Class-specific checks of parameters against the inputs (beyond the count). Parameters are
+// named with std::get rather than structured bindings, which clang 16 cannot capture in lambdas.
 template <typename P>
 void check_params(const StateOf<P>&, const std::vector<array>&) {}
 
@@ -208,7 +209,9 @@ MLX_CHECK(StridedAccumulate) {
   need(lo >= 0 && hi < std::get<2>(s), "StridedAccumulate", "writes outside its output");
 }
 MLX_CHECK(Diagonal) {
-  auto [off, a1, a2] = s;
+  const auto& off = std::get<0>(s);
+  const auto& a1 = std::get<1>(s);
+  const auto& a2 = std::get<2>(s);
   need(axis_ok(a1, in[0].ndim()) && axis_ok(a2, in[0].ndim()) && a1 != a2, "Diagonal", "has bad axes");
 }
 MLX_CHECK(Matmul) {
@@ -255,7 +258,8 @@ MLX_CHECK(Roll) {
 MLX_CHECK(Repeat) { need(axis_ok(std::get<0>(s), in[0].ndim()) && std::get<1>(s) >= 0, "Repeat", "has a bad axis"); }
 MLX_CHECK(Depends) { need(std::get<0>(s) >= 0 && static_cast<size_t>(std::get<0>(s)) <= in.size(), "Depends", "has a bad count"); }
 MLX_CHECK(Gather) {
-  auto& [axes, sizes] = s;
+  const auto& axes = std::get<0>(s);
+  const auto& sizes = std::get<1>(s);
   need(sizes.size() == static_cast<size_t>(in[0].ndim()), "Gather", "has slice sizes of the wrong length");
   for (size_t i = 0; i < sizes.size(); ++i) need(sizes[i] >= 0 && sizes[i] <= in[0].shape(i), "Gather", "has a bad slice size");
   for (int a : axes) need(axis_ok(a, in[0].ndim()), "Gather", "has a bad axis");
@@ -282,7 +286,9 @@ MLX_CHECK(Reduce) {
 MLX_CHECK(ArgReduce) { need(axis_ok(std::get<1>(s), in[0].ndim()), "ArgReduce", "has a bad axis"); }
 MLX_CHECK(Scan) { need(axis_ok(std::get<1>(s), in[0].ndim()), "Scan", "has a bad axis"); }
 MLX_CHECK(Sort) {
-  auto [kind, axis, kth] = s;
+  const auto& kind = std::get<0>(s);
+  const auto& axis = std::get<1>(s);
+  const auto& kth = std::get<2>(s);
   need(axis_ok(axis, in[0].ndim()) && (in[0].shape(axis) == 0 || (kth >= 0 && kth < in[0].shape(axis))), "Sort",
        "has a bad axis or kth");
 }
@@ -325,11 +331,17 @@ MLX_CHECK(RMSNorm) {
 }
 MLX_CHECK(LayerNorm) {
   floating_inputs(in, in.size(), "LayerNorm");
-  auto [eps, hw, hb] = s;
+  const auto& eps = std::get<0>(s);
+  const auto& hw = std::get<1>(s);
+  const auto& hb = std::get<2>(s);
   through_op("LayerNorm", [&] { fast::layer_norm(in[0], input_if(in, hw, 1), input_if(in, hb, 1 + hw), eps); });
 }
 MLX_CHECK(RoPE) {
-  auto [dims, traditional, base, scale, has_freqs] = s;
+  const auto& dims = std::get<0>(s);
+  const auto& traditional = std::get<1>(s);
+  const auto& base = std::get<2>(s);
+  const auto& scale = std::get<3>(s);
+  const auto& has_freqs = std::get<4>(s);
   need(is_floating_point(in[0].dtype()) && in[0].ndim() >= 2 && dims > 0 && dims % 2 == 0 && dims <= in[0].shape(-1) &&
            is_integral(in[1].dtype()) && (in[1].ndim() == 0 || (in[1].ndim() == 1 && in[1].shape(0) == in[0].shape(0))),
        "RoPE", "does not fit its inputs");
@@ -338,7 +350,10 @@ MLX_CHECK(RoPE) {
   }
 }
 MLX_CHECK(ScaledDotProductAttention) {
-  auto [scale, causal, has_mask, has_sinks] = s;
+  const auto& scale = std::get<0>(s);
+  const auto& causal = std::get<1>(s);
+  const auto& has_mask = std::get<2>(s);
+  const auto& has_sinks = std::get<3>(s);
   floating_inputs(in, 3, "ScaledDotProductAttention");
   const array &q = in[0], &k = in[1], &v = in[2];
   bool ok = q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && k.shape(0) == q.shape(0) && v.shape(0) == q.shape(0) &&
@@ -375,7 +390,8 @@ MLX_CHECK(Convolution) {
   });
 }
 MLX_CHECK(ConvWeightGrad) {
-  auto& [p, wshape] = s;
+  const auto& p = std::get<0>(s);
+  const auto& wshape = std::get<1>(s);
   const array &cot = in[0], &x = in[1];
   need(cot.dtype() == x.dtype() && is_floating_point(x.dtype()), "ConvWeightGrad", "has inputs of the wrong dtypes");
   through_op("ConvWeightGrad", [&] {
@@ -395,20 +411,27 @@ MLX_CHECK(Quantize) {
   through_op("Quantize", [&] { quantize(in[0], p.group_size, p.bits, mode_name(p.mode), input_if(in, in.size() > 1, 1)); });
 }
 MLX_CHECK(Dequantize) {
-  auto [p, hb, hg, dtype] = s;
+  const auto& p = std::get<0>(s);
+  const auto& hb = std::get<1>(s);
+  const auto& hg = std::get<2>(s);
+  const auto& dtype = std::get<3>(s);
   through_op("Dequantize", [&] {
     dequantize(in[0], in[1], input_if(in, hb, 2), p.group_size, p.bits, mode_name(p.mode), input_if(in, hg, 2 + hb), dtype);
   });
 }
 MLX_CHECK(QuantizedMatmul) {
-  auto [p, transpose, hb] = s;
+  const auto& p = std::get<0>(s);
+  const auto& transpose = std::get<1>(s);
+  const auto& hb = std::get<2>(s);
   need(in[0].ndim() >= 2, "QuantizedMatmul", "has a 1-d input");
   through_op("QuantizedMatmul", [&] {
     quantized_matmul(in[0], in[1], in[2], input_if(in, hb, 3), transpose, p.group_size, p.bits, mode_name(p.mode));
   });
 }
 MLX_CHECK(GatherQMM) {
-  auto [p, transpose, hb] = s;
+  const auto& p = std::get<0>(s);
+  const auto& transpose = std::get<1>(s);
+  const auto& hb = std::get<2>(s);
   size_t li = 3 + hb;
   need(in[li].dtype() == uint32 && in[li + 1].dtype() == uint32 && in[li].shape() == in[li + 1].shape(), "GatherQMM",
        "has bad index arrays");
@@ -418,7 +441,8 @@ MLX_CHECK(GatherQMM) {
   });
 }
 MLX_CHECK(SearchSorted) {
-  auto [right, batch_dims] = s;
+  const auto& right = std::get<0>(s);
+  const auto& batch_dims = std::get<1>(s);
   const array &sorted = in[0], &values = in[1];
   bool ok = sorted.dtype() == values.dtype() && batch_dims >= 0 && sorted.ndim() == batch_dims + 1 &&
             values.ndim() >= batch_dims;
