@@ -46,10 +46,6 @@ bool broadcasts_inputs(const Primitive& p) {
   return dynamic_cast<const Binary*>(&p) || dynamic_cast<const Select*>(&p) || dynamic_cast<const DivMod*>(&p);
 }
 
-bool is_broadcast_node(const array& a) {
-  return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()) != nullptr;
-}
-
 // For a shapeless replay of a broadcasting node: the inputs before their traced Broadcast
 // (mapped to the new graph), broadcast again to the shape they now share.
 template <typename Lookup>
@@ -61,7 +57,7 @@ std::vector<array> rebroadcast(const CompiledGraph& g, const array& node, Lookup
     if (constant != g.broadcast_sources.end()) {
       sources.push_back(lookup(constant->second));
     } else {
-      sources.push_back(is_broadcast_node(in) ? lookup(in.inputs()[0]) : lookup(in));
+      sources.push_back(is_broadcast(in) ? lookup(in.inputs()[0]) : lookup(in));
     }
     shape = sources.size() == 1 ? sources.back().shape() : broadcast_shapes(shape, sources.back().shape());
   }
@@ -132,7 +128,7 @@ std::shared_ptr<CompiledGraph> compile_build(
     for (auto& n : g->tape) in_tape.insert(n.id());
     for (auto& n : g->tape) {
       for (auto& in : n.inputs()) {
-        if (!in_tape.count(in.id()) && is_broadcast_node(in)) g->broadcast_sources.emplace(in.id(), in.inputs()[0]);
+        if (!in_tape.count(in.id()) && is_broadcast(in)) g->broadcast_sources.emplace(in.id(), in.inputs()[0]);
       }
     }
   }

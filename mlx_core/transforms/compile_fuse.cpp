@@ -48,8 +48,6 @@ bool as_step(const array& node, FusedStep& step) {
   return fusable_dtype(step.in);
 }
 
-bool is_broadcast(const array& a) { return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()); }
-
 // Rows longer than this are not fused with their reduction (a row is computed whole into a
 // buffer before the epilogue runs on it).
 constexpr int64_t kMaxEpilogueRow = int64_t(1) << 20;
@@ -77,6 +75,10 @@ FusedEpilogue epilogue_of(const array& root, const array& consumer) {
 }
 
 } // namespace
+
+bool is_broadcast(const array& a) {
+  return a.has_primitive() && dynamic_cast<const Broadcast*>(&a.primitive()) != nullptr;
+}
 
 void fuse_elementwise(CompiledGraph& g) {
   std::unordered_map<uintptr_t, int> uses; // by tape nodes, one per input slot

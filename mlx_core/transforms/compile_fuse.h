@@ -5,6 +5,9 @@
 
 namespace mlx::core {
 
+// Whether `a` is the output of a Broadcast node (an evaluated array has no node).
+bool is_broadcast(const array& a);
+
 // Replaces each maximal group of element-wise nodes of g.tape (unary and binary ops, where,
 // casts; of one output shape, on CPU streams, of dtypes the interpreter runs) whose
 // intermediates are used only inside the group by one Compiled node computing the group's

@@ -52,6 +52,12 @@ void* optional_blas_symbol(const char* name);
 // Products of at least this many multiply-adds (m * n * k) are split over the thread pool.
 inline constexpr int64_t blas_split_threshold = int64_t(1) << 18;
 
+// How many whole m x n x k products one pool task takes, so that a task holds at least
+// blas_split_threshold multiply-adds.
+inline int64_t products_per_task(int64_t m, int64_t n, int64_t k) {
+  return std::max<int64_t>(1, blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+}
+
 // Runs the m x n x k product C = op(A) op(B) as block(row0, rows, col0, cols) calls on
 // disjoint blocks of C: one call when the product is small, else row blocks (m >= n) or
 // column blocks split over the thread pool. OpenBLAS itself runs on one thread (it is set

@@ -46,7 +46,7 @@ void run(const array& a, const array& b, const array& li, const array& ri, array
     }
   };
   // Small products one per pool task; a large one is split into blocks (split_product).
-  int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+  int64_t grain = cpu::products_per_task(m, n, k);
   cpu::parallel_for(count, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       cpu::split_product(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {

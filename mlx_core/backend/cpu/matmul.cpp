@@ -189,7 +189,7 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
         int opa = va.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
         int opb = vb.trans ? MLX_CblasTrans : MLX_CblasNoTrans;
         // Whole products per pool task; a lone large product is split by gemm instead.
-        int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+        int64_t grain = cpu::products_per_task(m, n, k);
         if (cnt < 2 * grain && m * n * k >= cpu::blas_split_threshold) {
           for (int64_t i = 0; i < cnt; ++i) run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
           return;
@@ -213,7 +213,7 @@ void batched_gemm(const array& a, const array& b, T* out, int64_t m, int64_t n, 
       }
     }
     // Small products one per task; large ones (too few to share) split by gemm itself.
-    int64_t grain = std::max<int64_t>(1, cpu::blas_split_threshold / std::max<int64_t>(m * n * k, 1));
+    int64_t grain = cpu::products_per_task(m, n, k);
     cpu::parallel_for(cnt, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) run(offs[0] + i * inner[0], offs[1] + i * inner[1], offs[2] + i * inner[2]);
     }, grain);
